@@ -1,0 +1,30 @@
+#!/bin/sh
+# Installs the Debian 12 packages itinerad needs to build, test and run its demo. Idempotent and
+# quick when everything is present: apt runs only when a package is missing.
+set -eu
+PACKAGES="
+build-essential autoconf automake libtool pkg-config
+libevent-dev libpq-dev libgnutls28-dev libtalloc-dev
+libosmocore-dev libsmpp34-dev libosmo-sigtran-dev
+postgresql-15 postgresql-contrib
+osmo-stp osmo-hlr osmo-msc
+libnet-smpp-perl
+"
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing"
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+# The Osmocom packages start their daemons as system services on install; the project runs its
+# own instances on other ports, so stop the packaged ones if the service manager started them.
+$SUDO apt-get install -y -q --no-install-recommends $missing
+for s in osmo-stp osmo-hlr osmo-msc postgresql; do
+	$SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
+done

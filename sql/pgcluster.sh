@@ -1,0 +1,55 @@
+#!/bin/sh
+# The embedded database: a private PostgreSQL 15 cluster in one directory, reached only through
+# a unix socket in that same directory (no TCP port, no system service). itinerad-db starts it
+# when no conninfo is configured; tests start one in a temporary directory and stop it.
+#
+# usage: pgcluster.sh start DIR [postgres -c options...] | stop DIR | status DIR
+# After start, clients connect with: host=DIR user=postgres dbname=itinerad
+set -eu
+PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl)")}
+cmd=${1:?usage: pgcluster.sh start|stop|status DIR}
+dir=${2:?usage: pgcluster.sh start|stop|status DIR}
+shift 2
+
+# initdb and postgres refuse to run as root: run them as the postgres system user then.
+as_owner() {
+	if [ "$(id -u)" = 0 ]; then
+		runuser -u postgres -- "$@"
+	else
+		"$@"
+	fi
+}
+
+case $cmd in
+start)
+	mkdir -p "$dir"
+	dir=$(cd "$dir" && pwd)
+	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
+	if [ ! -f "$dir/data/PG_VERSION" ]; then
+		as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+			{ cat "$dir/initdb.log" >&2; exit 1; }
+	fi
+	if as_owner "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		exit 0
+	fi
+	opts="-k $dir -c listen_addresses= -c shared_buffers=512MB -c max_connections=100"
+	for o in "$@"; do opts="$opts $o"; done
+	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null ||
+		{ tail -20 "$dir/postgres.log" >&2; exit 1; }
+	if ! as_owner "$PGBIN/psql" -h "$dir" -U postgres -d postgres -Atqc \
+		"SELECT 1 FROM pg_database WHERE datname = 'itinerad'" | grep -q 1; then
+		as_owner "$PGBIN/createdb" -h "$dir" -U postgres itinerad
+	fi
+	;;
+stop)
+	[ -d "$dir/data" ] || exit 0
+	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+	;;
+status)
+	as_owner "$PGBIN/pg_ctl" -D "$dir/data" status
+	;;
+*)
+	echo "pgcluster.sh: unknown command $cmd" >&2
+	exit 2
+	;;
+esac
