@@ -58,10 +58,15 @@ struct itin_request {
 	enum itin_identity_kind identity_kind;
 	char identity[16];		/* digits; never logged in clear, never stored */
 	enum itin_intent intent;
+	bool consent_given;		/* USSD: the menu answer "1" is the consent itself */
 	int64_t received_at;		/* Unix s: rules and window use this time */
 	const struct itin_request_ops *ops;
 	void *channel_data;		/* the channel's own state for this request */
 };
+
+struct itin_request *itin_request_alloc(void *ctx);
+int itin_request_accept(struct itin_request *req);
+void itin_request_replied(struct itin_request *req, bool ok);
 
 const char *itin_channel_name(enum itin_channel channel);
 const char *itin_intent_name(enum itin_intent intent);
