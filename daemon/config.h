@@ -25,6 +25,21 @@ enum itin_smpp_bind_mode {
 	ITIN_SMPP_BIND_SPLIT,		/* a bind_transmitter and a bind_receiver session */
 };
 
+struct itin_mcc_list {
+	uint16_t mcc[ITIN_MAX_DOMESTIC_MCC];
+	unsigned num;
+};
+
+struct itin_rate {
+	unsigned count;
+	unsigned period_s;
+};
+
+struct itin_words {
+	char *word[ITIN_MAX_KEYWORDS];
+	unsigned num;
+};
+
 /* One SMSC link ([smpp NAME] section). */
 struct itin_smpp_link_config {
 	char *name;
@@ -69,8 +84,7 @@ struct itin_config {
 
 	/* [service] */
 	char *country_code;		/* E.164 country code of national numbers, "86" */
-	uint16_t domestic_mcc[ITIN_MAX_DOMESTIC_MCC];
-	unsigned num_domestic_mcc;
+	struct itin_mcc_list domestic_mcc;
 	char *time_zone;		/* IANA name, "Asia/Shanghai" */
 	unsigned window_days;
 	bool window_ends_yesterday;
@@ -78,16 +92,14 @@ struct itin_config {
 	enum itin_lang default_lang;
 	bool consent;
 	unsigned consent_timeout_s;
-	unsigned rate_limit_count;	/* queries per subscriber ... */
-	unsigned rate_limit_period_s;	/* ... per this period */
+	struct itin_rate rate_limit;	/* queries per subscriber per period */
 	unsigned max_parts;
 	bool risk_marker;
 	char *shutdown_date;		/* non-NULL: shutdown mode, "2022.12.13" */
 	unsigned reply_deadline_ms;	/* past this, the subscriber gets the "busy" text */
 
 	/* [keywords]: extra words per meaning, on top of SPEC section 2 */
-	char *kw_query[ITIN_MAX_KEYWORDS];
-	unsigned num_kw_query;
+	struct itin_words kw_query;
 
 	/* [templates zh] and [templates en] */
 	struct itin_templates templates[2];
@@ -112,6 +124,9 @@ struct itin_config {
  * "FILE:LINE: reason" into err. A NULL path gives the built-in defaults.
  */
 struct itin_config *itin_config_load(void *ctx, const char *path, char *err, size_t err_len);
+
+/* True when mcc is one of the configured domestic MCCs. */
+bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc);
 
 /* Write the reference of every option (section, key, type, default, description) to f. */
 void itin_config_print_reference(FILE *f);
