@@ -71,7 +71,7 @@ struct itin_templates {
 };
 
 struct itin_config {
-	char *path;			/* the file it was read from */
+	char *path;			/* the file it was read from; strings are never NULL: empty = unset */
 
 	/* [database] */
 	char *conninfo;			/* empty: the embedded cluster in var_dir/pg */
@@ -95,7 +95,7 @@ struct itin_config {
 	struct itin_rate rate_limit;	/* queries per subscriber per period */
 	unsigned max_parts;
 	bool risk_marker;
-	char *shutdown_date;		/* non-NULL: shutdown mode, "2022.12.13" */
+	char *shutdown_date;		/* non-empty: shutdown mode, "2022.12.13" */
 	unsigned reply_deadline_ms;	/* past this, the subscriber gets the "busy" text */
 
 	/* [keywords]: extra words per meaning, on top of SPEC section 2 */
