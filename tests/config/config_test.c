@@ -13,6 +13,7 @@ static const char *const files[] = {
 	"bad-section.conf", "bad-key-section.conf", "bad-unknown-key.conf", "bad-mcc.conf",
 	"bad-quote.conf", "bad-zone.conf", "bad-smpp-no-id.conf", "bad-smpp-twice.conf",
 	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "missing-file.conf",
+	"../../doc/examples/itinerad.conf",
 };
 
 static void print_text(const char *name, const char *text)
