@@ -5,6 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh contrib/build.sh
+[ -d tests/smsc/node_modules/smpp ] || npm ci --prefix tests/smsc --no-audit --no-fund --silent
 
 ITIN_TEST_PGHOST=$(mktemp -d /tmp/itin-check-pg.XXXXXX)
 export ITIN_TEST_PGHOST

@@ -15,6 +15,11 @@ for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
 		missing="$missing $p"
 done
+# node and npm run the SMSC of the SMS tests (the npm smpp package, pinned in
+# tests/smsc/package-lock.json): an SMPP implementation we did not write. Any node >= 18 will do,
+# Debian's or one already installed.
+command -v node >/dev/null || missing="$missing nodejs"
+command -v npm >/dev/null || missing="$missing npm"
 [ -z "$missing" ] && exit 0
 
 echo "install-deps: installing$missing"
@@ -28,3 +33,4 @@ $SUDO apt-get install -y -q --no-install-recommends $missing
 for s in osmo-stp osmo-hlr osmo-msc postgresql; do
 	$SUDO systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
+
