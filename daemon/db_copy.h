@@ -1,0 +1,56 @@
+/*
+ * Helpers the loaders share: reading a feed line by line (with line numbers, comments and the
+ * header line skipped, errors reported the same way everywhere) and writing PostgreSQL's binary
+ * COPY format, which the server parses faster than text and needs no escaping.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+/* Counts every loader reports (SPEC section 7: loaded, skipped, unknown-cell lines). */
+struct itin_load_stats {
+	uint64_t lines;		/* data lines read (header and comments excluded) */
+	uint64_t loaded;
+	uint64_t skipped;	/* malformed, reported with their line numbers */
+	uint64_t unknown;	/* events: unknown cell or country; cells/risk: unknown region */
+	uint64_t rows;		/* rows written to the database after folding */
+};
+
+/* Called per data line; returns NULL if the line was used, else why it was skipped. A return
+ * of ITIN_LINE_ABORT stops the read (the callback has reported why). */
+typedef const char *(*itin_line_cb)(void *arg, const char *line, size_t len);
+extern const char ITIN_LINE_ABORT[];
+
+/* Reads f to its end, skipping empty lines, lines starting with '#' and a first data line that
+ * starts with header_start. Skipped lines are reported as "NAME:LINE: reason" on log (the first
+ * 100; then a count). Returns 0, or -1 on a read error or an abort. */
+int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
+		    struct itin_load_stats *st, FILE *log);
+
+/* A binary COPY stream being built in memory and sent in large chunks. */
+struct itin_copy_buf {
+	PGconn *conn;
+	uint8_t *data;
+	size_t len, size;
+	bool failed;
+};
+
+int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql, FILE *log);
+void itin_copy_tuple(struct itin_copy_buf *b, uint16_t nfields);
+void itin_copy_int2(struct itin_copy_buf *b, int16_t v);
+void itin_copy_int4(struct itin_copy_buf *b, int32_t v);
+void itin_copy_int8(struct itin_copy_buf *b, int64_t v);
+void itin_copy_bytes(struct itin_copy_buf *b, const void *p, size_t len);	/* bytea or text */
+void itin_copy_date(struct itin_copy_buf *b, int32_t unix_day);
+void itin_copy_timestamptz(struct itin_copy_buf *b, int64_t unix_s);
+void itin_copy_null(struct itin_copy_buf *b);
+/* Ends the COPY; returns the rows copied, or -1 (reported on log). Frees the buffer. */
+int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log);
+
+/* Runs a statement, reporting a failure on log as "WHAT: error". */
+bool itin_db_exec(PGconn *conn, const char *sql, const char *what, FILE *log);

@@ -1,0 +1,372 @@
+/*
+ * Event folding, in two steps. In memory, each event is resolved to a place (cell registry for
+ * domestic MCCs, the country for others; unknown cells are counted, never guessed), its
+ * subscriber's MSISDN and IMSI are keyed once per subscriber, and events are folded per
+ * (subscriber, local day, place). Then each batch of folded rows is COPYed to temporary tables
+ * and merged with set-based SQL: new subscribers get an id, IMSI keys follow their MSISDN, and
+ * presence_recent is upserted (earliest first_seen, latest last_seen, events summed). A batch is
+ * one transaction, so a failed load leaves whole batches, never half of one.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "daemon/db_load_events.h"
+#include "daemon/feed_csv.h"
+#include "daemon/localtime.h"
+#include "daemon/msisdn.h"
+#include "daemon/places.h"
+#include "daemon/subscriber_key.h"
+
+#define BATCH_ROWS (1u << 20)		/* folded rows per batch (hash table half full) */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Open addressing maps; key 0 marks a free slot, so keys are stored plus one. */
+struct cell_slot { uint64_t key; int32_t place; };
+struct ident_slot { uint64_t key; uint32_t ident; };
+struct fold_slot { uint64_t key; int32_t place; uint32_t events; int64_t first, last; };
+
+struct ident {
+	char imsi[16];
+	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
+	char mask[16];
+	uint32_t batch;			/* last batch that used it */
+};
+
+struct loader {
+	PGconn *conn;
+	const struct itin_config *cfg;
+	FILE *log;
+	struct itin_load_stats *st;
+	struct itin_subscriber_keyer *keyer;
+
+	struct cell_slot *cells;
+	size_t cells_mask;
+
+	struct ident_slot *ident_map;
+	size_t ident_mask, num_idents_mapped;
+	struct ident *idents;
+	size_t num_idents, idents_size;
+
+	struct fold_slot *fold;
+	size_t fold_mask, num_fold;
+	uint32_t batch;
+	int64_t newest;
+	const char *error;		/* set when the load must stop */
+};
+
+static uint64_t cell_key(uint16_t mcc, uint16_t mnc, uint32_t lac, uint32_t ci)
+{
+	return ((uint64_t)mcc << 54 | (uint64_t)mnc << 44 | (uint64_t)lac << 28 | ci) + 1;
+}
+
+static void cell_put(struct loader *l, uint64_t key, int32_t place)
+{
+	size_t i = mix64(key) & l->cells_mask;
+
+	while (l->cells[i].key && l->cells[i].key != key)
+		i = (i + 1) & l->cells_mask;
+	l->cells[i].key = key;
+	l->cells[i].place = place;
+}
+
+static bool cell_get(const struct loader *l, uint64_t key, int32_t *place)
+{
+	size_t i = mix64(key) & l->cells_mask;
+
+	for (; l->cells[i].key; i = (i + 1) & l->cells_mask) {
+		if (l->cells[i].key == key) {
+			*place = l->cells[i].place;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int load_cells(struct loader *l)
+{
+	PGresult *res = PQexec(l->conn, "SELECT mcc, mnc, lac, ci, region_code FROM cell");
+	size_t n, size = 1024;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(l->log, "reading the cell registry: %s", PQerrorMessage(l->conn));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	while (size < 2 * n)
+		size *= 2;
+	l->cells = talloc_zero_array(l, struct cell_slot, size);
+	if (!l->cells) {
+		PQclear(res);
+		return -1;
+	}
+	l->cells_mask = size - 1;
+	for (size_t r = 0; r < n; r++) {
+		cell_put(l, cell_key(atoi(PQgetvalue(res, r, 0)), atoi(PQgetvalue(res, r, 1)),
+				     strtoul(PQgetvalue(res, r, 2), NULL, 10),
+				     strtoul(PQgetvalue(res, r, 3), NULL, 10)),
+			 atoi(PQgetvalue(res, r, 4)));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static bool grow_ident_map(struct loader *l)
+{
+	size_t size = l->ident_map ? 2 * (l->ident_mask + 1) : 1 << 16;
+	struct ident_slot *map = talloc_zero_array(l, struct ident_slot, size);
+
+	if (!map)
+		return false;
+	for (size_t i = 0; l->ident_map && i <= l->ident_mask; i++) {
+		size_t j;
+		if (!l->ident_map[i].key)
+			continue;
+		for (j = mix64(l->ident_map[i].key) & (size - 1); map[j].key; j = (j + 1) & (size - 1))
+			;
+		map[j] = l->ident_map[i];
+	}
+	talloc_free(l->ident_map);
+	l->ident_map = map;
+	l->ident_mask = size - 1;
+	return true;
+}
+
+/* The identity of an event's subscriber: keyed by MSISDN; a new IMSI for it replaces the old. */
+static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, uint32_t *out)
+{
+	uint64_t key = (strtoull(ev->msisdn, NULL, 10) << 4 | strlen(ev->msisdn)) + 1;
+	struct ident *id;
+	size_t i;
+
+	if (2 * (l->num_idents_mapped + 1) > l->ident_mask + 1 && !grow_ident_map(l))
+		return (l->error = "out of memory");
+	for (i = mix64(key) & l->ident_mask; l->ident_map[i].key; i = (i + 1) & l->ident_mask) {
+		if (l->ident_map[i].key != key)
+			continue;
+		id = &l->idents[l->ident_map[i].ident];
+		if (strcmp(id->imsi, ev->imsi) != 0) {
+			strcpy(id->imsi, ev->imsi);
+			itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key);
+		}
+		*out = l->ident_map[i].ident;
+		return NULL;
+	}
+	if (l->num_idents == l->idents_size) {
+		size_t size = l->idents_size ? 2 * l->idents_size : 1 << 16;
+		struct ident *idents = talloc_realloc(l, l->idents, struct ident, size);
+		if (!idents)
+			return (l->error = "out of memory");
+		l->idents = idents;
+		l->idents_size = size;
+	}
+	id = &l->idents[l->num_idents];
+	if (itin_msisdn_mask(ev->msisdn, l->cfg->country_code, id->mask) < 0)
+		return "MSISDN cannot be masked";
+	strcpy(id->imsi, ev->imsi);
+	if (itin_subscriber_key_msisdn(l->keyer, ev->msisdn, id->msisdn_key) < 0 ||
+	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0)
+		return (l->error = "keying failed");
+	id->batch = 0;
+	l->ident_map[i].key = key;
+	l->ident_map[i].ident = l->num_idents;
+	l->num_idents_mapped++;
+	*out = l->num_idents++;
+	return NULL;
+}
+
+static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, int64_t t)
+{
+	uint64_t key = ((uint64_t)ident << 32 | (uint32_t)day) + 1;
+	size_t i = mix64(key ^ (uint64_t)place * 0x9e3779b97f4a7c15ULL) & l->fold_mask;
+	struct fold_slot *s;
+
+	for (; (s = &l->fold[i])->key; i = (i + 1) & l->fold_mask) {
+		if (s->key == key && s->place == place) {
+			s->events++;
+			if (t < s->first)
+				s->first = t;
+			if (t > s->last)
+				s->last = t;
+			return;
+		}
+	}
+	*s = (struct fold_slot){ .key = key, .place = place, .events = 1, .first = t, .last = t };
+	l->num_fold++;
+	l->idents[ident].batch = l->batch;
+}
+
+static const char *const fold_sql[] = {
+	/* One loader at a time: two could give one new subscriber two ids. */
+	"SELECT pg_advisory_xact_lock(7401002)",
+	/* Existing subscribers by their MSISDN key; new ones get an id. */
+	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
+	"SELECT i.n, i.msisdn_key, i.imsi_key, i.mask, k.subscriber IS NULL AS is_new, "
+	"coalesce(k.subscriber, nextval('subscriber_id_seq')) AS subscriber "
+	"FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
+	"INSERT INTO subscriber (id, msisdn_mask) SELECT subscriber, mask FROM load_subscriber "
+	"WHERE is_new",
+	"INSERT INTO subscriber_key (key, subscriber) SELECT msisdn_key, subscriber "
+	"FROM load_subscriber WHERE is_new",
+	/* The IMSI key follows the latest MSISDN seen with it. */
+	"INSERT INTO subscriber_key (key, subscriber) "
+	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber FROM load_subscriber "
+	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber "
+	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
+	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
+	"SELECT s.subscriber, p.day, p.place, p.first_seen, p.last_seen, p.events "
+	"FROM load_presence p JOIN load_subscriber s USING (n) "
+	"ON CONFLICT (subscriber, day, place) DO UPDATE SET "
+	"first_seen = least(presence_recent.first_seen, EXCLUDED.first_seen), "
+	"last_seen = greatest(presence_recent.last_seen, EXCLUDED.last_seen), "
+	"events = presence_recent.events + EXCLUDED.events",
+};
+
+static int flush_batch(struct loader *l)
+{
+	struct itin_copy_buf b;
+	char sql[256];
+	int64_t rows;
+
+	if (l->num_fold == 0)
+		return 0;
+	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) ||
+	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
+			  "imsi_key bytea, mask text) ON COMMIT DROP", "load", l->log) ||
+	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_presence (n integer, day date, "
+			  "place integer, first_seen timestamptz, last_seen timestamptz, "
+			  "events integer) ON COMMIT DROP", "load", l->log))
+		goto fail;
+
+	if (itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
+		goto fail;
+	for (size_t i = 0; i < l->num_idents; i++) {
+		const struct ident *id = &l->idents[i];
+		if (id->batch != l->batch)
+			continue;
+		itin_copy_tuple(&b, 4);
+		itin_copy_int4(&b, i);
+		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
+		itin_copy_bytes(&b, id->imsi_key, sizeof(id->imsi_key));
+		itin_copy_bytes(&b, id->mask, strlen(id->mask));
+	}
+	if (itin_copy_end(&b, l->log) < 0)
+		goto fail;
+
+	if (itin_copy_begin(&b, l->conn, "COPY load_presence FROM STDIN (FORMAT binary)", l->log) < 0)
+		goto fail;
+	for (size_t i = 0; i <= l->fold_mask; i++) {
+		const struct fold_slot *s = &l->fold[i];
+		if (!s->key)
+			continue;
+		itin_copy_tuple(&b, 6);
+		itin_copy_int4(&b, (s->key - 1) >> 32);
+		itin_copy_date(&b, (int32_t)(uint32_t)(s->key - 1));
+		itin_copy_int4(&b, s->place);
+		itin_copy_timestamptz(&b, s->first);
+		itin_copy_timestamptz(&b, s->last);
+		itin_copy_int4(&b, s->events);
+	}
+	if ((rows = itin_copy_end(&b, l->log)) < 0)
+		goto fail;
+
+	for (unsigned i = 0; i < sizeof(fold_sql) / sizeof(fold_sql[0]); i++) {
+		if (!itin_db_exec(l->conn, fold_sql[i], "load", l->log))
+			goto fail;
+	}
+	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
+		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
+		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
+		 "loaded_at = now()", (long long)l->newest);
+	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
+	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
+		goto fail;
+	l->st->rows += rows;
+	memset(l->fold, 0, (l->fold_mask + 1) * sizeof(*l->fold));
+	l->num_fold = 0;
+	l->batch++;
+	return 0;
+fail:
+	itin_db_exec(l->conn, "ROLLBACK", "load", l->log);
+	return -1;
+}
+
+static const char *event_line(void *arg, const char *line, size_t len)
+{
+	struct loader *l = arg;
+	struct itin_feed_event ev;
+	const char *err;
+	uint32_t ident;
+	int32_t place;
+
+	if ((err = itin_feed_parse_event(line, len, &ev)))
+		return err;
+	if (itin_config_mcc_is_domestic(l->cfg, ev.mcc)) {
+		if (!cell_get(l, cell_key(ev.mcc, ev.mnc, ev.lac, ev.ci), &place)) {
+			l->st->unknown++;
+			return NULL;
+		}
+	} else {
+		place = itin_place_from_mcc(ev.mcc);
+		if (!itin_place_is_known(place)) {
+			l->st->unknown++;
+			return NULL;
+		}
+	}
+	if ((err = ident_of(l, &ev, &ident)))
+		return l->error ? ITIN_LINE_ABORT : err;
+	fold(l, ident, itin_local_day(ev.time), place, ev.time);
+	if (ev.time > l->newest)
+		l->newest = ev.time;
+	l->st->loaded++;
+	if (l->num_fold >= BATCH_ROWS && flush_batch(l) < 0) {
+		l->error = "database error";
+		return ITIN_LINE_ABORT;
+	}
+	return NULL;
+}
+
+int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
+			struct itin_load_stats *st, FILE *log)
+{
+	struct loader *l = talloc_zero(NULL, struct loader);
+	int rc = -1;
+
+	if (!l)
+		return -1;
+	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1 };
+	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
+	l->fold = talloc_zero_array(l, struct fold_slot, 2 * BATCH_ROWS);
+	l->fold_mask = 2 * BATCH_ROWS - 1;
+	if (!l->keyer || !l->fold || !grow_ident_map(l)) {
+		fprintf(log, "%s: out of memory\n", name);
+		goto out;
+	}
+	if (itin_localtime_init(cfg->time_zone) < 0) {
+		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
+		goto out;
+	}
+	if (load_cells(l) < 0)
+		goto out;
+	if (itin_read_lines(f, name, "time,", event_line, l, st, log) < 0) {
+		if (l->error)
+			fprintf(log, "%s: load stopped: %s\n", name, l->error);
+		goto out;
+	}
+	rc = flush_batch(l);
+out:
+	talloc_free(l);
+	return rc;
+}

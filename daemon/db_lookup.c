@@ -1,0 +1,97 @@
+/*
+ * Lookup parameters and result parsing. The window's first day is passed to the database so
+ * that only the window's rows travel; the engine still applies the exact window and stay rule.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "daemon/db_lookup.h"
+#include "daemon/localtime.h"
+
+const char itin_sql_freshness[] =
+	"SELECT extract(epoch FROM newest_event)::bigint FROM feed_state WHERE feed = 'events'";
+const char itin_sql_risks[] =
+	"SELECT region_code, valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01' "
+	"FROM risk_area WHERE valid_to >= current_date - 31";
+
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now)
+{
+	static const char hex[] = "0123456789abcdef";
+	int year, month, mday;
+
+	p->key[0] = '\\';
+	p->key[1] = 'x';
+	for (unsigned i = 0; i < ITIN_SUBSCRIBER_KEY_LEN; i++) {
+		p->key[2 + 2 * i] = hex[key[i] >> 4];
+		p->key[3 + 2 * i] = hex[key[i] & 15];
+	}
+	p->key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN] = '\0';
+	/* One day more than the window: the engine decides the exact edges. */
+	itin_local_date(itin_local_day(now) - (int32_t)cfg->window_days, &year, &month, &mday);
+	snprintf(p->first_day, sizeof(p->first_day), "%04d-%02d-%02d", year, month, mday);
+	p->values[0] = p->key;
+	p->values[1] = p->first_day;
+}
+
+int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out)
+{
+	unsigned n = PQntuples(res);
+
+	*out = (struct itin_lookup){ 0 };
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 5)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	out->known = true;
+	snprintf(out->mask, sizeof(out->mask), "%s", PQgetvalue(res, 0, 0));
+	out->rows = talloc_array(ctx, struct itin_presence, n);
+	if (!out->rows)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		if (PQgetisnull(res, i, 1))
+			continue;
+		out->rows[out->num_rows++] = (struct itin_presence){
+			.day = atoi(PQgetvalue(res, i, 1)),
+			.place = atoi(PQgetvalue(res, i, 2)),
+			.first_seen = strtoll(PQgetvalue(res, i, 3), NULL, 10),
+			.last_seen = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+		};
+	}
+	return 0;
+}
+
+int64_t itin_freshness_from_result(const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+		return 0;
+	return strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+}
+
+int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num)
+{
+	unsigned n = PQntuples(res);
+
+	*risks = NULL;
+	*num = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 3)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	*risks = talloc_array(ctx, struct itin_risk, n);
+	if (!*risks)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		(*risks)[i] = (struct itin_risk){
+			.place = atoi(PQgetvalue(res, i, 0)),
+			.from_day = atoi(PQgetvalue(res, i, 1)),
+			.to_day = atoi(PQgetvalue(res, i, 2)),
+		};
+	}
+	*num = n;
+	return 0;
+}

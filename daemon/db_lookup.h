@@ -1,0 +1,41 @@
+/*
+ * The itinerary lookup's inputs and results, shared by the daemon (asynchronous, on its pool)
+ * and itinerad-db query (blocking): the parameters of sql/lookup.sql, and the conversion of its
+ * rows into the engine's struct itin_presence. Also the two deployment-wide inputs of a reply:
+ * data freshness and the risk list.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "daemon/config.h"
+#include "daemon/itinerary.h"
+#include "daemon/subscriber_key.h"
+
+struct itin_lookup {
+	bool known;			/* the key belongs to a subscriber */
+	char mask[16];			/* 138****0001 */
+	struct itin_presence *rows;
+	unsigned num_rows;
+};
+
+/* Text parameters of sql/lookup.sql for a key and a query time; the strings live in params. */
+struct itin_lookup_params {
+	char key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN + 1];	/* bytea hex input: \x... */
+	char first_day[16];				/* YYYY-MM-DD */
+	const char *values[2];
+};
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now);
+
+/* Reads a result of sql/lookup.sql into out (rows are talloc children of ctx). */
+int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out);
+
+/* SQL of the deployment-wide inputs, and their parsers. */
+extern const char itin_sql_freshness[];	/* -> one row: newest event, Unix s (or none) */
+extern const char itin_sql_risks[];	/* -> region, from day, to day (days since 1970) */
+int64_t itin_freshness_from_result(const PGresult *res);
+int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num);

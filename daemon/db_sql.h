@@ -1,0 +1,18 @@
+/*
+ * The SQL the programs run, compiled in from sql/ (sql/embed.sh writes sql_embedded.c), so an
+ * installed binary needs no SQL directory and the lookup has one text shared by the daemon,
+ * itinerad-db and the pgbench floor of bench/.
+ */
+#pragma once
+
+struct itin_migration {
+	int version;		/* NNN of sql/migrations/NNN_name.sql */
+	const char *name;
+	const char *sql;
+};
+
+extern const struct itin_migration itin_migrations[];
+extern const unsigned itin_num_migrations;
+
+/* sql/lookup.sql: $1 subscriber key (bytea), $2 first day (date) -> day, place, first, last */
+extern const char itin_sql_lookup[];

@@ -1,0 +1,94 @@
+#!/bin/sh
+# The database side end to end, against a real PostgreSQL: migrations run twice, loads of the
+# three feeds with malformed lines and unknown cells, the folded presence rows, the reply of
+# itinerad-db query, the lookup's plan, no plaintext identity in a pg_dump, retention by DROP
+# and purge. The whole transcript must equal database.out.
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_database
+ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
+ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
+export ITINERAD_CONNINFO ITINERAD_CONFIG
+db="$top_builddir/itinerad-db"
+data="$srcdir/tests/db"
+out=$(mktemp)
+trap 'rm -f "$out" "$out.run"; itin_pg_cleanup' EXIT
+AT=2026-11-20T12:00:00+08:00
+
+sql() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
+# The tool's own lines, without timings (they vary) and paths (they depend on the checkout).
+run() {
+	echo "\$ itinerad-db $*" | sed "s|$data/||g"
+	"$db" "$@" > "$out.run" 2>&1
+	rc=$?
+	grep -v ' lines/s$' "$out.run" | sed "s|$data/||g; s|from /.*|from DATA|"
+	[ $rc -eq 0 ] || echo "(exit status $rc)"
+}
+
+{
+	run migrate
+	run migrate
+	sql "SELECT 'schema_version: ' || string_agg(version || ' ' || name, ', ' ORDER BY version) FROM schema_version"
+	sql "SELECT 'regions ' || (SELECT count(*) FROM region) || ', countries ' || (SELECT count(*) FROM country) || ', operators ' || (SELECT count(*) FROM operator_cn)"
+	run load cells "$data/cells.csv"
+	run load events "$data/events.csv"
+	run load risk "$data/risk.csv"
+	echo "# presence (mask, day, place, first, last, events), recent table"
+	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT s.msisdn_mask, p.day, p.place, to_char(p.first_seen, 'HH24:MI'), to_char(p.last_seen, 'HH24:MI'), p.events FROM presence_recent p JOIN subscriber s ON s.id = p.subscriber ORDER BY 1, 2, 3"
+	sql "SELECT 'subscribers ' || (SELECT count(*) FROM subscriber) || ', keys ' || (SELECT count(*) FROM subscriber_key) || ', newest event ' || (SELECT to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state)"
+	echo "# loading the same events again adds to the counts, not to the rows"
+	run load events "$data/events.csv"
+	sql "SELECT 'rows ' || count(*) || ', events ' || sum(events) FROM presence_recent"
+
+	run query --msisdn 8613800000001 --at $AT
+	run query --msisdn 13800000001 --at $AT --lang en
+	run query --imsi 460011000000003 --at $AT
+	echo "# risk marker on (Beijing listed until 11-30; Guangzhou's entry ended 11-10), window ending yesterday"
+	ITINERAD_CONFIG="$data/itinerad-risk.conf" run query --msisdn 8613800000001 --at $AT
+	echo "# the same reply as SMS parts"
+	run query --imsi 460011000000003 --at $AT --lang en --parts
+	run query --msisdn 8613800000001 --at $AT --parts
+	run query --msisdn 8613800000002 --at $AT
+	run query --msisdn 8613800000099 --at $AT
+
+	echo "# the lookup's plan: index scans only"
+	psql -XAtq -c "PREPARE lookup(bytea, date) AS $(sed '/^--/d' "$top_srcdir/sql/lookup.sql")" \
+		-c "EXPLAIN (COSTS OFF) EXECUTE lookup('\\x00', '2026-11-07')" |
+		sed -n 's/^ *\(->  \)\{0,1\}\([A-Za-z][A-Za-z ]*\(Scan\|Loop\|Append\|Join\)\).*/\2/p'
+
+	echo "# pg_dump holds no test MSISDN or IMSI"
+	pg_dump --data-only > "$out.dump"
+	for id in 8613800000001 13800000001 8613800000002 8613900000003 460001000000001 \
+		460001000000002 460011000000003; do
+		grep -c "$id" "$out.dump" | sed "s/^/$id: /"
+	done
+	rm -f "$out.dump"
+
+	echo "# retention on 2026-11-20 keeps 2026-11-06 on, by swapping and dropping tables"
+	before=$(sql "SELECT 'presence_history'::regclass::oid")
+	run retention --at $AT
+	after=$(sql "SELECT 'presence_history'::regclass::oid")
+	[ "$before" != "$after" ] && echo "presence_history replaced (a new table)"
+	sql "SELECT 'history ' || count(*) || ' rows, days ' || min(day) || ' to ' || max(day) FROM presence_history"
+	sql "SELECT 'recent ' || count(*) || ' rows' FROM presence_recent"
+	sql "SELECT 'rows before 2026-11-06: ' || count(*) FROM (SELECT day FROM presence_history UNION ALL SELECT day FROM presence_recent) p WHERE day < '2026-11-06'"
+	run query --msisdn 8613800000001 --at $AT
+
+	echo "# the sample of sim/: 500 subscribers over 14 days, loaded with exact counts"
+	"$top_builddir/itinerad-sample" --seed 7 --subscribers 500 --end 1795147200 \
+		--cells "$out.cells" --events "$out.events" 2>&1
+	run load cells "$out.cells" | sed "s|$out.cells|sample-cells.csv|"
+	run load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	rm -f "$out.cells" "$out.events"
+	sql "SELECT 'subscribers ' || count(*) FROM subscriber"
+	sql "SELECT 'presence rows ' || count(*) || ', events ' || sum(events) || ', places ' || count(DISTINCT place) FROM presence_recent"
+	sql "SELECT 'abroad rows ' || count(*) FROM presence_recent WHERE place < 1000 OR place IN (810100, 820100, 710000)"
+
+	run purge
+	run purge --yes
+	sql "SELECT 'left: ' || (SELECT count(*) FROM presence_history) + (SELECT count(*) FROM presence_recent) + (SELECT count(*) FROM subscriber) + (SELECT count(*) FROM subscriber_key)"
+} > "$out" 2>&1
+
+# ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/database.out"
+diff -u "$srcdir/tests/db/database.out" "$out"

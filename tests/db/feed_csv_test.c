@@ -1,0 +1,124 @@
+/*
+ * Feed line parsers: good lines in each accepted form, and each kind of malformed line with
+ * the reason the loader prints. Lines are passed with explicit lengths and no NUL after them
+ * (copied into exact-size heap buffers), so AddressSanitizer catches any read past the end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/feed_csv.h"
+
+static char *exact_copy(const char *s, size_t *len)
+{
+	*len = strlen(s);
+	char *p = malloc(*len ? *len : 1);
+	memcpy(p, s, *len);
+	return p;
+}
+
+static void event(const char *line)
+{
+	struct itin_feed_event ev;
+	size_t len;
+	char *p = exact_copy(line, &len);
+	const char *err = itin_feed_parse_event(p, len, &ev);
+
+	if (err)
+		printf("event  %-60s -> %s\n", line, err);
+	else
+		printf("event  %-60s -> t=%lld imsi=%s msisdn=%s cgi=%u-%u-%u-%u\n", line,
+		       (long long)ev.time, ev.imsi, ev.msisdn, ev.mcc, ev.mnc, ev.lac, ev.ci);
+	free(p);
+}
+
+static void cell(const char *line)
+{
+	struct itin_feed_cell c;
+	size_t len;
+	char *p = exact_copy(line, &len);
+	const char *err = itin_feed_parse_cell(p, len, &c);
+
+	if (err)
+		printf("cell   %-60s -> %s\n", line, err);
+	else
+		printf("cell   %-60s -> %u-%u-%u-%u region %d\n", line, c.mcc, c.mnc, c.lac, c.ci,
+		       c.region_code);
+	free(p);
+}
+
+static void risk(const char *line)
+{
+	struct itin_feed_risk r;
+	size_t len;
+	char *p = exact_copy(line, &len);
+	const char *err = itin_feed_parse_risk(p, len, &r);
+
+	if (err)
+		printf("risk   %-60s -> %s\n", line, err);
+	else
+		printf("risk   %-60s -> region %d level %s days %d..%d\n", line, r.region_code, r.level,
+		       r.valid_from, r.valid_to);
+	free(p);
+}
+
+int main(void)
+{
+	char garbage[255];
+
+	event("1763600000,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T08:53:20+08:00,460001234567801,+8613800000001,460,00,4097,12345");
+	event("2025-11-20T00:53:20Z,460001234567801,8613800000001,460,001,1,1");
+	event("2025-11-20 08:53:20.250+0800,460001234567801,8613800000001,001,01,1,268435455");
+	event("2025-11-19T19:53:20-05:00,460001234567801,8613800000001,310,410,65535,0");
+	event("1763600000,460001234567801,8613800000001,460,00,4097,12345\r");
+	event("");
+	event("1763600000");
+	event("1763600000,460001234567801,8613800000001,460,00,4097,12345,extra");
+	event("yesterday,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-13-20T08:53:20+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-02-29T08:53:20+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2024-02-29T08:53:20+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T08:53:20,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T25:53:20+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T08:53:20+08:00x,460001234567801,8613800000001,460,00,4097,12345");
+	event("1763600000,46000123456780123,8613800000001,460,00,4097,12345");
+	event("1763600000,46000A,8613800000001,460,00,4097,12345");
+	event("1763600000,460001234567801,,460,00,4097,12345");
+	event("1763600000,460001234567801,8613800000001,46,00,4097,12345");
+	event("1763600000,460001234567801,8613800000001,460,0,4097,12345");
+	event("1763600000,460001234567801,8613800000001,460,00,65536,12345");
+	event("1763600000,460001234567801,8613800000001,460,00,4097,268435456");
+	event("1763600000,460001234567801,8613800000001,460,00,4097,-1");
+	event("\"1763600000\",460001234567801,8613800000001,460,00,4097,12345");
+	event("99999999999999999999,460001234567801,8613800000001,460,00,4097,12345");
+
+	cell("460,00,4097,12345,440100");
+	cell("001,01,1,1,110100");
+	cell("460,00,4097,12345,4401");
+	cell("460,00,4097,12345");
+	cell("460,00,4097,x,440100");
+
+	risk("440100,high,2022-04-01,2022-04-30");
+	risk("440100,medium,2022-04-30,2022-04-01");
+	risk("440100,,2022-04-01,2022-04-30");
+	risk("440100,very high,2022-04-01,2022-04-30");
+	risk("440100,high,2022-04-01,2022-04-31");
+	risk("440100,high,2022-04-01,2022-04-30T00:00");
+
+	memset(garbage, 0xa5, sizeof(garbage));
+	{
+		struct itin_feed_event ev;
+		struct itin_feed_cell c;
+		struct itin_feed_risk r;
+		printf("garbage event -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &ev));
+		printf("garbage cell  -> %s\n", itin_feed_parse_cell(garbage, sizeof(garbage), &c));
+		printf("garbage risk  -> %s\n", itin_feed_parse_risk(garbage, sizeof(garbage), &r));
+		memset(garbage, ',', sizeof(garbage));
+		printf("commas event  -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &ev));
+	}
+	printf("days_from_civil 1970-01-01 = %d, 2000-01-01 = %d, 2026-11-23 = %d\n",
+	       itin_days_from_civil(1970, 1, 1), itin_days_from_civil(2000, 1, 1),
+	       itin_days_from_civil(2026, 11, 23));
+	return 0;
+}
