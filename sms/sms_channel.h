@@ -1,0 +1,30 @@
+/*
+ * The SMS channel: turns deliver_sm from the SMSC links into requests and replies into
+ * submit_sm. It owns the SMPP links of the config ([smpp NAME] sections) and knows no SQL.
+ * One SMS, socket to reply: smpp_link.c (PDU in) -> sms_channel.c (decode, keyword) ->
+ * daemon/request.c (record, rules, lookup) -> daemon/reply_text.c (text) ->
+ * sms_segment.c (parts) -> sms_channel.c -> smpp_link.c (submit_sm out).
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <event2/event.h>
+
+#include "daemon/config.h"
+
+struct itin_sms_channel;
+
+struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *base,
+						const struct itin_config *cfg);
+int itin_sms_channel_start(struct itin_sms_channel *ch);
+/* Stop taking requests (a temporary error makes the SMSC keep them); replies still go out. */
+void itin_sms_channel_stop(struct itin_sms_channel *ch);
+/* Then unbind every link; is_unbound once all are closed. */
+void itin_sms_channel_unbind(struct itin_sms_channel *ch);
+bool itin_sms_channel_is_unbound(const struct itin_sms_channel *ch);
+
+struct itin_sms_channel_stats {
+	unsigned long long delivered, receipts, refused, undecodable, replies, parts, parts_failed;
+};
+void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_sms_channel_stats *st);

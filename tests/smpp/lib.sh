@@ -1,0 +1,59 @@
+# Shared by the SMPP link tests: runs tests/smsc/smsc.js with the test's scenario (NAME.scn)
+# and smpp_echo against it, then compares both outputs with NAME.golden.
+#   smpp_case NAME PORT N [smpp_echo options]
+# smpp_echo unbinds after N submits (0: never); if it is still running once the scenario
+# ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead.
+smpp_case() {
+	name=$1 port=$2 n=$3
+	shift 3
+	dir="$top_srcdir/tests/smpp"
+	if [ ! -d "$top_srcdir/tests/smsc/node_modules/smpp" ]; then
+		npm ci --prefix "$top_srcdir/tests/smsc" >/dev/null 2>&1 || { echo "npm ci failed"; return 77; }
+	fi
+	tmp=$(mktemp -d) || return 99
+	ESME_PIDFILE="$tmp/esme.pid" SMSC_READY="$tmp/ready"
+	export ESME_PIDFILE SMSC_READY
+	node "$top_srcdir/tests/smsc/smsc.js" "$port" "$dir/$name.scn" > "$tmp/smsc" 2> "$tmp/smsc.err" &
+	smsc_pid=$!
+	i=0
+	while [ ! -f "$SMSC_READY" ]; do
+		if [ $i -ge 100 ] || ! kill -0 $smsc_pid 2>/dev/null; then
+			echo "smsc.js did not listen on 127.0.0.1:$port"
+			cat "$tmp/smsc.err"
+			kill $smsc_pid 2>/dev/null
+			rm -rf "$tmp"
+			return 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	"$top_builddir/tests/smpp/smpp_echo" "$@" "$port" "$n" > "$tmp/esme" 2> "$tmp/esme.err" &
+	esme_pid=$!
+	echo $esme_pid > "$ESME_PIDFILE"
+	wait $smsc_pid
+	smsc_rc=$?
+	i=0
+	while kill -0 $esme_pid 2>/dev/null && [ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -TERM $esme_pid 2>/dev/null
+	wait $esme_pid
+	esme_rc=$?
+	{
+		cat "$tmp/smsc"
+		echo "--- smpp_echo (exit $esme_rc)"
+		cat "$tmp/esme"
+	} > "$tmp/all"
+	if [ -n "$SMPP_UPDATE" ]; then
+		cp "$tmp/all" "$dir/$name.golden"
+	fi
+	if [ $smsc_rc -ne 0 ] || ! diff -u "$dir/$name.golden" "$tmp/all"; then
+		echo "smsc.js exit $smsc_rc; smpp_echo's log:"
+		cat "$tmp/esme.err" "$tmp/smsc.err"
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "$tmp"
+	return 0
+}

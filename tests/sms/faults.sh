@@ -1,0 +1,45 @@
+#!/bin/sh
+# itinerad under faults, against the npm smpp SMSC (tests/smsc/conversation.js, port 24012):
+# throttling, the SMSC dropping the link mid-conversation, PostgreSQL stopped and started,
+# itinerad killed with SIGKILL with a reply pending and restarted. Every accepted request must
+# be answered: the transcript is compared with faults.out. Uses a private PostgreSQL cluster,
+# since it stops and starts it.
+set -u
+ITIN_TEST_PGHOST=
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_sms_faults
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v node > /dev/null || { echo "node missing"; exit 77; }
+WORK=$(mktemp -d)
+export WORK
+chmod 755 "$WORK"
+trap 'kill -9 $(cat "$WORK/itinerad.pid" 2>/dev/null) 2>/dev/null; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+port=24012
+
+itin_test_db
+itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
+cat > "$WORK/pg.sh" <<PG
+sh "$top_srcdir/sql/pgcluster.sh" \$1 "$PGHOST" -c fsync=off
+PG
+# (Re)starts itinerad in the background; its pid in itinerad.pid, its log appended.
+cat > "$WORK/itinerad.sh" <<DAEMON
+. "$top_srcdir/tests/lib/daemon.sh"
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log.\$(date +%s%N)"
+echo \$ITIN_DAEMON_PID > "$WORK/itinerad.pid"
+DAEMON
+node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/sms/faults.scenario" \
+	> "$WORK/smsc.out" 2> "$WORK/smsc.err" &
+smsc=$!
+sleep 0.5
+PGHOST=$PGHOST sh "$WORK/itinerad.sh"
+wait $smsc
+kill -TERM "$(cat "$WORK/itinerad.pid")"
+sleep 1
+{
+	cat "$WORK/smsc.out"
+	echo "# audit: intent, action, parts"
+	psql -XAtq -c "SELECT intent, action, parts FROM audit ORDER BY received_at, intent"
+	echo "# pending: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
+} > "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/faults.out"
+diff -u "$srcdir/tests/sms/faults.out" "$WORK/out"

@@ -1,0 +1,178 @@
+// An SMSC for itinerad's conversation tests, built on the npm `smpp` package (a peer we did not
+// write): it accepts the ESME's bind, plays a scenario of subscribers' messages and faults, and
+// prints each submit_sm as a subscriber would read it: the text as npm smpp decodes it, the raw
+// short_message in hex, and the reassembled text of concatenated parts. (smsc.js next to it is
+// the PDU-level peer of the SMPP link tests.)
+//
+// usage: node conversation.js PORT SCENARIO     (exit 0 when the scenario ends)
+//
+// Scenario lines (# starts a comment):
+//   bind                     wait for a bind (printed); the password must be "secret"
+//   deliver FROM TEXT        deliver_sm from FROM (TON 1), GSM 03.38 one code per octet
+//   deliver-osmo FROM TEXT   as osmo-msc sends it: TON 2, esm_class 0x01, data_coding 1
+//   deliver-ucs2 FROM TEXT   data_coding 8
+//   receipt FROM             a delivery receipt (esm_class 0x04)
+//   expect N [MS]            wait until N more submit_sm than the scenario has expected so far
+//                            came (default 10 s); each is printed as it comes
+//   quiet MS                 wait MS; any submit_sm that arrives is printed (it should not)
+//   throttle N               answer the next N submit_sm with ESME_RTHROTTLED
+//   drop                     close the ESME's connection (it binds again)
+//   exec CMD                 run a shell command and wait for it
+//   sleep MS
+'use strict';
+const smpp = require('smpp');
+const { PDU } = require('smpp/lib/pdu');
+const fs = require('fs');
+const { execSync } = require('child_process');
+
+const port = +process.argv[2];
+const steps = fs.readFileSync(process.argv[3], 'utf8').split('\n')
+	.map((l) => l.trim()).filter((l) => l && l[0] !== '#');
+
+// Keep each PDU's raw octets, to print exactly what the ESME sent.
+const fromBuffer = PDU.prototype.fromBuffer;
+PDU.prototype.fromBuffer = function (buffer) {
+	this.raw = Buffer.from(buffer);
+	return fromBuffer.call(this, buffer);
+};
+
+let session = null;
+let binds = 0;
+let onBind = null;
+let throttleLeft = 0;
+let count = 0;		// submit_sm received
+let expected = 0;	// submit_sm the scenario expected so far
+let waiter = null;
+const parts = {};
+
+function out(line) { process.stdout.write(line + '\n'); }
+
+// short_message of a submit_sm, from the raw PDU: skip the header and the fields before it.
+function rawShortMessage(pdu) {
+	const body = pdu.raw.slice(16);
+	let off = 0;
+	const cstr = () => { off = body.indexOf(0, off) + 1; };
+	cstr();			// service_type
+	off += 2; cstr();	// source TON, NPI, address
+	off += 2; cstr();	// destination TON, NPI, address
+	off += 3; cstr(); cstr();	// esm_class, protocol_id, priority; two times
+	off += 4;		// registered_delivery, replace, data_coding, sm_default_msg_id
+	return body.slice(off + 1, off + 1 + body[off]);
+}
+
+function onSubmit(pdu) {
+	if (throttleLeft > 0) {
+		throttleLeft--;
+		out(`submit_sm to ${pdu.destination_addr} -> answered ESME_RTHROTTLED`);
+		session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		return;
+	}
+	count++;
+	session.send(pdu.response({ message_id: String(count) }));
+	const sm = pdu.short_message;
+	let head = `submit_sm from ${pdu.source_addr} (ton ${pdu.source_addr_ton}) to ${pdu.destination_addr} ` +
+		`(ton ${pdu.dest_addr_ton}) data_coding ${pdu.data_coding} ` +
+		`esm_class 0x${pdu.esm_class.toString(16).padStart(2, '0')}`;
+	let whole = null;
+	if (sm.udh && sm.udh.length) {
+		const u = sm.udh[0];	// 00 03 ref total seq
+		head += ` part ${u[4]}/${u[3]}`;
+		const key = `${pdu.destination_addr}/${u[2]}`;
+		(parts[key] = parts[key] || [])[u[4] - 1] = sm.message;
+		if (parts[key].filter((x) => x !== undefined).length === u[3]) {
+			whole = parts[key].join('');
+			delete parts[key];
+		}
+	}
+	out(head);
+	out(`  hex ${rawShortMessage(pdu).toString('hex')}`);
+	out(`  text ${JSON.stringify(sm.message)}`);
+	if (whole !== null) out(`  reassembled ${JSON.stringify(whole)}`);
+	if (waiter) waiter();
+}
+
+function deliver(from, text, kind) {
+	const pdu = {
+		source_addr: from, source_addr_ton: 1, source_addr_npi: 1,
+		destination_addr: '12306', dest_addr_ton: 0, dest_addr_npi: 1,
+		esm_class: 0, data_coding: 0, short_message: text,
+	};
+	if (kind === 'osmo') { pdu.source_addr_ton = 2; pdu.esm_class = 1; pdu.data_coding = 1; }
+	if (kind === 'ucs2') pdu.data_coding = 8;
+	if (kind === 'receipt') {
+		pdu.esm_class = 4;
+		pdu.short_message = 'id:1 sub:001 dlvrd:001 submit date:2611200000 done date:2611200000 stat:DELIVRD err:000 text:';
+	}
+	return new Promise((resolve) => {
+		session.send(new PDU('deliver_sm', pdu), (resp) => {
+			out(`deliver_sm ${kind || 'gsm'} from ${from} ${JSON.stringify(kind === 'receipt' ? 'receipt' : text)} ` +
+				`-> status ${resp.command_status}`);
+			resolve();
+		});
+	});
+}
+
+function expect(n, ms) {
+	const target = expected += n;
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			waiter = null;
+			out(`expect ${n}: timed out with ${n - (target - count)}`);
+			expected = count;
+			resolve();
+		}, ms);
+		waiter = () => {
+			if (count >= target) {
+				clearTimeout(timer);
+				waiter = null;
+				resolve();
+			}
+		};
+		waiter();
+	});
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+smpp.createServer((s) => {
+	s.on('error', () => {});
+	s.on('bind_transceiver', (pdu) => {
+		const ok = pdu.password === 'secret';
+		// The first bind is part of the conversation; later ones (after a drop) go to stderr,
+		// so a scenario's transcript does not depend on when a link was re-established.
+		const line = `bind_transceiver system_id ${pdu.system_id} -> ${ok ? 'ok' : 'refused'}`;
+		if (binds++ === 0) out(line); else process.stderr.write(line + '\n');
+		s.send(pdu.response({ command_status: ok ? 0 : smpp.ESME_RINVPASWD }));
+		if (!ok) return;
+		session = s;
+		if (onBind) { const f = onBind; onBind = null; f(); }
+	});
+	s.on('submit_sm', (pdu) => { if (s === session) onSubmit(pdu); });
+	s.on('enquire_link', (pdu) => s.send(pdu.response()));
+	s.on('unbind', (pdu) => { out('unbind'); s.send(pdu.response()); });
+}).listen(port, '127.0.0.1');
+
+async function run() {
+	for (const step of steps) {
+		const [cmd, ...args] = step.split(/\s+/);
+		const text = step.slice(cmd.length).trim().slice((args[0] || '').length).trim();
+		switch (cmd) {
+		case 'bind':
+			if (!session) await new Promise((r) => { onBind = r; });
+			break;
+		case 'deliver': await deliver(args[0], text); break;
+		case 'deliver-osmo': await deliver(args[0], text, 'osmo'); break;
+		case 'deliver-ucs2': await deliver(args[0], text, 'ucs2'); break;
+		case 'receipt': await deliver(args[0], '', 'receipt'); break;
+		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
+		case 'quiet': await sleep(+args[0]); expected = count; break;
+		case 'throttle': throttleLeft = +args[0]; break;
+		case 'drop': out('drop'); session.socket.destroy(); session = null; break;
+		case 'exec': execSync(step.slice(cmd.length).trim(), { stdio: ['ignore', 'inherit', 'inherit'] }); break;
+		case 'sleep': await sleep(+args[0]); break;
+		default: throw new Error(`unknown scenario step ${step}`);
+		}
+	}
+	process.exit(0);
+}
+run().catch((e) => { out(`scenario failed: ${e.message}`); process.exit(1); });
