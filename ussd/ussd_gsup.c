@@ -1,0 +1,220 @@
+/*
+ * USSD over GSUP. A session begins with the handset's processUnstructuredSS-Request; its invoke
+ * id is kept, because the last screen is the ReturnResult of that invoke. Screens in between
+ * are our Invoke unstructuredSS-Request, answered by the handset's ReturnResult. osmo-hlr
+ * forwards sessions even for IMSIs it does not know, so the IMSI is checked here; it is the
+ * only identity USSD gives us.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <talloc.h>
+
+#include "daemon/log.h"
+#include "ussd/gsup_link.h"
+#include "ussd/ss_facility.h"
+#include "ussd/ussd_gsup.h"
+#include "ussd/ussd_session.h"
+
+#define OUR_INVOKE_ID 1
+
+struct open_session {
+	struct llist_head list;
+	char imsi[OSMO_IMSI_BUF_SIZE];
+	uint32_t id;
+	uint8_t invoke_id;		/* of the handset's processUnstructuredSS-Request */
+};
+
+struct itin_ussd_gsup {
+	struct gsup_link *link;
+	struct ussd_sessions *sessions;
+	struct llist_head open;
+};
+
+static struct open_session *open_find(struct itin_ussd_gsup *u, const char *imsi, uint32_t id)
+{
+	struct open_session *o;
+
+	llist_for_each_entry(o, &u->open, list) {
+		if (o->id == id && strcmp(o->imsi, imsi) == 0)
+			return o;
+	}
+	return NULL;
+}
+
+static void open_forget(struct itin_ussd_gsup *u, const char *imsi, uint32_t id)
+{
+	struct open_session *o = open_find(u, imsi, id);
+
+	if (o) {
+		llist_del(&o->list);
+		talloc_free(o);
+	}
+}
+
+static int send_ss(struct itin_ussd_gsup *u, const char *imsi, uint32_t id,
+		   enum osmo_gsup_message_type type, enum osmo_gsup_session_state state,
+		   uint8_t *info, size_t info_len)
+{
+	struct osmo_gsup_message msg = {
+		.message_type = type,
+		.session_id = id,
+		.session_state = state,
+		.message_class = OSMO_GSUP_MESSAGE_CLASS_USSD,
+		.ss_info = info,
+		.ss_info_len = info_len,
+	};
+
+	OSMO_STRLCPY_ARRAY(msg.imsi, imsi);
+	return gsup_link_send(u->link, &msg);
+}
+
+static int transport_send(void *transport, const char *imsi, uint32_t id, const char *text, bool final)
+{
+	struct itin_ussd_gsup *u = transport;
+	struct open_session *o = open_find(u, imsi, id);
+	uint8_t facility[512];
+	int len, rc;
+
+	if (!o)
+		return -ENOENT;
+	len = ss_facility_build(facility, sizeof(facility), final,
+				final ? o->invoke_id : OUR_INVOKE_ID, text);
+	if (len < 0) {
+		LOGP(DUSSD, LOGL_ERROR, "building a USSD screen failed: %s\n", strerror(-len));
+		return len;
+	}
+	rc = send_ss(u, imsi, id, final ? OSMO_GSUP_MSGT_PROC_SS_RESULT : OSMO_GSUP_MSGT_PROC_SS_REQUEST,
+		     final ? OSMO_GSUP_SESSION_STATE_END : OSMO_GSUP_SESSION_STATE_CONTINUE, facility, len);
+	if (final)
+		open_forget(u, imsi, id);
+	return rc;
+}
+
+static void transport_release(void *transport, const char *imsi, uint32_t id)
+{
+	struct itin_ussd_gsup *u = transport;
+	struct osmo_gsup_message msg = {
+		.message_type = OSMO_GSUP_MSGT_PROC_SS_ERROR,
+		.session_id = id,
+		.session_state = OSMO_GSUP_SESSION_STATE_END,
+		.message_class = OSMO_GSUP_MESSAGE_CLASS_USSD,
+		.cause = GMM_CAUSE_NET_FAIL,
+	};
+
+	OSMO_STRLCPY_ARRAY(msg.imsi, imsi);
+	gsup_link_send(u->link, &msg);
+	open_forget(u, imsi, id);
+}
+
+static const struct ussd_transport_ops transport_ops = {
+	.send = transport_send,
+	.release = transport_release,
+};
+
+static bool imsi_valid(const char *imsi)
+{
+	size_t len = strlen(imsi);
+
+	if (len < 6 || len > 15)
+		return false;
+	return strspn(imsi, "0123456789") == len;
+}
+
+/* Input we cannot read: a ReturnError, and the session ends. */
+static void refuse(struct itin_ussd_gsup *u, const struct osmo_gsup_message *m, uint8_t invoke_id)
+{
+	uint8_t facility[64];
+	int len = ss_facility_build_error(facility, sizeof(facility), invoke_id);
+
+	LOGP(DUSSD, LOGL_NOTICE, "session %u: malformed or unreadable USSD: refused\n", m->session_id);
+	if (len > 0)
+		send_ss(u, m->imsi, m->session_id, OSMO_GSUP_MSGT_PROC_SS_ERROR,
+			OSMO_GSUP_SESSION_STATE_END, facility, len);
+	ussd_session_end(u->sessions, m->imsi, m->session_id);
+	open_forget(u, m->imsi, m->session_id);
+}
+
+static void link_received(struct gsup_link *link, const struct osmo_gsup_message *m)
+{
+	struct itin_ussd_gsup *u = gsup_link_priv(link);
+	struct ss_facility f;
+	struct open_session *o;
+
+	if (m->message_type == OSMO_GSUP_MSGT_PROC_SS_ERROR ||
+	    (m->message_type == OSMO_GSUP_MSGT_PROC_SS_REQUEST && m->session_state == OSMO_GSUP_SESSION_STATE_END)) {
+		ussd_session_end(u->sessions, m->imsi, m->session_id);
+		open_forget(u, m->imsi, m->session_id);
+		return;
+	}
+	if (m->message_type != OSMO_GSUP_MSGT_PROC_SS_REQUEST)
+		return;
+	if (!imsi_valid(m->imsi) || !m->ss_info || ss_facility_parse(m->ss_info, m->ss_info_len, &f) < 0) {
+		refuse(u, m, m->ss_info_len > 4 ? m->ss_info[4] : 0);
+		return;
+	}
+	if (m->session_state == OSMO_GSUP_SESSION_STATE_BEGIN) {
+		open_forget(u, m->imsi, m->session_id);
+		o = talloc_zero(u, struct open_session);
+		if (!o)
+			return;
+		OSMO_STRLCPY_ARRAY(o->imsi, m->imsi);
+		o->id = m->session_id;
+		o->invoke_id = f.invoke_id;
+		llist_add_tail(&o->list, &u->open);
+		ussd_session_begin(u->sessions, m->imsi, m->session_id, f.text);
+	} else {
+		ussd_session_continue(u->sessions, m->imsi, m->session_id, f.text);
+	}
+}
+
+static void link_connected(struct gsup_link *link, bool up)
+{
+	struct itin_ussd_gsup *u = gsup_link_priv(link);
+	struct open_session *o, *tmp;
+
+	if (up)
+		return;
+	ussd_sessions_drop_all(u->sessions);
+	llist_for_each_entry_safe(o, tmp, &u->open, list) {
+		llist_del(&o->list);
+		talloc_free(o);
+	}
+}
+
+static const struct gsup_link_ops link_ops = {
+	.connected = link_connected,
+	.received = link_received,
+};
+
+struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
+					    const struct itin_config *cfg)
+{
+	struct itin_ussd_gsup *u;
+
+	if (!cfg->gsup_host[0])
+		return NULL;
+	u = talloc_zero(ctx, struct itin_ussd_gsup);
+	if (!u)
+		return NULL;
+	INIT_LLIST_HEAD(&u->open);
+	u->link = gsup_link_alloc(u, base, cfg->gsup_host, cfg->gsup_port, cfg->euse_name, &link_ops, u);
+	u->sessions = ussd_sessions_alloc(u, base, cfg, &transport_ops, u);
+	if (!u->link || !u->sessions) {
+		talloc_free(u);
+		return NULL;
+	}
+	return u;
+}
+
+int itin_ussd_gsup_start(struct itin_ussd_gsup *u)
+{
+	return gsup_link_start(u->link);
+}
+
+void itin_ussd_gsup_stop(struct itin_ussd_gsup *u)
+{
+	ussd_sessions_drop_all(u->sessions);
+	gsup_link_stop(u->link);
+}

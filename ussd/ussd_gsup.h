@@ -1,0 +1,18 @@
+/*
+ * The USSD channel over GSUP: osmo-hlr's PROC_SS requests become session events
+ * (ussd_session.h), the sessions' screens become PROC_SS answers. The glue between gsup_link.c
+ * (IPA/GSUP), ss_facility.c (GSM 04.80 components) and the transport-independent sessions.
+ */
+#pragma once
+
+#include <event2/event.h>
+
+#include "daemon/config.h"
+
+struct itin_ussd_gsup;
+
+/* NULL when cfg has no [gsup] host (no USSD channel) or when out of memory. */
+struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
+					    const struct itin_config *cfg);
+int itin_ussd_gsup_start(struct itin_ussd_gsup *u);
+void itin_ussd_gsup_stop(struct itin_ussd_gsup *u);

@@ -1,0 +1,316 @@
+/*
+ * USSD session state machine. Screens are rendered by the engine (consent menu, itinerary,
+ * refusals) and cut into pages by ussd_pages.c; the request module does the rest, as for SMS,
+ * with the IMSI as identity and the menu answer "1" as the consent itself. A request whose
+ * session is gone by the time its reply comes (timeout, link loss) is still completed, so the
+ * audit records it, but nothing is sent.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <talloc.h>
+
+#include "daemon/log.h"
+#include "daemon/reply_text.h"
+#include "daemon/request.h"
+#include "ussd/ussd_pages.h"
+#include "ussd/ussd_session.h"
+
+enum ussd_state {
+	USSD_CONSENT_MENU,	/* waiting for "1" (yes) or "2" (no) */
+	USSD_WAITING,		/* the request is being answered */
+	USSD_PAGING,		/* a page is shown, waiting for "1" (next) or "0" (exit) */
+};
+
+struct ussd_session {
+	struct llist_head list;
+	struct ussd_sessions *owner;
+	char imsi[16];
+	uint32_t id;
+	enum ussd_state state;
+	enum itin_lang lang;
+	struct itin_ussd_page *pages;
+	int num_pages;
+	int page;
+	bool reshown;		/* unknown input got the screen again once already */
+	const char *last_text;	/* the screen shown, for a re-show */
+	struct itin_request *req;
+	struct event *guard;
+};
+
+struct ussd_sessions {
+	struct event_base *base;
+	const struct itin_config *cfg;
+	const struct ussd_transport_ops *ops;
+	void *transport;
+	struct llist_head sessions;
+	unsigned count;
+};
+
+#define LOGPSS(ss, level, fmt, args...) \
+	LOGP(DUSSD, level, "imsi ***%s session %u: " fmt, (ss)->imsi + (strlen((ss)->imsi) > 4 ? \
+	     strlen((ss)->imsi) - 4 : 0), (ss)->id, ##args)
+
+static const char *const goodbye[] = { "【行程卡】感谢使用。", "[Trip Card] Goodbye." };
+static const char *const invalid[] = { "【行程卡】输入无效，会话已结束。",
+				       "[Trip Card] Invalid input, session ended." };
+
+static void ussd_accepted(struct itin_request *req, bool ok);
+static void ussd_reply(struct itin_request *req, const struct itin_reply *reply);
+
+static const struct itin_request_ops ussd_request_ops = {
+	.accepted = ussd_accepted,
+	.reply = ussd_reply,
+};
+
+static struct ussd_session *session_find(struct ussd_sessions *s, const char *imsi, uint32_t id)
+{
+	struct ussd_session *ss;
+
+	llist_for_each_entry(ss, &s->sessions, list) {
+		if (ss->id == id && strcmp(ss->imsi, imsi) == 0)
+			return ss;
+	}
+	return NULL;
+}
+
+static void session_free(struct ussd_session *ss)
+{
+	if (ss->req)
+		ss->req->channel_data = NULL;	/* its reply will find no session */
+	llist_del(&ss->list);
+	ss->owner->count--;
+	event_free(ss->guard);
+	talloc_free(ss);
+}
+
+static void session_touch(struct ussd_session *ss)
+{
+	struct timeval tv = { ss->owner->cfg->ussd_session_timeout_s, 0 };
+
+	evtimer_add(ss->guard, &tv);
+}
+
+/* Show a screen; a final one ends the session. */
+static void session_show(struct ussd_session *ss, const char *text, bool final)
+{
+	if (ss->owner->ops->send(ss->owner->transport, ss->imsi, ss->id, text, final) < 0) {
+		LOGPSS(ss, LOGL_NOTICE, "screen not sent: link down\n");
+		final = true;
+	}
+	if (final) {
+		session_free(ss);
+		return;
+	}
+	ss->last_text = text;
+	session_touch(ss);
+}
+
+static void guard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct ussd_session *ss = arg;
+
+	LOGPSS(ss, LOGL_INFO, "idle: released\n");
+	ss->owner->ops->release(ss->owner->transport, ss->imsi, ss->id);
+	session_free(ss);
+}
+
+static void show_page(struct ussd_session *ss)
+{
+	session_show(ss, ss->pages[ss->page].text, ss->page + 1 == ss->num_pages);
+}
+
+static void start_request(struct ussd_session *ss)
+{
+	struct itin_request *req = itin_request_alloc(ss->owner);
+
+	if (!req) {
+		session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg,
+			     ITIN_TEXT_BUSY, ss->lang, &(struct itin_reply_args){ 0 })), true);
+		return;
+	}
+	req->channel = ITIN_CHANNEL_USSD;
+	req->identity_kind = ITIN_IDENTITY_IMSI;
+	snprintf(req->identity, sizeof(req->identity), "%s", ss->imsi);
+	req->intent = ITIN_INTENT_QUERY;
+	req->consent_given = true;
+	req->received_at = time(NULL);
+	req->ops = &ussd_request_ops;
+	req->channel_data = ss;
+	req->message = (const uint8_t *)"";
+	req->message_len = 0;
+	ss->req = req;
+	ss->state = USSD_WAITING;
+	itin_request_accept(req);
+}
+
+static void ussd_accepted(struct itin_request *req, bool ok)
+{
+	struct ussd_session *ss = req->channel_data;
+
+	if (ok || !ss)
+		return;
+	/* Not recorded: the request is freed by the request module; tell the subscriber. */
+	ss->req = NULL;
+	session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_BUSY,
+		     ss->lang, &(struct itin_reply_args){ 0 })), true);
+}
+
+static void ussd_reply(struct itin_request *req, const struct itin_reply *reply)
+{
+	struct ussd_session *ss = req->channel_data;
+	int n;
+
+	if (!ss) {
+		itin_request_replied(req, true, 0);
+		return;
+	}
+	ss->req = NULL;
+	if (!reply) {	/* silence is not an option on a screen: end with the rate-limit text */
+		reply = itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_RATE_LIMITED, req->lang,
+					  &(struct itin_reply_args){ 0 });
+	}
+	n = reply ? itin_ussd_paginate(ss, reply, &ss->pages) : -ENOMEM;
+	if (n <= 0) {
+		LOGPSS(ss, LOGL_ERROR, "paginating failed\n");
+		itin_request_replied(req, false, 0);
+		ss->owner->ops->release(ss->owner->transport, ss->imsi, ss->id);
+		session_free(ss);
+		return;
+	}
+	ss->num_pages = n;
+	ss->page = 0;
+	ss->state = USSD_PAGING;
+	ss->lang = reply->lang;
+	itin_request_replied(req, true, n);	/* frees req and its reply */
+	show_page(ss);
+}
+
+void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t session_id,
+			const char *text)
+{
+	struct ussd_session *ss = session_find(s, imsi, session_id);
+	struct itin_reply *menu;
+
+	if (ss) {	/* a BEGIN for a session we still hold: the old one is gone */
+		LOGPSS(ss, LOGL_NOTICE, "begun again: old session dropped\n");
+		session_free(ss);
+	}
+	ss = talloc_zero(s, struct ussd_session);
+	if (!ss) {
+		s->ops->release(s->transport, imsi, session_id);
+		return;
+	}
+	ss->owner = s;
+	snprintf(ss->imsi, sizeof(ss->imsi), "%s", imsi);
+	ss->id = session_id;
+	ss->lang = s->cfg->default_lang;
+	ss->guard = evtimer_new(s->base, guard_cb, ss);
+	llist_add_tail(&ss->list, &s->sessions);
+	s->count++;
+	LOGPSS(ss, LOGL_INFO, "begin\n");
+	if (!s->cfg->consent) {
+		session_touch(ss);
+		start_request(ss);
+		return;
+	}
+	menu = itin_reply_render(ss, s->cfg, ITIN_TEXT_USSD_CONSENT_MENU, ss->lang,
+				 &(struct itin_reply_args){ 0 });
+	ss->state = USSD_CONSENT_MENU;
+	session_show(ss, itin_reply_flatten(ss, menu), false);
+}
+
+static void unknown_input(struct ussd_session *ss)
+{
+	if (ss->reshown) {
+		session_show(ss, invalid[ss->lang], true);
+		return;
+	}
+	ss->reshown = true;
+	session_show(ss, ss->last_text, false);
+}
+
+void ussd_session_continue(struct ussd_sessions *s, const char *imsi, uint32_t session_id,
+			   const char *text)
+{
+	struct ussd_session *ss = session_find(s, imsi, session_id);
+	struct itin_reply *r;
+
+	if (!ss) {
+		s->ops->release(s->transport, imsi, session_id);
+		return;
+	}
+	switch (ss->state) {
+	case USSD_CONSENT_MENU:
+		if (strcmp(text, "1") == 0) {
+			session_touch(ss);
+			start_request(ss);
+		} else if (strcmp(text, "2") == 0) {
+			r = itin_reply_render(ss, s->cfg, ITIN_TEXT_CANCELLED, ss->lang,
+					      &(struct itin_reply_args){ 0 });
+			session_show(ss, itin_reply_flatten(ss, r), true);
+		} else {
+			unknown_input(ss);
+		}
+		break;
+	case USSD_PAGING:
+		if (strcmp(text, "1") == 0 && ss->page + 1 < ss->num_pages) {
+			ss->page++;
+			show_page(ss);
+		} else if (strcmp(text, "0") == 0) {
+			session_show(ss, goodbye[ss->lang], true);
+		} else {
+			unknown_input(ss);
+		}
+		break;
+	case USSD_WAITING:
+		session_touch(ss);	/* the answer is on its way */
+		break;
+	}
+}
+
+void ussd_session_end(struct ussd_sessions *s, const char *imsi, uint32_t session_id)
+{
+	struct ussd_session *ss = session_find(s, imsi, session_id);
+
+	if (ss) {
+		LOGPSS(ss, LOGL_INFO, "ended by the network\n");
+		session_free(ss);
+	}
+}
+
+void ussd_sessions_drop_all(struct ussd_sessions *s)
+{
+	struct ussd_session *ss, *tmp;
+
+	llist_for_each_entry_safe(ss, tmp, &s->sessions, list)
+		session_free(ss);
+}
+
+struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
+					  const struct itin_config *cfg,
+					  const struct ussd_transport_ops *ops, void *transport)
+{
+	struct ussd_sessions *s = talloc_zero(ctx, struct ussd_sessions);
+
+	if (!s)
+		return NULL;
+	s->base = base;
+	s->cfg = cfg;
+	s->ops = ops;
+	s->transport = transport;
+	INIT_LLIST_HEAD(&s->sessions);
+	return s;
+}
+
+void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_config *cfg)
+{
+	s->cfg = cfg;
+}
+
+unsigned ussd_sessions_count(const struct ussd_sessions *s)
+{
+	return s->count;
+}
