@@ -10,16 +10,24 @@
  *   request: ... accepted(req, ok)          -> channel acknowledges the PDU (or refuses it
  *                                              with a temporary error when !ok: not recorded)
  *   request: ... reply(req, reply)          -> channel encodes and sends the reply
- *   channel: itin_request_replied(req, ok)  -> request marks it answered (or retries later)
- *                                              and frees it
+ *   channel: itin_request_replied(req, ok, parts) -> request marks it answered (or leaves it
+ *                                              pending, to be answered again) and frees it
+ *
+ * The rules themselves run in the database (sql/migrations/051_request_rules.sql), in the same
+ * statement that records the request, so that several itinerad processes share one state and a
+ * request costs one round trip (two for an itinerary).
  */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <event2/event.h>
+
 #include "daemon/config.h"
+#include "daemon/db_pool.h"
 #include "daemon/reply.h"
+#include "daemon/subscriber_key.h"
 
 enum itin_channel {
 	ITIN_CHANNEL_SMS,
@@ -43,6 +51,21 @@ enum itin_intent {
 	ITIN_INTENT_UNKNOWN,
 };
 
+/* What the rules decided (the numbers are shared with the SQL function). */
+enum itin_action {
+	ITIN_ACTION_DUPLICATE = 0,	/* the SMSC delivered it again: no reply */
+	ITIN_ACTION_ITINERARY = 1,
+	ITIN_ACTION_CONSENT_PROMPT = 2,
+	ITIN_ACTION_CONSENT_EXPIRED = 3,
+	ITIN_ACTION_CANCELLED = 4,
+	ITIN_ACTION_RATE_LIMITED = 5,	/* the one notice */
+	ITIN_ACTION_SILENT = 6,		/* rate limited after the notice, or unknown text again */
+	ITIN_ACTION_HELP = 7,
+	ITIN_ACTION_LANG_SWITCHED = 8,
+	ITIN_ACTION_SHUTDOWN = 9,
+	ITIN_ACTION_BUSY = 10,		/* not decided before the reply deadline */
+};
+
 struct itin_request;
 
 struct itin_request_ops {
@@ -60,13 +83,40 @@ struct itin_request {
 	enum itin_intent intent;
 	bool consent_given;		/* USSD: the menu answer "1" is the consent itself */
 	int64_t received_at;		/* Unix s: rules and window use this time */
+	const uint8_t *message;		/* the text as received, to recognise a redelivery; */
+	size_t message_len;		/* only read during itin_request_accept() */
 	const struct itin_request_ops *ops;
 	void *channel_data;		/* the channel's own state for this request */
+
+	/* The request module's own. */
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+	int64_t id;			/* its request_pending row, 0 if none */
+	enum itin_action action;
+	enum itin_lang lang;
+	bool recovered;			/* answered again after a restart */
+	bool replying;			/* the reply was handed to the channel */
+	struct event *deadline;
 };
 
+/* The request service: call once, with the pool whose statements are itin_request_statements. */
+extern const struct itin_db_statement itin_request_statements[];
+extern const unsigned itin_num_request_statements;
+int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
+		       struct itin_db_pool *db);
+/* New config after SIGHUP (templates, limits, shutdown mode); the old one may be freed after. */
+void itin_requests_set_config(const struct itin_config *cfg);
+/* Answers what a previous run accepted and did not answer, through the channel's ops.
+ * ready() runs once the previous run's requests are known: start taking new ones then. */
+void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);
+void itin_requests_recover(void (*ready)(void *arg), void *arg);
+unsigned itin_requests_in_flight(void);
+
 struct itin_request *itin_request_alloc(void *ctx);
+/* Always answers through ops->accepted(); on a negative return it has already called
+ * accepted(req, false) and freed req. After accepted(req, false), req is gone. */
 int itin_request_accept(struct itin_request *req);
-void itin_request_replied(struct itin_request *req, bool ok);
+void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
 
 const char *itin_channel_name(enum itin_channel channel);
 const char *itin_intent_name(enum itin_intent intent);
+const char *itin_action_name(enum itin_action action);

@@ -1,0 +1,363 @@
+/*
+ * Pool of pipelined libpq connections. Each connection keeps a FIFO of what it sent: a
+ * statement (whose one result goes to its callback) followed by its sync point. Results come
+ * back in that order, so the FIFO head always says whose result it is. Statements go to the
+ * connection with the fewest in flight; there is no queue here: the caller decides what to do
+ * with -EAGAIN or -ENOTCONN (the request module answers busy or a temporary error).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <talloc.h>
+
+#include "daemon/db_pool.h"
+#include "daemon/log.h"
+
+#define MAX_IN_FLIGHT 2048
+#define BACKOFF_MIN_MS 200
+#define BACKOFF_MAX_MS 10000
+
+enum pending_kind { PENDING_STATEMENT, PENDING_SYNC };
+
+struct pending {
+	struct llist_head list;
+	enum pending_kind kind;
+	itin_db_cb cb;			/* NULL: nobody waits for the result */
+	void *arg;
+	bool prepare;			/* one of the statements prepared after connecting */
+	bool answered;
+};
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_UP };
+
+struct db_conn {
+	struct itin_db_pool *pool;
+	unsigned index;
+	PGconn *pg;
+	enum conn_state state;
+	struct event *io;		/* on PQsocket(); re-created when the socket changes */
+	int io_fd;
+	struct event *retry;
+	unsigned backoff_ms;
+	struct llist_head pending;
+	unsigned in_flight;		/* statements (not syncs) */
+	unsigned prepares_left;
+};
+
+struct itin_db_pool {
+	struct event_base *base;
+	char *conninfo;
+	const struct itin_db_statement *statements;
+	unsigned num_statements;
+	struct db_conn *conns;
+	unsigned num_conns;
+	unsigned long long executed, failed, reconnects;
+};
+
+#define LOGPCONN(c, level, fmt, args...) \
+	LOGP(DDB, level, "db conn %u: " fmt, (c)->index, ##args)
+
+static void conn_start(struct db_conn *c);
+static void conn_io_cb(evutil_socket_t fd, short what, void *arg);
+
+static void conn_watch(struct db_conn *c, short what)
+{
+	int fd = PQsocket(c->pg);
+
+	if (c->io && (c->io_fd != fd || event_get_events(c->io) != (what | EV_PERSIST))) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	if (!c->io) {
+		c->io = event_new(c->pool->base, fd, what | EV_PERSIST, conn_io_cb, c);
+		c->io_fd = fd;
+		event_add(c->io, NULL);
+	}
+}
+
+static void conn_fail_pending(struct db_conn *c)
+{
+	struct pending *p, *tmp;
+
+	llist_for_each_entry_safe(p, tmp, &c->pending, list) {
+		if (p->kind == PENDING_STATEMENT && !p->prepare && !p->answered) {
+			c->pool->failed++;
+			if (p->cb)
+				p->cb(p->arg, NULL);
+		}
+		llist_del(&p->list);
+		talloc_free(p);
+	}
+	c->in_flight = 0;
+}
+
+static void conn_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_start(arg);
+}
+
+static void conn_lost(struct db_conn *c, const char *why)
+{
+	struct timeval tv;
+
+	LOGPCONN(c, c->state == CONN_UP ? LOGL_ERROR : LOGL_NOTICE, "%s: %s", why,
+	      c->pg ? PQerrorMessage(c->pg) : "no connection\n");
+	if (c->io) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->state = CONN_DOWN;
+	conn_fail_pending(c);
+	tv.tv_sec = c->backoff_ms / 1000;
+	tv.tv_usec = (c->backoff_ms % 1000) * 1000 + random() % 100000;
+	c->backoff_ms = c->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : c->backoff_ms * 2;
+	evtimer_add(c->retry, &tv);
+}
+
+static bool conn_push(struct db_conn *c, enum pending_kind kind, bool prepare)
+{
+	struct pending *p = talloc_zero(c->pool, struct pending);
+
+	if (!p)
+		return false;
+	p->kind = kind;
+	p->prepare = prepare;
+	llist_add_tail(&p->list, &c->pending);
+	if (kind == PENDING_STATEMENT)
+		c->in_flight++;
+	return true;
+}
+
+/* Writes what libpq has buffered; waits for writability while some remains. */
+static bool conn_flush(struct db_conn *c)
+{
+	int r = PQflush(c->pg);
+
+	if (r < 0)
+		return false;
+	conn_watch(c, r > 0 ? EV_READ | EV_WRITE : EV_READ);
+	return true;
+}
+
+static void conn_prepare(struct db_conn *c)
+{
+	const struct itin_db_pool *pool = c->pool;
+
+	c->state = CONN_PREPARING;
+	c->prepares_left = pool->num_statements;
+	for (unsigned i = 0; i < pool->num_statements; i++) {
+		const struct itin_db_statement *s = &pool->statements[i];
+		if (!PQsendPrepare(c->pg, s->name, s->sql, s->nparams, NULL) ||
+		    !conn_push(c, PENDING_STATEMENT, true) || !PQpipelineSync(c->pg) ||
+		    !conn_push(c, PENDING_SYNC, false)) {
+			conn_lost(c, "preparing statements failed");
+			return;
+		}
+	}
+	if (!conn_flush(c))
+		conn_lost(c, "sending failed");
+}
+
+static void conn_prepared_one(struct db_conn *c, const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		LOGPCONN(c, LOGL_ERROR, "preparing a statement failed: %s", PQresultErrorMessage(res));
+		return;
+	}
+	if (--c->prepares_left == 0) {
+		c->state = CONN_UP;
+		c->backoff_ms = BACKOFF_MIN_MS;
+		LOGPCONN(c, LOGL_NOTICE, "connected, %u statements prepared\n", c->pool->num_statements);
+	}
+}
+
+static void conn_read_results(struct db_conn *c)
+{
+	struct pending *head;
+	PGresult *res;
+
+	if (!PQconsumeInput(c->pg)) {
+		conn_lost(c, "connection lost");
+		return;
+	}
+	while (!PQisBusy(c->pg)) {
+		head = llist_first_entry_or_null(&c->pending, struct pending, list);
+		res = PQgetResult(c->pg);
+		if (!head) {
+			PQclear(res);
+			break;
+		}
+		if (!res) {
+			if (head->kind == PENDING_STATEMENT && head->answered) {
+				llist_del(&head->list);
+				talloc_free(head);
+				continue;
+			}
+			break;
+		}
+		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			if (head->kind == PENDING_SYNC) {
+				llist_del(&head->list);
+				talloc_free(head);
+			}
+			PQclear(res);
+			continue;
+		}
+		if (head->kind == PENDING_STATEMENT && !head->answered) {
+			head->answered = true;
+			c->in_flight--;
+			if (head->prepare) {
+				conn_prepared_one(c, res);
+			} else {
+				c->pool->executed++;
+				if (head->cb)
+					head->cb(head->arg, res);
+				else if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+					 PQresultStatus(res) != PGRES_COMMAND_OK)
+					LOGPCONN(c, LOGL_ERROR, "statement failed: %s",
+						 PQresultErrorMessage(res));
+			}
+		}
+		PQclear(res);
+		if (!c->pg)
+			return;
+	}
+}
+
+static void conn_poll_connect(struct db_conn *c)
+{
+	switch (PQconnectPoll(c->pg)) {
+	case PGRES_POLLING_READING:
+		conn_watch(c, EV_READ);
+		break;
+	case PGRES_POLLING_WRITING:
+		conn_watch(c, EV_WRITE);
+		break;
+	case PGRES_POLLING_OK:
+		if (PQsetnonblocking(c->pg, 1) < 0 || !PQenterPipelineMode(c->pg)) {
+			conn_lost(c, "pipeline mode refused");
+			return;
+		}
+		conn_prepare(c);
+		break;
+	default:
+		conn_lost(c, "connecting failed");
+		break;
+	}
+}
+
+static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_conn *c = arg;
+
+	if (c->state == CONN_CONNECTING) {
+		conn_poll_connect(c);
+		return;
+	}
+	if ((what & EV_WRITE) && !conn_flush(c)) {
+		conn_lost(c, "sending failed");
+		return;
+	}
+	if (what & EV_READ)
+		conn_read_results(c);
+}
+
+static void conn_start(struct db_conn *c)
+{
+	c->pg = PQconnectStart(c->pool->conninfo);
+	if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
+		conn_lost(c, "connecting failed");
+		return;
+	}
+	c->pool->reconnects++;
+	c->state = CONN_CONNECTING;
+	conn_watch(c, EV_WRITE);
+}
+
+struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, const char *conninfo,
+					unsigned connections, const struct itin_db_statement *statements,
+					unsigned num_statements)
+{
+	struct itin_db_pool *pool = talloc_zero(ctx, struct itin_db_pool);
+
+	if (!pool)
+		return NULL;
+	pool->base = base;
+	pool->conninfo = talloc_strdup(pool, conninfo);
+	pool->statements = statements;
+	pool->num_statements = num_statements;
+	pool->num_conns = connections ? connections : 1;
+	pool->conns = talloc_zero_array(pool, struct db_conn, pool->num_conns);
+	if (!pool->conninfo || !pool->conns) {
+		talloc_free(pool);
+		return NULL;
+	}
+	for (unsigned i = 0; i < pool->num_conns; i++) {
+		struct db_conn *c = &pool->conns[i];
+		c->pool = pool;
+		c->index = i;
+		c->backoff_ms = BACKOFF_MIN_MS;
+		INIT_LLIST_HEAD(&c->pending);
+		c->retry = evtimer_new(base, conn_retry_cb, c);
+	}
+	return pool;
+}
+
+int itin_db_pool_start(struct itin_db_pool *pool)
+{
+	for (unsigned i = 0; i < pool->num_conns; i++)
+		conn_start(&pool->conns[i]);
+	return 0;
+}
+
+int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
+		      const char *const *values, const int *lengths, const int *formats,
+		      itin_db_cb cb, void *arg)
+{
+	struct db_conn *best = NULL;
+
+	for (unsigned i = 0; i < pool->num_conns; i++) {
+		struct db_conn *c = &pool->conns[i];
+		if (c->state == CONN_UP && (!best || c->in_flight < best->in_flight))
+			best = c;
+	}
+	if (!best)
+		return -ENOTCONN;
+	if (best->in_flight >= MAX_IN_FLIGHT)
+		return -EAGAIN;
+	if (!PQsendQueryPrepared(best->pg, statement, nparams, values, lengths, formats, 0) ||
+	    !conn_push(best, PENDING_STATEMENT, false)) {
+		conn_lost(best, "sending failed");
+		return -ENOTCONN;
+	}
+	/* From here on, a failure reaches cb (with NULL) through conn_lost(). */
+	llist_last_entry(&best->pending, struct pending, list)->cb = cb;
+	llist_last_entry(&best->pending, struct pending, list)->arg = arg;
+	if (!PQpipelineSync(best->pg) || !conn_push(best, PENDING_SYNC, false) ||
+	    !conn_flush(best))
+		conn_lost(best, "sending failed");
+	return 0;
+}
+
+bool itin_db_pool_is_up(const struct itin_db_pool *pool)
+{
+	for (unsigned i = 0; i < pool->num_conns; i++) {
+		if (pool->conns[i].state == CONN_UP)
+			return true;
+	}
+	return false;
+}
+
+void itin_db_pool_get_stats(const struct itin_db_pool *pool, struct itin_db_pool_stats *st)
+{
+	*st = (struct itin_db_pool_stats){ .executed = pool->executed, .failed = pool->failed,
+					   .reconnects = pool->reconnects };
+	for (unsigned i = 0; i < pool->num_conns; i++) {
+		st->connections_up += pool->conns[i].state == CONN_UP;
+		st->in_flight += pool->conns[i].in_flight;
+	}
+}

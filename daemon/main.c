@@ -1,0 +1,233 @@
+/*
+ * itinerad: the daemon. One libevent loop carries everything: the PostgreSQL pool, the SMPP
+ * links (sms/), the GSUP link (ussd/), signals and timers. This file only wires the modules
+ * together in order and handles the process's life: start, SIGTERM/SIGINT (stop taking
+ * requests, answer those in flight, unbind, exit), SIGHUP (reload the reply rules).
+ *
+ *   itinerad -c FILE [--check] [--syslog] [--debug]
+ *   itinerad --config-reference
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <talloc.h>
+
+#include "daemon/config.h"
+#include "daemon/db_connect.h"
+#include "daemon/db_pool.h"
+#include "daemon/localtime.h"
+#include "daemon/log.h"
+#include "daemon/request.h"
+#include "sms/sms_channel.h"
+#include "ussd/ussd_gsup.h"
+
+#define DRAIN_MAX_S 10
+
+struct daemon {
+	void *ctx;
+	struct event_base *base;
+	const char *config_path;
+	struct itin_config *cfg;
+	struct itin_db_pool *db;
+	struct itin_sms_channel *sms;
+	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
+	struct event *db_wait;
+	struct event *drain;
+	time_t stopping_since;
+	bool unbinding;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: itinerad -c FILE [--check] [--syslog] [--debug]\n"
+		   "       itinerad --config-reference\n");
+}
+
+/* Bind to the SMSCs only once the database is up and a previous run's pending requests are
+ * told apart from new ones: a request that cannot be recorded would only be refused. */
+static void channels_start(void *arg)
+{
+	struct daemon *d = arg;
+
+	if (itin_sms_channel_start(d->sms) < 0 || (d->ussd && itin_ussd_gsup_start(d->ussd) < 0)) {
+		LOGP(DMAIN, LOGL_ERROR, "starting the channels failed\n");
+		event_base_loopexit(d->base, NULL);
+	}
+}
+
+/* Once the database is first reachable: answer what a previous run left pending, then bind. */
+static void db_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	if (!itin_db_pool_is_up(d->db))
+		return;
+	event_del(d->db_wait);
+	itin_requests_recover(channels_start, d);
+}
+
+static void drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	unsigned left = itin_requests_in_flight();
+
+	time_t waited = time(NULL) - d->stopping_since;
+
+	if (left == 0 || waited >= DRAIN_MAX_S) {
+		if (left && !d->unbinding)
+			LOGP(DMAIN, LOGL_NOTICE, "%u requests still in flight: left pending for the "
+			     "next start\n", left);
+		d->unbinding = true;
+		itin_sms_channel_unbind(d->sms);
+	}
+	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms)) || waited >= DRAIN_MAX_S + 5)
+		event_base_loopexit(d->base, NULL);
+}
+
+static void stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { 0, 50000 };
+
+	if (d->stopping_since)
+		return;
+	LOGP(DMAIN, LOGL_NOTICE, "signal %d: stopping (no new requests; answering %u in flight)\n",
+	     (int)sig, itin_requests_in_flight());
+	d->stopping_since = time(NULL);
+	itin_sms_channel_stop(d->sms);
+	if (d->ussd)
+		itin_ussd_gsup_stop(d->ussd);
+	d->drain = event_new(d->base, -1, EV_PERSIST, drain_cb, d);
+	event_add(d->drain, &tv);
+}
+
+static void reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	char err[512];
+	struct itin_config *cfg = itin_config_load(d->ctx, d->config_path, err, sizeof(err));
+
+	if (!cfg) {
+		LOGP(DMAIN, LOGL_ERROR, "SIGHUP: config not reloaded: %s\n", err);
+		return;
+	}
+	/* Links and the database stay as they are; the rules and texts change at once. The old
+	 * config stays allocated: requests and links in flight may still point into it. */
+	itin_requests_set_config(cfg);
+	d->cfg = cfg;
+	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: config reloaded from %s\n", d->config_path);
+}
+
+static int run(struct daemon *d)
+{
+	char err[512];
+	char *conninfo;
+	struct event *sigterm, *sigint, *sighup;
+	struct timeval tv = { 0, 100000 };
+
+	if (itin_localtime_init(d->cfg->time_zone) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "unknown time zone %s\n", d->cfg->time_zone);
+		return 1;
+	}
+	d->base = event_base_new();
+	conninfo = itin_db_conninfo(d->ctx, d->cfg, err, sizeof(err));
+	if (!d->base || !conninfo) {
+		LOGP(DMAIN, LOGL_ERROR, "%s\n", d->base ? err : "event base");
+		return 1;
+	}
+	d->db = itin_db_pool_alloc(d->ctx, d->base, conninfo, d->cfg->pool_size,
+				   itin_request_statements, itin_num_request_statements);
+	if (!d->db || itin_requests_init(d->ctx, d->base, d->cfg, d->db) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
+	itin_db_pool_start(d->db);
+	d->sms = itin_sms_channel_alloc(d->ctx, d->base, d->cfg);
+	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, d->cfg);
+	if (!d->sms || (d->cfg->gsup_host[0] && !d->ussd)) {
+		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
+	d->db_wait = event_new(d->base, -1, EV_PERSIST, db_wait_cb, d);
+	event_add(d->db_wait, &tv);
+	sigterm = evsignal_new(d->base, SIGTERM, stop_cb, d);
+	sigint = evsignal_new(d->base, SIGINT, stop_cb, d);
+	sighup = evsignal_new(d->base, SIGHUP, reload_cb, d);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	event_add(sighup, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s)\n",
+	     d->cfg->num_smpp, d->ussd ? "over GSUP" : "off");
+	event_base_dispatch(d->base);
+	LOGP(DMAIN, LOGL_NOTICE, "itinerad stopped\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "config-reference", no_argument, NULL, 'R' },
+		{ "syslog", no_argument, NULL, 's' },
+		{ "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon d = { .ctx = talloc_named_const(NULL, 0, "itinerad") };
+	bool check = false, use_syslog = false;
+	int level = LOGL_NOTICE, opt, rc;
+	char err[512];
+
+	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'c':
+			d.config_path = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'R':
+			itin_config_print_reference(stdout);
+			return 0;
+		case 's':
+			use_syslog = true;
+			break;
+		case 'd':
+			level = LOGL_DEBUG;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (!d.config_path || optind != argc) {
+		usage(stderr);
+		return 1;
+	}
+	d.cfg = itin_config_load(d.ctx, d.config_path, err, sizeof(err));
+	if (!d.cfg) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: OK\n", d.config_path);
+		return 0;
+	}
+	if (itin_log_init(d.ctx, "itinerad", use_syslog, level) < 0) {
+		fprintf(stderr, "logging could not be set up\n");
+		return 1;
+	}
+	rc = run(&d);
+	talloc_free(d.ctx);
+	return rc;
+}

@@ -1,0 +1,505 @@
+/*
+ * Requests from accept to reply. One request is: the "begin" statement (records it and decides
+ * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup, then the
+ * engine renders the reply and the channel sends it; "done" moves the pending row to the
+ * audit. A reply deadline turns a slow database into the busy text instead of silence. After a
+ * restart, pending rows are answered again from their recorded action and sealed address.
+ * No PDU and no SQL text other than statement names and parameters live here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+#include <talloc.h>
+
+#include "daemon/db_lookup.h"
+#include "daemon/db_sql.h"
+#include "daemon/itinerary.h"
+#include "daemon/log.h"
+#include "daemon/msisdn.h"
+#include "daemon/reply_address.h"
+#include "daemon/reply_text.h"
+#include "daemon/request.h"
+
+#define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
+#define REFRESH_S 60			/* data freshness and risk list are re-read this often */
+#define RECOVER_BATCH 500
+
+const struct itin_db_statement itin_request_statements[] = {
+	{ "begin", "SELECT request_id, action, lang FROM itin_request_begin($1, $2, $3, "
+		   "to_timestamp($4), $5, $6, $7, $8, make_interval(secs => $9), $10, "
+		   "make_interval(secs => $11), make_interval(secs => $12), $13)", 13 },
+	{ "lookup", itin_sql_lookup, 2 },
+	{ "done", "SELECT itin_request_done($1, $2, now())", 2 },
+	{ "freshness", itin_sql_freshness, 0 },
+	{ "risks", itin_sql_risks, 0 },
+	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
+	{ "pending", "SELECT id, key, channel, intent, action, lang, "
+		     "extract(epoch FROM received_at)::bigint, reply_to FROM request_pending "
+		     "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 500", 2 },
+};
+const unsigned itin_num_request_statements =
+	sizeof(itin_request_statements) / sizeof(itin_request_statements[0]);
+
+struct request_service {
+	struct event_base *base;
+	const struct itin_config *cfg;
+	struct itin_db_pool *db;
+	struct itin_subscriber_keyer *keyer;
+	struct itin_sealer *sealer;
+	const struct itin_request_ops *channel_ops[2];
+	int64_t updated_at;
+	struct itin_risk *risks;
+	unsigned num_risks;
+	struct event *refresh;
+	unsigned in_flight;
+	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
+	void (*recovered)(void *arg);
+	void *recovered_arg;
+};
+
+static struct request_service *svc;
+
+#define LOGPREQ(req, level, fmt, args...) \
+	LOGP(DREQ, level, "%s %s %s: " fmt, itin_channel_name((req)->channel), \
+	     (req)->identity_kind == ITIN_IDENTITY_MSISDN ? "msisdn" : "imsi", masked(req), ##args)
+
+/* The last four digits: enough to follow a request in the log, not to identify anyone. */
+static const char *masked(const struct itin_request *req)
+{
+	static char buf[12];
+	size_t len = strlen(req->identity);
+
+	snprintf(buf, sizeof(buf), "***%s", len > 4 ? req->identity + len - 4 : "");
+	return buf;
+}
+
+static void hex(char *out, const uint8_t *in, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	out[0] = '\\';
+	out[1] = 'x';
+	for (size_t i = 0; i < len; i++) {
+		out[2 + 2 * i] = digits[in[i] >> 4];
+		out[3 + 2 * i] = digits[in[i] & 15];
+	}
+	out[2 + 2 * len] = '\0';
+}
+
+static int unhex(const char *in, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	if (strncmp(in, "\\x", 2) != 0)
+		return -EINVAL;
+	for (in += 2; in[0] && in[1] && n < max; in += 2)
+		out[n++] = (uint8_t)strtoul((char[]){ in[0], in[1], 0 }, NULL, 16);
+	return *in ? -EINVAL : (int)n;
+}
+
+static void request_free(struct itin_request *req)
+{
+	if (req->deadline)
+		event_free(req->deadline);
+	svc->in_flight--;
+	talloc_free(req);
+}
+
+static enum itin_text text_of(enum itin_action action)
+{
+	switch (action) {
+	case ITIN_ACTION_CONSENT_PROMPT:
+		return ITIN_TEXT_CONSENT_PROMPT;
+	case ITIN_ACTION_CONSENT_EXPIRED:
+		return ITIN_TEXT_CONSENT_EXPIRED;
+	case ITIN_ACTION_CANCELLED:
+		return ITIN_TEXT_CANCELLED;
+	case ITIN_ACTION_RATE_LIMITED:
+		return ITIN_TEXT_RATE_LIMITED;
+	case ITIN_ACTION_HELP:
+		return ITIN_TEXT_HELP;
+	case ITIN_ACTION_LANG_SWITCHED:
+		return ITIN_TEXT_LANG_SWITCHED;
+	case ITIN_ACTION_SHUTDOWN:
+		return ITIN_TEXT_SHUTDOWN;
+	case ITIN_ACTION_ITINERARY:
+		return ITIN_TEXT_ITINERARY;
+	default:
+		return ITIN_TEXT_BUSY;
+	}
+}
+
+/* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
+static void deliver(struct itin_request *req, const struct itin_reply *reply)
+{
+	if (req->replying)
+		return;
+	req->replying = true;
+	if (req->deadline)
+		evtimer_del(req->deadline);
+	LOGPREQ(req, LOGL_INFO, "%s -> %s\n", itin_intent_name(req->intent),
+		itin_action_name(req->action));
+	req->ops->reply(req, reply);
+}
+
+static void reply_text(struct itin_request *req, enum itin_text text, const char *mask,
+		       const struct itin_itinerary *itinerary)
+{
+	struct itin_reply_args args = { .mask = mask, .updated_at = svc->updated_at,
+					.itinerary = itinerary };
+	struct itin_reply *reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+
+	if (!reply) {
+		LOGPREQ(req, LOGL_ERROR, "rendering %s failed\n", itin_text_name(text));
+		text = ITIN_TEXT_BUSY;
+		reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+	}
+	deliver(req, reply);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_request *req = arg;
+
+	LOGPREQ(req, LOGL_NOTICE, "no answer within the reply deadline: busy text\n");
+	req->action = ITIN_ACTION_BUSY;
+	reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+}
+
+static void lookup_cb(void *arg, const PGresult *res)
+{
+	struct itin_request *req = arg;
+	struct itin_lookup lookup;
+	struct itin_itinerary itinerary;
+	char mask[16] = "";
+
+	if (req->replying)
+		return;
+	if (!res || itin_lookup_from_result(req, res, &lookup) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", res ? PQresultErrorMessage(res) : "no database\n");
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		return;
+	}
+	if (req->identity_kind == ITIN_IDENTITY_MSISDN)
+		itin_msisdn_mask(req->identity, svc->cfg->country_code, mask);
+	else
+		snprintf(mask, sizeof(mask), "%s", lookup.mask);
+	if (itin_itinerary_build(req, svc->cfg, lookup.rows, lookup.num_rows, svc->risks,
+				 svc->num_risks, req->received_at, &itinerary) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "building the itinerary failed\n");
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		return;
+	}
+	reply_text(req, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA, mask,
+		   &itinerary);
+}
+
+static void act(struct itin_request *req)
+{
+	struct itin_lookup_params params;
+	int rc;
+
+	switch (req->action) {
+	case ITIN_ACTION_DUPLICATE:
+	case ITIN_ACTION_SILENT:
+		deliver(req, NULL);
+		return;
+	case ITIN_ACTION_ITINERARY:
+		itin_lookup_params_set(&params, svc->cfg, req->key, req->received_at);
+		rc = itin_db_pool_exec(svc->db, "lookup", 2, params.values, NULL, NULL, lookup_cb, req);
+		if (rc < 0)
+			lookup_cb(req, NULL);
+		return;
+	default:
+		reply_text(req, text_of(req->action), NULL, NULL);
+		return;
+	}
+}
+
+static void start_deadline(struct itin_request *req)
+{
+	struct timeval tv = { svc->cfg->reply_deadline_ms / 1000,
+			      (svc->cfg->reply_deadline_ms % 1000) * 1000 };
+
+	req->deadline = evtimer_new(svc->base, deadline_cb, req);
+	if (req->deadline)
+		evtimer_add(req->deadline, &tv);
+}
+
+/* Not recorded: the channel refuses the PDU with a temporary error, so the peer retries. */
+static void refuse(struct itin_request *req, const char *why)
+{
+	LOGPREQ(req, LOGL_ERROR, "not recorded: %s\n", why);
+	req->ops->accepted(req, false);
+	request_free(req);
+}
+
+static void begin_cb(void *arg, const PGresult *res)
+{
+	struct itin_request *req = arg;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		refuse(req, res ? PQresultErrorMessage(res) : "database connection lost");
+		return;
+	}
+	req->id = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	req->action = atoi(PQgetvalue(res, 0, 1));
+	req->lang = atoi(PQgetvalue(res, 0, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->ops->accepted(req, true);
+	start_deadline(req);
+	act(req);
+}
+
+struct itin_request *itin_request_alloc(void *ctx)
+{
+	struct itin_request *req = talloc_zero(ctx, struct itin_request);
+
+	if (req)
+		svc->in_flight++;
+	return req;
+}
+
+int itin_request_accept(struct itin_request *req)
+{
+	const struct itin_config *cfg = svc->cfg;
+	uint8_t sealed[ITIN_SEALED_MAX], digest[32];
+	char key_hex[2 + 64 + 1], digest_hex[2 + 64 + 1], sealed_hex[2 + 2 * ITIN_SEALED_MAX + 1];
+	char channel[4], intent[4], at[24], lang[4], timeout[16], rate_count[16], rate_period[16],
+		dedup[16];
+	const char *values[13];
+	int sealed_len, rc;
+
+	rc = req->identity_kind == ITIN_IDENTITY_MSISDN ?
+		itin_subscriber_key_msisdn(svc->keyer, req->identity, req->key) :
+		itin_subscriber_key_imsi(svc->keyer, req->identity, req->key);
+	sealed_len = itin_seal(svc->sealer, req->identity, sealed);
+	if (rc < 0 || sealed_len < 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, req->message, req->message_len, digest) < 0) {
+		refuse(req, "keying failed");
+		return -EIO;
+	}
+	hex(key_hex, req->key, sizeof(req->key));
+	hex(digest_hex, digest, sizeof(digest));
+	hex(sealed_hex, sealed, sealed_len);
+	snprintf(channel, sizeof(channel), "%d", req->channel);
+	snprintf(intent, sizeof(intent), "%d", req->intent);
+	snprintf(at, sizeof(at), "%lld", (long long)req->received_at);
+	snprintf(lang, sizeof(lang), "%d", cfg->default_lang == ITIN_LANG_EN);
+	snprintf(timeout, sizeof(timeout), "%u", cfg->consent_timeout_s);
+	snprintf(rate_count, sizeof(rate_count), "%u", cfg->rate_limit.count);
+	snprintf(rate_period, sizeof(rate_period), "%u", cfg->rate_limit.period_s);
+	snprintf(dedup, sizeof(dedup), "%d", DEDUP_S);
+	values[0] = key_hex;
+	values[1] = channel;
+	values[2] = intent;
+	values[3] = at;
+	values[4] = req->channel == ITIN_CHANNEL_SMS ? digest_hex : NULL;
+	values[5] = sealed_hex;
+	values[6] = lang;
+	values[7] = cfg->consent && !req->consent_given ? "t" : "f";
+	values[8] = timeout;
+	values[9] = rate_count;
+	values[10] = rate_period;
+	values[11] = dedup;
+	values[12] = cfg->shutdown_date[0] ? "t" : "f";
+	req->message = NULL;
+	rc = itin_db_pool_exec(svc->db, "begin", 13, values, NULL, NULL, begin_cb, req);
+	if (rc < 0)
+		refuse(req, "no database connection");
+	return rc;
+}
+
+void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
+{
+	char id[24], n[8];
+	const char *values[2] = { id, n };
+
+	if (!ok)
+		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
+	if (ok && req->id) {
+		snprintf(id, sizeof(id), "%lld", (long long)req->id);
+		snprintf(n, sizeof(n), "%u", parts);
+		/* A failure leaves the row pending: the reply may then be sent twice, never zero times. */
+		itin_db_pool_exec(svc->db, "done", 2, values, NULL, NULL, NULL, NULL);
+	}
+	request_free(req);
+}
+
+static void refresh_freshness_cb(void *arg, const PGresult *res)
+{
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		svc->updated_at = itin_freshness_from_result(res);
+}
+
+static void refresh_risks_cb(void *arg, const PGresult *res)
+{
+	struct itin_risk *risks;
+	unsigned num;
+
+	if (!res || itin_risks_from_result(svc, res, &risks, &num) < 0)
+		return;
+	talloc_free(svc->risks);
+	svc->risks = risks;
+	svc->num_risks = num;
+}
+
+static void refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	itin_db_pool_exec(svc->db, "freshness", 0, NULL, NULL, NULL, refresh_freshness_cb, NULL);
+	itin_db_pool_exec(svc->db, "risks", 0, NULL, NULL, NULL, refresh_risks_cb, NULL);
+}
+
+static void recover_cb(void *arg, const PGresult *res);
+
+static void recover_from(int64_t after_id)
+{
+	char after[24], bound[24];
+	const char *values[2] = { after, bound };
+
+	snprintf(after, sizeof(after), "%lld", (long long)after_id);
+	snprintf(bound, sizeof(bound), "%lld", (long long)svc->recover_bound);
+	if (itin_db_pool_exec(svc->db, "pending", 2, values, NULL, NULL, recover_cb, NULL) < 0)
+		LOGP(DREQ, LOGL_ERROR, "recovering pending requests: no database\n");
+}
+
+static void recover_one(const PGresult *res, int row)
+{
+	uint8_t sealed[ITIN_SEALED_MAX];
+	struct itin_request *req;
+	enum itin_channel channel = atoi(PQgetvalue(res, row, 2));
+	int sealed_len;
+
+	req = itin_request_alloc(svc);
+	if (!req)
+		return;
+	req->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	req->channel = channel;
+	req->identity_kind = channel == ITIN_CHANNEL_SMS ? ITIN_IDENTITY_MSISDN : ITIN_IDENTITY_IMSI;
+	req->intent = atoi(PQgetvalue(res, row, 3));
+	req->action = atoi(PQgetvalue(res, row, 4));
+	req->lang = atoi(PQgetvalue(res, row, 5)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->received_at = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+	req->recovered = true;
+	req->ops = svc->channel_ops[channel == ITIN_CHANNEL_SMS ? 0 : 1];
+	if (channel != ITIN_CHANNEL_SMS || !req->ops) {
+		/* A USSD session does not outlive its process: nothing to answer. */
+		itin_request_replied(req, true, 0);
+		return;
+	}
+	sealed_len = unhex(PQgetvalue(res, row, 7), sealed, sizeof(sealed));
+	if (unhex(PQgetvalue(res, row, 1), req->key, sizeof(req->key)) != sizeof(req->key) ||
+	    sealed_len < 0 ||
+	    itin_unseal(svc->sealer, sealed, sealed_len, req->identity, sizeof(req->identity)) < 0) {
+		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (secret changed?)\n",
+		     (long long)req->id);
+		request_free(req);
+		return;
+	}
+	LOGPREQ(req, LOGL_NOTICE, "answering request %lld left pending by a previous run\n",
+		(long long)req->id);
+	start_deadline(req);
+	act(req);
+}
+
+static void recover_cb(void *arg, const PGresult *res)
+{
+	int n;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		LOGP(DREQ, LOGL_ERROR, "recovering pending requests failed: %s",
+		     res ? PQresultErrorMessage(res) : "no database\n");
+		return;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		recover_one(res, i);
+	if (n == RECOVER_BATCH)
+		recover_from(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10));
+}
+
+/* Every pending row that exists before the channels take requests is a previous run's. */
+static void pending_bound_cb(void *arg, const PGresult *res)
+{
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		LOGP(DREQ, LOGL_ERROR, "reading pending requests failed: %s",
+		     res ? PQresultErrorMessage(res) : "no database\n");
+		svc->recovered(svc->recovered_arg);
+		return;
+	}
+	svc->recover_bound = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	svc->recovered(svc->recovered_arg);
+	if (svc->recover_bound > 0)
+		recover_from(0);
+}
+
+void itin_requests_recover(void (*ready)(void *arg), void *arg)
+{
+	svc->recovered = ready;
+	svc->recovered_arg = arg;
+	refresh_cb(-1, 0, NULL);
+	if (itin_db_pool_exec(svc->db, "pending_bound", 0, NULL, NULL, NULL, pending_bound_cb, NULL) < 0)
+		pending_bound_cb(NULL, NULL);
+}
+
+void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops)
+{
+	svc->channel_ops[channel] = ops;
+}
+
+int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
+		       struct itin_db_pool *db)
+{
+	struct timeval tv = { REFRESH_S, 0 };
+
+	svc = talloc_zero(ctx, struct request_service);
+	if (!svc)
+		return -ENOMEM;
+	svc->base = base;
+	svc->cfg = cfg;
+	svc->db = db;
+	svc->keyer = itin_subscriber_keyer_alloc(svc, cfg->hmac_secret);
+	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
+	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
+	if (!svc->keyer || !svc->sealer || !svc->refresh)
+		return -ENOMEM;
+	evtimer_add(svc->refresh, &tv);
+	return 0;
+}
+
+void itin_requests_set_config(const struct itin_config *cfg)
+{
+	svc->cfg = cfg;
+}
+
+unsigned itin_requests_in_flight(void)
+{
+	return svc ? svc->in_flight : 0;
+}
+
+const char *itin_channel_name(enum itin_channel channel)
+{
+	return channel == ITIN_CHANNEL_SMS ? "sms" : "ussd";
+}
+
+const char *itin_intent_name(enum itin_intent intent)
+{
+	static const char *const names[] = { "query", "yes", "no", "help", "lang-en", "lang-zh",
+					     "unknown" };
+
+	return intent <= ITIN_INTENT_UNKNOWN ? names[intent] : "?";
+}
+
+const char *itin_action_name(enum itin_action action)
+{
+	static const char *const names[] = { "duplicate", "itinerary", "consent-prompt",
+					     "consent-expired", "cancelled", "rate-limited", "silent",
+					     "help", "lang-switched", "shutdown", "busy" };
+
+	return action <= ITIN_ACTION_BUSY ? names[action] : "?";
+}
