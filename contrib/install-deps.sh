@@ -9,7 +9,11 @@ libosmocore-dev libsmpp34-dev libosmo-sigtran-dev
 postgresql-15 postgresql-contrib
 osmo-stp osmo-hlr osmo-msc
 libnet-smpp-perl
+faketime
+clang
 "
+# faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
+# their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers.
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
