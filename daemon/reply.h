@@ -12,7 +12,7 @@
 struct itin_reply {
 	enum itin_lang lang;
 	char *head;		/* UTF-8 text before the first item (the whole text if no items) */
-	char **items;		/* UTF-8 place names, most recent first */
+	const char **items;	/* UTF-8 place names, most recent first (often static strings) */
 	unsigned num_items;
 	const char *separator;	/* between items: "，" or "; " */
 	char *more;		/* replaces the items left out when they do not fit: contains "{k}",

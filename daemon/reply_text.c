@@ -234,12 +234,13 @@ struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, e
 	r->tail = fill(r, places, strlen(places), cfg, lang, args);
 	if (r->tail && it->any_risk)
 		r->tail = talloc_strdup_append(r->tail, risk_note[lang]);
-	r->items = talloc_array(r, char *, it->num_visits ? it->num_visits : 1);
+	r->items = talloc_array(r, const char *, it->num_visits ? it->num_visits : 1);
 	for (unsigned i = 0; r->items && i < it->num_visits; i++) {
 		const char *name = itin_place_name(it->visits[i].place, lang);
-		r->items[i] = talloc_asprintf(r->items, "%s%s", name ? name : "?",
-					      it->visits[i].risk ? "*" : "");
-		if (!r->items[i])
+
+		r->items[i] = name ? name : "?";	/* the place table's own strings */
+		if (it->visits[i].risk &&
+		    !(r->items[i] = talloc_asprintf(r->items, "%s*", r->items[i])))
 			goto fail;
 	}
 	if (!r->items)

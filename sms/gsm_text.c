@@ -32,7 +32,7 @@ static const struct { uint8_t code; uint16_t ucs; } gsm_ext[] = {
 	{ 0x3c, '[' }, { 0x3d, '~' }, { 0x3e, ']' }, { 0x40, '|' }, { 0x65, 0x20ac },
 };
 
-int32_t itin_utf8_next(const char **s, const char *end)
+static inline int32_t utf8_next(const char **s, const char *end)
 {
 	const uint8_t *p = (const uint8_t *)*s;
 	int32_t cp;
@@ -70,28 +70,45 @@ int32_t itin_utf8_next(const char **s, const char *end)
 	return cp;
 }
 
-/* GSM code of a code point: 0..127, or 0x100 | code for the extension table; -1 if none. */
-static int gsm_code(int32_t cp)
+int32_t itin_utf8_next(const char **s, const char *end)
 {
-	static int16_t lookup[0x400];	/* code points below 0x400, 0 = not yet built */
-	static bool built;
+	return utf8_next(s, end);
+}
 
-	if (!built) {
-		for (unsigned i = 0; i < 0x400; i++)
-			lookup[i] = -1;
-		for (unsigned i = 0; i < 128; i++) {
-			if (gsm_basic[i] < 0x400)
-				lookup[gsm_basic[i]] = i;
-		}
-		for (unsigned i = 0; i < sizeof(gsm_ext) / sizeof(gsm_ext[0]); i++) {
-			if (gsm_ext[i].ucs < 0x400)
-				lookup[gsm_ext[i].ucs] = 0x100 | gsm_ext[i].code;
-		}
-		built = true;
+static int16_t gsm_lookup[0x400];	/* code points below 0x400 -> gsm_code(); -1: none */
+static bool gsm_lookup_built;
+
+static void __attribute__((noinline)) build_gsm_lookup(void)
+{
+	for (unsigned i = 0; i < 0x400; i++)
+		gsm_lookup[i] = -1;
+	for (unsigned i = 0; i < 128; i++) {
+		if (gsm_basic[i] < 0x400)
+			gsm_lookup[gsm_basic[i]] = i;
 	}
+	for (unsigned i = 0; i < sizeof(gsm_ext) / sizeof(gsm_ext[0]); i++) {
+		if (gsm_ext[i].ucs < 0x400)
+			gsm_lookup[gsm_ext[i].ucs] = 0x100 | gsm_ext[i].code;
+	}
+	gsm_lookup_built = true;
+}
+
+/* GSM code of a code point: 0..127, or 0x100 | code for the extension table; -1 if none. */
+static inline int gsm_code(int32_t cp)
+{
+	if (__builtin_expect(!gsm_lookup_built, 0))
+		build_gsm_lookup();
 	if (cp == 0x20ac)
 		return 0x100 | 0x65;
-	return cp >= 0 && cp < 0x400 ? lookup[cp] : -1;
+	return cp >= 0 && cp < 0x400 ? gsm_lookup[cp] : -1;
+}
+
+/* Septets of an ASCII character (1, or 2 for an extension character), 0 if it has no code. */
+static int ascii_septets(uint8_t c)
+{
+	int code = gsm_code(c);
+
+	return code < 0 ? 0 : code & 0x100 ? 2 : 1;
 }
 
 bool itin_gsm_fits(const char *utf8, size_t len)
@@ -99,8 +116,12 @@ bool itin_gsm_fits(const char *utf8, size_t len)
 	const char *s = utf8, *end = utf8 + len;
 
 	while (s < end) {
-		if (gsm_code(itin_utf8_next(&s, end)) < 0)
+		if ((uint8_t)*s < 0x80) {	/* the common case, without decoding */
+			if (!ascii_septets(*s++))
+				return false;
+		} else if (gsm_code(utf8_next(&s, end)) < 0) {
 			return false;
+		}
 	}
 	return true;
 }
@@ -110,7 +131,7 @@ enum itin_coding itin_text_coding(const char *utf8, size_t len)
 	return itin_gsm_fits(utf8, len) ? ITIN_CODING_GSM7 : ITIN_CODING_UCS2;
 }
 
-int itin_char_units(enum itin_coding c, int32_t cp)
+static inline int char_units(enum itin_coding c, int32_t cp)
 {
 	int code;
 
@@ -123,15 +144,27 @@ int itin_char_units(enum itin_coding c, int32_t cp)
 	return code & 0x100 ? 2 : 1;
 }
 
+int itin_char_units(enum itin_coding c, int32_t cp)
+{
+	return char_units(c, cp);
+}
+
 int itin_text_units(enum itin_coding c, const char *utf8, size_t len)
 {
 	const char *s = utf8, *end = utf8 + len;
 	int units = 0;
 
 	while (s < end) {
-		int u = itin_char_units(c, itin_utf8_next(&s, end));
-		if (u < 0)
+		int u;
+
+		if ((uint8_t)*s < 0x80) {	/* the common case, without decoding */
+			u = c == ITIN_CODING_UCS2 ? 1 : ascii_septets(*s);
+			s++;
+			if (u == 0)
+				return -EINVAL;
+		} else if ((u = char_units(c, utf8_next(&s, end))) < 0) {
 			return u;
+		}
 		units += u;
 	}
 	return units;
@@ -143,7 +176,7 @@ int itin_text_encode(enum itin_coding c, const char *utf8, size_t len, uint8_t *
 	size_t n = 0;
 
 	while (s < end) {
-		int32_t cp = itin_utf8_next(&s, end);
+		int32_t cp = utf8_next(&s, end);
 		int code;
 
 		if (cp < 0)

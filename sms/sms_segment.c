@@ -3,7 +3,8 @@
  * (160 septets / 70 UCS2 units, every item kept), else parts sized for the 6-octet
  * concatenation UDH (which costs 7 septets or 3 UCS2 units: 153 / 67), at most max_parts,
  * leaving out the oldest items when needed. A limit of one part means one unconcatenated part
- * with as many items as fit. Each part's text is then encoded into its short_message.
+ * with as many items as fit. A limit too small for the head and tail alone is exceeded by as
+ * few parts as they need (an operator's short cap must not silence the service). Each part's text is then encoded into its short_message.
  */
 #include <errno.h>
 #include <string.h>
@@ -35,6 +36,9 @@ int itin_sms_segment(const struct itin_reply *reply, unsigned max_parts, uint8_t
 		concat = true;
 		rc = itin_layout_reply(ctx, reply, NULL, 153, 67, max_parts, true, &l);
 	}
+	/* The cap leaves out places, never the head and tail: they get the parts they need. */
+	while (rc == -EMSGSIZE && max_parts < max_out && max_parts < 255)
+		rc = itin_layout_reply(ctx, reply, NULL, 153, 67, ++max_parts, true, &l);
 	if (rc < 0)
 		goto out;
 	for (unsigned i = 0; i < l->num_parts; i++) {

@@ -22,8 +22,9 @@ struct itin_sms_part {
  * 05 00 03 ref total seq. An item is never cut; head and tail are cut only when they alone
  * exceed a part, preferably between words (text_layout.h). With more items than max_parts
  * (capped by max_out) can carry, the most recent are kept and the last part ends with
- * reply->more ("等{k}个地区") and the tail. Returns the number of parts written, -EINVAL for
- * max_parts 0 or above 255 or invalid UTF-8, -EMSGSIZE when even the head and tail alone do
- * not fit in max_parts, or -ENOMEM. */
+ * reply->more ("等{k}个地区") and the tail. When the head and tail alone need more than
+ * max_parts, they get as many parts as they need (up to max_out), with the count of places.
+ * Returns the number of parts written, -EINVAL for max_parts 0 or above 255 or invalid
+ * UTF-8, -EMSGSIZE when the head and tail do not fit even in max_out parts, or -ENOMEM. */
 int itin_sms_segment(const struct itin_reply *reply, unsigned max_parts, uint8_t ref,
 		     struct itin_sms_part *parts, unsigned max_out);

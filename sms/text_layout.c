@@ -214,8 +214,31 @@ static int lay_out(const struct flat *f, enum itin_coding c, unsigned cap, unsig
 	return cur.num;
 }
 
-static int add_piece(struct flat *f, bool atomic, enum itin_coding c, const char *a, const char *b,
-		     size_t b_len)
+/* The units of the reply's texts, counted once per layout. */
+struct units {
+	int head, tail, sep;
+	int *items;
+};
+
+static int count_units(void *ctx, const struct itin_reply *r, enum itin_coding c, struct units *u)
+{
+	u->head = itin_text_units(c, r->head, strlen(r->head));
+	u->tail = itin_text_units(c, r->tail, strlen(r->tail));
+	u->sep = itin_text_units(c, r->separator, strlen(r->separator));
+	if (u->head < 0 || u->tail < 0 || u->sep < 0)
+		return -EINVAL;
+	if (!(u->items = talloc_array(ctx, int, r->num_items + 1)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < r->num_items; i++) {
+		if ((u->items[i] = itin_text_units(c, r->items[i], strlen(r->items[i]))) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Appends a then b as one piece of `units` units. */
+static int add_piece(struct flat *f, bool atomic, const char *a, const char *b, size_t b_len,
+		     int units)
 {
 	size_t a_len = strlen(a);
 	struct piece *p = &f->pieces[f->num_pieces++];
@@ -229,8 +252,8 @@ static int add_piece(struct flat *f, bool atomic, enum itin_coding c, const char
 	f->text[f->len] = '\0';
 	p->end = f->len;
 	p->atomic = atomic;
-	p->units = itin_text_units(c, f->text + p->start, p->end - p->start);
-	return p->units < 0 ? p->units : 0;
+	p->units = units;
+	return units < 0 ? units : 0;
 }
 
 /* reply->more with {k} replaced by k, into buf. */
@@ -245,25 +268,39 @@ static const char *more_text(const struct itin_reply *r, unsigned k, char *buf, 
 }
 
 /* The flattened reply with its first `kept` items (the last one followed by `more`). */
-static int flatten(struct flat *f, const struct itin_reply *r, unsigned kept, enum itin_coding c)
+static int flatten(struct flat *f, const struct itin_reply *r, const struct units *u,
+		   unsigned kept, enum itin_coding c)
 {
 	char more[256];
 	int rc;
 
 	f->len = 0;
 	f->num_pieces = 0;
-	rc = add_piece(f, false, c, r->head, "", 0);
+	rc = add_piece(f, false, r->head, "", 0, u->head);
 	for (unsigned i = 0; rc == 0 && i < kept; i++) {
 		const char *after = i + 1 < kept ? r->separator : "";
-		if (i + 1 == kept && kept < r->num_items)
+		int units = u->items[i] + (i + 1 < kept ? u->sep : 0);
+
+		if (i + 1 == kept && kept < r->num_items) {
 			after = more_text(r, r->num_items - kept, more, sizeof(more));
-		rc = add_piece(f, true, c, r->items[i], after, strlen(after));
+			units += itin_text_units(c, after, strlen(after));
+		}
+		rc = add_piece(f, true, r->items[i], after, strlen(after), units);
 	}
 	if (rc == 0 && kept == 0 && r->num_items > 0) {	/* not even one name fits: the count */
 		const char *m = more_text(r, r->num_items, more, sizeof(more));
-		rc = add_piece(f, true, c, m, "", 0);
+		rc = add_piece(f, true, m, "", 0, itin_text_units(c, m, strlen(m)));
 	}
-	return rc ? rc : add_piece(f, false, c, r->tail, "", 0);
+	return rc ? rc : add_piece(f, false, r->tail, "", 0, u->tail);
+}
+
+static long total_units(const struct flat *f)
+{
+	long units = 0;
+
+	for (unsigned i = 0; i < f->num_pieces; i++)
+		units += f->pieces[i].units;
+	return units;
 }
 
 static unsigned num_digits(unsigned k)
@@ -279,37 +316,26 @@ static unsigned num_digits(unsigned k)
 
 /* The most items whose units alone could fit in max_parts parts of cap units (an upper
  * bound for the search: cuts only lose room). */
-static int items_bound(const struct itin_reply *r, enum itin_coding c, unsigned cap,
-		       unsigned max_parts, void *ctx)
+static int items_bound(const struct itin_reply *r, const struct units *u, enum itin_coding c,
+		       unsigned cap, unsigned max_parts)
 {
-	long room = (long)cap * max_parts, total;
-	int fixed = itin_text_units(c, r->head, strlen(r->head));
-	int tail = itin_text_units(c, r->tail, strlen(r->tail));
-	int sep = itin_text_units(c, r->separator, strlen(r->separator));
+	long room = (long)cap * max_parts, total = u->head + u->tail;
 	int more = itin_text_units(c, r->more, strlen(r->more));
-	int *units = talloc_array(ctx, int, r->num_items + 1);
 	unsigned k;
 
-	if (!units)
-		return -ENOMEM;
-	if (fixed < 0 || tail < 0 || sep < 0 || more < 0)
+	if (more < 0)
 		return -EINVAL;
-	fixed += tail;
 	if (strstr(r->more, "{k}"))
 		more -= 3;
-	total = fixed;
-	for (k = 0; k < r->num_items; k++) {
-		if ((units[k] = itin_text_units(c, r->items[k], strlen(r->items[k]))) < 0)
-			return -EINVAL;
-		total += units[k] + sep;
-	}
-	total -= r->num_items ? sep : 0;
+	for (k = 0; k < r->num_items; k++)
+		total += u->items[k] + u->sep;
+	total -= r->num_items ? u->sep : 0;
 	/* total is now the units with every item; drop items from the oldest until it could fit */
 	for (k = r->num_items; k > 0; k--) {
 		long with_more = total + (k < r->num_items ? more + (long)num_digits(r->num_items - k) : 0);
 		if (with_more <= room)
 			break;
-		total -= units[k - 1] + (k > 1 ? sep : 0);
+		total -= u->items[k - 1] + (k > 1 ? u->sep : 0);
 	}
 	return k;
 }
@@ -335,6 +361,7 @@ int itin_layout_reply(void *ctx, const struct itin_reply *reply, const char *ext
 {
 	struct itin_layout *l = talloc_zero(ctx, struct itin_layout);
 	struct flat f = { 0 };
+	struct units u;
 	unsigned cap, kept = reply->num_items;
 	int n = -EMSGSIZE;
 
@@ -353,12 +380,14 @@ int itin_layout_reply(void *ctx, const struct itin_reply *reply, const char *ext
 		n = -ENOMEM;
 		goto fail;
 	}
+	if ((n = count_units(l, reply, l->coding, &u)) < 0)
+		goto fail;
 
 	if (drop_items && max_parts) {
-		if ((n = items_bound(reply, l->coding, cap, max_parts, l)) < 0)
+		if ((n = items_bound(reply, &u, l->coding, cap, max_parts)) < 0)
 			goto fail;
 		for (kept = n; ; kept--) {
-			if ((n = flatten(&f, reply, kept, l->coding)) < 0)
+			if ((n = flatten(&f, reply, &u, kept, l->coding)) < 0)
 				goto fail;
 			n = lay_out(&f, l->coding, cap, max_parts, CUT_PLAIN, l->cut);
 			if (n < 0)
@@ -370,7 +399,10 @@ int itin_layout_reply(void *ctx, const struct itin_reply *reply, const char *ext
 				goto fail;
 			}
 		}
-	} else if ((n = flatten(&f, reply, kept, l->coding)) < 0) {
+	} else if ((n = flatten(&f, reply, &u, kept, l->coding)) < 0) {
+		goto fail;
+	} else if (max_parts && total_units(&f) > (long)cap * max_parts) {
+		n = -EMSGSIZE;		/* cannot fit however it is cut */
 		goto fail;
 	}
 	for (enum cut_mode mode = CUT_STRICT; mode <= CUT_PLAIN; mode++) {
