@@ -11,11 +11,14 @@ top_builddir=${top_builddir:-.}
 work=$(mktemp -d /tmp/itin-bench-load.XXXXXX)
 trap 'sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
 
-# The generator writes about 12 events per subscriber over 14 days.
-subscribers=$((events / 12))
+chmod 755 "$work"	# the cluster runs as postgres
+# The generator writes about 19 events per subscriber over 14 days; the feed is cut to EVENTS.
+subscribers=$((events / 18))
 end=$(date +%s)
 "$top_builddir/itinerad-sample" --seed 1 --subscribers "$subscribers" --end "$end" \
-	--cells "$work/cells.csv" --events "$work/events.csv"
+	--cells "$work/cells.csv" --events "$work/all-events.csv"
+head -n $((events + 1)) "$work/all-events.csv" > "$work/events.csv"
+rm "$work/all-events.csv"
 lines=$(($(wc -l < "$work/events.csv") - 1))
 
 sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=2GB -c max_wal_size=8GB \

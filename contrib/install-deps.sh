@@ -11,9 +11,11 @@ osmo-stp osmo-hlr osmo-msc
 libnet-smpp-perl
 faketime
 clang
+python3-prometheus-client
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
-# their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers.
+# their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers and
+# the sanitizer builds. python3-prometheus-client: a /metrics parser we did not write.
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

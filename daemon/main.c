@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <talloc.h>
 
+#include "daemon/admin.h"
 #include "daemon/config.h"
 #include "daemon/db_connect.h"
 #include "daemon/db_pool.h"
@@ -36,9 +37,11 @@ struct daemon {
 	struct itin_db_pool *db;
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
+	struct itin_admin *admin;		/* NULL: [admin] listen is empty */
 	struct event *db_wait;
 	struct event *drain;
 	time_t stopping_since;
+	bool stopping;
 	bool unbinding;
 };
 
@@ -94,11 +97,12 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	struct daemon *d = arg;
 	struct timeval tv = { 0, 50000 };
 
-	if (d->stopping_since)
+	if (d->stopping)
 		return;
 	LOGP(DMAIN, LOGL_NOTICE, "signal %d: stopping (no new requests; answering %u in flight)\n",
 	     (int)sig, itin_requests_in_flight());
 	d->stopping_since = time(NULL);
+	d->stopping = true;
 	itin_sms_channel_stop(d->sms);
 	if (d->ussd)
 		itin_ussd_gsup_stop(d->ussd);
@@ -119,6 +123,9 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
 	itin_requests_set_config(cfg);
+	itin_sms_channel_set_config(d->sms, cfg);
+	if (d->ussd)
+		itin_ussd_gsup_set_config(d->ussd, cfg);
 	d->cfg = cfg;
 	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: config reloaded from %s\n", d->config_path);
 }
@@ -151,6 +158,15 @@ static int run(struct daemon *d)
 	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, d->cfg);
 	if (!d->sms || (d->cfg->gsup_host[0] && !d->ussd)) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
+	d->admin = itin_admin_start(d->ctx, d->base, d->cfg->admin_listen,
+				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
+								  .ussd = d->ussd,
+								  .stopping = &d->stopping },
+				    err, sizeof(err));
+	if (!d->admin && err[0]) {
+		LOGP(DMAIN, LOGL_ERROR, "%s\n", err);
 		return 1;
 	}
 	d->db_wait = event_new(d->base, -1, EV_PERSIST, db_wait_cb, d);

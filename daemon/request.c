@@ -56,6 +56,7 @@ struct request_service {
 	unsigned num_risks;
 	struct event *refresh;
 	unsigned in_flight;
+	struct itin_request_stats stats;
 	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
 	void (*recovered)(void *arg);
 	void *recovered_arg;
@@ -99,6 +100,24 @@ static int unhex(const char *in, uint8_t *out, size_t max)
 	for (in += 2; in[0] && in[1] && n < max; in += 2)
 		out[n++] = (uint8_t)strtoul((char[]){ in[0], in[1], 0 }, NULL, 16);
 	return *in ? -EINVAL : (int)n;
+}
+
+const double itin_latency_bounds[ITIN_LATENCY_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+
+static void count_latency(const struct itin_request *req)
+{
+	struct timespec now;
+	double s;
+	unsigned b = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (now.tv_sec - req->started.tv_sec) + (now.tv_nsec - req->started.tv_nsec) / 1e9;
+	while (b < ITIN_LATENCY_BUCKETS && s > itin_latency_bounds[b])
+		b++;
+	svc->stats.latency[req->channel][b]++;
+	svc->stats.latency_sum[req->channel] += s;
 }
 
 static void request_free(struct itin_request *req)
@@ -236,6 +255,7 @@ static void start_deadline(struct itin_request *req)
 static void refuse(struct itin_request *req, const char *why)
 {
 	LOGPREQ(req, LOGL_ERROR, "not recorded: %s\n", why);
+	svc->stats.refused[req->channel]++;
 	req->ops->accepted(req, false);
 	request_free(req);
 }
@@ -251,6 +271,8 @@ static void begin_cb(void *arg, const PGresult *res)
 	req->id = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	req->action = atoi(PQgetvalue(res, 0, 1));
 	req->lang = atoi(PQgetvalue(res, 0, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
+		svc->stats.actions[req->channel][req->intent][req->action]++;
 	req->ops->accepted(req, true);
 	start_deadline(req);
 	act(req);
@@ -260,8 +282,10 @@ struct itin_request *itin_request_alloc(void *ctx)
 {
 	struct itin_request *req = talloc_zero(ctx, struct itin_request);
 
-	if (req)
+	if (req) {
 		svc->in_flight++;
+		clock_gettime(CLOCK_MONOTONIC, &req->started);
+	}
 	return req;
 }
 
@@ -320,8 +344,13 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	char id[24], n[8];
 	const char *values[2] = { id, n };
 
-	if (!ok)
+	if (!ok) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
+		svc->stats.left_pending[req->channel]++;
+	} else {
+		svc->stats.replied[req->channel]++;
+		count_latency(req);
+	}
 	if (ok && req->id) {
 		snprintf(id, sizeof(id), "%lld", (long long)req->id);
 		snprintf(n, sizeof(n), "%u", parts);
@@ -475,6 +504,13 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 void itin_requests_set_config(const struct itin_config *cfg)
 {
 	svc->cfg = cfg;
+}
+
+void itin_requests_get_stats(struct itin_request_stats *st)
+{
+	*st = svc->stats;
+	st->in_flight = svc->in_flight;
+	st->data_updated_at = svc->updated_at;
 }
 
 unsigned itin_requests_in_flight(void)

@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -96,6 +97,7 @@ struct itin_request {
 	bool recovered;			/* answered again after a restart */
 	bool replying;			/* the reply was handed to the channel */
 	struct event *deadline;
+	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 };
 
 /* The request service: call once, with the pool whose statements are itin_request_statements. */
@@ -116,6 +118,23 @@ struct itin_request *itin_request_alloc(void *ctx);
  * accepted(req, false) and freed req. After accepted(req, false), req is gone. */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
+
+/* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU
+ * decoded) to itin_request_replied(); bucket i counts replies within itin_latency_bounds[i]
+ * seconds (not cumulative), the last bucket those slower than every bound. */
+#define ITIN_LATENCY_BUCKETS 12
+extern const double itin_latency_bounds[ITIN_LATENCY_BUCKETS];
+struct itin_request_stats {
+	unsigned long long actions[2][ITIN_INTENT_UNKNOWN + 1][ITIN_ACTION_BUSY + 1];
+	unsigned long long refused[2];		/* not recorded: the PDU got a temporary error */
+	unsigned long long replied[2];		/* answered (or silent by the rules) */
+	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
+	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
+	double latency_sum[2];
+	unsigned in_flight;
+	int64_t data_updated_at;		/* the newest event loaded, Unix s (0: unknown) */
+};
+void itin_requests_get_stats(struct itin_request_stats *st);
 
 const char *itin_channel_name(enum itin_channel channel);
 const char *itin_intent_name(enum itin_intent intent);

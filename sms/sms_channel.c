@@ -293,3 +293,18 @@ void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_s
 {
 	*st = ch->stats;
 }
+
+void itin_sms_channel_set_config(struct itin_sms_channel *ch, const struct itin_config *cfg)
+{
+	ch->cfg = cfg;
+}
+
+unsigned itin_sms_channel_num_links(const struct itin_sms_channel *ch)
+{
+	return ch->num_links;
+}
+
+struct smpp_link *itin_sms_channel_link(const struct itin_sms_channel *ch, unsigned i)
+{
+	return i < ch->num_links ? ch->links[i] : NULL;
+}

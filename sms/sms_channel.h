@@ -18,6 +18,8 @@ struct itin_sms_channel;
 struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *base,
 						const struct itin_config *cfg);
 int itin_sms_channel_start(struct itin_sms_channel *ch);
+/* After SIGHUP: keywords and the part cap of new requests (links keep their settings). */
+void itin_sms_channel_set_config(struct itin_sms_channel *ch, const struct itin_config *cfg);
 /* Stop taking requests (a temporary error makes the SMSC keep them); replies still go out. */
 void itin_sms_channel_stop(struct itin_sms_channel *ch);
 /* Then unbind every link; is_unbound once all are closed. */
@@ -28,3 +30,6 @@ struct itin_sms_channel_stats {
 	unsigned long long delivered, receipts, refused, undecodable, replies, parts, parts_failed;
 };
 void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_sms_channel_stats *st);
+/* The SMSC links, for their states and counters (sms/smpp_link.h). */
+unsigned itin_sms_channel_num_links(const struct itin_sms_channel *ch);
+struct smpp_link *itin_sms_channel_link(const struct itin_sms_channel *ch, unsigned i);

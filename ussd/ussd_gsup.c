@@ -218,3 +218,18 @@ void itin_ussd_gsup_stop(struct itin_ussd_gsup *u)
 	ussd_sessions_drop_all(u->sessions);
 	gsup_link_stop(u->link);
 }
+
+void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_config *cfg)
+{
+	ussd_sessions_set_config(u->sessions, cfg);
+}
+
+bool itin_ussd_gsup_is_up(const struct itin_ussd_gsup *u)
+{
+	return gsup_link_is_up(u->link);
+}
+
+unsigned itin_ussd_gsup_sessions(const struct itin_ussd_gsup *u)
+{
+	return ussd_sessions_count(u->sessions);
+}

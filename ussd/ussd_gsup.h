@@ -5,6 +5,8 @@
  */
 #pragma once
 
+#include <stdbool.h>
+
 #include <event2/event.h>
 
 #include "daemon/config.h"
@@ -16,3 +18,7 @@ struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
 					    const struct itin_config *cfg);
 int itin_ussd_gsup_start(struct itin_ussd_gsup *u);
 void itin_ussd_gsup_stop(struct itin_ussd_gsup *u);
+/* After SIGHUP: the session timeout and menu texts of new sessions. */
+void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_config *cfg);
+bool itin_ussd_gsup_is_up(const struct itin_ussd_gsup *u);
+unsigned itin_ussd_gsup_sessions(const struct itin_ussd_gsup *u);

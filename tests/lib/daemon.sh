@@ -1,7 +1,8 @@
 # Sourced by tests that run itinerad (after tests/lib/pg.sh and itin_pg_db). Helpers:
 #   itin_test_db           migrate the test database and load the fixtures of tests/db and
 #                          tests/sms (cells, events, long itinerary)
-#   itin_daemon_conf F P   write a config for an SMSC on 127.0.0.1:P to F (extra lines on stdin)
+#   itin_daemon_conf F P   write a config for an SMSC on 127.0.0.1:P to F, the admin endpoint
+#                          on 127.0.0.1:P+1000 (extra lines on stdin)
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
 # The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
@@ -32,6 +33,7 @@ itin_daemon_conf() {
 		printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' "$2"
 		printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'
+		printf '[admin]\nlisten = 127.0.0.1:%s\n' $(($2 + 1000))
 		cat
 	} > "$1"
 }

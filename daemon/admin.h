@@ -1,0 +1,30 @@
+/*
+ * The admin endpoint: HTTP on libevent's evhttp, on the daemon's loop, loopback by default
+ * ([admin] listen). GET /metrics (Prometheus text format 0.0.4), /healthz (the loop runs) and
+ * /readyz (the database is up, every configured link is bound or connected, not stopping).
+ * It reads counters from the modules; it changes nothing.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include <event2/event.h>
+
+struct itin_db_pool;
+struct itin_sms_channel;
+struct itin_ussd_gsup;
+
+struct itin_admin_sources {
+	struct itin_db_pool *db;
+	struct itin_sms_channel *sms;
+	struct itin_ussd_gsup *ussd;	/* NULL: no USSD channel */
+	const bool *stopping;		/* set once SIGTERM came */
+};
+
+struct itin_admin;
+
+/* listen is "HOST:PORT" ("" turns the endpoint off: returns NULL without error in *err).
+ * NULL with a message in err when it cannot listen. */
+struct itin_admin *itin_admin_start(void *ctx, struct event_base *base, const char *listen,
+				    const struct itin_admin_sources *src, char *err, size_t err_len);
+void itin_admin_stop(struct itin_admin *admin);
