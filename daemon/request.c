@@ -33,7 +33,7 @@ const struct itin_db_statement itin_request_statements[] = {
 		   "to_timestamp($4), $5, $6, $7, $8, make_interval(secs => $9), $10, "
 		   "make_interval(secs => $11), make_interval(secs => $12), $13)", 13 },
 	{ "lookup", itin_sql_lookup, 2 },
-	{ "done", "SELECT itin_request_done($1, $2, now())", 2 },
+	{ "done", "SELECT itin_request_done($1, $2, now(), $3)", 3 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
@@ -341,8 +341,8 @@ int itin_request_accept(struct itin_request *req)
 
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
-	char id[24], n[8];
-	const char *values[2] = { id, n };
+	char id[24], n[8], action[8];
+	const char *values[3] = { id, n, action };
 
 	if (!ok) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
@@ -354,8 +354,9 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	if (ok && req->id) {
 		snprintf(id, sizeof(id), "%lld", (long long)req->id);
 		snprintf(n, sizeof(n), "%u", parts);
+		snprintf(action, sizeof(action), "%d", req->action);
 		/* A failure leaves the row pending: the reply may then be sent twice, never zero times. */
-		itin_db_pool_exec(svc->db, "done", 2, values, NULL, NULL, NULL, NULL);
+		itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, NULL, NULL);
 	}
 	request_free(req);
 }

@@ -89,9 +89,13 @@ END
 $$;
 
 -- A request answered: its pending row becomes an audit row with the part count.
-CREATE FUNCTION itin_request_done(p_id bigint, p_parts smallint, p_at timestamptz)
+-- p_action: what the subscriber got in the end, when it is not what the rules decided (the
+-- busy text after the reply deadline or a failed lookup).
+CREATE FUNCTION itin_request_done(p_id bigint, p_parts smallint, p_at timestamptz,
+				  p_action smallint)
 RETURNS void LANGUAGE sql AS $$
 	WITH done AS (DELETE FROM request_pending WHERE id = p_id RETURNING *)
 	INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts)
-	SELECT key, received_at, p_at, channel, intent, action, p_parts FROM done;
+	SELECT key, received_at, p_at, channel, intent, coalesce(p_action, action), p_parts
+	FROM done;
 $$;

@@ -1,0 +1,61 @@
+#!/bin/sh
+# itinerad bound to two SMSCs at once (two npm smpp SMSCs, ports 24014 and 24015), with
+# consent off and a reply deadline of 1 s: queries answered at once, each reply on the link
+# its request came in on, and the busy text when a lock holds the lookup past the deadline.
+# Transcripts of both SMSCs and the audit rows compared with links.out.
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_sms_links
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v node > /dev/null || { echo "node missing"; exit 77; }
+WORK=$(mktemp -d)
+export WORK
+trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+
+itin_test_db
+sed 's/^reply_deadline = .*/reply_deadline = 1s/' > "$WORK/itinerad.conf" <<CONF
+$(itin_daemon_conf /dev/stdout 24014 <<EXTRA
+[smpp b]
+host = 127.0.0.1
+port = 24015
+system_id = itinerary
+password = secret
+[service]
+consent = off
+EXTRA
+)
+CONF
+# lock.sh S: a session holds presence_recent for S seconds (started in the background, the
+# lock taken before it returns); wait-lock.sh waits for it to end.
+cat > "$WORK/lock.sh" <<SH
+psql -XAtq -c "BEGIN; LOCK presence_recent; SELECT pg_sleep(\$1); COMMIT;" > /dev/null 2>&1 &
+echo \$! > "$WORK/lock.pid"
+until [ "\$(psql -XAtq -c "SELECT count(*) FROM pg_locks WHERE granted AND
+	relation = 'presence_recent'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ]; do
+	sleep 0.05
+done
+SH
+cat > "$WORK/wait-lock.sh" <<SH
+while kill -0 \$(cat "$WORK/lock.pid") 2>/dev/null; do sleep 0.1; done
+SH
+for smsc in a:24014 b:24015; do
+	node "$top_srcdir/tests/smsc/conversation.js" "${smsc#*:}" \
+		"$srcdir/tests/sms/links-${smsc%:*}.scenario" > "$WORK/smsc-${smsc%:*}.out" \
+		2> "$WORK/smsc-${smsc%:*}.err" &
+	echo $! >> "$WORK/smsc.pids"
+done
+sleep 0.5
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
+for pid in $(cat "$WORK/smsc.pids"); do wait "$pid"; done
+itin_daemon_stop
+{
+	echo "# SMSC a (port 24014)"
+	cat "$WORK/smsc-a.out"
+	echo "# SMSC b (port 24015)"
+	cat "$WORK/smsc-b.out"
+	echo "# audit: intent, action, parts"
+	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+	echo "# pending: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
+} > "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/links.out"
+diff -u "$srcdir/tests/sms/links.out" "$WORK/out" || { tail -30 "$WORK/itinerad.log"; exit 1; }
