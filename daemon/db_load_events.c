@@ -211,6 +211,7 @@ static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, i
 static const char *const fold_sql[] = {
 	/* One loader at a time: two could give one new subscriber two ids. */
 	"SELECT pg_advisory_xact_lock(7401002)",
+	"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
 	/* Existing subscribers by their MSISDN key; new ones get an id. */
 	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
 	"SELECT i.n, i.msisdn_key, i.imsi_key, i.mask, k.subscriber IS NULL AS is_new, "
@@ -225,9 +226,14 @@ static const char *const fold_sql[] = {
 	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber FROM load_subscriber "
 	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber "
 	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
+	/* A new subscriber's rows cannot exist yet: a plain INSERT (one WAL record per row and
+	 * index, where ON CONFLICT writes three). */
 	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
 	"SELECT s.subscriber, p.day, p.place, p.first_seen, p.last_seen, p.events "
-	"FROM load_presence p JOIN load_subscriber s USING (n) "
+	"FROM load_presence p JOIN load_subscriber s USING (n) WHERE s.is_new",
+	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
+	"SELECT s.subscriber, p.day, p.place, p.first_seen, p.last_seen, p.events "
+	"FROM load_presence p JOIN load_subscriber s USING (n) WHERE NOT s.is_new "
 	"ON CONFLICT (subscriber, day, place) DO UPDATE SET "
 	"first_seen = least(presence_recent.first_seen, EXCLUDED.first_seen), "
 	"last_seen = greatest(presence_recent.last_seen, EXCLUDED.last_seen), "
