@@ -2,9 +2,11 @@
  * Event folding, in two steps. In memory, each event is resolved to a place (cell registry for
  * domestic MCCs, the country for others; unknown cells are counted, never guessed), its
  * subscriber's MSISDN and IMSI are keyed once per subscriber, and events are folded per
- * (subscriber, local day, place). Then each batch of folded rows is COPYed to temporary tables
- * and merged with set-based SQL: new subscribers get an id, IMSI keys follow their MSISDN, and
- * presence_recent is upserted (earliest first_seen, latest last_seen, events summed). A batch is
+ * (subscriber, local day, place). Then, per batch: the batch's identities are COPYed to a
+ * temporary table and merged with set-based SQL (new subscribers get an id, IMSI keys follow
+ * their MSISDN), the ids are read back, and the folded rows are COPYed: straight into
+ * presence_recent for new subscribers (nothing to merge with), into a temporary table and
+ * upserted for the others (earliest first_seen, latest last_seen, events summed). A batch is
  * one transaction, so a failed load leaves whole batches, never half of one.
  */
 #include <stdbool.h>
@@ -42,6 +44,8 @@ struct ident {
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
 	char mask[16];
 	uint32_t batch;			/* last batch that used it */
+	int64_t subscriber;		/* its id, once the batch's subscribers are written */
+	bool is_new;			/* not a subscriber before this batch */
 };
 
 struct loader {
@@ -208,7 +212,7 @@ static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, i
 	l->idents[ident].batch = l->batch;
 }
 
-static const char *const fold_sql[] = {
+static const char *const subscriber_sql[] = {
 	/* One loader at a time: two could give one new subscriber two ids. */
 	"SELECT pg_advisory_xact_lock(7401002)",
 	"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
@@ -226,38 +230,27 @@ static const char *const fold_sql[] = {
 	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber FROM load_subscriber "
 	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber "
 	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
-	/* A new subscriber's rows cannot exist yet: a plain INSERT (one WAL record per row and
-	 * index, where ON CONFLICT writes three). */
+};
+
+/* Rows of subscribers seen before may meet rows already loaded: upserted. */
+static const char upsert_sql[] =
 	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
-	"SELECT s.subscriber, p.day, p.place, p.first_seen, p.last_seen, p.events "
-	"FROM load_presence p JOIN load_subscriber s USING (n) WHERE s.is_new",
-	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
-	"SELECT s.subscriber, p.day, p.place, p.first_seen, p.last_seen, p.events "
-	"FROM load_presence p JOIN load_subscriber s USING (n) WHERE NOT s.is_new "
+	"SELECT subscriber, day, place, first_seen, last_seen, events FROM load_presence "
+	"ORDER BY subscriber, day, place "	/* each page of the table and its key visited once */
 	"ON CONFLICT (subscriber, day, place) DO UPDATE SET "
 	"first_seen = least(presence_recent.first_seen, EXCLUDED.first_seen), "
 	"last_seen = greatest(presence_recent.last_seen, EXCLUDED.last_seen), "
-	"events = presence_recent.events + EXCLUDED.events",
-};
+	"events = presence_recent.events + EXCLUDED.events";
 
-static int flush_batch(struct loader *l)
+/* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
+static int write_subscribers(struct loader *l)
 {
 	struct itin_copy_buf b;
-	char sql[256];
-	int64_t rows;
 
-	if (l->num_fold == 0)
-		return 0;
-	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) ||
-	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
+	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
 			  "imsi_key bytea, mask text) ON COMMIT DROP", "load", l->log) ||
-	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_presence (n integer, day date, "
-			  "place integer, first_seen timestamptz, last_seen timestamptz, "
-			  "events integer) ON COMMIT DROP", "load", l->log))
-		goto fail;
-
-	if (itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
-		goto fail;
+	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
+		return -1;
 	for (size_t i = 0; i < l->num_idents; i++) {
 		const struct ident *id = &l->idents[i];
 		if (id->batch != l->batch)
@@ -269,29 +262,81 @@ static int flush_batch(struct loader *l)
 		itin_copy_bytes(&b, id->mask, strlen(id->mask));
 	}
 	if (itin_copy_end(&b, l->log) < 0)
-		goto fail;
+		return -1;
+	for (unsigned i = 0; i < sizeof(subscriber_sql) / sizeof(subscriber_sql[0]); i++) {
+		if (!itin_db_exec(l->conn, subscriber_sql[i], "load", l->log))
+			return -1;
+	}
+	return 0;
+}
 
-	if (itin_copy_begin(&b, l->conn, "COPY load_presence FROM STDIN (FORMAT binary)", l->log) < 0)
-		goto fail;
+/* The subscriber id of each identity of the batch, and whether it is new (read back). */
+static int read_subscribers(struct loader *l)
+{
+	PGresult *res = PQexec(l->conn, "SELECT n, subscriber, is_new FROM load_subscriber");
+	int n;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(l->log, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int r = 0; r < n; r++) {
+		struct ident *id = &l->idents[strtoul(PQgetvalue(res, r, 0), NULL, 10)];
+		id->subscriber = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+		id->is_new = PQgetvalue(res, r, 2)[0] == 't';
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* The folded rows of new subscribers (new = true) straight into presence_recent, where
+ * they cannot meet an existing row, or the others into load_presence. Returns rows or -1. */
+static int64_t copy_presence(struct loader *l, bool new)
+{
+	struct itin_copy_buf b;
+
+	if (itin_copy_begin(&b, l->conn, new ?
+			    "COPY presence_recent (subscriber, day, place, first_seen, last_seen, "
+			    "events) FROM STDIN (FORMAT binary)" :
+			    "COPY load_presence FROM STDIN (FORMAT binary)", l->log) < 0)
+		return -1;
 	for (size_t i = 0; i <= l->fold_mask; i++) {
 		const struct fold_slot *s = &l->fold[i];
+		const struct ident *id;
+
 		if (!s->key)
 			continue;
+		id = &l->idents[(s->key - 1) >> 32];
+		if (id->is_new != new)
+			continue;
 		itin_copy_tuple(&b, 6);
-		itin_copy_int4(&b, (s->key - 1) >> 32);
+		itin_copy_int8(&b, id->subscriber);
 		itin_copy_date(&b, (int32_t)(uint32_t)(s->key - 1));
 		itin_copy_int4(&b, s->place);
 		itin_copy_timestamptz(&b, s->first);
 		itin_copy_timestamptz(&b, s->last);
 		itin_copy_int4(&b, s->events);
 	}
-	if ((rows = itin_copy_end(&b, l->log)) < 0)
-		goto fail;
+	return itin_copy_end(&b, l->log);
+}
 
-	for (unsigned i = 0; i < sizeof(fold_sql) / sizeof(fold_sql[0]); i++) {
-		if (!itin_db_exec(l->conn, fold_sql[i], "load", l->log))
-			goto fail;
-	}
+static int flush_batch(struct loader *l)
+{
+	char sql[256];
+	int64_t new_rows, old_rows;
+
+	if (l->num_fold == 0)
+		return 0;
+	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) || write_subscribers(l) < 0 ||
+	    read_subscribers(l) < 0 || (new_rows = copy_presence(l, true)) < 0 ||
+	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_presence (subscriber bigint, day date, "
+			  "place integer, first_seen timestamptz, last_seen timestamptz, "
+			  "events integer) ON COMMIT DROP", "load", l->log) ||
+	    (old_rows = copy_presence(l, false)) < 0 ||
+	    (old_rows > 0 && !itin_db_exec(l->conn, upsert_sql, "load", l->log)))
+		goto fail;
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
 		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
 		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
@@ -299,7 +344,7 @@ static int flush_batch(struct loader *l)
 	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
 	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
 		goto fail;
-	l->st->rows += rows;
+	l->st->rows += new_rows + old_rows;
 	memset(l->fold, 0, (l->fold_mask + 1) * sizeof(*l->fold));
 	l->num_fold = 0;
 	l->batch++;

@@ -47,8 +47,8 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 	if (!itin_db_exec(conn, sql, "retention", log) ||
 	    !itin_db_exec(conn, "ALTER TABLE presence_history_new ADD PRIMARY KEY (subscriber, day, place)",
 			  "retention", log) ||
-	    !itin_db_exec(conn, "CREATE TABLE presence_recent_new (LIKE presence_recent INCLUDING ALL)",
-			  "retention", log))
+	    !itin_db_exec(conn, "CREATE TABLE presence_recent_new (LIKE presence_recent INCLUDING ALL) "
+			  "WITH (fillfactor = 70)", "retention", log))	/* as in migration 003 */
 		goto fail;
 	snprintf(sql, sizeof(sql), "INSERT INTO presence_recent_new SELECT * FROM presence_recent "
 		 "WHERE day >= DATE '1970-01-01' + %d", today);

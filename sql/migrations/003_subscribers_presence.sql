@@ -33,7 +33,8 @@ CREATE TABLE presence_recent (
 	last_seen timestamptz NOT NULL,
 	events integer NOT NULL,
 	PRIMARY KEY (subscriber, day, place)
-);
+) WITH (fillfactor = 70);	-- room for upserts to update rows in place (HOT): 1.16 M
+				-- upserts took 16.5 s at fillfactor 100, 5.9 s at 50
 
 CREATE TABLE presence_history (LIKE presence_recent);
 ALTER TABLE presence_history ADD PRIMARY KEY (subscriber, day, place);
