@@ -4,25 +4,43 @@
  * after the other: location updates, MO SMS, USSD sessions with menu answers, and waiting for MT
  * SMS (paged, or pushed on a connection). It prints one line per outcome on stdout, texts as
  * UTF-8 with newlines shown as "\n", so tests can compare them. Layer 3 coding is sim_l3.c's.
+ * Like a probe on the A interface, it can also write each accepted location update as a line of
+ * the events feed (SPEC section 7) for `itinerad-db load events`, so that the handsets' moves
+ * show in their itineraries.
  * It must not be used against a real network: it answers whatever the MSC asks with fixed
  * classmarks and does no authentication or ciphering.
  *
- * usage: itinerad-sim [--stp-port 24205] [--lac 1] [--ci 11] [--timeout 30] [--verbose] STEP...
- *   lu IMSI                  location update (IMSI attach)
+ * usage: itinerad-sim [--stp-port 24205] [--lac 1] [--ci 11] [--timeout 30] [--verbose]
+ *                     [--events FILE|'|COMMAND'] [--msisdn IMSI=MSISDN]... [--clock TIME] STEP...
+ *   lu IMSI                  location update in the handset's cell (--lac/--ci until placed)
+ *   attach IMSI at CELL      places it in CELL (MCC-MNC-LAC-CI: 001-01-10-101) by a location update
+ *   move IMSI to CELL        the same, from the handset's previous location area
  *   sms IMSI DEST TEXT       MO SMS (7-bit when TEXT is ASCII, else UCS2), waits for RP-ACK
  *   ussd IMSI TEXT           USSD request, waits for the answer or a menu
- *   ussd-reply IMSI TEXT     answers the menu of the open USSD session
+ *   ussd-reply IMSI TEXT     answers the menu of the open USSD session (also: press IMSI TEXT)
  *   expect-sms IMSI N        waits until IMSI has received N MT SMS in all
  *   wait SECONDS             keeps answering the network for that long
- * exit: 0 every step ended as expected, 1 a step failed or timed out, 2 usage.
+ *   advance DURATION         moves the clock of the location events on (90, 90s, 30m, 5h, 2d)
+ * --events appends the accepted location updates to FILE (with the header line if FILE is new)
+ * or pipes them into COMMAND (run by sh, waited for at the end: '|itinerad-db load events -');
+ * each handset that does a location update then needs its MSISDN (--msisdn). The events carry
+ * the system time, or the fixed TIME of --clock (ISO 8601 with an offset, or Unix seconds), plus
+ * what the advance steps added.
+ * exit: 0 every step ended as expected, 1 a step failed or timed out (or the events could not be
+ * written, or COMMAND failed), 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/linuxlist.h>
@@ -31,6 +49,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/talloc.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/gsm/gsm0808.h>
 #include <osmocom/gsm/gsm48.h>
 #include <osmocom/gsm/protocol/gsm_04_08.h>
@@ -41,18 +60,23 @@
 #include <osmocom/sigtran/sccp_helpers.h>
 #include <osmocom/sigtran/sccp_sap.h>
 
+#include "daemon/feed_csv.h"
 #include "sim/sim_l3.h"
 
 #define SIM_PC_BSC	((0 << 11) | (23 << 3) | 3)	/* 0.23.3 */
 #define SIM_PC_MSC	((0 << 11) | (23 << 3) | 1)	/* 0.23.1 */
 #define SIM_MAX_PARTS	8
 
-enum sim_step_kind { STEP_LU, STEP_SMS, STEP_USSD, STEP_USSD_REPLY, STEP_EXPECT_SMS, STEP_WAIT };
+enum sim_step_kind {
+	STEP_LU, STEP_SMS, STEP_USSD, STEP_USSD_REPLY, STEP_EXPECT_SMS, STEP_WAIT, STEP_ADVANCE
+};
 
 struct sim_step {
 	enum sim_step_kind kind;
 	const char *imsi, *dest, *text;
-	unsigned count;
+	unsigned count;			/* SMS, or seconds to wait or advance */
+	bool has_cell;			/* attach, move: the cell the handset goes to */
+	struct osmo_cell_global_id cell;
 };
 
 /* What the current step waits for: its handset's connection to end before it can start (a
@@ -62,6 +86,9 @@ enum sim_wait { WAIT_NONE, WAIT_IDLE, WAIT_ANSWER, WAIT_RELEASE, WAIT_DONE };
 struct sim_ms {
 	struct llist_head list;
 	char imsi[16];
+	char msisdn[16];		/* for the location events only */
+	bool placed;			/* in cell since an attach or move, else --lac/--ci */
+	struct osmo_cell_global_id cell;
 	uint32_t conn_id;		/* SCCP connection, 0 = none */
 	unsigned nsd;			/* N(SD) of the next MM/CC/SS message on it */
 	uint8_t mo_ref;
@@ -79,9 +106,12 @@ static struct {
 	struct osmo_sccp_user *scu;
 	struct osmo_ss7_as *as;
 	struct osmo_sccp_addr bsc, msc;
-	struct osmo_location_area_id lai;
-	uint16_t ci;
+	struct osmo_cell_global_id cell;	/* of handsets not placed by attach or move */
 	unsigned timeout;
+	FILE *events;			/* --events, NULL when not given */
+	bool events_pipe, events_failed;
+	bool clock_fixed;		/* --clock: events at clock, else at the system time */
+	int64_t clock, advanced;
 	struct llist_head ms_list;
 	struct sim_step *steps;
 	unsigned nsteps, step;
@@ -130,6 +160,12 @@ static struct sim_ms *ms_find(const char *imsi, bool create)
 	return ms;
 }
 
+/* The cell a handset is in: where its last attach or move put it, else --lac/--ci. */
+static const struct osmo_cell_global_id *ms_cell(const struct sim_ms *ms)
+{
+	return ms->placed ? &ms->cell : &sim.cell;
+}
+
 static struct sim_ms *ms_by_conn(uint32_t conn_id)
 {
 	struct sim_ms *ms;
@@ -159,12 +195,11 @@ static void send_reset(void *data)
 /* Opens a connection for the handset with an initial L3 message in a Complete Layer 3. */
 static int ms_connect(struct sim_ms *ms, struct msgb *l3, unsigned nsd_after)
 {
-	struct osmo_cell_global_id cgi = { .lai = sim.lai, .cell_identity = sim.ci };
 	struct msgb *cl3;
 
 	if (!l3)
 		return -EINVAL;
-	cl3 = gsm0808_create_layer3_2(l3, &cgi, NULL);
+	cl3 = gsm0808_create_layer3_2(l3, ms_cell(ms), NULL);
 	msgb_free(l3);
 	if (!cl3)
 		return -ENOMEM;
@@ -208,6 +243,80 @@ static void answered(struct sim_ms *ms, bool ok)
 		sim.wait = WAIT_RELEASE;
 	else
 		step_done(true);
+}
+
+/* --- the probe: location events for the loader ---------------------------------------------- */
+
+static int events_open(const char *where)
+{
+	struct stat st;
+
+	sim.events_pipe = where[0] == '|';
+	if (sim.events_pipe) {
+		/* a COMMAND that exits early must fail the write, not kill us */
+		signal(SIGPIPE, SIG_IGN);
+		sim.events = popen(where + 1, "w");
+	} else {
+		sim.events = fopen(where, "a");
+	}
+	if (!sim.events || fstat(fileno(sim.events), &st) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "itinerad-sim: --events %s: %s\n", where, strerror(err));
+		return -err;
+	}
+	if (sim.events_pipe || st.st_size == 0)
+		fputs("time,imsi,msisdn,mcc,mnc,lac,ci\n", sim.events);
+	return 0;
+}
+
+/* Ends the feed; for a COMMAND, waits for it (a loader commits at the end of its input). */
+static int events_close(void)
+{
+	int rc;
+
+	if (!sim.events)
+		return 0;
+	rc = sim.events_pipe ? pclose(sim.events) : fclose(sim.events);
+	sim.events = NULL;
+	if (rc == -1) {
+		fprintf(stderr, "itinerad-sim: events: %s\n", strerror(errno));
+		return -EIO;
+	}
+	if (sim.events_pipe && rc != 0) {
+		fprintf(stderr, "itinerad-sim: the events command %s %d\n",
+			WIFEXITED(rc) ? "exited with status" : "was killed by signal",
+			WIFEXITED(rc) ? WEXITSTATUS(rc) : WTERMSIG(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
+static int64_t sim_now(void)
+{
+	return (sim.clock_fixed ? sim.clock : (int64_t)time(NULL)) + sim.advanced;
+}
+
+/* The line a probe on the A interface gives the loader for an accepted location update: the
+ * handset's identities and the cell of the Complete Layer 3, at the simulated time, in UTC. */
+static void probe_lu(const struct sim_ms *ms)
+{
+	const struct osmo_cell_global_id *cgi = ms_cell(ms);
+	time_t t = (time_t)sim_now();
+	char when[32];
+	struct tm tm;
+
+	if (!sim.events || sim.events_failed)
+		return;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+	if (fprintf(sim.events, "%s,%s,%s,%s,%s,%u,%u\n", when, ms->imsi, ms->msisdn,
+		    osmo_mcc_name(cgi->lai.plmn.mcc),
+		    osmo_mnc_name(cgi->lai.plmn.mnc, cgi->lai.plmn.mnc_3_digits),
+		    cgi->lai.lac, cgi->cell_identity) < 0 || fflush(sim.events) != 0) {
+		say("events: %s, no more written", strerror(errno));
+		sim.events_failed = true;
+		sim.failed = true;
+	}
 }
 
 /* --- handset layer 3 ---------------------------------------------------------------------- */
@@ -338,6 +447,7 @@ static void rx_mm(struct sim_ms *ms, const uint8_t *l3, size_t len)
 	switch (l3[1] & 0x3f) {
 	case GSM48_MT_MM_LOC_UPD_ACCEPT:
 		say("LU %s: accepted", ms->imsi);
+		probe_lu(ms);
 		answered(ms, true);
 		break;
 	case GSM48_MT_MM_LOC_UPD_REJECT:
@@ -484,6 +594,7 @@ static void step_timeout(void *data)
 static void step_start(const struct sim_step *st)
 {
 	struct sim_ms *ms = st->imsi ? ms_find(st->imsi, true) : NULL;
+	struct msgb *l3;
 	int rc = 0;
 
 	if (sim.wait != WAIT_IDLE)
@@ -497,7 +608,13 @@ static void step_start(const struct sim_step *st)
 	}
 	switch (st->kind) {
 	case STEP_LU:
-		rc = ms_connect(ms, sim_l3_lu_request(ms->imsi, &sim.lai), 1);
+		/* the request names the last registered area, Complete Layer 3 the new cell */
+		l3 = sim_l3_lu_request(ms->imsi, &ms_cell(ms)->lai);
+		if (st->has_cell) {
+			ms->cell = st->cell;
+			ms->placed = true;
+		}
+		rc = ms_connect(ms, l3, 1);
 		break;
 	case STEP_SMS:
 		rc = ms_connect(ms, sim_l3_cm_service_request(ms->imsi, GSM48_CMSERV_SMS), 1);
@@ -521,6 +638,10 @@ static void step_start(const struct sim_step *st)
 		break;
 	case STEP_WAIT:
 		break;
+	case STEP_ADVANCE:
+		sim.advanced += st->count;
+		step_done(true);
+		break;
 	}
 	if (rc < 0) {
 		say("step %u (%s): %s", sim.step + 1, st->imsi, strerror(-rc));
@@ -541,39 +662,137 @@ static void step_next(void)
 	step_start(&sim.steps[sim.step]);
 }
 
+/* CELL as osmo_cgi_name() prints it and the cell registry has it: MCC-MNC-LAC-CI. */
+static int parse_cell(const char *s, struct osmo_cell_global_id *cgi)
+{
+	char mcc[4], mnc[4];
+	unsigned lac, ci;
+	int end = 0;
+
+	if (sscanf(s, "%3[0-9]-%3[0-9]-%5u-%5u%n", mcc, mnc, &lac, &ci, &end) != 4 || s[end] ||
+	    strlen(mcc) != 3 || strlen(mnc) < 2 || lac > 0xffff || ci > 0xffff ||
+	    osmo_mcc_from_str(mcc, &cgi->lai.plmn.mcc) < 0 ||
+	    osmo_mnc_from_str(mnc, &cgi->lai.plmn.mnc, &cgi->lai.plmn.mnc_3_digits) < 0)
+		return -EINVAL;
+	cgi->lai.lac = (uint16_t)lac;
+	cgi->cell_identity = (uint16_t)ci;
+	return 0;
+}
+
+/* Seconds, or a number of s, m, h or d. */
+static int parse_duration(const char *s, unsigned *seconds)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+	unsigned long unit = !strcmp(end, "") || !strcmp(end, "s") ? 1 : !strcmp(end, "m") ? 60 :
+			     !strcmp(end, "h") ? 3600 : !strcmp(end, "d") ? 86400 : 0;
+
+	if (s[0] < '0' || s[0] > '9' || !unit || n > UINT_MAX / unit)
+		return -EINVAL;
+	*seconds = (unsigned)(n * unit);
+	return 0;
+}
+
+/* --msisdn IMSI=MSISDN */
+static int parse_msisdn(const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char imsi[16];
+	size_t len;
+
+	if (!eq || eq - arg < 6 || eq - arg > 15 || strlen(eq + 1) < 5 || strlen(eq + 1) > 15 ||
+	    strspn(arg, "0123456789") != (size_t)(eq - arg) ||
+	    strspn(eq + 1, "0123456789") != strlen(eq + 1))
+		return -EINVAL;
+	len = (size_t)(eq - arg);
+	memcpy(imsi, arg, len);
+	imsi[len] = '\0';
+	OSMO_STRLCPY_ARRAY(ms_find(imsi, true)->msisdn, eq + 1);
+	return 0;
+}
+
+/* The words of the script; nargs counts everything after the word. */
+static const struct {
+	const char *word;
+	enum sim_step_kind kind;
+	int nargs;
+	const char *before_cell;	/* attach IMSI at CELL, move IMSI to CELL */
+} step_words[] = {
+	{ "lu", STEP_LU, 1, NULL },
+	{ "attach", STEP_LU, 3, "at" },
+	{ "move", STEP_LU, 3, "to" },
+	{ "sms", STEP_SMS, 3, NULL },
+	{ "ussd", STEP_USSD, 2, NULL },
+	{ "ussd-reply", STEP_USSD_REPLY, 2, NULL },
+	{ "press", STEP_USSD_REPLY, 2, NULL },
+	{ "expect-sms", STEP_EXPECT_SMS, 2, NULL },
+	{ "wait", STEP_WAIT, 1, NULL },
+	{ "advance", STEP_ADVANCE, 1, NULL },
+};
+
 static int parse_steps(int argc, char **argv)
 {
 	sim.steps = talloc_zero_array(sim.ctx, struct sim_step, argc);
 	for (int i = 0; i < argc; sim.nsteps++) {
 		struct sim_step *st = &sim.steps[sim.nsteps];
-		const char *k = argv[i];
-		int need = !strcmp(k, "lu") ? 1 : !strcmp(k, "sms") ? 3 : !strcmp(k, "wait") ? 1 : 2;
+		char **arg = argv + i + 1;
+		int w;
 
-		if (i + need >= argc)
+		for (w = ARRAY_SIZE(step_words) - 1; w >= 0; w--)
+			if (!strcmp(argv[i], step_words[w].word))
+				break;
+		if (w < 0 || i + step_words[w].nargs >= argc)
 			return -EINVAL;
-		if (!strcmp(k, "lu")) {
-			st->kind = STEP_LU;
-		} else if (!strcmp(k, "sms")) {
-			st->kind = STEP_SMS;
-			st->dest = argv[i + 2];
-			st->text = argv[i + 3];
-		} else if (!strcmp(k, "ussd") || !strcmp(k, "ussd-reply")) {
-			st->kind = k[4] ? STEP_USSD_REPLY : STEP_USSD;
-			st->text = argv[i + 2];
-		} else if (!strcmp(k, "expect-sms")) {
-			st->kind = STEP_EXPECT_SMS;
-			st->count = (unsigned)atoi(argv[i + 2]);
-		} else if (!strcmp(k, "wait")) {
-			st->kind = STEP_WAIT;
-			st->count = (unsigned)atoi(argv[i + 1]);
-		} else {
-			return -EINVAL;
+		st->kind = step_words[w].kind;
+		switch (st->kind) {
+		case STEP_LU:
+			st->has_cell = step_words[w].before_cell != NULL;
+			if (st->has_cell && (strcmp(arg[1], step_words[w].before_cell) ||
+					     parse_cell(arg[2], &st->cell) < 0))
+				return -EINVAL;
+			break;
+		case STEP_SMS:
+			st->dest = arg[1];
+			st->text = arg[2];
+			break;
+		case STEP_USSD:
+		case STEP_USSD_REPLY:
+			st->text = arg[1];
+			break;
+		case STEP_EXPECT_SMS:
+			st->count = (unsigned)atoi(arg[1]);
+			break;
+		case STEP_WAIT:
+			st->count = (unsigned)atoi(arg[0]);
+			break;
+		case STEP_ADVANCE:
+			if (parse_duration(arg[0], &st->count) < 0)
+				return -EINVAL;
+			break;
 		}
-		if (st->kind != STEP_WAIT)
-			st->imsi = argv[i + 1];
-		i += need + 1;
+		if (st->kind != STEP_WAIT && st->kind != STEP_ADVANCE)
+			st->imsi = arg[0];
+		i += step_words[w].nargs + 1;
 	}
 	return sim.nsteps ? 0 : -EINVAL;
+}
+
+/* Every handset that does a location update needs an MSISDN for its events line. */
+static int check_msisdns(void)
+{
+	for (unsigned i = 0; i < sim.nsteps; i++) {
+		const struct sim_step *st = &sim.steps[i];
+		const struct sim_ms *ms;
+
+		if (st->kind != STEP_LU)
+			continue;
+		ms = ms_find(st->imsi, false);
+		if (!ms || !ms->msisdn[0]) {
+			fprintf(stderr, "itinerad-sim: --events needs --msisdn %s=MSISDN\n", st->imsi);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 static const struct log_info_cat sim_log_cats[] = {
@@ -591,15 +810,19 @@ int main(int argc, char **argv)
 		{ "ci", required_argument, NULL, 'c' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "events", required_argument, NULL, 'e' },
+		{ "msisdn", required_argument, NULL, 'm' },
+		{ "clock", required_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct osmo_sccp_instance *sccp;
-	int stp_port = 24205, c;
+	const char *events = NULL, *err;
+	int stp_port = 24205, c, rc;
 	bool verbose = false;
 
 	sim.ctx = talloc_named_const(NULL, 0, "itinerad-sim");
-	sim.lai = (struct osmo_location_area_id){ .plmn = { .mcc = 1, .mnc = 1 }, .lac = 1 };
-	sim.ci = 11;
+	sim.cell = (struct osmo_cell_global_id){
+		.lai = { .plmn = { .mcc = 1, .mnc = 1 }, .lac = 1 }, .cell_identity = 11 };
 	sim.timeout = 30;
 	INIT_LLIST_HEAD(&sim.ms_list);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -608,10 +831,10 @@ int main(int argc, char **argv)
 			stp_port = atoi(optarg);
 			break;
 		case 'l':
-			sim.lai.lac = (uint16_t)atoi(optarg);
+			sim.cell.lai.lac = (uint16_t)atoi(optarg);
 			break;
 		case 'c':
-			sim.ci = (uint16_t)atoi(optarg);
+			sim.cell.cell_identity = (uint16_t)atoi(optarg);
 			break;
 		case 't':
 			sim.timeout = (unsigned)atoi(optarg);
@@ -619,16 +842,41 @@ int main(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'e':
+			events = optarg;
+			break;
+		case 'm':
+			if (parse_msisdn(optarg) < 0) {
+				fprintf(stderr, "itinerad-sim: --msisdn %s is not IMSI=MSISDN\n", optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			if ((err = itin_feed_parse_time(optarg, strlen(optarg), &sim.clock))) {
+				fprintf(stderr, "itinerad-sim: --clock %s: %s\n", optarg, err);
+				return 2;
+			}
+			sim.clock_fixed = true;
+			break;
 		default:
 			return 2;
 		}
 	}
 	if (parse_steps(argc - optind, argv + optind) < 0) {
-		fprintf(stderr, "usage: itinerad-sim [--stp-port P] [--lac L] [--ci C] [--timeout S] [--verbose] "
-			"STEP...\n  steps: lu IMSI | sms IMSI DEST TEXT | ussd IMSI TEXT | "
-			"ussd-reply IMSI TEXT | expect-sms IMSI N | wait SECONDS\n");
+		fprintf(stderr, "usage: itinerad-sim [--stp-port P] [--lac L] [--ci C] [--timeout S]\n"
+			"    [--verbose] [--events FILE|'|COMMAND'] [--msisdn IMSI=MSISDN]...\n"
+			"    [--clock TIME] STEP...\n"
+			"  steps: lu IMSI | attach IMSI at CELL | move IMSI to CELL |\n"
+			"    sms IMSI DEST TEXT | ussd IMSI TEXT | ussd-reply IMSI TEXT |\n"
+			"    press IMSI TEXT | expect-sms IMSI N | wait SECONDS | advance DURATION\n"
+			"  CELL: MCC-MNC-LAC-CI; DURATION: seconds, or N followed by s, m, h or d\n");
 		return 2;
 	}
+	if (events && check_msisdns() < 0)
+		return 2;
+	/* before the SCCP stack's sockets exist, so that COMMAND does not inherit them */
+	if (events && events_open(events) < 0)
+		return 1;
 
 	msgb_talloc_ctx_init(sim.ctx, 0);
 	osmo_init_logging2(sim.ctx, &sim_log_info);
@@ -642,6 +890,7 @@ int main(int argc, char **argv)
 						 "127.0.0.1");
 	if (!sccp) {
 		fprintf(stderr, "itinerad-sim: no M3UA client towards 127.0.0.1:%d\n", stp_port);
+		events_close();
 		return 1;
 	}
 	sim.as = osmo_ss7_as_find_by_name(osmo_sccp_get_ss7(sccp), "as-clnt-itinerad-sim");
@@ -655,5 +904,6 @@ int main(int argc, char **argv)
 	osmo_timer_schedule(&sim.step_timer, sim.timeout, 0);
 	while (!sim.finished)
 		osmo_select_main(0);
-	return sim.failed ? 1 : 0;
+	rc = events_close();
+	return sim.failed || rc < 0 ? 1 : 0;
 }
