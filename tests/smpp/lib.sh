@@ -3,13 +3,12 @@
 #   smpp_case NAME PORT N [smpp_echo options]
 # smpp_echo unbinds after N submits (0: never); if it is still running once the scenario
 # ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead.
+. "$top_srcdir/tests/lib/npm.sh"
 smpp_case() {
 	name=$1 port=$2 n=$3
 	shift 3
 	dir="$top_srcdir/tests/smpp"
-	if [ ! -d "$top_srcdir/tests/smsc/node_modules/smpp" ]; then
-		npm ci --prefix "$top_srcdir/tests/smsc" >/dev/null 2>&1 || { echo "npm ci failed"; return 77; }
-	fi
+	itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; return 77; }
 	tmp=$(mktemp -d) || return 99
 	ESME_PIDFILE="$tmp/esme.pid" SMSC_READY="$tmp/ready"
 	export ESME_PIDFILE SMSC_READY

@@ -4,8 +4,8 @@
 # (tests/smsc/parts_check.js, golden parts_check.ok).
 set -u
 command -v node > /dev/null || { echo "node missing"; exit 77; }
-[ -d "$top_srcdir/tests/smsc/node_modules/smpp" ] ||
-	npm ci --prefix "$top_srcdir/tests/smsc" --no-audit --no-fund --silent || exit 99
+. "$top_srcdir/tests/lib/npm.sh"
+itin_npm_ci || exit 99
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 "$top_builddir/tests/sms/parts_test" > "$out/parts" || { cat "$out/parts"; exit 1; }

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The .deb (issue 7): contrib/build-deb.sh builds it in a copy of the tree, dpkg -i installs it
+# on this machine, then: the files are where the manual says, the itinerad user exists, the
+# config is root:itinerad 0640 and passes itinerad --check as that user, itinerad-db runs, the
+# units pass systemd-analyze verify and are not enabled; dpkg --purge removes it all again (the
+# itinerad user stays, as Debian leaves system users). Takes minutes and needs root (or sudo):
+# runs only with ITIN_TEST_DEB=1, and never over an itinerad package already installed.
+set -u
+[ "${ITIN_TEST_DEB:-}" = 1 ] || { echo "set ITIN_TEST_DEB=1 to build and install the .deb"; exit 77; }
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	sudo -n true 2> /dev/null || { echo "needs root or password-less sudo"; exit 77; }
+	SUDO=sudo
+fi
+if dpkg-query -W -f='${Status}\n' itinerad 2> /dev/null | grep -q 'installed$'; then
+	echo "an itinerad package is installed already: not replacing it"
+	exit 77
+fi
+work=$(mktemp -d /tmp/itinerad-deb.XXXXXX)
+installed=
+cleanup() {
+	[ -z "$installed" ] || $SUDO dpkg --purge itinerad > /dev/null
+	[ -n "${ITIN_KEEP:-}" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+
+deb=$(sh "$top_srcdir/contrib/build-deb.sh" "$work" | tail -1)
+[ -f "$deb" ] || { echo "no .deb built"; exit 1; }
+echo "built $(basename "$deb")"
+$SUDO dpkg -i "$deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+installed=1
+
+fail=0
+check() {	# DESCRIPTION COMMAND...
+	what=$1
+	shift
+	if "$@" > "$work/check.out" 2>&1; then
+		echo "ok: $what"
+	else
+		echo "FAILED: $what"
+		cat "$work/check.out"
+		fail=1
+	fi
+}
+for f in /usr/bin/itinerad /usr/bin/itinerad-db /usr/bin/itinerad-sample; do
+	check "$f" test -x "$f"
+done
+for f in /etc/itinerad/itinerad.conf /usr/share/itinerad/pgcluster.sh \
+	/usr/share/itinerad/data/regions-cn.csv /usr/share/itinerad/sql/lookup.sql \
+	/usr/share/itinerad/sql/migrations/001_reference.sql \
+	/usr/share/doc/itinerad/manual/operator.md /usr/share/doc/itinerad/manual/subscriber.md \
+	/usr/share/doc/itinerad/SPEC.md /usr/share/doc/itinerad/examples/itinerad.conf \
+	/lib/systemd/system/itinerad.service /lib/systemd/system/itinerad-retention.service \
+	/lib/systemd/system/itinerad-retention.timer; do
+	check "$f" test -f "$f"
+done
+check "user itinerad" getent passwd itinerad
+check "config root:itinerad 0640" sh -c \
+	'[ "$(stat -c "%U:%G %a" /etc/itinerad/itinerad.conf)" = "root:itinerad 640" ]'
+check "itinerad --check as itinerad" $SUDO runuser -u itinerad -- \
+	/usr/bin/itinerad --check -c /etc/itinerad/itinerad.conf
+check "itinerad-db --help" /usr/bin/itinerad-db --help
+check "units name the installed programs" grep -q '^ExecStart=/usr/bin/itinerad -c /etc/itinerad/itinerad.conf$' \
+	/lib/systemd/system/itinerad.service
+if command -v systemd-analyze > /dev/null; then
+	check "systemd-analyze verify" systemd-analyze verify /lib/systemd/system/itinerad.service \
+		/lib/systemd/system/itinerad-retention.service /lib/systemd/system/itinerad-retention.timer
+fi
+check "units not enabled" sh -c '! ls /etc/systemd/system/*/itinerad* 2> /dev/null'
+
+$SUDO dpkg --purge itinerad > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
+installed=
+check "purged: no program left" sh -c '! ls /usr/bin/itinerad* 2> /dev/null'
+check "purged: no config left" test ! -e /etc/itinerad/itinerad.conf
+check "purged: no stat override left" sh -c '! dpkg-statoverride --list /etc/itinerad/itinerad.conf'
+exit $fail
