@@ -27,6 +27,7 @@
 
 #include "daemon/config.h"
 #include "daemon/db_pool.h"
+#include "daemon/intent.h"
 #include "daemon/reply.h"
 #include "daemon/subscriber_key.h"
 
@@ -41,16 +42,6 @@ enum itin_identity_kind {
 	ITIN_IDENTITY_IMSI,
 };
 
-/* What the subscriber asked for (sms/keyword.c parses text into this). */
-enum itin_intent {
-	ITIN_INTENT_QUERY,
-	ITIN_INTENT_YES,
-	ITIN_INTENT_NO,
-	ITIN_INTENT_HELP,
-	ITIN_INTENT_LANG_EN,
-	ITIN_INTENT_LANG_ZH,
-	ITIN_INTENT_UNKNOWN,
-};
 
 /* What the rules decided (the numbers are shared with the SQL function). */
 enum itin_action {

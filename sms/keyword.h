@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 #include "daemon/config.h"
-#include "daemon/request.h"
+#include "daemon/intent.h"
 
 /* utf8 need not be NUL-terminated; nothing past len is read. Invalid UTF-8 is UNKNOWN. */
 enum itin_intent itin_keyword_parse(const char *utf8, size_t len, const struct itin_words *extra_query);

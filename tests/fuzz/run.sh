@@ -12,8 +12,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=${ITIN_FUZZ_DIR:-$(mktemp -d /tmp/itin-fuzz.XXXXXX)}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top \
-	$(pkg-config --cflags libosmocore talloc)"
-libs="$(pkg-config --libs libosmocore talloc)"
+	$(pkg-config --cflags libosmocore libosmogsm talloc)"
+libs="$(pkg-config --libs libosmogsm libosmocore talloc)"
 harnesses=${*:-feed_csv config}
 
 for h in $harnesses; do
