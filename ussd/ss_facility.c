@@ -1,7 +1,12 @@
 /*
- * Facility components. BER lengths above 127 take the long form (a UCS2 page of 80 characters
- * is 160 octets), which is why the components are written here rather than with fixed-size
- * length octets.
+ * Facility components. What the handset sent is read here with a strict BER walk rather than
+ * with libosmocore's gsm0480_parse_facility_ie: that one (libosmocore 1.7) trusts the length
+ * octet of the USSD string and copies up to 160 octets from wherever it points, past the end of
+ * the IE, and it reads the DCS and the string at fixed offsets. osmo-hlr runs the same parser
+ * and forwards such a facility unchanged when the garbage it decodes still starts with our
+ * prefix, so it does reach us. Every length is checked against its enclosing one here.
+ * BER lengths above 127 take the long form (a UCS2 page of 80 characters is 160 octets), which
+ * is why our components are written here rather than with fixed-size length octets.
  */
 #include <errno.h>
 #include <string.h>
@@ -15,27 +20,134 @@
 
 #define DCS_GSM7 0x0f
 #define DCS_UCS2 0x48
+#define USSD_STRING_MAX 160	/* octets (MAP ussd-String) */
+
+/* One TLV at *p: the tag, the value and its length (short form, or long form in one or two
+ * octets); the value must end before end. -EINVAL otherwise. */
+static int ber_next(const uint8_t **p, const uint8_t *end, uint8_t *tag, const uint8_t **val,
+		    size_t *len)
+{
+	const uint8_t *q = *p;
+	size_t l, k;
+
+	if (end - q < 2)
+		return -EINVAL;
+	*tag = *q++;
+	l = *q++;
+	if (l & 0x80) {
+		k = l & 0x7f;
+		if (k < 1 || k > 2 || (size_t)(end - q) < k)
+			return -EINVAL;
+		for (l = 0; k > 0; k--)
+			l = l << 8 | *q++;
+	}
+	if ((size_t)(end - q) < l)
+		return -EINVAL;
+	*val = q;
+	*len = l;
+	*p = q + l;
+	return 0;
+}
+
+/* A one-octet INTEGER with this tag, as invoke ids and operation codes are. */
+static int ber_octet(const uint8_t **p, const uint8_t *end, uint8_t want_tag, uint8_t *out)
+{
+	const uint8_t *v;
+	uint8_t tag;
+	size_t len;
+
+	if (ber_next(p, end, &tag, &v, &len) < 0 || tag != want_tag || len != 1)
+		return -EINVAL;
+	*out = v[0];
+	return 0;
+}
+
+/* The alphabet of a USSD DCS (3GPP TS 23.038 section 5, the CBS coding groups): 0 GSM 7-bit,
+ * 1 UCS2, -EINVAL for 8-bit data, compressed text and reserved values. */
+static int dcs_alphabet(uint8_t dcs)
+{
+	switch (dcs >> 4) {
+	case 0x0:		/* languages, GSM 7-bit (0x0F: unspecified) */
+	case 0x2:
+	case 0x3:
+		return 0;
+	case 0x4:		/* general data coding, uncompressed: bits 3-2 give the alphabet */
+	case 0x5:
+		return (dcs & 0x0c) == 0x00 ? 0 : (dcs & 0x0c) == 0x08 ? 1 : -EINVAL;
+	case 0xf:
+		return dcs & 0x04 ? -EINVAL : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ussd-Arg / ussd-Res: SEQUENCE { ussd-DataCodingScheme OCTET STRING (SIZE (1)),
+ * ussd-String OCTET STRING, ... }; what may follow the string (alertingPattern, msisdn) is
+ * not read. */
+static int parse_ussd_arg(const uint8_t *p, const uint8_t *end, struct ss_facility *out)
+{
+	const uint8_t *seq, *str;
+	size_t seq_len, str_len;
+	uint8_t tag, dcs;
+	int alphabet, rc;
+
+	if (ber_next(&p, end, &tag, &seq, &seq_len) < 0 || tag != GSM_0480_SEQUENCE_TAG || p != end)
+		return -EINVAL;
+	p = seq;
+	end = seq + seq_len;
+	if (ber_octet(&p, end, ASN1_OCTET_STRING_TAG, &dcs) < 0
+	    || ber_next(&p, end, &tag, &str, &str_len) < 0 || tag != ASN1_OCTET_STRING_TAG
+	    || str_len > USSD_STRING_MAX)
+		return -EINVAL;
+	alphabet = dcs_alphabet(dcs);
+	if (alphabet < 0)
+		return -EINVAL;
+	if (alphabet == 1)
+		rc = itin_text_decode_ucs2(str, str_len, out->text, sizeof(out->text));
+	else
+		rc = itin_text_decode_gsm_packed(str, str_len, out->text, sizeof(out->text));
+	return rc < 0 ? -EINVAL : 0;
+}
 
 int ss_facility_parse(const uint8_t *ie, size_t len, struct ss_facility *out)
 {
-	struct ss_request req;
-	int rc;
+	const uint8_t *p = ie, *end = ie + len, *comp, *cend, *seq;
+	size_t comp_len, seq_len;
+	uint8_t ctype, tag, linked;
 
-	memset(&req, 0, sizeof(req));
 	memset(out, 0, sizeof(*out));
-	if (len > 0xffff || gsm0480_parse_facility_ie(ie, len, &req) != 0)
+	/* One component, filling the IE: a handset sends no more in USSD. */
+	if (ber_next(&p, end, &ctype, &comp, &comp_len) < 0 || p != end)
 		return -EINVAL;
-	/* A ReturnError also parses as 0, with opcode 0: not a USSD string. */
-	if (req.opcode != GSM0480_OP_CODE_PROCESS_USS_REQ && req.opcode != GSM0480_OP_CODE_USS_REQUEST)
+	p = comp;
+	cend = comp + comp_len;
+	if (ber_octet(&p, cend, GSM0480_COMPIDTAG_INVOKE_ID, &out->invoke_id) < 0)
 		return -EINVAL;
-	out->invoke_id = req.invoke_id;
-	out->opcode = req.opcode;
-	if ((req.ussd_data_dcs & 0xf0) == 0x40 && (req.ussd_data_dcs & 0x0c) == 0x08)
-		rc = itin_text_decode_ucs2(req.ussd_data, req.ussd_data_len, out->text, sizeof(out->text));
-	else
-		rc = itin_text_decode_gsm_packed(req.ussd_data, req.ussd_data_len, out->text,
-						 sizeof(out->text));
-	return rc < 0 ? -EINVAL : 0;
+	switch (ctype) {
+	case GSM0480_CTYPE_INVOKE:
+		/* invokeId, [0] linkedId OPTIONAL, opcode, argument */
+		if (p < cend && *p == GSM0480_COMPIDTAG_LINKED_ID
+		    && ber_octet(&p, cend, GSM0480_COMPIDTAG_LINKED_ID, &linked) < 0)
+			return -EINVAL;
+		if (ber_octet(&p, cend, GSM0480_OPERATION_CODE, &out->opcode) < 0)
+			return -EINVAL;
+		break;
+	case GSM0480_CTYPE_RETURN_RESULT:
+		/* invokeId, SEQUENCE { opcode, result } */
+		if (ber_next(&p, cend, &tag, &seq, &seq_len) < 0 || tag != GSM_0480_SEQUENCE_TAG
+		    || p != cend)
+			return -EINVAL;
+		p = seq;
+		cend = seq + seq_len;
+		if (ber_octet(&p, cend, GSM0480_OPERATION_CODE, &out->opcode) < 0)
+			return -EINVAL;
+		break;
+	default:		/* ReturnError, Reject: no USSD string */
+		return -EINVAL;
+	}
+	if (out->opcode != GSM0480_OP_CODE_PROCESS_USS_REQ && out->opcode != GSM0480_OP_CODE_USS_REQUEST)
+		return -EINVAL;
+	return parse_ussd_arg(p, cend, out);
 }
 
 /* Tag and BER length; returns the octets written. */
@@ -95,9 +207,9 @@ int ss_facility_build(uint8_t *out, size_t max, bool final, uint8_t invoke_id, c
 	return n + str_len;
 }
 
-int ss_facility_build_error(uint8_t *out, size_t max, uint8_t invoke_id)
+static int build_return_error(uint8_t *out, size_t max, uint8_t invoke_id, uint8_t error_code)
 {
-	struct msgb *msg = gsm0480_gen_return_error(invoke_id, GSM0480_ERR_CODE_UNEXPECTED_DATA_VALUE);
+	struct msgb *msg = gsm0480_gen_return_error(invoke_id, error_code);
 	int len;
 
 	if (!msg)
@@ -109,4 +221,14 @@ int ss_facility_build_error(uint8_t *out, size_t max, uint8_t invoke_id)
 		memcpy(out, msgb_data(msg), len);
 	msgb_free(msg);
 	return len;
+}
+
+int ss_facility_build_error(uint8_t *out, size_t max, uint8_t invoke_id)
+{
+	return build_return_error(out, max, invoke_id, GSM0480_ERR_CODE_UNEXPECTED_DATA_VALUE);
+}
+
+int ss_facility_build_release(uint8_t *out, size_t max, uint8_t invoke_id)
+{
+	return build_return_error(out, max, invoke_id, GSM0480_ERR_CODE_SYSTEM_FAILURE);
 }

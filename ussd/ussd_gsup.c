@@ -4,6 +4,9 @@
  * are our Invoke unstructuredSS-Request, answered by the handset's ReturnResult. osmo-hlr
  * forwards sessions even for IMSIs it does not know, so the IMSI is checked here; it is the
  * only identity USSD gives us.
+ * A session that ends without a screen (timeout, unreadable input, unknown session) ends with a
+ * ReturnError in an END, never with PROC_SS_ERROR: osmo-hlr (1.5 and later) only logs a
+ * PROC_SS_ERROR from an EUSE, so the MSC would never learn that the session is over.
  */
 #include <errno.h>
 #include <string.h>
@@ -92,20 +95,26 @@ static int transport_send(void *transport, const char *imsi, uint32_t id, const 
 	return rc;
 }
 
+/* The END that closes the handset's request with a ReturnError (build: ss_facility_build_error
+ * or ss_facility_build_release). */
+static void send_error_end(struct itin_ussd_gsup *u, const char *imsi, uint32_t id,
+			   uint8_t invoke_id, int (*build)(uint8_t *out, size_t max, uint8_t invoke_id))
+{
+	uint8_t facility[64];
+	int len = build(facility, sizeof(facility), invoke_id);
+
+	if (len > 0)
+		send_ss(u, imsi, id, OSMO_GSUP_MSGT_PROC_SS_RESULT, OSMO_GSUP_SESSION_STATE_END,
+			facility, len);
+	open_forget(u, imsi, id);
+}
+
 static void transport_release(void *transport, const char *imsi, uint32_t id)
 {
 	struct itin_ussd_gsup *u = transport;
-	struct osmo_gsup_message msg = {
-		.message_type = OSMO_GSUP_MSGT_PROC_SS_ERROR,
-		.session_id = id,
-		.session_state = OSMO_GSUP_SESSION_STATE_END,
-		.message_class = OSMO_GSUP_MESSAGE_CLASS_USSD,
-		.cause = GMM_CAUSE_NET_FAIL,
-	};
+	struct open_session *o = open_find(u, imsi, id);
 
-	OSMO_STRLCPY_ARRAY(msg.imsi, imsi);
-	gsup_link_send(u->link, &msg);
-	open_forget(u, imsi, id);
+	send_error_end(u, imsi, id, o ? o->invoke_id : 0, ss_facility_build_release);
 }
 
 static const struct ussd_transport_ops transport_ops = {
@@ -122,24 +131,20 @@ static bool imsi_valid(const char *imsi)
 	return strspn(imsi, "0123456789") == len;
 }
 
-/* Input we cannot read: a ReturnError, and the session ends. */
+/* Input we cannot read: a ReturnError to the handset's request, and the session ends. */
 static void refuse(struct itin_ussd_gsup *u, const struct osmo_gsup_message *m, uint8_t invoke_id)
 {
-	uint8_t facility[64];
-	int len = ss_facility_build_error(facility, sizeof(facility), invoke_id);
+	struct open_session *o = open_find(u, m->imsi, m->session_id);
 
 	LOGP(DUSSD, LOGL_NOTICE, "session %u: malformed or unreadable USSD: refused\n", m->session_id);
-	if (len > 0)
-		send_ss(u, m->imsi, m->session_id, OSMO_GSUP_MSGT_PROC_SS_ERROR,
-			OSMO_GSUP_SESSION_STATE_END, facility, len);
 	ussd_session_end(u->sessions, m->imsi, m->session_id);
-	open_forget(u, m->imsi, m->session_id);
+	send_error_end(u, m->imsi, m->session_id, o ? o->invoke_id : invoke_id, ss_facility_build_error);
 }
 
 static void link_received(struct gsup_link *link, const struct osmo_gsup_message *m)
 {
 	struct itin_ussd_gsup *u = gsup_link_priv(link);
-	struct ss_facility f;
+	struct ss_facility f = { .invoke_id = 0 };
 	struct open_session *o;
 
 	if (m->message_type == OSMO_GSUP_MSGT_PROC_SS_ERROR ||
@@ -151,14 +156,22 @@ static void link_received(struct gsup_link *link, const struct osmo_gsup_message
 	if (m->message_type != OSMO_GSUP_MSGT_PROC_SS_REQUEST)
 		return;
 	if (!imsi_valid(m->imsi) || !m->ss_info || ss_facility_parse(m->ss_info, m->ss_info_len, &f) < 0) {
-		refuse(u, m, m->ss_info_len > 4 ? m->ss_info[4] : 0);
+		refuse(u, m, f.invoke_id);
+		return;
+	}
+	if (m->session_state != OSMO_GSUP_SESSION_STATE_BEGIN && !open_find(u, m->imsi, m->session_id)) {
+		/* not ours (any more): timed out, or begun before a restart */
+		LOGP(DUSSD, LOGL_NOTICE, "session %u: no such session: released\n", m->session_id);
+		send_error_end(u, m->imsi, m->session_id, f.invoke_id, ss_facility_build_release);
 		return;
 	}
 	if (m->session_state == OSMO_GSUP_SESSION_STATE_BEGIN) {
 		open_forget(u, m->imsi, m->session_id);
 		o = talloc_zero(u, struct open_session);
-		if (!o)
+		if (!o) {
+			send_error_end(u, m->imsi, m->session_id, f.invoke_id, ss_facility_build_release);
 			return;
+		}
 		OSMO_STRLCPY_ARRAY(o->imsi, m->imsi);
 		o->id = m->session_id;
 		o->invoke_id = f.invoke_id;

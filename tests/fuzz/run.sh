@@ -14,7 +14,7 @@ work=${ITIN_FUZZ_DIR:-$(mktemp -d /tmp/itin-fuzz.XXXXXX)}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top \
 	$(pkg-config --cflags libosmocore libosmogsm talloc)"
 libs="$(pkg-config --libs libosmogsm libosmocore talloc)"
-harnesses=${*:-feed_csv config}
+harnesses=${*:-feed_csv config text facility}
 
 for h in $harnesses; do
 	case $h in

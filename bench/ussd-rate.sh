@@ -1,0 +1,143 @@
+#!/bin/sh
+# USSD end to end (issue 5): many concurrent single-page sessions from the GSUP MSC client's
+# load mode (bench/itinerad-gsup-load, the program of tests/ussd/gsup_msc.c) through a real
+# osmo-hlr (GSUP 127.0.0.1:24640, VTY 24641, CTRL 24642) to itinerad as its EUSE, with
+# SUBSCRIBERS (default 100,000) subscribers' 14 days loaded (itinerad-sample). Consent is off
+# and the itinerary template is "【行程卡】{places}", so one *#14# gets one END page (a reply
+# that still needs pages is answered "0" and counted as multi-page). Prints one table of
+# sessions/s, latency p50/p99/p99.9 and the CPU each process used (100% = one core): with
+# OUTSTANDING (default 200) sessions in flight, first as PostgreSQL is configured (every
+# commit flushed), then with synchronous_commit off for itinerad's database (each request
+# commits twice: its "begin" and its "done"), at a fixed rate of half that, and for osmo-hlr
+# alone (its internal *#101#, no EUSE).
+# usage: bench/ussd-rate.sh [SUBSCRIBERS] [SECONDS] [OUTSTANDING]     (from a build directory)
+set -eu
+subs=${1:-100000}
+secs=${2:-20}
+outstanding=${3:-200}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+top_builddir=${top_builddir:-.}
+GSUP=24640 VTY=24641 CTRL=24642
+load=$top_builddir/bench/itinerad-gsup-load
+work=$(mktemp -d /tmp/itin-bench-ussd.XXXXXX)
+chmod 755 "$work"
+trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
+sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=1GB -c max_wal_size=8GB
+export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
+export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+cat > "$work/itinerad.conf" <<CONF
+[privacy]
+hmac_secret = benchmark-secret-0123456789
+[service]
+domestic_mcc = 460, 001
+rate_limit = 100/1h
+consent = off
+reply_deadline = 30s
+[templates zh]
+itinerary = 【行程卡】{places}
+[admin]
+listen =
+[gsup]
+host = 127.0.0.1
+port = $GSUP
+euse_name = itinerary
+CONF
+export ITINERAD_CONFIG="$work/itinerad.conf"
+echo "loading $subs subscribers ..." >&2
+"$top_builddir/itinerad-sample" --seed 9 --subscribers "$subs" --end "$(date +%s)" \
+	--cells "$work/cells.csv" --events "$work/events.csv" > /dev/null 2>&1
+"$top_builddir/itinerad-db" migrate > /dev/null 2>&1
+"$top_builddir/itinerad-db" load cells "$work/cells.csv" > /dev/null 2>&1
+"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
+"$top_builddir/itinerad-db" retention > /dev/null 2>&1
+rm -f "$work/events.csv"
+psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+	-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
+
+# osmo-hlr logs only what goes wrong: its per-message INFO lines would be part of the figure.
+cat > "$work/osmo-hlr.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging color 0
+ logging level set-all notice
+line vty
+ bind 127.0.0.1 $VTY
+ctrl
+ bind 127.0.0.1
+hlr
+ gsup
+  bind ip 127.0.0.1
+ euse itinerary
+ ussd route prefix *#14# external itinerary
+ ussd route prefix *#101# internal own-imsi
+CFG
+(cd "$work" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
+	ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
+	exec osmo-hlr -c osmo-hlr.cfg -l hlr.db > hlr.log 2>&1 < /dev/null) &
+echo $! > "$work/hlr.pid"
+python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null
+hlr=$(cat "$work/hlr.pid")
+
+itinerad_start() {
+	"$top_builddir/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
+	echo $! > "$work/itinerad.pid"
+	itin=$!
+	n=0
+	until grep -q "identified as EUSE-itinerary" "$work/itinerad.log" || [ $n -ge 100 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+itinerad_stop() {
+	kill "$itin"
+	wait "$itin" 2> /dev/null || true
+}
+
+# CPU ticks (user + system) of a process, and of PostgreSQL's backends (the postmaster's
+# children; an autovacuum worker may be gone by the time it is read).
+ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
+pg_ticks() {
+	postmaster=$(head -1 "$work/pg/data/postmaster.pid")
+	t=0
+	for c in $(cat "/proc/$postmaster/task/$postmaster/children"); do
+		t=$((t + $(ticks "$c")))
+	done
+	echo $t
+}
+# A load run (gsup_msc load options): its output line, then a line with the CPU % of osmo-hlr,
+# itinerad, the PostgreSQL backends and the load client.
+run_load() {
+	h0=$(ticks "$hlr") i0=$(ticks "$itin") p0=$(pg_ticks)
+	/usr/bin/time -f "%U %S" -o "$work/load.cpu" "$load" --port $GSUP load \
+		--imsi-base 001010000000000 --subscribers "$subs" --duration "$secs" "$@"
+	h1=$(ticks "$hlr") i1=$(ticks "$itin") p1=$(pg_ticks)
+	awk -v h=$((h1 - h0)) -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" \
+		-v s="$secs" -v l="$(cat "$work/load.cpu")" 'BEGIN {
+		split(l, lc, " ")
+		printf "cpu %.0f %.0f %.0f %.0f\n", 100 * h / hz / s, 100 * i / hz / s, 100 * p / hz / s,
+			100 * (lc[1] + lc[2]) / s }'
+}
+field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
+
+itinerad_start
+durable=$(run_load --outstanding "$outstanding")
+itinerad_stop
+psql -XAtq -c "ALTER DATABASE itinerad SET synchronous_commit = off"
+itinerad_start
+async=$(run_load --outstanding "$outstanding")
+half=$(echo "$async" | field rate | awk '{ printf "%d", $1 / 2 }')
+at_half=$(run_load --rate "$half")
+hlr_alone=$(run_load --outstanding "$outstanding" --text '*#101#')
+
+printf '%s\n' "USSD through osmo-hlr $(osmo-hlr --version 2>/dev/null | sed -n 's/^OsmoHLR version //p' | head -1), $subs subscribers, consent off, pool of 2 connections, $(nproc) cores, $secs s per run" \
+	"(CPU: % of one core during the run)"
+printf '%-40s %8s %7s %7s %8s %6s %6s %6s   %s\n' "run" "sess./s" "p50 ms" "p99 ms" \
+	"p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load"
+for pair in "itinerad, $outstanding in flight:$durable" \
+	"same, synchronous_commit off:$async" \
+	"same, offered $half/s:$at_half" \
+	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone"; do
+	echo "${pair#*:}" | awk -v l="${pair%%:*}" '
+		/^completed/ { r = sprintf("%-40s %8s %7s %7s %8s %6s %6s %6s", l, $6, $8, $10, $12, $14, $16, $18) }
+		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
+done
