@@ -88,8 +88,15 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 		d->unbinding = true;
 		itin_sms_channel_unbind(d->sms);
 	}
-	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms)) || waited >= DRAIN_MAX_S + 5)
-		event_base_loopexit(d->base, NULL);
+	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms)) || waited >= DRAIN_MAX_S + 5) {
+		struct itin_db_pool_stats db;
+
+		/* The last answered requests marked done before the database goes. */
+		itin_requests_flush();
+		itin_db_pool_get_stats(d->db, &db);
+		if (db.in_flight == 0 || waited >= DRAIN_MAX_S + 5)
+			event_base_loopexit(d->base, NULL);
+	}
 }
 
 static void stop_cb(evutil_socket_t sig, short what, void *arg)

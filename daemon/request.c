@@ -27,13 +27,15 @@
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
 #define RECOVER_BATCH 500
+#define DONE_BATCH 256			/* answered requests marked done in one statement ... */
+#define DONE_DELAY_US 5000		/* ... gathered for at most this long */
 
 const struct itin_db_statement itin_request_statements[] = {
 	{ "begin", "SELECT request_id, action, lang FROM itin_request_begin($1, $2, $3, "
 		   "to_timestamp($4), $5, $6, $7, $8, make_interval(secs => $9), $10, "
 		   "make_interval(secs => $11), make_interval(secs => $12), $13)", 13 },
 	{ "lookup", itin_sql_lookup, 2 },
-	{ "done", "SELECT itin_request_done($1, $2, now(), $3)", 3 },
+	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
@@ -56,6 +58,13 @@ struct request_service {
 	unsigned num_risks;
 	struct event *refresh;
 	unsigned in_flight;
+	struct {
+		int64_t id[DONE_BATCH];
+		uint16_t parts[DONE_BATCH];
+		uint8_t action[DONE_BATCH];
+		unsigned num;
+		struct event *timer;
+	} done;
 	struct itin_request_stats stats;
 	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
 	void (*recovered)(void *arg);
@@ -339,11 +348,53 @@ int itin_request_accept(struct itin_request *req)
 	return rc;
 }
 
+/* Marks the gathered answered requests done, in one statement and one commit. A failure
+ * leaves their rows pending: a reply may then be sent twice, never zero times. */
+void itin_requests_flush(void)
+{
+	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
+	const char *values[3] = { ids, parts, actions };
+	size_t a = 0, b = 0, c = 0;
+
+	if (svc->done.num == 0)
+		return;
+	evtimer_del(svc->done.timer);
+	for (unsigned i = 0; i < svc->done.num; i++) {
+		const char *sep = i ? "," : "{";
+		a += snprintf(ids + a, sizeof(ids) - a, "%s%lld", sep, (long long)svc->done.id[i]);
+		b += snprintf(parts + b, sizeof(parts) - b, "%s%u", sep, svc->done.parts[i]);
+		c += snprintf(actions + c, sizeof(actions) - c, "%s%u", sep, svc->done.action[i]);
+	}
+	snprintf(ids + a, sizeof(ids) - a, "}");
+	snprintf(parts + b, sizeof(parts) - b, "}");
+	snprintf(actions + c, sizeof(actions) - c, "}");
+	svc->done.num = 0;
+	if (itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, NULL, NULL) < 0)
+		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done (no database): they stay "
+		     "pending and are answered again at the next start\n");
+}
+
+static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	itin_requests_flush();
+}
+
+static void mark_done(const struct itin_request *req, unsigned parts)
+{
+	struct timeval tv = { 0, DONE_DELAY_US };
+	unsigned i = svc->done.num++;
+
+	svc->done.id[i] = req->id;
+	svc->done.parts[i] = parts;
+	svc->done.action[i] = req->action;
+	if (svc->done.num == DONE_BATCH)
+		itin_requests_flush();
+	else if (i == 0)
+		evtimer_add(svc->done.timer, &tv);
+}
+
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
-	char id[24], n[8], action[8];
-	const char *values[3] = { id, n, action };
-
 	if (!ok) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
 		svc->stats.left_pending[req->channel]++;
@@ -351,13 +402,8 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		svc->stats.replied[req->channel]++;
 		count_latency(req);
 	}
-	if (ok && req->id) {
-		snprintf(id, sizeof(id), "%lld", (long long)req->id);
-		snprintf(n, sizeof(n), "%u", parts);
-		snprintf(action, sizeof(action), "%d", req->action);
-		/* A failure leaves the row pending: the reply may then be sent twice, never zero times. */
-		itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, NULL, NULL);
-	}
+	if (ok && req->id)
+		mark_done(req, parts);
 	request_free(req);
 }
 
@@ -496,7 +542,8 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	svc->keyer = itin_subscriber_keyer_alloc(svc, cfg->hmac_secret);
 	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
-	if (!svc->keyer || !svc->sealer || !svc->refresh)
+	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
+	if (!svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

@@ -109,6 +109,9 @@ struct itin_request *itin_request_alloc(void *ctx);
  * accepted(req, false) and freed req. After accepted(req, false), req is gone. */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
+/* Answered requests are marked done in batches, a few milliseconds late; at shutdown, send
+ * the last batch now (then wait for the database pool to be idle). */
+void itin_requests_flush(void);
 
 /* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU
  * decoded) to itin_request_replied(); bucket i counts replies within itin_latency_bounds[i]

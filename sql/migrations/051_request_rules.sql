@@ -88,14 +88,20 @@ BEGIN
 END
 $$;
 
--- A request answered: its pending row becomes an audit row with the part count.
--- p_action: what the subscriber got in the end, when it is not what the rules decided (the
--- busy text after the reply deadline or a failed lookup).
-CREATE FUNCTION itin_request_done(p_id bigint, p_parts smallint, p_at timestamptz,
-				  p_action smallint)
+-- Requests answered: their pending rows become audit rows with the part counts, in one
+-- statement (one commit) for many: itinerad gathers them for a few milliseconds. p_actions:
+-- what the subscriber got in the end, when it is not what the rules decided (the busy text
+-- after the reply deadline or a failed lookup), else NULL.
+CREATE FUNCTION itin_requests_done(p_ids bigint[], p_parts smallint[], p_actions smallint[],
+				   p_at timestamptz)
 RETURNS void LANGUAGE sql AS $$
-	WITH done AS (DELETE FROM request_pending WHERE id = p_id RETURNING *)
+	WITH answered AS (
+		SELECT * FROM unnest(p_ids, p_parts, p_actions) AS a(id, parts, action)
+	), done AS (
+		DELETE FROM request_pending p USING answered a WHERE p.id = a.id
+		RETURNING p.key, p.received_at, p.channel, p.intent,
+			  coalesce(a.action, p.action) AS action, a.parts
+	)
 	INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts)
-	SELECT key, received_at, p_at, channel, intent, coalesce(p_action, action), p_parts
-	FROM done;
+	SELECT key, received_at, p_at, channel, intent, action, parts FROM done;
 $$;
