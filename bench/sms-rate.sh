@@ -8,6 +8,7 @@
 set -eu
 subs=${1:-1000000}
 secs=${2:-20}
+pool=${ITIN_BENCH_POOL:-2}	# itinerad's database connections (and pgbench's clients)
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -21,6 +22,8 @@ export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
 cat > "$work/base.conf" <<CONF
 [privacy]
 hmac_secret = benchmark-secret-0123456789
+[database]
+pool_size = $pool
 [service]
 domestic_mcc = 460, 001
 rate_limit = 100/1h
@@ -47,7 +50,7 @@ nkeys=$(psql -XAtq -c "SELECT count(*) FROM bench_key")
 		"$top_srcdir/sql/lookup.sql"
 	echo ";"
 } > "$work/lookup.sql"
-floor=$("$PGBIN/pgbench" -n -M prepared -c 2 -j 2 -T "$secs" -f "$work/lookup.sql" 2>/dev/null |
+floor=$("$PGBIN/pgbench" -n -M prepared -c "$pool" -j 2 -T "$secs" -f "$work/lookup.sql" 2>/dev/null |
 	sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
 
 run_itinerad() {	# consent on|off, then the load generator's arguments
@@ -74,13 +77,13 @@ rate_off=$(echo "$max_off" | field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
 at_half=$(run_itinerad off --rate "$half" --duration "$secs" --msisdn-base 8613800000000)
 
-printf '%s\n' "SMS end to end, $subs subscribers, pool of 2 connections, $(nproc) cores" \
+printf '%s\n' "SMS end to end, $subs subscribers, pool of $pool connections, $(nproc) cores" \
 	"figure                                  value      ratio to the floor"
-awk -v f="$floor" 'BEGIN { printf "%-36s %9.0f      1.00\n", "floor: pgbench lookup (2 clients) /s", f }'
+awk -v f="$floor" -v p="$pool" 'BEGIN { printf "%-36s %9.0f      1.00\n", "floor: pgbench lookup (" p " clients) /s", f }'
 for pair in "itinerad max, consent off /s:$max_off" "itinerad max, consent on /s:$max_on"; do
 	label=${pair%%:*}
 	r=$(echo "${pair#*:}" | field rate)
 	awk -v l="$label" -v r="$r" -v f="$floor" 'BEGIN { printf "%-36s %9.0f      %.2f\n", l, r, r / f }'
 done
-echo "$max_off" | awk '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms\n", "latency at max (consent off) p50", $10, $12, $14 }'
-echo "$at_half" | awk -v h="$half" '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms (%s unanswered)\n", "latency at " h "/s p50", $10, $12, $14, $18 }'
+echo "$max_off" | awk '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms\n", "latency at max (consent off) p50", $8, $10, $12 }'
+echo "$at_half" | awk -v h="$half" '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms (%s unanswered)\n", "latency at " h "/s p50", $8, $10, $12, $16 }'

@@ -1,9 +1,13 @@
 /*
- * Pool of pipelined libpq connections. Each connection keeps a FIFO of what it sent: a
- * statement (whose one result goes to its callback) followed by its sync point. Results come
- * back in that order, so the FIFO head always says whose result it is. Statements go to the
- * connection with the fewest in flight; there is no queue here: the caller decides what to do
- * with -EAGAIN or -ENOTCONN (the request module answers busy or a temporary error).
+ * Pool of pipelined libpq connections. Each connection keeps a FIFO of what it sent:
+ * statements, then a sync point. The statements sent during one turn of the event loop share
+ * one sync, so they are one implicit transaction and one commit (group commit: under load, one
+ * WAL flush for many requests). A statement's result is held until its sync point has been
+ * answered, that is until its transaction is committed, and only then given to its callback:
+ * a caller that acknowledges something on a result knows it is durable. If one statement of
+ * a transaction fails, the others of it fail too (their callbacks see the error). Statements
+ * go to the connection with the fewest in flight; there is no queue here: the caller decides
+ * what to do with -EAGAIN or -ENOTCONN (the request module answers busy or a temporary error).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +32,7 @@ struct pending {
 	void *arg;
 	bool prepare;			/* one of the statements prepared after connecting */
 	bool answered;
+	PGresult *res;			/* held until the sync point after it is answered */
 };
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_PREPARING, CONN_UP };
@@ -41,7 +46,10 @@ struct db_conn {
 	int io_fd;
 	struct event *retry;
 	unsigned backoff_ms;
-	struct llist_head pending;
+	struct llist_head pending;	/* sent, not yet answered */
+	struct llist_head held;		/* answered, waiting for their transaction's commit */
+	struct event *sync;		/* at the end of this loop turn: the sync point */
+	bool sync_due;
 	unsigned in_flight;		/* statements (not syncs) */
 	unsigned prepares_left;
 };
@@ -61,6 +69,7 @@ struct itin_db_pool {
 
 static void conn_start(struct db_conn *c);
 static void conn_io_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_sync_cb(evutil_socket_t fd, short what, void *arg);
 
 static void conn_watch(struct db_conn *c, short what)
 {
@@ -77,20 +86,47 @@ static void conn_watch(struct db_conn *c, short what)
 	}
 }
 
+/* The connection is gone: whatever was not committed fails, held results included (their
+ * commit is unknown; callers treat that as not done). */
 static void conn_fail_pending(struct db_conn *c)
 {
 	struct pending *p, *tmp;
 
-	llist_for_each_entry_safe(p, tmp, &c->pending, list) {
-		if (p->kind == PENDING_STATEMENT && !p->prepare && !p->answered) {
+	llist_splice_init(&c->pending, c->held.prev);
+	llist_for_each_entry_safe(p, tmp, &c->held, list) {
+		if (p->kind == PENDING_STATEMENT && !p->prepare) {
 			c->pool->failed++;
 			if (p->cb)
 				p->cb(p->arg, NULL);
 		}
+		PQclear(p->res);
 		llist_del(&p->list);
 		talloc_free(p);
 	}
 	c->in_flight = 0;
+	c->sync_due = false;
+	evtimer_del(c->sync);
+}
+
+/* The sync point was answered: the held statements' transaction is over; their callbacks. */
+static void conn_committed(struct db_conn *c)
+{
+	struct pending *p, *tmp;
+	struct llist_head done;
+
+	INIT_LLIST_HEAD(&done);
+	llist_splice_init(&c->held, &done);
+	llist_for_each_entry_safe(p, tmp, &done, list) {
+		c->pool->executed++;
+		if (p->cb)
+			p->cb(p->arg, p->res);
+		else if (PQresultStatus(p->res) != PGRES_TUPLES_OK &&
+			 PQresultStatus(p->res) != PGRES_COMMAND_OK)
+			LOGPCONN(c, LOGL_ERROR, "statement failed: %s", PQresultErrorMessage(p->res));
+		PQclear(p->res);
+		llist_del(&p->list);
+		talloc_free(p);
+	}
 }
 
 static void conn_retry_cb(evutil_socket_t fd, short what, void *arg)
@@ -194,17 +230,23 @@ static void conn_read_results(struct db_conn *c)
 		if (!res) {
 			if (head->kind == PENDING_STATEMENT && head->answered) {
 				llist_del(&head->list);
-				talloc_free(head);
+				if (head->prepare)
+					talloc_free(head);
+				else
+					llist_add_tail(&head->list, &c->held);
 				continue;
 			}
 			break;
 		}
 		if (PQresultStatus(res) == PGRES_PIPELINE_SYNC) {
+			PQclear(res);
 			if (head->kind == PENDING_SYNC) {
 				llist_del(&head->list);
 				talloc_free(head);
+				conn_committed(c);
+				if (!c->pg)
+					return;
 			}
-			PQclear(res);
 			continue;
 		}
 		if (head->kind == PENDING_STATEMENT && !head->answered) {
@@ -213,13 +255,8 @@ static void conn_read_results(struct db_conn *c)
 			if (head->prepare) {
 				conn_prepared_one(c, res);
 			} else {
-				c->pool->executed++;
-				if (head->cb)
-					head->cb(head->arg, res);
-				else if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-					 PQresultStatus(res) != PGRES_COMMAND_OK)
-					LOGPCONN(c, LOGL_ERROR, "statement failed: %s",
-						 PQresultErrorMessage(res));
+				head->res = res;
+				continue;
 			}
 		}
 		PQclear(res);
@@ -302,7 +339,9 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 		c->index = i;
 		c->backoff_ms = BACKOFF_MIN_MS;
 		INIT_LLIST_HEAD(&c->pending);
+		INIT_LLIST_HEAD(&c->held);
 		c->retry = evtimer_new(base, conn_retry_cb, c);
+		c->sync = evtimer_new(base, conn_sync_cb, c);
 	}
 	return pool;
 }
@@ -337,10 +376,25 @@ int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int npar
 	/* From here on, a failure reaches cb (with NULL) through conn_lost(). */
 	llist_last_entry(&best->pending, struct pending, list)->cb = cb;
 	llist_last_entry(&best->pending, struct pending, list)->arg = arg;
-	if (!PQpipelineSync(best->pg) || !conn_push(best, PENDING_SYNC, false) ||
-	    !conn_flush(best))
-		conn_lost(best, "sending failed");
+	if (!best->sync_due) {
+		struct timeval now = { 0, 0 };
+
+		best->sync_due = true;
+		evtimer_add(best->sync, &now);
+	}
 	return 0;
+}
+
+/* The end of a loop turn: one sync point after the statements sent during it. */
+static void conn_sync_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct db_conn *c = arg;
+
+	if (!c->sync_due || !c->pg)
+		return;
+	c->sync_due = false;
+	if (!PQpipelineSync(c->pg) || !conn_push(c, PENDING_SYNC, false) || !conn_flush(c))
+		conn_lost(c, "sending failed");
 }
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool)
@@ -357,7 +411,12 @@ void itin_db_pool_get_stats(const struct itin_db_pool *pool, struct itin_db_pool
 	*st = (struct itin_db_pool_stats){ .executed = pool->executed, .failed = pool->failed,
 					   .reconnects = pool->reconnects };
 	for (unsigned i = 0; i < pool->num_conns; i++) {
-		st->connections_up += pool->conns[i].state == CONN_UP;
-		st->in_flight += pool->conns[i].in_flight;
+		const struct db_conn *c = &pool->conns[i];
+		const struct pending *p;
+
+		st->connections_up += c->state == CONN_UP;
+		st->in_flight += c->in_flight;
+		llist_for_each_entry(p, &c->held, list)
+			st->in_flight++;
 	}
 }

@@ -42,7 +42,7 @@ bool itin_db_pool_is_up(const struct itin_db_pool *pool);
 
 struct itin_db_pool_stats {
 	unsigned connections_up;
-	unsigned in_flight;
+	unsigned in_flight;		/* statements sent and not yet committed */
 	unsigned long long executed, failed, reconnects;
 };
 void itin_db_pool_get_stats(const struct itin_db_pool *pool, struct itin_db_pool_stats *st);
