@@ -85,6 +85,10 @@ static void requests_metrics(struct evbuffer *b)
 	     "The newest location event loaded (0: none yet).");
 	evbuffer_add_printf(b, "itinerad_data_updated_timestamp_seconds %lld\n",
 			    (long long)st.data_updated_at);
+	help(b, "itinerad_feed_loaded_timestamp_seconds", "gauge",
+	     "When itinerad-db last committed location events (0: never).");
+	evbuffer_add_printf(b, "itinerad_feed_loaded_timestamp_seconds %lld\n",
+			    (long long)st.data_loaded_at);
 }
 
 static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)

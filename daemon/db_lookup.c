@@ -13,7 +13,8 @@
 #include "daemon/localtime.h"
 
 const char itin_sql_freshness[] =
-	"SELECT extract(epoch FROM newest_event)::bigint FROM feed_state WHERE feed = 'events'";
+	"SELECT extract(epoch FROM newest_event)::bigint, extract(epoch FROM loaded_at)::bigint "
+	"FROM feed_state WHERE feed = 'events'";
 const char itin_sql_risks[] =
 	"SELECT region_code, valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01' "
 	"FROM risk_area WHERE valid_to >= current_date - 31";
@@ -70,6 +71,13 @@ int64_t itin_freshness_from_result(const PGresult *res)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
 		return 0;
 	return strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+}
+
+int64_t itin_loaded_at_from_result(const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 1))
+		return 0;
+	return strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 }
 
 int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num)

@@ -35,7 +35,9 @@ void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_conf
 int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out);
 
 /* SQL of the deployment-wide inputs, and their parsers. */
-extern const char itin_sql_freshness[];	/* -> one row: newest event, Unix s (or none) */
+extern const char itin_sql_freshness[];	/* -> one row: newest event, last load (Unix s) */
 extern const char itin_sql_risks[];	/* -> region, from day, to day (days since 1970) */
 int64_t itin_freshness_from_result(const PGresult *res);
+/* When the loader last committed events (Unix s; 0: never), from the same result. */
+int64_t itin_loaded_at_from_result(const PGresult *res);
 int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num);

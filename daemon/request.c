@@ -53,7 +53,8 @@ struct request_service {
 	struct itin_subscriber_keyer *keyer;
 	struct itin_sealer *sealer;
 	const struct itin_request_ops *channel_ops[2];
-	int64_t updated_at;
+	int64_t updated_at;		/* the newest event loaded */
+	int64_t loaded_at;		/* the loader's last commit */
 	struct itin_risk *risks;
 	unsigned num_risks;
 	struct event *refresh;
@@ -409,8 +410,10 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 
 static void refresh_freshness_cb(void *arg, const PGresult *res)
 {
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		svc->updated_at = itin_freshness_from_result(res);
+		svc->loaded_at = itin_loaded_at_from_result(res);
+	}
 }
 
 static void refresh_risks_cb(void *arg, const PGresult *res)
@@ -559,6 +562,7 @@ void itin_requests_get_stats(struct itin_request_stats *st)
 	*st = svc->stats;
 	st->in_flight = svc->in_flight;
 	st->data_updated_at = svc->updated_at;
+	st->data_loaded_at = svc->loaded_at;
 }
 
 unsigned itin_requests_in_flight(void)

@@ -127,6 +127,7 @@ struct itin_request_stats {
 	double latency_sum[2];
 	unsigned in_flight;
 	int64_t data_updated_at;		/* the newest event loaded, Unix s (0: unknown) */
+	int64_t data_loaded_at;			/* the loader's last commit, Unix s (0: never) */
 };
 void itin_requests_get_stats(struct itin_request_stats *st);
 
