@@ -15,7 +15,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 work=$(mktemp -d /tmp/itin-bench-sms.XXXXXX)
 chmod 755 "$work"
 port=24090
-trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null; sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
+trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null || true; sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true; rm -rf "$work"' EXIT
 sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=2GB -c max_wal_size=8GB
 export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
 export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
@@ -57,7 +57,7 @@ run_itinerad() {	# consent on|off, then the load generator's arguments
 	consent=$1
 	shift
 	cat "$work/base.conf" > "$work/itinerad.conf"
-	printf 'consent = %s\nreply_deadline = 30s\n[smpp load]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\npassword = secret\nwindow = 200\n' \
+	printf 'consent = %s\nreply_deadline = 30s\n[smpp load]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\npassword = secret\nwindow = 200\n[admin]\nlisten = 127.0.0.1:24091\n' \
 		"$consent" "$port" >> "$work/itinerad.conf"
 	"$top_builddir/bench/itinerad-smsc-load" --port $port --subscribers "$subs" "$@" > "$work/load.out" &
 	load=$!

@@ -7,6 +7,9 @@
  * from the moment it was sent (or scheduled) to its last reply part (UDH part count). With
  * --consent it answers the prompt with "Y" and measures to the itinerary. Prints one line:
  *   completed, seconds, requests/s, p50, p99, p99.9 (ms), refused, unanswered.
+ * With --dump FILE it also writes each reply part it counts, one line each (MSISDN, part number
+ * and count from the UDH, data_coding, the text after the UDH in hex), so that a script can
+ * check that replies arrive whole and alike from itinerad and from Kannel.
  * PDUs are packed and unpacked with libsmpp34. A benchmark tool: not part of the daemon.
  */
 #include <arpa/inet.h>
@@ -47,6 +50,7 @@ struct load {
 	double *latency;
 	size_t num_latency, size_latency;
 	struct event *tick;
+	FILE *dump;
 };
 
 static double now(void)
@@ -175,6 +179,18 @@ static void record(struct load *l, double latency)
 	l->latency[l->num_latency++] = latency;
 }
 
+static void dump_part(struct load *l, uint64_t msisdn, const submit_sm_t *s)
+{
+	unsigned udh = (s->esm_class & 0x40) && s->sm_length > 0 ? s->short_message[0] + 1u : 0;
+	bool concat = udh >= 6 && s->short_message[1] == 0x00;
+
+	fprintf(l->dump, "%llu %u %u %u ", (unsigned long long)msisdn,
+		concat ? s->short_message[5] : 1, concat ? s->short_message[4] : 1, s->data_coding);
+	for (unsigned i = udh; i < s->sm_length; i++)
+		fprintf(l->dump, "%02x", s->short_message[i]);
+	fputc('\n', l->dump);
+}
+
 static void on_submit(struct load *l, const submit_sm_t *s)
 {
 	submit_sm_resp_t r = { 0 };
@@ -193,6 +209,8 @@ static void on_submit(struct load *l, const submit_sm_t *s)
 		return;
 	if ((s->esm_class & 0x40) && s->sm_length >= 6 && s->short_message[1] == 0x00)
 		total = s->short_message[4];
+	if (l->dump)
+		dump_part(l, msisdn, s);
 	if (l->parts_left[sub] == 0)
 		l->parts_left[sub] = total;
 	if (--l->parts_left[sub] > 0)
@@ -328,6 +346,7 @@ int main(int argc, char **argv)
 		{ "outstanding", required_argument, NULL, 'o' },
 		{ "duration", required_argument, NULL, 'd' },
 		{ "consent", no_argument, NULL, 'c' },
+		{ "dump", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct load l = { .msisdn_base = 8613800000000ULL, .subscribers = 1000, .outstanding = 64,
@@ -344,9 +363,15 @@ int main(int argc, char **argv)
 		case 'o': l.outstanding = atoi(optarg); break;
 		case 'd': l.duration = atof(optarg); break;
 		case 'c': l.consent = true; break;
+		case 'D':
+			if (!(l.dump = fopen(optarg, "w"))) {
+				perror(optarg);
+				return 1;
+			}
+			break;
 		default:
 			fprintf(stderr, "usage: itinerad-smsc-load --port P --subscribers N [--msisdn-base B] "
-				"[--rate R | --outstanding K] [--duration S] [--consent]\n");
+				"[--rate R | --outstanding K] [--duration S] [--consent] [--dump FILE]\n");
 			return 1;
 		}
 	}
@@ -367,5 +392,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	event_base_dispatch(l.base);
+	if (l.dump)
+		fclose(l.dump);
 	return l.done ? 0 : 1;
 }
