@@ -33,6 +33,14 @@ static void help(struct evbuffer *b, const char *name, const char *type, const c
 	evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, text, name, type);
 }
 
+/* A metric without labels: its HELP and TYPE lines, then its one sample. */
+static void metric(struct evbuffer *b, const char *name, const char *type, const char *text,
+		   long long value)
+{
+	help(b, name, type, text);
+	evbuffer_add_printf(b, "%s %lld\n", name, value);
+}
+
 static void requests_metrics(struct evbuffer *b)
 {
 	struct itin_request_stats st;
@@ -79,16 +87,12 @@ static void requests_metrics(struct evbuffer *b)
 				    itin_channel_name(c), cum, itin_channel_name(c), st.latency_sum[c],
 				    itin_channel_name(c), cum);
 	}
-	help(b, "itinerad_requests_in_flight", "gauge", "Requests accepted and not yet answered.");
-	evbuffer_add_printf(b, "itinerad_requests_in_flight %u\n", st.in_flight);
-	help(b, "itinerad_data_updated_timestamp_seconds", "gauge",
-	     "The newest location event loaded (0: none yet).");
-	evbuffer_add_printf(b, "itinerad_data_updated_timestamp_seconds %lld\n",
-			    (long long)st.data_updated_at);
-	help(b, "itinerad_feed_loaded_timestamp_seconds", "gauge",
-	     "When itinerad-db last committed location events (0: never).");
-	evbuffer_add_printf(b, "itinerad_feed_loaded_timestamp_seconds %lld\n",
-			    (long long)st.data_loaded_at);
+	metric(b, "itinerad_requests_in_flight", "gauge",
+	       "Requests accepted and not yet answered.", st.in_flight);
+	metric(b, "itinerad_data_updated_timestamp_seconds", "gauge",
+	       "The newest location event loaded (0: none yet).", st.data_updated_at);
+	metric(b, "itinerad_feed_loaded_timestamp_seconds", "gauge",
+	       "When itinerad-db last committed location events (0: never).", st.data_loaded_at);
 }
 
 static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
@@ -111,15 +115,15 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	};
 
 	itin_sms_channel_get_stats(ch, &st);
-	help(b, "itinerad_sms_undecodable_total", "counter",
-	     "deliver_sm whose text or sender could not be decoded (answered as unknown text).");
-	evbuffer_add_printf(b, "itinerad_sms_undecodable_total %llu\n", st.undecodable);
-	help(b, "itinerad_sms_receipts_total", "counter", "Delivery receipts received and counted.");
-	evbuffer_add_printf(b, "itinerad_sms_receipts_total %llu\n", st.receipts);
-	help(b, "itinerad_sms_parts_total", "counter", "Reply parts handed to an SMSC link.");
-	evbuffer_add_printf(b, "itinerad_sms_parts_total %llu\n", st.parts);
-	help(b, "itinerad_sms_parts_failed_total", "counter", "Reply parts an SMSC refused or lost.");
-	evbuffer_add_printf(b, "itinerad_sms_parts_failed_total %llu\n", st.parts_failed);
+	metric(b, "itinerad_sms_undecodable_total", "counter",
+	       "deliver_sm whose text or sender could not be decoded (answered as unknown text).",
+	       st.undecodable);
+	metric(b, "itinerad_sms_receipts_total", "counter",
+	       "Delivery receipts received and counted.", st.receipts);
+	metric(b, "itinerad_sms_parts_total", "counter",
+	       "Reply parts handed to an SMSC link.", st.parts);
+	metric(b, "itinerad_sms_parts_failed_total", "counter",
+	       "Reply parts an SMSC refused or lost.", st.parts_failed);
 	for (unsigned m = 0; m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
 		help(b, link_metrics[m].name, link_metrics[m].type, link_metrics[m].help);
 		for (unsigned i = 0; i < n; i++) {
@@ -150,16 +154,16 @@ static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 	struct itin_db_pool_stats st;
 
 	itin_db_pool_get_stats(db, &st);
-	help(b, "itinerad_db_connections_up", "gauge", "Pool connections ready.");
-	evbuffer_add_printf(b, "itinerad_db_connections_up %u\n", st.connections_up);
-	help(b, "itinerad_db_queries_in_flight", "gauge", "Statements sent and not yet answered.");
-	evbuffer_add_printf(b, "itinerad_db_queries_in_flight %u\n", st.in_flight);
-	help(b, "itinerad_db_queries_total", "counter", "Statements answered.");
-	evbuffer_add_printf(b, "itinerad_db_queries_total %llu\n", st.executed);
-	help(b, "itinerad_db_errors_total", "counter", "Statements failed or lost with a connection.");
-	evbuffer_add_printf(b, "itinerad_db_errors_total %llu\n", st.failed);
-	help(b, "itinerad_db_reconnects_total", "counter", "Connections lost and made again.");
-	evbuffer_add_printf(b, "itinerad_db_reconnects_total %llu\n", st.reconnects);
+	metric(b, "itinerad_db_connections_up", "gauge",
+	       "Pool connections ready.", st.connections_up);
+	metric(b, "itinerad_db_queries_in_flight", "gauge",
+	       "Statements sent and not yet committed.", st.in_flight);
+	metric(b, "itinerad_db_queries_total", "counter",
+	       "Statements answered.", st.executed);
+	metric(b, "itinerad_db_errors_total", "counter",
+	       "Statements failed or lost with a connection.", st.failed);
+	metric(b, "itinerad_db_reconnects_total", "counter",
+	       "Connections lost and made again.", st.reconnects);
 }
 
 static void metrics_cb(struct evhttp_request *r, void *arg)
@@ -173,17 +177,16 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	}
 	help(b, "itinerad_build_info", "gauge", "The running version.");
 	evbuffer_add_printf(b, "itinerad_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
-	help(b, "itinerad_start_time_seconds", "gauge", "When the process started.");
-	evbuffer_add_printf(b, "itinerad_start_time_seconds %lld\n", (long long)a->started);
+	metric(b, "itinerad_start_time_seconds", "gauge",
+	       "When the process started.", a->started);
 	requests_metrics(b);
 	sms_metrics(b, a->src.sms);
 	db_metrics(b, a->src.db);
-	help(b, "itinerad_gsup_link_up", "gauge", "1 when the GSUP link to osmo-hlr is up.");
-	evbuffer_add_printf(b, "itinerad_gsup_link_up %d\n",
-			    a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd));
-	help(b, "itinerad_ussd_sessions", "gauge", "USSD sessions open.");
-	evbuffer_add_printf(b, "itinerad_ussd_sessions %u\n",
-			    a->src.ussd ? itin_ussd_gsup_sessions(a->src.ussd) : 0);
+	metric(b, "itinerad_gsup_link_up", "gauge",
+	       "1 when the GSUP link to osmo-hlr is up.",
+	       a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd));
+	metric(b, "itinerad_ussd_sessions", "gauge",
+	       "USSD sessions open.", a->src.ussd ? itin_ussd_gsup_sessions(a->src.ussd) : 0);
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(r, HTTP_OK, "OK", b);
