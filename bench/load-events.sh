@@ -2,7 +2,7 @@
 # Ingest benchmark (issues 2 and 9): generates EVENTS location events (default 10 million) with
 # itinerad-sample, loads them into a fresh database of a private PostgreSQL cluster with
 # `itinerad-db load events`, and prints events per second for load + fold, twice (an empty
-# database, then the same feed again onto the loaded one: the upsert path).
+# database, then the same feed again onto the loaded one: every row meets one loaded before).
 # usage: bench/load-events.sh [EVENTS]     (run from a build directory, or set top_builddir)
 set -eu
 events=${1:-10000000}

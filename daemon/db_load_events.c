@@ -4,11 +4,12 @@
  * subscriber's MSISDN and IMSI are keyed once per subscriber, and events are folded per
  * (subscriber, local day, place). Then, per batch: the batch's identities are COPYed to a
  * temporary table and merged with set-based SQL (new subscribers get an id, IMSI keys follow
- * their MSISDN), the ids are read back, and the folded rows are COPYed: straight into
- * presence_recent for new subscribers (nothing to merge with), into a temporary table and
- * upserted for the others (earliest first_seen, latest last_seen, events summed). A batch is
+ * their MSISDN), the ids are read back, and the folded rows are COPYed into presence_recent,
+ * which loads only append to: a row meeting one loaded before is folded with it by
+ * `itinerad-db retention`, and merged by the engine until then (migration 054). A batch is
  * one transaction, so a failed load leaves whole batches, never half of one.
  */
+#define _GNU_SOURCE			/* qsort_r */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,6 @@ struct ident {
 	char mask[16];
 	uint32_t batch;			/* last batch that used it */
 	int64_t subscriber;		/* its id, once the batch's subscribers are written */
-	bool is_new;			/* not a subscriber before this batch */
 };
 
 struct loader {
@@ -65,6 +65,7 @@ struct loader {
 
 	struct fold_slot *fold;
 	size_t fold_mask, num_fold;
+	uint32_t *order;		/* the batch's slots in COPY order */
 	uint32_t batch;
 	int64_t newest;
 	const char *error;		/* set when the load must stop */
@@ -223,24 +224,15 @@ static const char *const subscriber_sql[] = {
 	"FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
 	"INSERT INTO subscriber (id, msisdn_mask) SELECT subscriber, mask FROM load_subscriber "
 	"WHERE is_new",
+	/* In key order (DISTINCT ON sorts the IMSI keys too): each index page visited once. */
 	"INSERT INTO subscriber_key (key, subscriber) SELECT msisdn_key, subscriber "
-	"FROM load_subscriber WHERE is_new",
+	"FROM load_subscriber WHERE is_new ORDER BY msisdn_key",
 	/* The IMSI key follows the latest MSISDN seen with it. */
 	"INSERT INTO subscriber_key (key, subscriber) "
 	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber FROM load_subscriber "
 	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber "
 	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
 };
-
-/* Rows of subscribers seen before may meet rows already loaded: upserted. */
-static const char upsert_sql[] =
-	"INSERT INTO presence_recent (subscriber, day, place, first_seen, last_seen, events) "
-	"SELECT subscriber, day, place, first_seen, last_seen, events FROM load_presence "
-	"ORDER BY subscriber, day, place "	/* each page of the table and its key visited once */
-	"ON CONFLICT (subscriber, day, place) DO UPDATE SET "
-	"first_seen = least(presence_recent.first_seen, EXCLUDED.first_seen), "
-	"last_seen = greatest(presence_recent.last_seen, EXCLUDED.last_seen), "
-	"events = presence_recent.events + EXCLUDED.events";
 
 /* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
 static int write_subscribers(struct loader *l)
@@ -270,10 +262,10 @@ static int write_subscribers(struct loader *l)
 	return 0;
 }
 
-/* The subscriber id of each identity of the batch, and whether it is new (read back). */
+/* The subscriber id of each identity of the batch (read back). */
 static int read_subscribers(struct loader *l)
 {
-	PGresult *res = PQexec(l->conn, "SELECT n, subscriber, is_new FROM load_subscriber");
+	PGresult *res = PQexec(l->conn, "SELECT n, subscriber FROM load_subscriber");
 	int n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -285,34 +277,49 @@ static int read_subscribers(struct loader *l)
 	for (int r = 0; r < n; r++) {
 		struct ident *id = &l->idents[strtoul(PQgetvalue(res, r, 0), NULL, 10)];
 		id->subscriber = strtoll(PQgetvalue(res, r, 1), NULL, 10);
-		id->is_new = PQgetvalue(res, r, 2)[0] == 't';
 	}
 	PQclear(res);
 	return 0;
 }
 
-/* The folded rows of new subscribers (new = true) straight into presence_recent, where
- * they cannot meet an existing row, or the others into load_presence. Returns rows or -1. */
-static int64_t copy_presence(struct loader *l, bool new)
+static int64_t slot_subscriber(const struct loader *l, const struct fold_slot *s)
+{
+	return l->idents[(s->key - 1) >> 32].subscriber;
+}
+
+/* Folded rows by subscriber id, then day (the order of presence_recent's index). */
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct loader *l = arg;
+	const struct fold_slot *x = &l->fold[*(const uint32_t *)a], *y = &l->fold[*(const uint32_t *)b];
+	int64_t sx = slot_subscriber(l, x), sy = slot_subscriber(l, y);
+	int32_t dx = (int32_t)(uint32_t)(x->key - 1), dy = (int32_t)(uint32_t)(y->key - 1);
+
+	if (sx != sy)
+		return sx < sy ? -1 : 1;
+	return (dx > dy) - (dx < dy);
+}
+
+/* The batch's folded rows into presence_recent, in index order: its index then grows at a
+ * few places instead of at a random page per row. Returns the rows written or -1. */
+static int64_t copy_presence(struct loader *l)
 {
 	struct itin_copy_buf b;
+	size_t n = 0;
 
-	if (itin_copy_begin(&b, l->conn, new ?
-			    "COPY presence_recent (subscriber, day, place, first_seen, last_seen, "
-			    "events) FROM STDIN (FORMAT binary)" :
-			    "COPY load_presence FROM STDIN (FORMAT binary)", l->log) < 0)
+	for (uint32_t i = 0; i <= l->fold_mask; i++) {
+		if (l->fold[i].key)
+			l->order[n++] = i;
+	}
+	qsort_r(l->order, n, sizeof(*l->order), cmp_rows, l);
+	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
+			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
 		return -1;
-	for (size_t i = 0; i <= l->fold_mask; i++) {
-		const struct fold_slot *s = &l->fold[i];
-		const struct ident *id;
+	for (size_t i = 0; i < n; i++) {
+		const struct fold_slot *s = &l->fold[l->order[i]];
 
-		if (!s->key)
-			continue;
-		id = &l->idents[(s->key - 1) >> 32];
-		if (id->is_new != new)
-			continue;
 		itin_copy_tuple(&b, 6);
-		itin_copy_int8(&b, id->subscriber);
+		itin_copy_int8(&b, slot_subscriber(l, s));
 		itin_copy_date(&b, (int32_t)(uint32_t)(s->key - 1));
 		itin_copy_int4(&b, s->place);
 		itin_copy_timestamptz(&b, s->first);
@@ -325,17 +332,12 @@ static int64_t copy_presence(struct loader *l, bool new)
 static int flush_batch(struct loader *l)
 {
 	char sql[256];
-	int64_t new_rows, old_rows;
+	int64_t rows;
 
 	if (l->num_fold == 0)
 		return 0;
 	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) || write_subscribers(l) < 0 ||
-	    read_subscribers(l) < 0 || (new_rows = copy_presence(l, true)) < 0 ||
-	    !itin_db_exec(l->conn, "CREATE TEMP TABLE load_presence (subscriber bigint, day date, "
-			  "place integer, first_seen timestamptz, last_seen timestamptz, "
-			  "events integer) ON COMMIT DROP", "load", l->log) ||
-	    (old_rows = copy_presence(l, false)) < 0 ||
-	    (old_rows > 0 && !itin_db_exec(l->conn, upsert_sql, "load", l->log)))
+	    read_subscribers(l) < 0 || (rows = copy_presence(l)) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
 		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
@@ -344,7 +346,7 @@ static int flush_batch(struct loader *l)
 	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
 	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
 		goto fail;
-	l->st->rows += new_rows + old_rows;
+	l->st->rows += rows;
 	memset(l->fold, 0, (l->fold_mask + 1) * sizeof(*l->fold));
 	l->num_fold = 0;
 	l->batch++;
@@ -401,7 +403,8 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
 	l->fold = talloc_zero_array(l, struct fold_slot, 2 * BATCH_ROWS);
 	l->fold_mask = 2 * BATCH_ROWS - 1;
-	if (!l->keyer || !l->fold || !grow_ident_map(l)) {
+	l->order = talloc_array(l, uint32_t, BATCH_ROWS);
+	if (!l->keyer || !l->fold || !l->order || !grow_ident_map(l)) {
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;
 	}

@@ -1,7 +1,9 @@
 /*
- * The daily table swap. While the new history table is built, loads wait (presence_recent is
- * locked against writes) and lookups go on; they wait only for the swap itself. The old tables
- * are dropped in the same transaction, which is what removes expired rows from disk.
+ * The daily table swap. Both presence tables are rebuilt folded (one row per subscriber, day
+ * and place: loads append), the days before today into presence_history. While they are built,
+ * loads wait (presence_recent is locked against writes) and lookups go on; they wait only for
+ * the swap itself. The old tables are dropped in the same transaction, which is what removes
+ * expired rows from disk.
  */
 #include <stdio.h>
 
@@ -17,7 +19,7 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 		"ALTER INDEX presence_history_new_pkey RENAME TO presence_history_pkey",
 		"DROP TABLE presence_recent",
 		"ALTER TABLE presence_recent_new RENAME TO presence_recent",
-		"ALTER INDEX presence_recent_new_pkey RENAME TO presence_recent_pkey",
+		"ALTER INDEX presence_recent_new_subscriber_day_idx RENAME TO presence_recent_subscriber_day_idx",
 		"ANALYZE presence_history",
 		"ANALYZE presence_recent",
 	};
@@ -47,11 +49,13 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 	if (!itin_db_exec(conn, sql, "retention", log) ||
 	    !itin_db_exec(conn, "ALTER TABLE presence_history_new ADD PRIMARY KEY (subscriber, day, place)",
 			  "retention", log) ||
-	    !itin_db_exec(conn, "CREATE TABLE presence_recent_new (LIKE presence_recent INCLUDING ALL) "
-			  "WITH (fillfactor = 70)", "retention", log))	/* as in migration 003 */
+	    !itin_db_exec(conn, "CREATE TABLE presence_recent_new (LIKE presence_recent INCLUDING ALL)",
+			  "retention", log))
 		goto fail;
-	snprintf(sql, sizeof(sql), "INSERT INTO presence_recent_new SELECT * FROM presence_recent "
-		 "WHERE day >= DATE '1970-01-01' + %d", today);
+	snprintf(sql, sizeof(sql), "INSERT INTO presence_recent_new "
+		 "SELECT subscriber, day, place, min(first_seen), max(last_seen), sum(events)::integer "
+		 "FROM presence_recent WHERE day >= DATE '1970-01-01' + %d "
+		 "GROUP BY subscriber, day, place ORDER BY subscriber, day, place", today);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
 	for (unsigned i = 0; i < sizeof(swap) / sizeof(swap[0]); i++) {

@@ -36,7 +36,7 @@ run() {
 	echo "# presence (mask, day, place, first, last, events), recent table"
 	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT s.msisdn_mask, p.day, p.place, to_char(p.first_seen, 'HH24:MI'), to_char(p.last_seen, 'HH24:MI'), p.events FROM presence_recent p JOIN subscriber s ON s.id = p.subscriber ORDER BY 1, 2, 3"
 	sql "SELECT 'subscribers ' || (SELECT count(*) FROM subscriber) || ', keys ' || (SELECT count(*) FROM subscriber_key) || ', newest event ' || (SELECT to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state)"
-	echo "# loading the same events again adds to the counts, not to the rows"
+	echo "# loading the same events again appends rows: the replies are the same, retention folds them"
 	run load events "$data/events.csv"
 	sql "SELECT 'rows ' || count(*) || ', events ' || sum(events) FROM presence_recent"
 
@@ -69,7 +69,7 @@ run() {
 	run retention --at $AT
 	after=$(sql "SELECT 'presence_history'::regclass::oid")
 	[ "$before" != "$after" ] && echo "presence_history replaced (a new table)"
-	sql "SELECT 'history ' || count(*) || ' rows, days ' || min(day) || ' to ' || max(day) FROM presence_history"
+	sql "SELECT 'history ' || count(*) || ' rows, days ' || min(day) || ' to ' || max(day) || ', events ' || sum(events) FROM presence_history"
 	sql "SELECT 'recent ' || count(*) || ' rows' FROM presence_recent"
 	sql "SELECT 'rows before 2026-11-06: ' || count(*) FROM (SELECT day FROM presence_history UNION ALL SELECT day FROM presence_recent) p WHERE day < '2026-11-06'"
 	run query --msisdn 8613800000001 --at $AT
