@@ -23,7 +23,6 @@ workers=${WEBAPP_WORKERS:-4}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
 top_builddir=$(cd "$top_builddir" && pwd)
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 KANNEL_BIN=${KANNEL_BIN:-/usr/sbin}
 # Ports 24800-24899: bearerbox admin, bearerbox<->smsbox, the load generator as Kannel's SMSC,
 # the web application, the load generator as itinerad's SMSC, itinerad's admin endpoint.
@@ -53,6 +52,7 @@ fi
 
 work=$(mktemp -d /tmp/itin-bench-kannel.XXXXXX)
 chmod 755 "$work"
+. "$top_srcdir/bench/lib.sh"
 mkdir "$work/kannel"
 # kill PIDFILE: TERM, then KILL after 10 s (a bearerbox whose SMSC is gone may linger).
 stop_pid() {
@@ -67,16 +67,14 @@ stop_pid() {
 }
 cleanup() {
 	for f in smsbox bearerbox webapp itinerad; do stop_pid "$work/$f.pid"; done
-	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"
+	bench_pg_stop
 	if [ -n "${KEEP:-}" ]; then echo "kannel-rate: logs kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=2GB -c max_wal_size=8GB
-export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
-export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+bench_pg_start 2GB
 cat > "$work/base.conf" <<CONF
 [privacy]
 hmac_secret = benchmark-secret-0123456789
@@ -85,43 +83,9 @@ domestic_mcc = 460, 001
 rate_limit = 100/1h
 CONF
 export ITINERAD_CONFIG="$work/base.conf"
-echo "kannel-rate: loading $subs subscribers ..." >&2
-"$top_builddir/itinerad-sample" --seed 9 --subscribers "$subs" --end "$(date +%s)" \
-	--cells "$work/cells.csv" --events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" migrate > /dev/null 2>&1
-"$top_builddir/itinerad-db" load cells "$work/cells.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" retention > /dev/null 2>&1
-rm -f "$work/events.csv"
-psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
-	-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
+bench_load "$subs"
+run_floor() { echo "completed 0 seconds 0 rate $(bench_floor 2 "$secs")"; }
 
-# The floor: the same lookup, random subscribers, through a table of their keys.
-psql -XAtq -c "CREATE TABLE bench_key AS SELECT row_number() OVER () AS n, key FROM subscriber_key" \
-	-c "ALTER TABLE bench_key ADD PRIMARY KEY (n)"
-nkeys=$(psql -XAtq -c "SELECT count(*) FROM bench_key")
-{
-	echo "\\set n random(1, $nkeys)"
-	sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/current_date - 14/' \
-		"$top_srcdir/sql/lookup.sql"
-	echo ";"
-} > "$work/lookup.sql"
-run_floor() {
-	"$PGBIN/pgbench" -n -M prepared -c 2 -j 2 -T "$secs" -f "$work/lookup.sql" 2> /dev/null |
-		sed -n 's/^tps = \([0-9.]*\) .*/completed 0 seconds 0 rate \1/p'
-}
-
-# CPU ticks (user + system, all threads) of a process, of its children (the web application's
-# workers), and of PostgreSQL's backends.
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
-children_ticks() {
-	t=0
-	for c in $(cat "/proc/$1/task/$1/children" 2> /dev/null); do
-		t=$((t + $(ticks "$c")))
-	done
-	echo $t
-}
-pg_ticks() { children_ticks "$(head -1 "$work/pg/data/postmaster.pid")"; }
 # The load generator (its arguments), then a line "cpu" with the % of one core used by each
 # process of the list "name:command-printing-ticks ..." and by the load generator.
 measure() {	# port "name:ticks-command;..." load-generator-arguments...
@@ -219,7 +183,7 @@ kannel_stop() {
 }
 run_kannel() {	# the load generator's arguments
 	kannel_start
-	measure $kannel_smsc_port "bearerbox:ticks $(cat "$work/bearerbox.pid");smsbox:ticks $(cat "$work/smsbox.pid");webapp:children_ticks $(cat "$work/webapp.pid");postgres:pg_ticks" "$@"
+	measure $kannel_smsc_port "bearerbox:bench_ticks $(cat "$work/bearerbox.pid");smsbox:bench_ticks $(cat "$work/smsbox.pid");webapp:bench_children_ticks $(cat "$work/webapp.pid");postgres:bench_pg_ticks" "$@"
 	kannel_stop
 }
 
@@ -230,7 +194,7 @@ printf 'consent = off\nreply_deadline = 30s\n[smpp load]\nhost = 127.0.0.1\nport
 run_itinerad() {	# the load generator's arguments
 	(sleep 0.3; exec "$top_builddir/itinerad" -c "$work/itinerad.conf") > "$work/itinerad.log" 2>&1 &
 	echo $! > "$work/itinerad.pid"
-	measure $itin_port "itinerad:ticks $(cat "$work/itinerad.pid");postgres:pg_ticks" "$@"
+	measure $itin_port "itinerad:bench_ticks $(cat "$work/itinerad.pid");postgres:bench_pg_ticks" "$@"
 	stop_pid "$work/itinerad.pid"
 	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit"
 }
@@ -268,7 +232,7 @@ if ! check=$(join "$work/kannel.replies" "$work/itinerad.replies" | awk '
 	trap - EXIT
 	kannel_stop
 	stop_pid "$work/webapp.pid"
-	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"
+	bench_pg_stop
 	exit 1
 fi
 echo "kannel-rate: $check" >&2

@@ -11,14 +11,12 @@ secs=${2:-20}
 pool=${ITIN_BENCH_POOL:-2}	# itinerad's database connections (and pgbench's clients)
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-.}
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 work=$(mktemp -d /tmp/itin-bench-sms.XXXXXX)
 chmod 755 "$work"
 port=24090
-trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null || true; sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true; rm -rf "$work"' EXIT
-sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=2GB -c max_wal_size=8GB
-export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
-export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+. "$top_srcdir/bench/lib.sh"
+trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null || true; bench_pg_stop; rm -rf "$work"' EXIT
+bench_pg_start 2GB
 cat > "$work/base.conf" <<CONF
 [privacy]
 hmac_secret = benchmark-secret-0123456789
@@ -29,29 +27,8 @@ domestic_mcc = 460, 001
 rate_limit = 100/1h
 CONF
 export ITINERAD_CONFIG="$work/base.conf"
-echo "loading $subs subscribers ..." >&2
-"$top_builddir/itinerad-sample" --seed 9 --subscribers "$subs" --end "$(date +%s)" \
-	--cells "$work/cells.csv" --events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" migrate > /dev/null 2>&1
-"$top_builddir/itinerad-db" load cells "$work/cells.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" retention > /dev/null 2>&1
-rm -f "$work/events.csv"
-psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
-	-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
-
-# The floor: the same lookup, random subscribers, through a table of their keys.
-psql -XAtq -c "CREATE TABLE bench_key AS SELECT row_number() OVER () AS n, key FROM subscriber_key" \
-	-c "ALTER TABLE bench_key ADD PRIMARY KEY (n)"
-nkeys=$(psql -XAtq -c "SELECT count(*) FROM bench_key")
-{
-	echo "\\set n random(1, $nkeys)"
-	sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/current_date - 14/' \
-		"$top_srcdir/sql/lookup.sql"
-	echo ";"
-} > "$work/lookup.sql"
-floor=$("$PGBIN/pgbench" -n -M prepared -c "$pool" -j 2 -T "$secs" -f "$work/lookup.sql" 2>/dev/null |
-	sed -n 's/^tps = \([0-9.]*\) .*/\1/p')
+bench_load "$subs"
+floor=$(bench_floor "$pool" "$secs")
 
 run_itinerad() {	# consent on|off, then the load generator's arguments
 	consent=$1
@@ -70,10 +47,9 @@ run_itinerad() {	# consent on|off, then the load generator's arguments
 	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit"
 	cat "$work/load.out"
 }
-field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
 max_off=$(run_itinerad off --outstanding 400 --duration "$secs" --msisdn-base 8613800000000)
 max_on=$(run_itinerad on --outstanding 400 --duration "$secs" --msisdn-base 8613800000000 --consent)
-rate_off=$(echo "$max_off" | field rate)
+rate_off=$(echo "$max_off" | bench_field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
 at_half=$(run_itinerad off --rate "$half" --duration "$secs" --msisdn-base 8613800000000)
 
@@ -82,7 +58,7 @@ printf '%s\n' "SMS end to end, $subs subscribers, pool of $pool connections, $(n
 awk -v f="$floor" -v p="$pool" 'BEGIN { printf "%-36s %9.0f      1.00\n", "floor: pgbench lookup (" p " clients) /s", f }'
 for pair in "itinerad max, consent off /s:$max_off" "itinerad max, consent on /s:$max_on"; do
 	label=${pair%%:*}
-	r=$(echo "${pair#*:}" | field rate)
+	r=$(echo "${pair#*:}" | bench_field rate)
 	awk -v l="$label" -v r="$r" -v f="$floor" 'BEGIN { printf "%-36s %9.0f      %.2f\n", l, r, r / f }'
 done
 echo "$max_off" | awk '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms\n", "latency at max (consent off) p50", $8, $10, $12 }'

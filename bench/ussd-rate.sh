@@ -21,10 +21,9 @@ GSUP=24640 VTY=24641 CTRL=24642
 load=$top_builddir/bench/itinerad-gsup-load
 work=$(mktemp -d /tmp/itin-bench-ussd.XXXXXX)
 chmod 755 "$work"
-trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
-sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=1GB -c max_wal_size=8GB
-export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
-export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+. "$top_srcdir/bench/lib.sh"
+trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; bench_pg_stop; rm -rf "$work"' EXIT
+bench_pg_start 1GB
 cat > "$work/itinerad.conf" <<CONF
 [privacy]
 hmac_secret = benchmark-secret-0123456789
@@ -43,16 +42,7 @@ port = $GSUP
 euse_name = itinerary
 CONF
 export ITINERAD_CONFIG="$work/itinerad.conf"
-echo "loading $subs subscribers ..." >&2
-"$top_builddir/itinerad-sample" --seed 9 --subscribers "$subs" --end "$(date +%s)" \
-	--cells "$work/cells.csv" --events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" migrate > /dev/null 2>&1
-"$top_builddir/itinerad-db" load cells "$work/cells.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
-"$top_builddir/itinerad-db" retention > /dev/null 2>&1
-rm -f "$work/events.csv"
-psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
-	-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
+bench_load "$subs"
 
 # osmo-hlr logs only what goes wrong: its per-message INFO lines would be part of the figure.
 cat > "$work/osmo-hlr.cfg" <<CFG
@@ -93,31 +83,19 @@ itinerad_stop() {
 	wait "$itin" 2> /dev/null || true
 }
 
-# CPU ticks (user + system) of a process, and of PostgreSQL's backends (the postmaster's
-# children; an autovacuum worker may be gone by the time it is read).
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
-pg_ticks() {
-	postmaster=$(head -1 "$work/pg/data/postmaster.pid")
-	t=0
-	for c in $(cat "/proc/$postmaster/task/$postmaster/children"); do
-		t=$((t + $(ticks "$c")))
-	done
-	echo $t
-}
 # A load run (gsup_msc load options): its output line, then a line with the CPU % of osmo-hlr,
 # itinerad, the PostgreSQL backends and the load client.
 run_load() {
-	h0=$(ticks "$hlr") i0=$(ticks "$itin") p0=$(pg_ticks)
+	h0=$(bench_ticks "$hlr") i0=$(bench_ticks "$itin") p0=$(bench_pg_ticks)
 	/usr/bin/time -f "%U %S" -o "$work/load.cpu" "$load" --port $GSUP load \
 		--imsi-base 001010000000000 --subscribers "$subs" --duration "$secs" "$@"
-	h1=$(ticks "$hlr") i1=$(ticks "$itin") p1=$(pg_ticks)
+	h1=$(bench_ticks "$hlr") i1=$(bench_ticks "$itin") p1=$(bench_pg_ticks)
 	awk -v h=$((h1 - h0)) -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" \
 		-v s="$secs" -v l="$(cat "$work/load.cpu")" 'BEGIN {
 		split(l, lc, " ")
 		printf "cpu %.0f %.0f %.0f %.0f\n", 100 * h / hz / s, 100 * i / hz / s, 100 * p / hz / s,
 			100 * (lc[1] + lc[2]) / s }'
 }
-field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }
 
 itinerad_start
 durable=$(run_load --outstanding "$outstanding")
@@ -125,7 +103,7 @@ itinerad_stop
 psql -XAtq -c "ALTER DATABASE itinerad SET synchronous_commit = off"
 itinerad_start
 async=$(run_load --outstanding "$outstanding")
-half=$(echo "$async" | field rate | awk '{ printf "%d", $1 / 2 }')
+half=$(echo "$async" | bench_field rate | awk '{ printf "%d", $1 / 2 }')
 at_half=$(run_load --rate "$half")
 hlr_alone=$(run_load --outstanding "$outstanding" --text '*#101#')
 

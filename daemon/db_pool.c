@@ -315,11 +315,34 @@ static void conn_start(struct db_conn *c)
 	conn_watch(c, EV_WRITE);
 }
 
+/* At exit: the connections closed, their events and any result not yet handed out freed. */
+static int pool_destructor(struct itin_db_pool *pool)
+{
+	for (unsigned i = 0; i < pool->num_conns; i++) {
+		struct db_conn *c = &pool->conns[i];
+		struct pending *p;
+
+		llist_for_each_entry(p, &c->pending, list)
+			PQclear(p->res);
+		llist_for_each_entry(p, &c->held, list)
+			PQclear(p->res);
+		if (c->io)
+			event_free(c->io);
+		if (c->retry)
+			event_free(c->retry);
+		if (c->sync)
+			event_free(c->sync);
+		PQfinish(c->pg);
+	}
+	return 0;
+}
+
 struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, const char *conninfo,
 					unsigned connections, const struct itin_db_statement *statements,
 					unsigned num_statements)
 {
 	struct itin_db_pool *pool = talloc_zero(ctx, struct itin_db_pool);
+	bool ok = true;
 
 	if (!pool)
 		return NULL;
@@ -342,6 +365,12 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 		INIT_LLIST_HEAD(&c->held);
 		c->retry = evtimer_new(base, conn_retry_cb, c);
 		c->sync = evtimer_new(base, conn_sync_cb, c);
+		ok = ok && c->retry && c->sync;
+	}
+	talloc_set_destructor(pool, pool_destructor);
+	if (!ok) {
+		talloc_free(pool);
+		return NULL;
 	}
 	return pool;
 }

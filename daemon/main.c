@@ -189,6 +189,12 @@ static int run(struct daemon *d)
 	     d->cfg->num_smpp, d->ussd ? "over GSUP" : "off");
 	event_base_dispatch(d->base);
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad stopped\n");
+	event_free(sigterm);
+	event_free(sigint);
+	event_free(sighup);
+	event_free(d->db_wait);
+	if (d->drain)
+		event_free(d->drain);
 	return 0;
 }
 
@@ -251,6 +257,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rc = run(&d);
+	/* The modules free their events and connections with their memory, before the base. */
 	talloc_free(d.ctx);
+	if (d.base)
+		event_base_free(d.base);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <gnutls/crypto.h>
+#include <osmocom/core/linuxlist.h>
 #include <talloc.h>
 
 #include "daemon/db_lookup.h"
@@ -29,6 +30,7 @@
 #define RECOVER_BATCH 500
 #define DONE_BATCH 256			/* answered requests marked done in one statement ... */
 #define DONE_DELAY_US 5000		/* ... gathered for at most this long */
+#define DONE_RETRY_S 1			/* a batch the database did not take, sent again after */
 
 const struct itin_db_statement itin_request_statements[] = {
 	{ "begin", "SELECT request_id, action, lang FROM itin_request_begin($1, $2, $3, "
@@ -65,6 +67,8 @@ struct request_service {
 		uint8_t action[DONE_BATCH];
 		unsigned num;
 		struct event *timer;
+		struct llist_head failed;	/* struct done_batch, sent again after a while */
+		struct event *retry;
 	} done;
 	struct itin_request_stats stats;
 	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
@@ -73,6 +77,19 @@ struct request_service {
 };
 
 static struct request_service *svc;
+
+/* The arguments of one "done" statement, kept until the database has committed it. */
+struct done_batch {
+	struct llist_head list;
+	bool failed_before;
+	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
+};
+
+/* A lookup in flight: its request may be answered (the busy text at the deadline) and freed
+ * before the result comes; then the result finds req NULL. */
+struct itin_request_lookup {
+	struct itin_request *req;
+};
 
 #define LOGPREQ(req, level, fmt, args...) \
 	LOGP(DREQ, level, "%s %s %s: " fmt, itin_channel_name((req)->channel), \
@@ -130,12 +147,15 @@ static void count_latency(const struct itin_request *req)
 	svc->stats.latency_sum[req->channel] += s;
 }
 
-static void request_free(struct itin_request *req)
+/* However a request goes (answered, refused, or still in flight at exit), with its memory. */
+static int request_destructor(struct itin_request *req)
 {
 	if (req->deadline)
 		event_free(req->deadline);
+	if (req->lookup)
+		req->lookup->req = NULL;
 	svc->in_flight--;
-	talloc_free(req);
+	return 0;
 }
 
 static enum itin_text text_of(enum itin_action action)
@@ -194,6 +214,16 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct itin_request *req = arg;
 
+	if (!req->recorded) {
+		/* The peer must not wait on a slow database (osmo-msc gives up on a deliver_sm
+		 * after 5 s): a temporary error now, so that it delivers the message again. If
+		 * the request is recorded after all, it is answered, and the repeat is a duplicate. */
+		LOGPREQ(req, LOGL_NOTICE, "not recorded within the reply deadline: refused\n");
+		req->refused = true;
+		svc->stats.refused[req->channel]++;
+		req->ops->accepted(req, false);
+		return;
+	}
 	LOGPREQ(req, LOGL_NOTICE, "no answer within the reply deadline: busy text\n");
 	req->action = ITIN_ACTION_BUSY;
 	reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
@@ -201,11 +231,16 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 static void lookup_cb(void *arg, const PGresult *res)
 {
-	struct itin_request *req = arg;
+	struct itin_request_lookup *wait = arg;
+	struct itin_request *req = wait->req;
 	struct itin_lookup lookup;
 	struct itin_itinerary itinerary;
 	char mask[16] = "";
 
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->lookup = NULL;
 	if (req->replying)
 		return;
 	if (!res || itin_lookup_from_result(req, res, &lookup) < 0) {
@@ -240,10 +275,19 @@ static void act(struct itin_request *req)
 		deliver(req, NULL);
 		return;
 	case ITIN_ACTION_ITINERARY:
+		req->lookup = talloc_zero(svc, struct itin_request_lookup);
+		if (!req->lookup) {
+			LOGPREQ(req, LOGL_ERROR, "out of memory for the lookup\n");
+			req->action = ITIN_ACTION_BUSY;
+			reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+			return;
+		}
+		req->lookup->req = req;
 		itin_lookup_params_set(&params, svc->cfg, req->key, req->received_at);
-		rc = itin_db_pool_exec(svc->db, "lookup", 2, params.values, NULL, NULL, lookup_cb, req);
+		rc = itin_db_pool_exec(svc->db, "lookup", 2, params.values, NULL, NULL, lookup_cb,
+				       req->lookup);
 		if (rc < 0)
-			lookup_cb(req, NULL);
+			lookup_cb(req->lookup, NULL);
 		return;
 	default:
 		reply_text(req, text_of(req->action), NULL, NULL);
@@ -251,23 +295,28 @@ static void act(struct itin_request *req)
 	}
 }
 
+/* (Re)starts the reply deadline: from the accept for the recording, then for the reply. */
 static void start_deadline(struct itin_request *req)
 {
 	struct timeval tv = { svc->cfg->reply_deadline_ms / 1000,
 			      (svc->cfg->reply_deadline_ms % 1000) * 1000 };
 
-	req->deadline = evtimer_new(svc->base, deadline_cb, req);
+	if (!req->deadline)
+		req->deadline = evtimer_new(svc->base, deadline_cb, req);
 	if (req->deadline)
 		evtimer_add(req->deadline, &tv);
 }
 
-/* Not recorded: the channel refuses the PDU with a temporary error, so the peer retries. */
+/* Not recorded: the channel refuses the PDU with a temporary error (unless the deadline did
+ * already), so the peer retries. */
 static void refuse(struct itin_request *req, const char *why)
 {
 	LOGPREQ(req, LOGL_ERROR, "not recorded: %s\n", why);
-	svc->stats.refused[req->channel]++;
-	req->ops->accepted(req, false);
-	request_free(req);
+	if (!req->refused) {
+		svc->stats.refused[req->channel]++;
+		req->ops->accepted(req, false);
+	}
+	talloc_free(req);
 }
 
 static void begin_cb(void *arg, const PGresult *res)
@@ -278,12 +327,16 @@ static void begin_cb(void *arg, const PGresult *res)
 		refuse(req, res ? PQresultErrorMessage(res) : "database connection lost");
 		return;
 	}
+	req->recorded = true;
 	req->id = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	req->action = atoi(PQgetvalue(res, 0, 1));
 	req->lang = atoi(PQgetvalue(res, 0, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
 	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
 		svc->stats.actions[req->channel][req->intent][req->action]++;
-	req->ops->accepted(req, true);
+	if (req->refused)
+		LOGPREQ(req, LOGL_NOTICE, "recorded after its refusal: answered\n");
+	else
+		req->ops->accepted(req, true);
 	start_deadline(req);
 	act(req);
 }
@@ -293,6 +346,7 @@ struct itin_request *itin_request_alloc(void *ctx)
 	struct itin_request *req = talloc_zero(ctx, struct itin_request);
 
 	if (req) {
+		talloc_set_destructor(req, request_destructor);
 		svc->in_flight++;
 		clock_gettime(CLOCK_MONOTONIC, &req->started);
 	}
@@ -343,36 +397,91 @@ int itin_request_accept(struct itin_request *req)
 	values[11] = dedup;
 	values[12] = cfg->shutdown_date[0] ? "t" : "f";
 	req->message = NULL;
+	start_deadline(req);
 	rc = itin_db_pool_exec(svc->db, "begin", 13, values, NULL, NULL, begin_cb, req);
 	if (rc < 0)
 		refuse(req, "no database connection");
 	return rc;
 }
 
-/* Marks the gathered answered requests done, in one statement and one commit. A failure
- * leaves their rows pending: a reply may then be sent twice, never zero times. */
+static void done_send(struct done_batch *b);
+
+/* A batch the database did not commit is sent again a little later (the statement is
+ * idempotent), so that a database outage does not leave answered requests pending, to be
+ * answered twice at the next start. Only if itinerad stops before does that happen: a reply
+ * may be sent twice, never zero times. */
+static void done_cb(void *arg, const PGresult *res)
+{
+	struct done_batch *b = arg;
+	struct timeval tv = { DONE_RETRY_S, 0 };
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		talloc_free(b);
+		return;
+	}
+	if (!b->failed_before)
+		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done, tried again every %d s: %s",
+		     DONE_RETRY_S, res ? PQresultErrorMessage(res) : "no database\n");
+	b->failed_before = true;
+	llist_add_tail(&b->list, &svc->done.failed);
+	if (!evtimer_pending(svc->done.retry, NULL))
+		evtimer_add(svc->done.retry, &tv);
+}
+
+static void done_send(struct done_batch *b)
+{
+	const char *values[3] = { b->ids, b->parts, b->actions };
+
+	if (itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, done_cb, b) < 0)
+		done_cb(b, NULL);
+}
+
+static void done_resend(void)
+{
+	struct done_batch *b, *tmp;
+	LLIST_HEAD(failed);
+
+	llist_splice_init(&svc->done.failed, &failed);
+	llist_for_each_entry_safe(b, tmp, &failed, list) {
+		llist_del(&b->list);
+		done_send(b);
+	}
+}
+
+static void done_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	done_resend();
+}
+
+/* Marks the gathered answered requests done, in one statement and one commit, and sends again
+ * the batches that failed before. */
 void itin_requests_flush(void)
 {
-	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
-	const char *values[3] = { ids, parts, actions };
-	size_t a = 0, b = 0, c = 0;
+	struct done_batch *b;
+	size_t x = 0, y = 0, z = 0;
 
+	done_resend();
 	if (svc->done.num == 0)
 		return;
 	evtimer_del(svc->done.timer);
+	b = talloc_zero(svc, struct done_batch);
+	if (!b) {
+		LOGP(DREQ, LOGL_ERROR, "out of memory: %u answered requests stay pending and are "
+		     "answered again at the next start\n", svc->done.num);
+		svc->done.num = 0;
+		return;
+	}
 	for (unsigned i = 0; i < svc->done.num; i++) {
 		const char *sep = i ? "," : "{";
-		a += snprintf(ids + a, sizeof(ids) - a, "%s%lld", sep, (long long)svc->done.id[i]);
-		b += snprintf(parts + b, sizeof(parts) - b, "%s%u", sep, svc->done.parts[i]);
-		c += snprintf(actions + c, sizeof(actions) - c, "%s%u", sep, svc->done.action[i]);
+		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)svc->done.id[i]);
+		y += snprintf(b->parts + y, sizeof(b->parts) - y, "%s%u", sep, svc->done.parts[i]);
+		z += snprintf(b->actions + z, sizeof(b->actions) - z, "%s%u", sep, svc->done.action[i]);
 	}
-	snprintf(ids + a, sizeof(ids) - a, "}");
-	snprintf(parts + b, sizeof(parts) - b, "}");
-	snprintf(actions + c, sizeof(actions) - c, "}");
+	snprintf(b->ids + x, sizeof(b->ids) - x, "}");
+	snprintf(b->parts + y, sizeof(b->parts) - y, "}");
+	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
 	svc->done.num = 0;
-	if (itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, NULL, NULL) < 0)
-		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done (no database): they stay "
-		     "pending and are answered again at the next start\n");
+	done_send(b);
 }
 
 static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -405,7 +514,7 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	}
 	if (ok && req->id)
 		mark_done(req, parts);
-	request_free(req);
+	talloc_free(req);
 }
 
 static void refresh_freshness_cb(void *arg, const PGresult *res)
@@ -465,6 +574,7 @@ static void recover_one(const PGresult *res, int row)
 	req->lang = atoi(PQgetvalue(res, row, 5)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
 	req->received_at = strtoll(PQgetvalue(res, row, 6), NULL, 10);
 	req->recovered = true;
+	req->recorded = true;
 	req->ops = svc->channel_ops[channel == ITIN_CHANNEL_SMS ? 0 : 1];
 	if (channel != ITIN_CHANNEL_SMS || !req->ops) {
 		/* A USSD session does not outlive its process: nothing to answer. */
@@ -477,7 +587,7 @@ static void recover_one(const PGresult *res, int row)
 	    itin_unseal(svc->sealer, sealed, sealed_len, req->identity, sizeof(req->identity)) < 0) {
 		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (secret changed?)\n",
 		     (long long)req->id);
-		request_free(req);
+		talloc_free(req);
 		return;
 	}
 	LOGPREQ(req, LOGL_NOTICE, "answering request %lld left pending by a previous run\n",
@@ -531,6 +641,17 @@ void itin_requests_register_channel(enum itin_channel channel, const struct itin
 	svc->channel_ops[channel] = ops;
 }
 
+static int service_destructor(struct request_service *s)
+{
+	if (s->refresh)
+		event_free(s->refresh);
+	if (s->done.timer)
+		event_free(s->done.timer);
+	if (s->done.retry)
+		event_free(s->done.retry);
+	return 0;
+}
+
 int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
 		       struct itin_db_pool *db)
 {
@@ -539,6 +660,7 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	svc = talloc_zero(ctx, struct request_service);
 	if (!svc)
 		return -ENOMEM;
+	talloc_set_destructor(svc, service_destructor);
 	svc->base = base;
 	svc->cfg = cfg;
 	svc->db = db;
@@ -546,7 +668,9 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
-	if (!svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer)
+	svc->done.retry = evtimer_new(base, done_retry_cb, NULL);
+	INIT_LLIST_HEAD(&svc->done.failed);
+	if (!svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer || !svc->done.retry)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

@@ -8,7 +8,8 @@
  * Life of a request:
  *   channel: req = itin_request_alloc(); fill; itin_request_accept(req)
  *   request: ... accepted(req, ok)          -> channel acknowledges the PDU (or refuses it
- *                                              with a temporary error when !ok: not recorded)
+ *                                              with a temporary error when !ok: not recorded,
+ *                                              or not within the reply deadline)
  *   request: ... reply(req, reply)          -> channel encodes and sends the reply
  *   channel: itin_request_replied(req, ok, parts) -> request marks it answered (or leaves it
  *                                              pending, to be answered again) and frees it
@@ -61,7 +62,10 @@ enum itin_action {
 struct itin_request;
 
 struct itin_request_ops {
-	/* The request is durably recorded (ok) or could not be (!ok: refuse the PDU temporarily). */
+	/* The request is durably recorded (ok) or could not be, or not within the reply deadline
+	 * (!ok: refuse the PDU temporarily). Called once. In the last case the request may still
+	 * be recorded after: it is then answered through reply() like any other (the peer's
+	 * repeat of it is a duplicate, answered with silence). */
 	void (*accepted)(struct itin_request *req, bool ok);
 	/* The reply to send; NULL when the rules say silence (rate limited after the one notice,
 	 * unknown text within the help period). The channel calls itin_request_replied() after. */
@@ -86,7 +90,10 @@ struct itin_request {
 	enum itin_action action;
 	enum itin_lang lang;
 	bool recovered;			/* answered again after a restart */
+	bool recorded;			/* "begin" committed: the database has it */
+	bool refused;			/* accepted(req, false) was called (at the deadline) */
 	bool replying;			/* the reply was handed to the channel */
+	struct itin_request_lookup *lookup;	/* the lookup in flight */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 };
@@ -106,11 +113,13 @@ unsigned itin_requests_in_flight(void);
 
 struct itin_request *itin_request_alloc(void *ctx);
 /* Always answers through ops->accepted(); on a negative return it has already called
- * accepted(req, false) and freed req. After accepted(req, false), req is gone. */
+ * accepted(req, false) and freed req. After accepted(req, false), the channel must not use req
+ * again: it is freed, or (refused at the reply deadline) may still come back through reply(). */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
-/* Answered requests are marked done in batches, a few milliseconds late; at shutdown, send
- * the last batch now (then wait for the database pool to be idle). */
+/* Answered requests are marked done in batches, a few milliseconds late (a batch the database
+ * did not take, again every second); at shutdown, send the last batch and those now (then wait
+ * for the database pool to be idle). */
 void itin_requests_flush(void);
 
 /* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU

@@ -152,8 +152,10 @@ static void ussd_accepted(struct itin_request *req, bool ok)
 
 	if (ok || !ss)
 		return;
-	/* Not recorded: the request is freed by the request module; tell the subscriber. */
+	/* Not recorded (or not in time: then it may still be answered, to no session); tell the
+	 * subscriber. */
 	ss->req = NULL;
+	req->channel_data = NULL;
 	session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_BUSY,
 		     ss->lang, &(struct itin_reply_args){ 0 })), true);
 }

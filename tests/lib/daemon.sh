@@ -6,7 +6,8 @@
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
 # The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
-# real), so replies, with their dates, are the same on every run.
+# real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
+# command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
 ITIN_TEST_TIME='2026-11-20 04:00:00'
 ITIN_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$ITIN_FAKETIME_LIB" ] || { echo "libfaketime missing (Debian package faketime)"; exit 99; }
@@ -39,10 +40,12 @@ itin_daemon_conf() {
 }
 
 # libfaketime is preloaded directly (not through the faketime wrapper, which stays the parent)
-# so that $! is itinerad itself and signals reach it.
+# so that $! is itinerad itself and signals reach it (valgrind too runs its tool in the same
+# process).
 itin_daemon_start() {
+	# shellcheck disable=SC2086
 	LD_PRELOAD=$ITIN_FAKETIME_LIB FAKETIME="@$ITIN_TEST_TIME" FAKETIME_DONT_FAKE_MONOTONIC=1 TZ=UTC \
-		"$top_builddir/itinerad" -c "$1" --debug > "$2" 2>&1 &
+		${ITIN_VALGRIND:-} "$top_builddir/itinerad" -c "$1" --debug > "$2" 2>&1 &
 	ITIN_DAEMON_PID=$!
 }
 

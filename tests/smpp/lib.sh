@@ -1,13 +1,15 @@
 # Shared by the SMPP link tests: runs tests/smsc/smsc.js with the test's scenario (NAME.scn)
 # and smpp_echo against it, then compares both outputs with NAME.golden.
 #   smpp_case NAME PORT N [smpp_echo options]
+# (NAME.scn and NAME.golden in tests/smpp, or in $SMPP_DIR when set.)
 # smpp_echo unbinds after N submits (0: never); if it is still running once the scenario
-# ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead.
+# ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead. With
+# ITIN_VALGRIND set (contrib/check-valgrind.sh), smpp_echo runs through it.
 . "$top_srcdir/tests/lib/npm.sh"
 smpp_case() {
 	name=$1 port=$2 n=$3
 	shift 3
-	dir="$top_srcdir/tests/smpp"
+	dir=${SMPP_DIR:-$top_srcdir/tests/smpp}
 	itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; return 77; }
 	tmp=$(mktemp -d) || return 99
 	ESME_PIDFILE="$tmp/esme.pid" SMSC_READY="$tmp/ready"
@@ -26,7 +28,9 @@ smpp_case() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	"$top_builddir/tests/smpp/smpp_echo" "$@" "$port" "$n" > "$tmp/esme" 2> "$tmp/esme.err" &
+	# shellcheck disable=SC2086
+	${ITIN_VALGRIND:-} "$top_builddir/tests/smpp/smpp_echo" "$@" "$port" "$n" > "$tmp/esme" \
+		2> "$tmp/esme.err" &
 	esme_pid=$!
 	echo $esme_pid > "$ESME_PIDFILE"
 	wait $smsc_pid

@@ -8,7 +8,7 @@
  * libosmocore's IPA and GSUP codecs, not part of the daemon; it must not share code with
  * ussd/, whose answers it checks.
  *
- * usage: gsup_msc --port PORT [--name IPA_NAME] [--timeout SECONDS] STEP...
+ * usage: gsup_msc --port PORT [--name IPA_NAME] [--forward-to NAME] [--timeout SECONDS] STEP...
  *   begin IMSI SID TEXT      the handset dials TEXT (GSM 7-bit)
  *   continue IMSI SID TEXT   the handset answers the menu on its screen
  *   end IMSI SID             the handset releases (END without a facility)
@@ -19,7 +19,9 @@
  *   exec COMMAND             run COMMAND with sh -c and wait for it (not printed)
  *   note TEXT                print "-- TEXT"
  * Sent requests are printed ">> IMSI/SID ...", answers "<< IMSI/SID ...", link events "-- ...".
- * Exit: 0, or 1 when an expect or a reconnect timed out.
+ * Exit: 0, or 1 when an expect or a reconnect timed out. With --forward-to, every message
+ * carries our name as source_name and NAME as destination_name, so that osmo-hlr forwards it
+ * to the GSUP peer of that name instead of handling it (what any GSUP client can do).
  *
  * usage: gsup_msc --port PORT [--name IPA_NAME] load --imsi-base IMSI --subscribers N
  *                 --duration SECONDS (--outstanding C | --rate R) [--text TEXT]
@@ -27,6 +29,16 @@
  *   expected to end with one END page (a CONTINUE page is answered "0" and counted as
  *   multi-page); latency from the BEGIN (or its scheduled time) to the END. Prints one line:
  *   completed C seconds S rate R p50 A p99 B p99.9 C multi M errors E unanswered U
+ *
+ * usage: gsup_msc --port PORT [--name IPA_NAME] crowd --imsi-base IMSI --sessions N
+ *                 [--answer TEXT] [--window W] [--exec COMMAND] [--timeout SECONDS]
+ *   N sessions at once, from IMSI base+0 .. base+N-1 (session ids 1 .. N): all the BEGINs
+ *   "*#14#", then, once every session has its first screen (or after the timeout), COMMAND
+ *   runs (sh -c) while they are all open, then every menu is answered with TEXT (default
+ *   "1"; with --window, at most W sessions at a time wait for what follows), and every
+ *   further menu too, until each session has ended. Prints, for each of the two rounds, each
+ *   distinct answer with the number of sessions that got it, then a count of the sessions
+ *   ended, still open and unanswered. Exit 0 when every session ended.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -59,6 +71,7 @@
 #define DCS_GSM7 0x0f
 #define RETRY_MS 100
 #define LOAD_SLOTS (1u << 16)	/* sessions in flight at most; a session's slot: its id's low bits */
+#define LOAD_UP_WITHIN_S 10	/* the link to osmo-hlr must be up by then, else nothing to measure */
 
 /* --- the link: IPA framing, identity, PING/PONG, reconnection ------------------------------- */
 
@@ -67,6 +80,7 @@ static struct {
 	struct bufferevent *bev;
 	uint16_t port;
 	char *name;
+	const char *forward_to;		/* destination_name of every message, or NULL */
 	bool up;
 	unsigned ups;			/* identifications so far */
 	struct event *retry;
@@ -205,6 +219,12 @@ static int send_ss(const char *imsi, uint32_t id, enum osmo_gsup_session_state s
 	if (!link_.up)
 		return -ENOTCONN;
 	OSMO_STRLCPY_ARRAY(m.imsi, imsi);
+	if (link_.forward_to) {
+		m.source_name = (const uint8_t *)link_.name;
+		m.source_name_len = strlen(link_.name) + 1;
+		m.destination_name = (const uint8_t *)link_.forward_to;
+		m.destination_name_len = strlen(link_.forward_to) + 1;
+	}
 	msg = msgb_alloc_headroom(1024, 64, "gsup");
 	rc = osmo_gsup_encode(msg, &m);
 	if (rc == 0) {
@@ -321,7 +341,7 @@ static void utf16be_to_utf8(const uint8_t *in, size_t len, char *out, size_t max
 }
 
 /* The text of a ussd-Arg / ussd-Res SEQUENCE, as "CODING: text" with newlines as \n. */
-static void print_ussd_arg(const uint8_t *p, size_t len)
+static void print_ussd_arg(FILE *out, const uint8_t *p, size_t len)
 {
 	const uint8_t *end = p + len, *dcs, *str;
 	size_t dcs_len, str_len;
@@ -330,7 +350,7 @@ static void print_ussd_arg(const uint8_t *p, size_t len)
 
 	if (ber_next(&p, end, &tag1, &dcs, &dcs_len) < 0 || ber_next(&p, end, &tag2, &str, &str_len) < 0
 	    || tag1 != ASN1_OCTET_STRING_TAG || tag2 != ASN1_OCTET_STRING_TAG || dcs_len != 1) {
-		printf("unreadable ussd-String");
+		fprintf(out, "unreadable ussd-String");
 		return;
 	}
 	if (dcs[0] == DCS_GSM7) {
@@ -341,12 +361,12 @@ static void print_ussd_arg(const uint8_t *p, size_t len)
 
 		if (septets % 8 == 0 && n > 0 && text[n - 1] == '\r')
 			text[n - 1] = '\0';
-		printf("7bit: ");
+		fprintf(out, "7bit: ");
 	} else if ((dcs[0] & 0xf0) == 0x40 && (dcs[0] & 0x0c) == 0x08) {
 		utf16be_to_utf8(str, str_len, text, sizeof(text));
-		printf("UCS2: ");
+		fprintf(out, "UCS2: ");
 	} else {
-		printf("DCS 0x%02x: %s", dcs[0], osmo_hexdump_nospc(str, str_len));
+		fprintf(out, "DCS 0x%02x: %s", dcs[0], osmo_hexdump_nospc(str, str_len));
 		return;
 	}
 	for (const char *c = text; *c && o < shown + sizeof(shown) - 3; c++) {
@@ -358,7 +378,7 @@ static void print_ussd_arg(const uint8_t *p, size_t len)
 		}
 	}
 	*o = '\0';
-	printf("%s", shown);
+	fprintf(out, "%s", shown);
 }
 
 static const struct value_string error_names[] = {
@@ -377,7 +397,7 @@ static const struct value_string error_names[] = {
  * unstructuredSS-Request, awaiting an answer), "result" (the ReturnResult of our
  * processUnstructuredSS-Request), "notify", or the error. Returns the network's invoke id of a
  * menu, else -1. */
-static int print_facility(const uint8_t *p, size_t len)
+static int print_facility(FILE *out, const uint8_t *p, size_t len)
 {
 	const uint8_t *end = p + len, *comp, *q, *v, *qend;
 	size_t comp_len, l;
@@ -385,7 +405,7 @@ static int print_facility(const uint8_t *p, size_t len)
 	int menu = -1;
 
 	if (ber_next(&p, end, &ctype, &comp, &comp_len) < 0) {
-		printf("undecodable facility %s", osmo_hexdump_nospc(p, len));
+		fprintf(out, "undecodable facility %s", osmo_hexdump_nospc(p, len));
 		return -1;
 	}
 	q = comp;
@@ -404,12 +424,12 @@ static int print_facility(const uint8_t *p, size_t len)
 		if (ber_next(&q, qend, &tag, &v, &l) < 0 || tag != GSM_0480_SEQUENCE_TAG)
 			break;
 		if (op == GSM0480_OP_CODE_USS_REQUEST) {
-			printf("menu ");
+			fprintf(out, "menu ");
 			menu = invoke_id;
 		} else {
-			printf("Invoke %s ", gsm0480_op_code_name(op));
+			fprintf(out, "Invoke %s ", gsm0480_op_code_name(op));
 		}
-		print_ussd_arg(v, l);
+		print_ussd_arg(out, v, l);
 		return menu;
 	case GSM0480_CTYPE_RETURN_RESULT:
 		if (ber_next(&q, qend, &tag, &v, &l) < 0 || tag != GSM_0480_SEQUENCE_TAG)
@@ -422,22 +442,49 @@ static int print_facility(const uint8_t *p, size_t len)
 		if (ber_next(&q, qend, &tag, &v, &l) < 0 || tag != GSM_0480_SEQUENCE_TAG)
 			break;
 		if (op == GSM0480_OP_CODE_PROCESS_USS_REQ)
-			printf("result ");
+			fprintf(out, "result ");
 		else
-			printf("ReturnResult %s ", gsm0480_op_code_name(op));
-		print_ussd_arg(v, l);
+			fprintf(out, "ReturnResult %s ", gsm0480_op_code_name(op));
+		print_ussd_arg(out, v, l);
 		return -1;
 	case GSM0480_CTYPE_RETURN_ERROR:
 		if (ber_next(&q, qend, &tag, &v, &l) < 0 || l != 1)
 			break;
-		printf("ReturnError %s (invoke %u)", get_value_string(error_names, v[0]), invoke_id);
+		fprintf(out, "ReturnError %s (invoke %u)", get_value_string(error_names, v[0]), invoke_id);
 		return -1;
 	case GSM0480_CTYPE_REJECT:
-		printf("Reject (invoke %u) %s", invoke_id, osmo_hexdump_nospc(comp, comp_len));
+		fprintf(out, "Reject (invoke %u) %s", invoke_id, osmo_hexdump_nospc(comp, comp_len));
 		return -1;
 	}
-	printf("unexpected component %s", osmo_hexdump_nospc(comp - 2, comp_len + 2));
+	fprintf(out, "unexpected component %s", osmo_hexdump_nospc(comp - 2, comp_len + 2));
 	return -1;
+}
+
+/* An answer from the network as the handset sees it (after "<< IMSI/SID "): the session state
+ * and the facility, or the error. Returns the network's invoke id of a menu, else -1. */
+static int describe(FILE *out, const struct osmo_gsup_message *m)
+{
+	const char *state = m->session_state == OSMO_GSUP_SESSION_STATE_END ? "END" :
+			    m->session_state == OSMO_GSUP_SESSION_STATE_CONTINUE ? "CONTINUE" :
+			    osmo_gsup_session_state_name(m->session_state);
+
+	switch (m->message_type) {
+	case OSMO_GSUP_MSGT_PROC_SS_REQUEST:
+	case OSMO_GSUP_MSGT_PROC_SS_RESULT:
+		fprintf(out, "%s ", state);
+		if (!m->ss_info_len) {
+			fprintf(out, "without facility");
+			return -1;
+		}
+		return print_facility(out, m->ss_info, m->ss_info_len);
+	case OSMO_GSUP_MSGT_PROC_SS_ERROR:
+		fprintf(out, "PROC_SS_ERROR %s cause %u (%s)", state, m->cause,
+			get_value_string(gsm48_gmm_cause_names, m->cause));
+		return -1;
+	default:
+		fprintf(out, "%s", osmo_gsup_message_type_name(m->message_type));
+		return -1;
+	}
 }
 
 /* --- scenario mode ------------------------------------------------------------------------- */
@@ -615,34 +662,14 @@ static void run_steps(void)
 
 static void scenario_gsup(const struct osmo_gsup_message *m)
 {
-	const char *state = m->session_state == OSMO_GSUP_SESSION_STATE_END ? "END" :
-			    m->session_state == OSMO_GSUP_SESSION_STATE_CONTINUE ? "CONTINUE" :
-			    osmo_gsup_session_state_name(m->session_state);
 	char sid[16];
 	int menu;
 
 	printf("<< %s/%" PRIu32 " ", m->imsi, m->session_id);
-	switch (m->message_type) {
-	case OSMO_GSUP_MSGT_PROC_SS_REQUEST:
-	case OSMO_GSUP_MSGT_PROC_SS_RESULT:
-		printf("%s ", state);
-		if (!m->ss_info_len) {
-			printf("without facility");
-			break;
-		}
-		menu = print_facility(m->ss_info, m->ss_info_len);
-		if (menu >= 0) {
-			snprintf(sid, sizeof(sid), "%" PRIu32, m->session_id);
-			session_get(m->imsi, sid)->menu_invoke = (uint8_t)menu;
-		}
-		break;
-	case OSMO_GSUP_MSGT_PROC_SS_ERROR:
-		printf("PROC_SS_ERROR %s cause %u (%s)", state, m->cause,
-		       get_value_string(gsm48_gmm_cause_names, m->cause));
-		break;
-	default:
-		printf("%s", osmo_gsup_message_type_name(m->message_type));
-		break;
+	menu = describe(stdout, m);
+	if (menu >= 0) {
+		snprintf(sid, sizeof(sid), "%" PRIu32, m->session_id);
+		session_get(m->imsi, sid)->menu_invoke = (uint8_t)menu;
 	}
 	printf("\n");
 	fflush(stdout);
@@ -793,6 +820,8 @@ static void load_up(void)
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	load_fill();
+	if (!ld.start && now() < ld.stop_at)
+		return;		/* the link is not up yet: until stop_at, wait for it */
 	if (!ld.sending && (ld.in_flight == 0 || now() > ld.stop_at + 5))
 		event_base_loopbreak(link_.base);
 }
@@ -874,9 +903,10 @@ static int load_main(int argc, char **argv)
 	link_.on_gsup = load_gsup;
 	ld.tick = event_new(link_.base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(ld.tick, &tv);
+	ld.stop_at = now() + LOAD_UP_WITHIN_S;
 	link_connect();
 	event_base_dispatch(link_.base);
-	elapsed = ld.stop_at ? ld.duration : 0;
+	elapsed = ld.start ? ld.duration : 0;
 	qsort(ld.latency, ld.num_latency, sizeof(double), cmp_double);
 	printf("completed %" PRIu64 " seconds %.1f rate %.0f p50 %.2f p99 %.2f p99.9 %.2f multi %" PRIu64
 	       " errors %" PRIu64 " unanswered %u\n", ld.completed, elapsed,
@@ -885,11 +915,287 @@ static int load_main(int argc, char **argv)
 	return ld.completed ? 0 : 1;
 }
 
+/* --- crowd mode ---------------------------------------------------------------------------- */
+
+#define TALLY_MAX 32
+
+enum crowd_state {
+	CROWD_WAITING,			/* for the network's answer */
+	CROWD_OPEN,			/* a menu on the screen, until round 2 answers it */
+	CROWD_ENDED,
+	CROWD_UNANSWERED,		/* no answer within its round: a late one counts as a stray */
+};
+
+static struct {
+	uint64_t imsi_base;
+	unsigned imsi_width;
+	uint32_t sessions;
+	const char *answer;
+	const char *exec;
+	unsigned timeout_s;
+	uint8_t *state;			/* per session (its id - 1): enum crowd_state */
+	uint8_t *menu_invoke;		/* per session: the network's menu being answered */
+	uint32_t waiting;		/* sessions whose end this round has not come */
+	unsigned round;			/* 1: the BEGINs; 2: answering menus until the end */
+	uint32_t window;		/* round 2: sessions answered and not ended, at most (0: all) */
+	uint32_t answering, next;	/* round 2: such sessions; the next one to answer */
+	uint64_t pages;			/* round 2: menus after the first, answered */
+	struct {
+		char *text;
+		uint32_t count;
+	} tally[TALLY_MAX];
+	unsigned num_tally;
+	uint64_t others;		/* answers beyond TALLY_MAX different ones */
+	uint64_t strays;		/* answers for no session of ours, or one not waiting */
+	struct event *timer;
+} cr;
+
+static void crowd_imsi(uint32_t i, char *out, size_t max)
+{
+	snprintf(out, max, "%0*" PRIu64, cr.imsi_width, cr.imsi_base + i);
+}
+
+static void crowd_count(const char *text)
+{
+	unsigned i;
+
+	for (i = 0; i < cr.num_tally && strcmp(cr.tally[i].text, text); i++)
+		;
+	if (i == TALLY_MAX) {
+		cr.others++;
+		return;
+	}
+	if (i == cr.num_tally) {
+		cr.tally[i].text = strdup(text);
+		cr.tally[i].count = 0;
+		cr.num_tally++;
+	}
+	cr.tally[i].count++;
+}
+
+static int cmp_tally(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void crowd_print_tally(void)
+{
+	qsort(cr.tally, cr.num_tally, sizeof(cr.tally[0]), cmp_tally);
+	for (unsigned i = 0; i < cr.num_tally; i++) {
+		printf("%" PRIu32 " x << %s\n", cr.tally[i].count, cr.tally[i].text);
+		free(cr.tally[i].text);
+	}
+	cr.num_tally = 0;
+	if (cr.others)
+		printf("%" PRIu64 " x << one of more than %u different answers\n", cr.others, TALLY_MAX);
+	cr.others = 0;
+	if (cr.strays)
+		printf("%" PRIu64 " x << an answer for no session waiting for one\n", cr.strays);
+	cr.strays = 0;
+	fflush(stdout);
+}
+
+static void crowd_answer(uint32_t i)
+{
+	char imsi[OSMO_IMSI_BUF_SIZE];
+	uint8_t facility[64];
+
+	crowd_imsi(i, imsi, sizeof(imsi));
+	send_ss(imsi, i + 1, OSMO_GSUP_SESSION_STATE_CONTINUE, facility,
+		build_ussd(facility, false, cr.menu_invoke[i], cr.answer));
+}
+
+/* Round 2: answers the menus of round 1 while the window allows. */
+static void crowd_fill(void)
+{
+	for (; cr.next < cr.sessions && (!cr.window || cr.answering < cr.window); cr.next++) {
+		if (cr.state[cr.next] != CROWD_OPEN)
+			continue;
+		cr.state[cr.next] = CROWD_WAITING;
+		cr.answering++;
+		crowd_answer(cr.next);
+	}
+}
+
+static void crowd_round_end(void)
+{
+	struct timeval tv = { cr.timeout_s, 0 };
+	uint32_t open = 0, ended = 0;
+
+	evtimer_del(cr.timer);
+	if (cr.waiting) {
+		printf("-- %" PRIu32 " sessions unanswered within %u s\n", cr.waiting, cr.timeout_s);
+		for (uint32_t i = 0; i < cr.sessions; i++) {
+			if (cr.state[i] == CROWD_WAITING)
+				cr.state[i] = CROWD_UNANSWERED;
+		}
+	}
+	crowd_print_tally();
+	if (cr.round == 1) {
+		if (cr.exec) {
+			int rc = system(cr.exec);
+
+			if (rc != 0)
+				printf("-- exec: status %d\n", rc);
+			fflush(stdout);
+		}
+		cr.round = 2;
+		cr.waiting = 0;
+		for (uint32_t i = 0; i < cr.sessions; i++)
+			cr.waiting += cr.state[i] == CROWD_OPEN;
+		printf("%" PRIu32 " x >> CONTINUE %s", cr.waiting, cr.answer);
+		if (cr.window)
+			printf(" (at most %" PRIu32 " sessions waiting for what follows)", cr.window);
+		printf("\n");
+		fflush(stdout);
+		crowd_fill();
+		if (cr.waiting) {
+			evtimer_add(cr.timer, &tv);
+			return;
+		}
+	} else {
+		printf("(and %" PRIu64 " x >> CONTINUE %s to the menus that followed)\n", cr.pages,
+		       cr.answer);
+	}
+	for (uint32_t i = 0; i < cr.sessions; i++) {
+		if (cr.state[i] == CROWD_ENDED)
+			ended++;
+		else if (cr.state[i] == CROWD_OPEN)
+			open++;
+	}
+	printf("sessions %" PRIu32 ": ended %" PRIu32 ", still open %" PRIu32 ", unanswered %" PRIu32 "\n",
+	       cr.sessions, ended, open, cr.sessions - ended - open);
+	fflush(stdout);
+	event_base_loopbreak(link_.base);
+}
+
+static void crowd_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	crowd_round_end();
+}
+
+static void crowd_gsup(const struct osmo_gsup_message *m)
+{
+	char imsi[OSMO_IMSI_BUF_SIZE], *text = NULL;
+	size_t size = 0;
+	uint32_t i = m->session_id - 1;
+	FILE *f;
+	int menu;
+
+	if (i >= cr.sessions || cr.state[i] != CROWD_WAITING) {
+		cr.strays++;
+		return;
+	}
+	crowd_imsi(i, imsi, sizeof(imsi));
+	if (strcmp(imsi, m->imsi)) {
+		cr.strays++;
+		return;
+	}
+	f = open_memstream(&text, &size);
+	if (!f) {
+		fprintf(stderr, "gsup_msc: out of memory\n");
+		exit(2);
+	}
+	menu = describe(f, m);
+	fclose(f);
+	crowd_count(text);
+	free(text);
+	if (m->message_type != OSMO_GSUP_MSGT_PROC_SS_ERROR &&
+	    m->session_state == OSMO_GSUP_SESSION_STATE_CONTINUE) {
+		cr.menu_invoke[i] = menu >= 0 ? (uint8_t)menu : 1;
+		if (cr.round == 2) {	/* the next page or screen: answered at once */
+			cr.pages++;
+			crowd_answer(i);
+			return;
+		}
+		cr.state[i] = CROWD_OPEN;
+	} else {
+		cr.state[i] = CROWD_ENDED;
+	}
+	if (cr.round == 2) {
+		cr.answering--;
+		crowd_fill();
+	}
+	if (--cr.waiting == 0)
+		crowd_round_end();
+}
+
+static void crowd_up(void)
+{
+	struct timeval tv = { cr.timeout_s, 0 };
+	char imsi[OSMO_IMSI_BUF_SIZE];
+	uint8_t facility[64];
+
+	if (cr.round)
+		return;	/* a link lost on the way: the sessions with it are not restarted */
+	cr.round = 1;
+	cr.waiting = cr.sessions;
+	for (uint32_t i = 0; i < cr.sessions; i++) {
+		crowd_imsi(i, imsi, sizeof(imsi));
+		send_ss(imsi, i + 1, OSMO_GSUP_SESSION_STATE_BEGIN, facility,
+			build_ussd(facility, true, 1, "*#14#"));
+	}
+	crowd_imsi(0, imsi, sizeof(imsi));
+	printf("%" PRIu32 " x >> BEGIN *#14# (IMSI %s and the %" PRIu32 " after it)\n", cr.sessions,
+	       imsi, cr.sessions - 1);
+	fflush(stdout);
+	evtimer_add(cr.timer, &tv);
+}
+
+static int crowd_main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "imsi-base", required_argument, NULL, 'i' },
+		{ "sessions", required_argument, NULL, 'n' },
+		{ "answer", required_argument, NULL, 'a' },
+		{ "window", required_argument, NULL, 'w' },
+		{ "exec", required_argument, NULL, 'e' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *base = "001010000000000";
+	uint32_t ended = 0;
+	int c;
+
+	cr.sessions = 1000;
+	cr.answer = "1";
+	cr.timeout_s = 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case 'i': base = optarg; break;
+		case 'n': cr.sessions = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'a': cr.answer = optarg; break;
+		case 'w': cr.window = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'e': cr.exec = optarg; break;
+		case 'T': cr.timeout_s = (unsigned)atoi(optarg); break;
+		default: return 2;
+		}
+	}
+	cr.imsi_base = strtoull(base, NULL, 10);
+	cr.imsi_width = (unsigned)strlen(base);
+	cr.state = calloc(cr.sessions, 1);
+	cr.menu_invoke = calloc(cr.sessions, 1);
+	if (!cr.sessions || !cr.state || !cr.menu_invoke) {
+		fprintf(stderr, "gsup_msc crowd: bad --sessions\n");
+		return 2;
+	}
+	cr.timer = evtimer_new(link_.base, crowd_timer_cb, NULL);
+	link_.on_up = crowd_up;
+	link_.on_gsup = crowd_gsup;
+	link_connect();
+	event_base_dispatch(link_.base);
+	for (uint32_t i = 0; i < cr.sessions; i++)
+		ended += cr.state[i] == CROWD_ENDED;
+	return ended == cr.sessions ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'N' },
+		{ "forward-to", required_argument, NULL, 'F' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -901,13 +1207,16 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'p': link_.port = (uint16_t)atoi(optarg); break;
 		case 'N': link_.name = optarg; break;
+		case 'F': link_.forward_to = optarg; break;
 		case 'T': sc.timeout_s = (unsigned)atoi(optarg); break;
 		default: return 2;
 		}
 	}
 	if (!link_.port || optind >= argc) {
-		fprintf(stderr, "usage: gsup_msc --port PORT [--name NAME] [--timeout S] STEP...\n"
-				"       gsup_msc --port PORT [--name NAME] load OPTIONS...\n");
+		fprintf(stderr, "usage: gsup_msc --port PORT [--name NAME] [--forward-to NAME] "
+				"[--timeout S] STEP...\n"
+				"       gsup_msc --port PORT [--name NAME] load OPTIONS...\n"
+				"       gsup_msc --port PORT [--name NAME] crowd OPTIONS...\n");
 		return 2;
 	}
 	static const struct log_info no_categories = { 0 };
@@ -919,6 +1228,8 @@ int main(int argc, char **argv)
 	link_.retry = evtimer_new(link_.base, retry_cb, NULL);
 	if (!strcmp(argv[optind], "load"))
 		return load_main(argc - optind, argv + optind);
+	if (!strcmp(argv[optind], "crowd"))
+		return crowd_main(argc - optind, argv + optind);
 	sc.steps = argv + optind;
 	sc.num_steps = argc - optind;
 	sc.timer = evtimer_new(link_.base, timer_cb, NULL);

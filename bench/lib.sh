@@ -1,0 +1,64 @@
+# The end-to-end benchmarks' shared set-up, sourced by sms-rate.sh, ussd-rate.sh,
+# kannel-rate.sh and soak.sh: a private PostgreSQL cluster in $work/pg, SUBSCRIBERS' 14 days
+# of synthetic presence loaded and prewarmed, the pgbench floor on the itinerary lookup, and
+# the CPU each process used. The caller sets work, top_srcdir and top_builddir.
+
+PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+
+# Starts the cluster with SHARED_BUFFERS and points psql and the itinerad tools at it.
+bench_pg_start() {	# shared_buffers
+	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers="$1" -c max_wal_size=8GB
+	export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
+	export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+}
+
+bench_pg_stop() {
+	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true
+}
+
+# Loads SUBSCRIBERS' cells and 14 days of events (itinerad-sample, seed 9, ending now) with
+# the configuration in ITINERAD_CONFIG, and reads the presence tables into shared buffers.
+bench_load() {	# subscribers
+	echo "loading $1 subscribers ..." >&2
+	"$top_builddir/itinerad-sample" --seed 9 --subscribers "$1" --end "$(date +%s)" \
+		--cells "$work/cells.csv" --events "$work/events.csv" > /dev/null 2>&1
+	"$top_builddir/itinerad-db" migrate > /dev/null 2>&1
+	"$top_builddir/itinerad-db" load cells "$work/cells.csv" > /dev/null 2>&1
+	"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
+	"$top_builddir/itinerad-db" retention > /dev/null 2>&1
+	rm -f "$work/events.csv"
+	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+		-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
+}
+
+# The floor: pgbench running sql/lookup.sql for random loaded subscribers (through a table
+# of their keys), prepared, with CLIENTS connections for SECONDS. Prints its transactions/s.
+bench_floor() {	# clients seconds
+	if [ ! -f "$work/lookup.sql" ]; then
+		psql -XAtq -c "CREATE TABLE bench_key AS SELECT row_number() OVER () AS n, key FROM subscriber_key" \
+			-c "ALTER TABLE bench_key ADD PRIMARY KEY (n)"
+		{
+			echo "\\set n random(1, $(psql -XAtq -c "SELECT count(*) FROM bench_key"))"
+			sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/current_date - 14/' \
+				"$top_srcdir/sql/lookup.sql"
+			echo ";"
+		} > "$work/lookup.sql"
+	fi
+	"$PGBIN/pgbench" -n -M prepared -c "$1" -j 2 -T "$2" -f "$work/lookup.sql" 2> /dev/null |
+		sed -n 's/^tps = \([0-9.]*\) .*/\1/p'
+}
+
+# CPU ticks (user + system, all threads) of a process, of its children, and of PostgreSQL's
+# backends (an autovacuum worker may be gone by the time it is read).
+bench_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2> /dev/null || echo 0; }
+bench_children_ticks() {
+	t=0
+	for c in $(cat "/proc/$1/task/$1/children" 2> /dev/null); do
+		t=$((t + $(bench_ticks "$c")))
+	done
+	echo $t
+}
+bench_pg_ticks() { bench_children_ticks "$(head -1 "$work/pg/data/postmaster.pid")"; }
+
+# A field of the load generators' output line: "... NAME VALUE ..." prints VALUE.
+bench_field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }

@@ -1,0 +1,157 @@
+#!/bin/sh
+# osmo-hlr killed and restarted under USSD load (issue 8). A real osmo-hlr (GSUP
+# 127.0.0.1:24960, VTY 24961, CTRL 24962, moved there by sim/itinerad-port-shim.so) with
+# itinerad as its external USSD entity (admin endpoint 25960, consent off, session timeout
+# 2 s) and 4,000 sample subscribers' 14 days loaded; tests/ussd/gsup_msc's load mode plays the
+# MSC, 40 *#14# sessions/s from distinct subscribers for 20 s. After 7 s osmo-hlr is killed
+# with SIGKILL and started again 2 s later; the sessions open then are lost with it (the MSC's
+# link to it drops too), which is what the subscriber would see of a crashed HLR. Then a second
+# load of 5 s. /metrics is scraped all along.
+# Checked (hlr.out): itinerad identifies again to the new osmo-hlr; after that every session is
+# answered; itinerad keeps no session and no request of the lost ones (after the session
+# timeout), nothing stays pending, its queues stay bounded, and it still runs. The counts of
+# the loaded run vary with timing and go to the log only.
+# Under valgrind (ITIN_VALGRIND, contrib/check-valgrind.sh) the offered rate is 10/s.
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_faults_hlr
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
+GSUP=24960 VTY=24961 CTRL=24962 ADMIN=25960
+rate=40
+[ -z "${ITIN_VALGRIND:-}" ] || rate=10
+loaded=4000
+WORK=$(mktemp -d /tmp/itin-faults-hlr.XXXXXX)
+chmod 755 "$WORK"
+cleanup() {
+	[ -f "$WORK/scrape.pid" ] && kill "$(cat "$WORK/scrape.pid")" 2> /dev/null
+	itin_daemon_stop
+	[ -f "$WORK/hlr.pid" ] && kill "$(cat "$WORK/hlr.pid")" 2> /dev/null
+	if [ -n "${ITIN_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+	itin_pg_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+conf="$WORK/db.conf"
+printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
+"$top_builddir/itinerad-sample" --seed 8 --subscribers $loaded \
+	--end "$(date -d "$ITIN_TEST_TIME UTC" +%s)" --cells "$WORK/cells.csv" \
+	--events "$WORK/events.csv" > /dev/null 2>&1 || { echo "itinerad-sample failed"; exit 99; }
+for step in migrate "load cells $WORK/cells.csv" "load events $WORK/events.csv"; do
+	# shellcheck disable=SC2086
+	ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" $step > /dev/null 2>&1 ||
+		{ echo "itinerad-db $step failed"; exit 99; }
+done
+
+cat > "$WORK/osmo-hlr.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging color 0
+ logging level set-all notice
+line vty
+ bind 127.0.0.1 $VTY
+ctrl
+ bind 127.0.0.1
+hlr
+ gsup
+  bind ip 127.0.0.1
+ euse itinerary
+ ussd route prefix *#14# external itinerary
+CFG
+hlr_start() {
+	(cd "$WORK" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
+		ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
+		exec osmo-hlr -c osmo-hlr.cfg -l hlr.db >> hlr.log 2>&1 < /dev/null) &
+	echo $! > "$WORK/hlr.pid"
+	/usr/bin/python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
+		{ echo "osmo-hlr did not start"; tail "$WORK/hlr.log"; exit 99; }
+}
+identified() { grep -c 'identified as EUSE-itinerary' "$WORK/itinerad.log"; }
+euse_wait() {	# N: until itinerad has identified itself N times
+	n=0
+	until [ "$(identified)" -ge "$1" ] || [ $n -ge 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+}
+metric() {	# NAME: its value now (summed over labels)
+	/usr/bin/python3 -c 'import sys, urllib.request
+text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
+print("%g" % sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
+                 if l.split("{")[0].split(" ")[0] == sys.argv[2]))' "http://127.0.0.1:$ADMIN/metrics" "$1"
+}
+
+{
+	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
+	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 2s\nconsent = off\n'
+	printf '[admin]\nlisten = 127.0.0.1:%s\n' $ADMIN
+	printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\nsession_timeout = 2s\n' $GSUP
+} > "$WORK/itinerad.conf"
+hlr_start
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
+euse_wait 1
+# /metrics four times a second: requests in flight, USSD sessions, database statements in flight
+cat > "$WORK/scrape.py" <<'PY'
+import sys, time, urllib.request
+names = ("itinerad_requests_in_flight", "itinerad_ussd_sessions", "itinerad_db_queries_in_flight")
+out = open(sys.argv[2], "w", buffering=1)
+while True:
+    try:
+        text = urllib.request.urlopen(sys.argv[1], timeout=2).read().decode()
+        values = dict.fromkeys(names, 0.0)
+        for line in text.splitlines():
+            name = line.split("{")[0].split(" ")[0]
+            if name in values:
+                values[name] += float(line.rsplit(" ", 1)[1])
+        out.write("%s\n" % " ".join("%g" % values[n] for n in names))
+    except OSError:
+        out.write("down\n")
+    time.sleep(0.25)
+PY
+/usr/bin/python3 "$WORK/scrape.py" "http://127.0.0.1:$ADMIN/metrics" "$WORK/metrics" &
+echo $! > "$WORK/scrape.pid"
+
+load() {	# SECONDS OUTPUT
+	"$top_builddir/tests/ussd/gsup_msc" --port $GSUP load \
+		--imsi-base 001010000000000 --subscribers $loaded --duration "$1" --rate $rate > "$2" 2>&1
+}
+load 20 "$WORK/load-1" &
+loading=$!
+sleep 7
+kill -9 "$(cat "$WORK/hlr.pid")"
+sleep 2
+hlr_start
+euse_wait 2
+wait $loading
+load 5 "$WORK/load-2"
+sleep 3	# the session timeout ends what the lost sessions left open
+field() {	# NAME FILE: the number after NAME in gsup_msc's line
+	awk -v name="$1" '{ for (i = 1; i < NF; i++) if ($i == name) print $(i + 1) }' "$2"
+}
+{
+	echo "osmo-hlr killed and restarted during the load: itinerad identified again: $(
+		[ "$(identified)" = 2 ] && echo yes || echo no)"
+	echo "after it, every session answered: $([ "$(field completed "$WORK/load-2")" -gt 0 ] &&
+		[ "$(field errors "$WORK/load-2")" = 0 ] &&
+		[ "$(field unanswered "$WORK/load-2")" = 0 ] && echo yes || echo no)"
+	echo "USSD sessions open in itinerad: $(metric itinerad_ussd_sessions)"
+	echo "requests in flight: $(metric itinerad_requests_in_flight)"
+	echo "queues bounded: $(awk 'NF == 3 { n++; if ($1 > 1000 || $2 > 1000 || $3 > 4096) bad = 1 }
+		END { print (n >= 40 && !bad) ? "yes" : "no" }' "$WORK/metrics")"
+	if kill -0 "$ITIN_DAEMON_PID" 2> /dev/null; then echo "itinerad running"; else echo "itinerad DIED"; fi
+	itin_daemon_stop
+	echo "pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
+} > "$WORK/out"
+kill "$(cat "$WORK/scrape.pid")"
+rm -f "$WORK/scrape.pid"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/faults/hlr.out"
+echo "offered $rate sessions/s; loaded run, then the run after:"
+cat "$WORK/load-1" "$WORK/load-2"
+awk 'NF == 3 { for (i = 1; i <= 3; i++) if ($i > m[i]) m[i] = $i }
+	END { printf "maxima: requests in flight %d, USSD sessions %d, database statements %d\n",
+		m[1], m[2], m[3] }' "$WORK/metrics"
+diff -u "$srcdir/tests/faults/hlr.out" "$WORK/out" || {
+	grep -a 'NOTICE\|ERROR' "$WORK/itinerad.log" | tail -30
+	exit 1
+}
