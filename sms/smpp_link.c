@@ -19,9 +19,11 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include <smpp34.h>
+#include <smpp34_heap.h>
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
 
@@ -31,6 +33,11 @@
 #define PDU_MIN 16
 #define PDU_MAX 65536
 #define BAD_PDUS_MAX 3			/* unparsable PDUs on one connection before we close it */
+/* libsmpp34 (1.14) logs each field it unpacks into its 2,048-octet smpp34_strerror without
+ * checking the end: a deliver_sm's mandatory fields take up to 570 octets of it, each TLV 54,
+ * so from the 29th TLV on it writes past the buffer, over our own memory. PDUs with more TLVs
+ * than this are refused before libsmpp34 sees them. */
+#define TLVS_MAX 16
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 60000
 #define THROTTLE_MIN_MS 250
@@ -85,6 +92,7 @@ struct smpp_link {
 	uint32_t generation;
 	bool reported_up;
 	uint8_t *pdu_buf;		/* one PDU, NUL-terminated for libsmpp34's strlen() */
+	void *unpacked;			/* what libsmpp34 allocated for it (see smpp34_ctx) */
 	struct llist_head queue, outstanding;
 	unsigned num_queued, num_outstanding;
 	struct event *pump;		/* resumes sending after throttling or the rate cap */
@@ -103,6 +111,26 @@ struct smpp_link {
 	LOGP(DSMPP, level, "smpp %s%s: " fmt, (s)->link->name, role_suffix[(s)->role], ##args)
 
 static const char *const role_suffix[] = { "", " (tx)", " (rx)" };
+
+/* What libsmpp34 allocates (the TLVs of a PDU it unpacks) goes into the reading link's
+ * unpacked context, emptied after each PDU: libsmpp34 1.14 leaks the TLV it was filling when a
+ * TLV does not parse (about 1 KB, for every such deliver_sm an SMSC sends). */
+static void *smpp34_ctx;		/* the link's unpacked during smpp34_unpack(), else NULL */
+
+static void *smpp34_ctx_malloc(size_t size)
+{
+	return talloc_size(smpp34_ctx, size);
+}
+
+static void *smpp34_ctx_realloc(void *ptr, size_t size)
+{
+	return talloc_realloc_size(smpp34_ctx, ptr, size);
+}
+
+static void smpp34_ctx_free(void *ptr)
+{
+	talloc_free(ptr);
+}
 
 static void session_connect(struct smpp_session *s);
 static void link_pump(struct smpp_link *l);
@@ -401,6 +429,58 @@ static void answer_deliver(struct smpp_session *s, uint32_t seq, uint32_t status
 	session_send(s, DELIVER_SM_RESP, &resp);
 }
 
+/* Past the C-Octet String at *off (its NUL included); -1 if it does not end before len. */
+static int skip_cstring(const uint8_t *buf, uint32_t len, uint32_t *off)
+{
+	const uint8_t *nul = *off < len ? memchr(buf + *off, 0, len - *off) : NULL;
+
+	if (!nul)
+		return -1;
+	*off = nul - buf + 1;
+	return 0;
+}
+
+/* TLVs after the mandatory fields of a deliver_sm or an alert_notification (0 for other
+ * commands, and when the mandatory fields do not fit: libsmpp34 refuses those). */
+static unsigned tlv_count(uint32_t command_id, const uint8_t *buf, uint32_t len)
+{
+	uint32_t off = PDU_MIN;
+	unsigned n = 0;
+
+	if (command_id == DELIVER_SM) {
+		/* service_type; source and destination TON, NPI, address; esm_class, protocol_id,
+		 * priority_flag; the two times; four octets; sm_length and short_message */
+		if (skip_cstring(buf, len, &off) < 0)
+			return 0;
+		off += 2;
+		if (skip_cstring(buf, len, &off) < 0)
+			return 0;
+		off += 2;
+		if (skip_cstring(buf, len, &off) < 0)
+			return 0;
+		off += 3;
+		if (skip_cstring(buf, len, &off) < 0 || skip_cstring(buf, len, &off) < 0)
+			return 0;
+		off += 4;
+		if (off >= len)
+			return 0;
+		off += 1 + buf[off];
+	} else if (command_id == ALERT_NOTIFICATION) {
+		/* source and ESME TON, NPI, address */
+		off += 2;
+		if (skip_cstring(buf, len, &off) < 0)
+			return 0;
+		off += 2;
+		if (skip_cstring(buf, len, &off) < 0)
+			return 0;
+	} else {
+		return 0;
+	}
+	for (; off + 4 <= len; n++)
+		off += 4 + ((uint32_t)buf[off + 2] << 8 | buf[off + 3]);
+	return n;
+}
+
 /* A PDU whose length has been checked; buf[len] is 0. */
 static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 {
@@ -412,6 +492,8 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 	uint32_t command_id = be32(buf + 4);
 	uint32_t status = be32(buf + 8);
 	uint32_t seq = be32(buf + 12);
+	const char *why;
+	int rc;
 
 	switch (command_id) {
 	case BIND_TRANSCEIVER_RESP:
@@ -454,13 +536,18 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 		return;
 	}
 	memset(&u, 0, sizeof(u));
-	if (smpp34_unpack(command_id, &u, buf, len) != 0) {
-		LOGPSESS(s, LOGL_NOTICE, "unparsable PDU 0x%08x (%u octets): %s\n", command_id, len,
-			 smpp34_strerror);
-		if (command_id == DELIVER_SM)
-			destroy_tlv(u.deliver.tlv);
-		else if (command_id == ALERT_NOTIFICATION)
-			destroy_tlv(u.alert.tlv);
+	if (tlv_count(command_id, buf, len) > TLVS_MAX) {
+		why = "more than " OSMO_STRINGIFY_VAL(TLVS_MAX) " TLVs";
+		rc = -1;
+	} else {
+		smpp34_ctx = s->link->unpacked;
+		rc = smpp34_unpack(command_id, &u, buf, len);
+		smpp34_ctx = NULL;
+		why = smpp34_strerror;
+	}
+	if (rc != 0) {
+		LOGPSESS(s, LOGL_NOTICE, "unparsable PDU 0x%08x (%u octets): %s\n", command_id, len, why);
+		talloc_free_children(s->link->unpacked);
 		if (++s->bad_pdus < BAD_PDUS_MAX) {
 			send_generic_nack(s, seq, ESME_RINVCMDLEN);
 		} else {
@@ -481,12 +568,11 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 			on_deliver(s, &u.deliver);
 		else
 			answer_deliver(s, seq, ESME_RINVBNDSTS);
-		destroy_tlv(u.deliver.tlv);
 		break;
 	case ALERT_NOTIFICATION:
-		destroy_tlv(u.alert.tlv);
 		break;	/* osmo-msc sends these; they have no response */
 	}
+	talloc_free_children(s->link->unpacked);
 }
 
 static void session_read_cb(struct bufferevent *bev, void *arg)
@@ -763,14 +849,25 @@ struct smpp_link *smpp_link_alloc(void *ctx, struct event_base *base,
 				  const struct itin_smpp_link_config *cfg, const char *short_code,
 				  const struct smpp_link_ops *ops, void *priv)
 {
+	static const struct smpp34_memory_functions smpp34_mem = {
+		.malloc_fun = smpp34_ctx_malloc,
+		.realloc_fun = smpp34_ctx_realloc,
+		.free_fun = smpp34_ctx_free,
+	};
+	static bool smpp34_mem_set;
 	struct smpp_link *l = talloc_zero(ctx, struct smpp_link);
 
 	if (!l)
 		return NULL;
+	if (!smpp34_mem_set) {
+		smpp34_set_memory_functions(&smpp34_mem);
+		smpp34_mem_set = true;
+	}
 	talloc_set_destructor(l, link_destructor);
 	l->name = talloc_strdup(l, cfg->name);
 	l->short_code = talloc_strdup(l, short_code);
 	l->pdu_buf = talloc_size(l, PDU_MAX + 1);
+	l->unpacked = talloc_named_const(l, 0, "libsmpp34");
 	l->src_ton = 0;
 	l->src_npi = 1;
 	l->cfg = cfg;
@@ -791,7 +888,7 @@ struct smpp_link *smpp_link_alloc(void *ctx, struct event_base *base,
 		if (!s->retry || !s->tick)
 			goto fail;
 	}
-	if (!l->name || !l->short_code || !l->pdu_buf || !l->pump)
+	if (!l->name || !l->short_code || !l->pdu_buf || !l->unpacked || !l->pump)
 		goto fail;
 	return l;
 fail:

@@ -24,6 +24,10 @@
 #define SILENCE_MAX_S 30
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
+/* libosmocore (1.7 and later) builds the identity response in a 1200-octet msgb and aborts
+ * the process when the tags asked for do not fit (each answer takes up to 67 octets). Each tag
+ * asked for takes two octets (length 1, tag); osmo-hlr asks for 8. */
+#define ID_GET_TAGS_MAX 16
 
 struct gsup_link {
 	struct event_base *base;
@@ -87,6 +91,10 @@ static void on_ccm(struct gsup_link *l, const uint8_t *body, size_t len)
 		send_frame(l, IPAC_PROTO_IPACCESS, &pong, 1);
 		break;
 	case IPAC_MSGT_ID_GET:
+		if (len - 1 > 2 * ID_GET_TAGS_MAX) {
+			link_drop(l, "identity request for more tags than we answer");
+			return;
+		}
 		msg = ipa_ccm_make_id_resp_from_req(&unit, body + 1, len - 1);
 		if (!msg) {
 			link_drop(l, "cannot build the identity response");
@@ -188,6 +196,17 @@ static void link_connect(struct gsup_link *l)
 		link_drop(l, "connect failed");
 }
 
+static int link_destructor(struct gsup_link *l)
+{
+	if (l->bev)
+		bufferevent_free(l->bev);
+	if (l->retry)
+		event_free(l->retry);
+	if (l->tick)
+		event_free(l->tick);
+	return 0;
+}
+
 struct gsup_link *gsup_link_alloc(void *ctx, struct event_base *base, const char *host, uint16_t port,
 				  const char *euse_name, const struct gsup_link_ops *ops, void *priv)
 {
@@ -195,6 +214,7 @@ struct gsup_link *gsup_link_alloc(void *ctx, struct event_base *base, const char
 
 	if (!l)
 		return NULL;
+	talloc_set_destructor(l, link_destructor);
 	l->base = base;
 	l->host = talloc_strdup(l, host);
 	l->port = port;

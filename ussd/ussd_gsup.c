@@ -7,11 +7,15 @@
  * A session that ends without a screen (timeout, unreadable input, unknown session) ends with a
  * ReturnError in an END, never with PROC_SS_ERROR: osmo-hlr (1.5 and later) only logs a
  * PROC_SS_ERROR from an EUSE, so the MSC would never learn that the session is over.
+ * osmo-hlr relays a handset's USSD to us without naming us; a message whose destination_name
+ * is our own IPA name was forwarded by osmo-hlr for another GSUP client (any client may ask
+ * it to), which may name any IMSI and session: it is ignored, never answered.
  */
 #include <errno.h>
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "daemon/log.h"
@@ -30,6 +34,7 @@ struct open_session {
 };
 
 struct itin_ussd_gsup {
+	char *unit_name;		/* our IPA name, as gsup_link gives it: EUSE-<euse_name> */
 	struct gsup_link *link;
 	struct ussd_sessions *sessions;
 	struct llist_head open;
@@ -141,12 +146,35 @@ static void refuse(struct itin_ussd_gsup *u, const struct osmo_gsup_message *m, 
 	send_error_end(u, m->imsi, m->session_id, o ? o->invoke_id : invoke_id, ss_facility_build_error);
 }
 
+/* The length of an IPA name IE without the NUL it usually ends with. */
+static int name_len(const uint8_t *name, size_t len)
+{
+	return name ? (int)strnlen((const char *)name, len) : 0;
+}
+
+/* A message forwarded to us by name (osmo-hlr's routing by destination_name), from source_name. */
+static bool forwarded_to_us(const struct itin_ussd_gsup *u, const struct osmo_gsup_message *m)
+{
+	int len = name_len(m->destination_name, m->destination_name_len);
+	char from[64];
+
+	if (len != (int)strlen(u->unit_name) || memcmp(m->destination_name, u->unit_name, len) != 0)
+		return false;
+	osmo_quote_str_buf3(from, sizeof(from), (const char *)m->source_name,
+			    name_len(m->source_name, m->source_name_len));
+	LOGP(DUSSD, LOGL_NOTICE, "session %u: forwarded by osmo-hlr from %s to \"%s\": not a session "
+	     "osmo-hlr relays, ignored\n", m->session_id, from, u->unit_name);
+	return true;
+}
+
 static void link_received(struct gsup_link *link, const struct osmo_gsup_message *m)
 {
 	struct itin_ussd_gsup *u = gsup_link_priv(link);
 	struct ss_facility f = { .invoke_id = 0 };
 	struct open_session *o;
 
+	if (forwarded_to_us(u, m))
+		return;
 	if (m->message_type == OSMO_GSUP_MSGT_PROC_SS_ERROR ||
 	    (m->message_type == OSMO_GSUP_MSGT_PROC_SS_REQUEST && m->session_state == OSMO_GSUP_SESSION_STATE_END)) {
 		ussd_session_end(u->sessions, m->imsi, m->session_id);
@@ -212,9 +240,10 @@ struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
 	if (!u)
 		return NULL;
 	INIT_LLIST_HEAD(&u->open);
+	u->unit_name = talloc_asprintf(u, "EUSE-%s", cfg->euse_name);
 	u->link = gsup_link_alloc(u, base, cfg->gsup_host, cfg->gsup_port, cfg->euse_name, &link_ops, u);
 	u->sessions = ussd_sessions_alloc(u, base, cfg, &transport_ops, u);
-	if (!u->link || !u->sessions) {
+	if (!u->unit_name || !u->link || !u->sessions) {
 		talloc_free(u);
 		return NULL;
 	}

@@ -3,7 +3,8 @@
 # UndefinedBehaviorSanitizer, and runs each for SECONDS (default 60) on a copy of its seed
 # corpus (tests/fuzz/corpus/NAME). Prints executions and coverage per harness. Not part of the
 # default test run. A crash leaves its input in the work directory: add it to the corpus and
-# to a unit test once fixed.
+# to tests/fuzz/regress.txt once fixed. A harness names the sources it links on " * sources: "
+# lines of its header comment (tests/fuzz/sources.sh).
 # usage: tests/fuzz/run.sh [SECONDS] [HARNESS...]
 set -eu
 secs=${1:-60}
@@ -12,15 +13,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 work=${ITIN_FUZZ_DIR:-$(mktemp -d /tmp/itin-fuzz.XXXXXX)}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top \
-	$(pkg-config --cflags libosmocore libosmogsm talloc)"
-libs="$(pkg-config --libs libosmogsm libosmocore talloc)"
-harnesses=${*:-feed_csv config text facility}
+	$(pkg-config --cflags libosmocore libosmogsm talloc libevent libsmpp34 libpq)"
+libs="$(pkg-config --libs libosmogsm libosmocore talloc libevent libsmpp34)"
+harnesses=${*:-feed_csv config text facility smpp gsup}
 
 for h in $harnesses; do
 	case $h in
 	feed_csv) srcs="$top/daemon/feed_csv.c" ;;
 	config) srcs="$top/daemon/config.c" ;;
-	*) srcs=$(sed -n 's/^ \* sources: //p' "$here/fuzz_$h.c" | sed "s|[^ ]*|$top/&|g") ;;
+	*) srcs=$(sh "$here/sources.sh" "$h" "$work") ;;
 	esac
 	clang $cflags -o "$work/fuzz_$h" "$here/fuzz_$h.c" $srcs $libs
 	mkdir -p "$work/corpus_$h"

@@ -14,6 +14,12 @@
 //   receipt FROM             a delivery receipt (esm_class 0x04)
 //   expect N [MS]            wait until N more submit_sm than the scenario has expected so far
 //                            came (default 10 s); each is printed as it comes
+//   flood N W FROM TEXT      N deliver_sm from FROM, "TEXT 1" to "TEXT N" (distinct texts, so
+//                            none is a redelivery), at most W unanswered; one line for all, with
+//                            the count of each deliver_sm_resp status (10 s without an answer:
+//                            the rest count as unanswered)
+//   tally on|off             from on to off, submit_sm are counted instead of printed: off prints
+//                            each distinct whole message (parts reassembled) with its count
 //   quiet MS                 wait MS; any submit_sm that arrives is printed (it should not)
 //   throttle N               answer the next N submit_sm with ESME_RTHROTTLED
 //   drop                     close the ESME's connection (it binds again)
@@ -44,6 +50,7 @@ let count = 0;		// submit_sm received
 let expected = 0;	// submit_sm the scenario expected so far
 let waiter = null;
 const parts = {};
+let tally = null;	// whole message -> count, while tallying
 
 function out(line) { process.stdout.write(line + '\n'); }
 
@@ -84,14 +91,23 @@ function onSubmit(pdu) {
 			delete parts[key];
 		}
 	}
-	out(head);
-	out(`  hex ${rawShortMessage(pdu).toString('hex')}`);
-	out(`  text ${JSON.stringify(sm.message)}`);
-	if (whole !== null) out(`  reassembled ${JSON.stringify(whole)}`);
+	if (tally) {
+		if (!sm.udh || !sm.udh.length || whole !== null) {
+			const n = sm.udh && sm.udh.length ? sm.udh[0][3] : 1;
+			const key = `to ${pdu.destination_addr} in ${n} part${n > 1 ? 's' : ''}: ` +
+				JSON.stringify(whole !== null ? whole : sm.message);
+			tally.set(key, (tally.get(key) || 0) + 1);
+		}
+	} else {
+		out(head);
+		out(`  hex ${rawShortMessage(pdu).toString('hex')}`);
+		out(`  text ${JSON.stringify(sm.message)}`);
+		if (whole !== null) out(`  reassembled ${JSON.stringify(whole)}`);
+	}
 	if (waiter) waiter();
 }
 
-function deliver(from, text, kind) {
+function deliverPdu(from, text, kind) {
 	const pdu = {
 		source_addr: from, source_addr_ton: 1, source_addr_npi: 1,
 		destination_addr: '12306', dest_addr_ton: 0, dest_addr_npi: 1,
@@ -103,8 +119,12 @@ function deliver(from, text, kind) {
 		pdu.esm_class = 4;
 		pdu.short_message = 'id:1 sub:001 dlvrd:001 submit date:2611200000 done date:2611200000 stat:DELIVRD err:000 text:';
 	}
+	return new PDU('deliver_sm', pdu);
+}
+
+function deliver(from, text, kind) {
 	return new Promise((resolve) => {
-		session.send(new PDU('deliver_sm', pdu), (resp) => {
+		session.send(deliverPdu(from, text, kind), (resp) => {
 			out(`deliver_sm ${kind || 'gsm'} from ${from} ${JSON.stringify(kind === 'receipt' ? 'receipt' : text)} ` +
 				`-> status ${resp.command_status}`);
 			resolve();
@@ -129,6 +149,40 @@ function expect(n, ms) {
 			}
 		};
 		waiter();
+	});
+}
+
+function flood(n, window, from, text) {
+	const statuses = {};
+	let next = 1, inFlight = 0, done = false;
+	return new Promise((resolve) => {
+		let timer;
+		const finish = () => {
+			done = true;
+			const counts = Object.keys(statuses).map((st) => `status ${st} x${statuses[st]}`);
+			if (inFlight) counts.push(`unanswered x${inFlight}`);
+			out(`flood ${n} deliver_sm from ${from} "${text} 1" to "${text} ${n}", ${window} ` +
+				`unanswered at most -> ${counts.join(', ')}`);
+			resolve();
+		};
+		const pump = () => {
+			if (done) return;
+			clearTimeout(timer);
+			if (next > n && inFlight === 0) {
+				finish();
+				return;
+			}
+			timer = setTimeout(finish, 10000);
+			while (inFlight < window && next <= n) {
+				inFlight++;
+				session.send(deliverPdu(from, `${text} ${next++}`), (resp) => {
+					statuses[resp.command_status] = (statuses[resp.command_status] || 0) + 1;
+					inFlight--;
+					pump();
+				});
+			}
+		};
+		pump();
 	});
 }
 
@@ -165,6 +219,15 @@ async function run() {
 		case 'deliver-ucs2': await deliver(args[0], text, 'ucs2'); break;
 		case 'receipt': await deliver(args[0], '', 'receipt'); break;
 		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
+		case 'flood': await flood(+args[0], +args[1], args[2], step.split(/\s+/).slice(4).join(' ')); break;
+		case 'tally':
+			if (args[0] === 'on') {
+				tally = new Map();
+			} else {
+				[...tally.keys()].sort().forEach((k) => out(`${tally.get(k)} x submit_sm ${k}`));
+				tally = null;
+			}
+			break;
 		case 'quiet': await sleep(+args[0]); expected = count; break;
 		case 'throttle': throttleLeft = +args[0]; break;
 		case 'drop': out('drop'); session.socket.destroy(); session = null; break;

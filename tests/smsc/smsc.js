@@ -26,7 +26,8 @@
 //   deliver-payload FROM TO TEXT  empty short_message, the text in message_payload
 //   receipt FROM TO          a delivery receipt (esm_class 0x04)
 //   alert FROM               alert_notification (it has no response)
-//   raw HEX                  these octets as they are (garbage, unknown commands)
+//   raw HEX...               these octets as they are (garbage, unknown commands); a word
+//                            HEX*N stands for N times HEX (large PDUs)
 //   release STATUS           answer the oldest held submit_sm
 //   unbind                   the SMSC unbinds
 //   drop                     the SMSC closes the connection
@@ -223,7 +224,10 @@ async function run() {
 			}), 'alert_notification');
 			break;
 		case 'raw': {
-			const buf = Buffer.from(args.join(''), 'hex');
+			const buf = Buffer.from(args.map((a) => {
+				const [hex, n] = a.split('*');
+				return hex.repeat(n === undefined ? 1 : +n);
+			}).join(''), 'hex');
 			if (buf.length >= 16) label('raw', buf.readUInt32BE(12));
 			current.socket.write(buf);
 			break;
