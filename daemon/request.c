@@ -400,7 +400,8 @@ int itin_request_accept(struct itin_request *req)
 	start_deadline(req);
 	rc = itin_db_pool_exec(svc->db, "begin", 13, values, NULL, NULL, begin_cb, req);
 	if (rc < 0)
-		refuse(req, "no database connection");
+		refuse(req, rc == -EAGAIN ? "database busy (too many statements queued)" :
+		       "no database connection");
 	return rc;
 }
 
