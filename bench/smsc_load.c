@@ -10,6 +10,9 @@
  * With --dump FILE it also writes each reply part it counts, one line each (MSISDN, part number
  * and count from the UDH, data_coding, the text after the UDH in hex), so that a script can
  * check that replies arrive whole and alike from itinerad and from Kannel.
+ * With --warmup SECS, requests sent in the first SECS seconds are answered but not counted
+ * (each new PostgreSQL backend of the ESME first maps the shared buffers it touches: seconds
+ * of extra CPU after a start); --duration includes them.
  * With --interval SECS it also prints, every SECS seconds, a line for the requests completed in
  * that interval (elapsed seconds, completed, requests/s, p50, p99, p99.9) for soak runs.
  * With --faults LOG it plays an SMSC under faults (issue 8, tests/faults/load.sh): a deliver_sm
@@ -65,6 +68,7 @@ struct load {
 	uint8_t *phase;			/* consent: 0 waiting for the prompt, 1 for the itinerary */
 	double *latency;
 	size_t num_latency, size_latency;
+	double warmup;			/* --warmup: seconds not counted at the start */
 	double interval, next_report;	/* --interval: seconds between reports, next one due */
 	size_t report_from;		/* first latency of the current interval */
 	struct event *tick;
@@ -234,7 +238,7 @@ static void report_interval(struct load *l, double elapsed)
 
 static void finish(struct load *l)
 {
-	double secs = now() - l->start;
+	double secs = now() - l->start - l->warmup;
 	double p[3];
 
 	if (l->log) {
@@ -331,10 +335,12 @@ static bool reply_whole(const struct load *l, uint32_t sub)
 
 static void complete(struct load *l, uint32_t sub)
 {
-	record(l, now() - l->started[sub]);
+	if (l->started[sub] >= l->start + l->warmup) {
+		record(l, now() - l->started[sub]);
+		l->completed++;
+	}
 	l->started[sub] = 0;
 	l->in_flight--;
-	l->completed++;
 }
 
 static void on_submit(struct load *l, const submit_sm_t *s)
@@ -559,6 +565,7 @@ int main(int argc, char **argv)
 		{ "consent", no_argument, NULL, 'c' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "interval", required_argument, NULL, 'i' },
+		{ "warmup", required_argument, NULL, 'W' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "faults", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -578,6 +585,7 @@ int main(int argc, char **argv)
 		case 'd': l.duration = atof(optarg); break;
 		case 'c': l.consent = true; break;
 		case 'i': l.interval = l.next_report = atof(optarg); break;
+		case 'W': l.warmup = atof(optarg); break;
 		case 'w': l.window = atoi(optarg); break;
 		case 'f':
 			if (!(l.log = fopen(optarg, "w"))) {
@@ -593,8 +601,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr, "usage: itinerad-smsc-load --port P --subscribers N [--msisdn-base B] "
-				"[--rate R | --outstanding K] [--duration S] [--consent] [--dump FILE] [--interval S]\n"
-				"       [--window K] [--faults LOG]\n");
+				"[--rate R | --outstanding K] [--duration S] [--consent] [--dump FILE]\n"
+				"       [--interval S] [--warmup S] [--window K] [--faults LOG]\n");
 			return 1;
 		}
 	}
