@@ -69,6 +69,6 @@ fi
 echo "soak: $minutes min at $rate requests/s, $subs subscribers, consent off, $(nproc) cores"
 printf '%6s %9s %7s %8s %8s %9s %10s\n' minute completed "req/s" "p50 ms" "p99 ms" "p99.9 ms" "RSS MB"
 run --rate "$rate" --duration $((minutes * 60)) --interval 60 | awk '
-	$1 == "interval" { printf "%6d %9d %7d %8.1f %8.1f %9.1f %10.1f\n", $2 / 60, $4, $6, $8, $10, $12, $14; next }
+	$1 == "interval" { printf "%6d %9d %7d %8.1f %8.1f %9.1f %10.1f\n", $2 / 60, $4, $6, $8, $10, $12, $14; fflush(); next }
 	{ printf "whole run: %d completed, %d/s, p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, %d refused, %d unanswered\n",
 		$2, $6, $8, $10, $12, $14, $16 }'
