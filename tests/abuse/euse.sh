@@ -19,7 +19,7 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_euse
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
+. "$top_srcdir/tests/lib/hlr.sh"
 GSUP=24920 VTY=24921 CTRL=24922 ADMIN=25920
 run=$(mktemp -d /tmp/itin-abuse-euse.XXXXXX)
 msc="$top_builddir/tests/ussd/gsup_msc --port $GSUP --timeout 10"
@@ -27,23 +27,7 @@ trap 'itin_daemon_stop; sh "$run/ctl.sh" impostor-stop; [ -f "$run/hlr.pid" ] &&
 	[ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
 trap 'exit 1' INT TERM
 
-cat > "$run/osmo-hlr.cfg" <<CFG
-log stderr
- logging filter all 1
- logging color 0
- logging print category 1
- logging print level 1
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-ctrl
- bind 127.0.0.1
-hlr
- gsup
-  bind ip 127.0.0.1
- euse itinerary
- ussd route prefix *#14# external itinerary
-CFG
+itin_hlr_conf "$run" $VTY
 
 # What the MSC's exec steps run: the impostor EUSE-itinerary started (listening, its output in
 # impostor.out, once it is identified) and stopped; a forger (MSC-forger) whose every message
@@ -66,12 +50,7 @@ esac
 CTL
 
 itin_test_db
-(cd "$run" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
-	ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
-	exec osmo-hlr -c osmo-hlr.cfg -l hlr.db > hlr.log 2>&1 < /dev/null) &
-echo $! > "$run/hlr.pid"
-python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
-	{ echo "osmo-hlr did not start:"; tail "$run/hlr.log"; exit 99; }
+itin_hlr_start "$run" $GSUP $VTY $CTRL
 {
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
 	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
@@ -79,11 +58,7 @@ python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
 	printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\n' $GSUP
 } > "$run/itinerad.conf"
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q 'identified as EUSE-itinerary' "$run/itinerad.log" || [ $n -ge 200 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
+itin_euse_wait "$run/itinerad.log"
 
 # Subscriber 001010000000009 has no data (one page); 460001000000001 has four pages.
 forged_queries=

@@ -15,7 +15,7 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_sessions
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
+. "$top_srcdir/tests/lib/hlr.sh"
 GSUP=24910 VTY=24911 CTRL=24912 ADMIN=25910
 N=10000
 run=$(mktemp -d /tmp/itin-abuse-sessions.XXXXXX)
@@ -23,24 +23,7 @@ trap 'itin_daemon_stop; [ -f "$run/hlr.pid" ] && kill "$(cat "$run/hlr.pid")" 2>
 	[ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
 trap 'exit 1' INT TERM
 
-cat > "$run/osmo-hlr.cfg" <<CFG
-log stderr
- logging filter all 1
- logging color 0
- logging print category 1
- logging print level 1
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-ctrl
- bind 127.0.0.1
-hlr
- gsup
-  bind ip 127.0.0.1
- ncss-guard-timeout 180
- euse itinerary
- ussd route prefix *#14# external itinerary
-CFG
+itin_hlr_conf "$run" $VTY "ncss-guard-timeout 180"
 
 # What the crowd runs while its sessions are open, and the script after: itinerad's open USSD
 # sessions (from /metrics) and whether its RSS is under 128 MiB (the figure goes to rss.log).
@@ -54,12 +37,7 @@ echo "\$2: \$rss kB" >> "$run/rss.log"
 STATE
 
 itin_test_db
-(cd "$run" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
-	ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
-	exec osmo-hlr -c osmo-hlr.cfg -l hlr.db > hlr.log 2>&1 < /dev/null) &
-echo $! > "$run/hlr.pid"
-python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
-	{ echo "osmo-hlr did not start:"; tail "$run/hlr.log"; exit 99; }
+itin_hlr_start "$run" $GSUP $VTY $CTRL
 {
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
 	# a reply deadline and session timeouts (osmo-hlr's too) that no session of the crowd
@@ -69,11 +47,7 @@ python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
 	printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\nsession_timeout = 150s\n' $GSUP
 } > "$run/itinerad.conf"
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q 'identified as EUSE-itinerary' "$run/itinerad.log" || [ $n -ge 200 ]; do
-	sleep 0.05
-	n=$((n + 1))
-done
+itin_euse_wait "$run/itinerad.log"
 sh "$run/state.sh" "$ITIN_DAEMON_PID" "before" > /dev/null
 
 rc=0

@@ -16,7 +16,7 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_faults_hlr
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
+. "$top_srcdir/tests/lib/hlr.sh"
 GSUP=24960 VTY=24961 CTRL=24962 ADMIN=25960
 rate=40
 [ -z "${ITIN_VALGRIND:-}" ] || rate=10
@@ -44,37 +44,9 @@ for step in migrate "load cells $WORK/cells.csv" "load events $WORK/events.csv";
 		{ echo "itinerad-db $step failed"; exit 99; }
 done
 
-cat > "$WORK/osmo-hlr.cfg" <<CFG
-log stderr
- logging filter all 1
- logging color 0
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-ctrl
- bind 127.0.0.1
-hlr
- gsup
-  bind ip 127.0.0.1
- euse itinerary
- ussd route prefix *#14# external itinerary
-CFG
-hlr_start() {
-	(cd "$WORK" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
-		ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
-		exec osmo-hlr -c osmo-hlr.cfg -l hlr.db >> hlr.log 2>&1 < /dev/null) &
-	echo $! > "$WORK/hlr.pid"
-	/usr/bin/python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null ||
-		{ echo "osmo-hlr did not start"; tail "$WORK/hlr.log"; exit 99; }
-}
+itin_hlr_conf "$WORK" $VTY
+hlr_start() { itin_hlr_start "$WORK" $GSUP $VTY $CTRL; }
 identified() { grep -c 'identified as EUSE-itinerary' "$WORK/itinerad.log"; }
-euse_wait() {	# N: until itinerad has identified itself N times
-	n=0
-	until [ "$(identified)" -ge "$1" ] || [ $n -ge 300 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
-}
 metric() {	# NAME: its value now (summed over labels)
 	/usr/bin/python3 -c 'import sys, urllib.request
 text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
@@ -90,7 +62,7 @@ print("%g" % sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
 } > "$WORK/itinerad.conf"
 hlr_start
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-euse_wait 1
+itin_euse_wait "$WORK/itinerad.log" 1
 # /metrics four times a second: requests in flight, USSD sessions, database statements in flight
 cat > "$WORK/scrape.py" <<'PY'
 import sys, time, urllib.request
@@ -122,7 +94,7 @@ sleep 7
 kill -9 "$(cat "$WORK/hlr.pid")"
 sleep 2
 hlr_start
-euse_wait 2
+itin_euse_wait "$WORK/itinerad.log" 2
 wait $loading
 load 5 "$WORK/load-2"
 sleep 3	# the session timeout ends what the lost sessions left open
