@@ -16,6 +16,7 @@
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/utils.h>
+#include <osmocom/core/hashtable.h>	/* after utils.h: it uses ARRAY_SIZE */
 #include <talloc.h>
 
 #include "daemon/log.h"
@@ -28,6 +29,7 @@
 
 struct open_session {
 	struct llist_head list;
+	struct hlist_node by_key;	/* in itin_ussd_gsup.open_by_key */
 	char imsi[OSMO_IMSI_BUF_SIZE];
 	uint32_t id;
 	uint8_t invoke_id;		/* of the handset's processUnstructuredSS-Request */
@@ -38,13 +40,14 @@ struct itin_ussd_gsup {
 	struct gsup_link *link;
 	struct ussd_sessions *sessions;
 	struct llist_head open;
+	DECLARE_HASHTABLE(open_by_key, 12);	/* the same by ussd_session_key() */
 };
 
 static struct open_session *open_find(struct itin_ussd_gsup *u, const char *imsi, uint32_t id)
 {
 	struct open_session *o;
 
-	llist_for_each_entry(o, &u->open, list) {
+	hash_for_each_possible(u->open_by_key, o, by_key, ussd_session_key(imsi, id)) {
 		if (o->id == id && strcmp(o->imsi, imsi) == 0)
 			return o;
 	}
@@ -57,6 +60,7 @@ static void open_forget(struct itin_ussd_gsup *u, const char *imsi, uint32_t id)
 
 	if (o) {
 		llist_del(&o->list);
+		hash_del(&o->by_key);
 		talloc_free(o);
 	}
 }
@@ -204,6 +208,7 @@ static void link_received(struct gsup_link *link, const struct osmo_gsup_message
 		o->id = m->session_id;
 		o->invoke_id = f.invoke_id;
 		llist_add_tail(&o->list, &u->open);
+		hash_add(u->open_by_key, &o->by_key, ussd_session_key(o->imsi, o->id));
 		ussd_session_begin(u->sessions, m->imsi, m->session_id, f.text);
 	} else {
 		ussd_session_continue(u->sessions, m->imsi, m->session_id, f.text);
@@ -220,6 +225,7 @@ static void link_connected(struct gsup_link *link, bool up)
 	ussd_sessions_drop_all(u->sessions);
 	llist_for_each_entry_safe(o, tmp, &u->open, list) {
 		llist_del(&o->list);
+		hash_del(&o->by_key);
 		talloc_free(o);
 	}
 }
@@ -240,6 +246,7 @@ struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
 	if (!u)
 		return NULL;
 	INIT_LLIST_HEAD(&u->open);
+	hash_init(u->open_by_key);
 	u->unit_name = talloc_asprintf(u, "EUSE-%s", cfg->euse_name);
 	u->link = gsup_link_alloc(u, base, cfg->gsup_host, cfg->gsup_port, cfg->euse_name, &link_ops, u);
 	u->sessions = ussd_sessions_alloc(u, base, cfg, &transport_ops, u);

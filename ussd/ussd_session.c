@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/core/hashtable.h>	/* after utils.h: it uses ARRAY_SIZE */
 #include <talloc.h>
 
 #include "daemon/log.h"
@@ -26,6 +28,7 @@ enum ussd_state {
 
 struct ussd_session {
 	struct llist_head list;
+	struct hlist_node by_key;	/* in ussd_sessions.by_key */
 	struct ussd_sessions *owner;
 	char imsi[16];
 	uint32_t id;
@@ -46,6 +49,7 @@ struct ussd_sessions {
 	const struct ussd_transport_ops *ops;
 	void *transport;
 	struct llist_head sessions;
+	DECLARE_HASHTABLE(by_key, 12);	/* the same sessions by ussd_session_key() */
 	unsigned count;
 };
 
@@ -69,7 +73,7 @@ static struct ussd_session *session_find(struct ussd_sessions *s, const char *im
 {
 	struct ussd_session *ss;
 
-	llist_for_each_entry(ss, &s->sessions, list) {
+	hash_for_each_possible(s->by_key, ss, by_key, ussd_session_key(imsi, id)) {
 		if (ss->id == id && strcmp(ss->imsi, imsi) == 0)
 			return ss;
 	}
@@ -81,6 +85,7 @@ static void session_free(struct ussd_session *ss)
 	if (ss->req)
 		ss->req->channel_data = NULL;	/* its reply will find no session */
 	llist_del(&ss->list);
+	hash_del(&ss->by_key);
 	ss->owner->count--;
 	event_free(ss->guard);
 	talloc_free(ss);
@@ -211,6 +216,7 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 	ss->lang = s->cfg->default_lang;
 	ss->guard = evtimer_new(s->base, guard_cb, ss);
 	llist_add_tail(&ss->list, &s->sessions);
+	hash_add(s->by_key, &ss->by_key, ussd_session_key(ss->imsi, ss->id));
 	s->count++;
 	LOGPSS(ss, LOGL_INFO, "begin\n");
 	if (!s->cfg->consent) {
@@ -304,6 +310,7 @@ struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
 	s->ops = ops;
 	s->transport = transport;
 	INIT_LLIST_HEAD(&s->sessions);
+	hash_init(s->by_key);
 	return s;
 }
 

@@ -10,12 +10,19 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include <event2/event.h>
 
 #include "daemon/config.h"
 
 struct ussd_sessions;
+
+/* The hash table key of a session (IMSI and GSUP session id): a bucket, not an identity. */
+static inline uint64_t ussd_session_key(const char *imsi, uint32_t session_id)
+{
+	return strtoull(imsi, NULL, 10) ^ (uint64_t)session_id * 0x9e3779b97f4a7c15ULL;
+}
 
 /* What a session needs from its transport. text is UTF-8; the transport chooses the coding
  * (GSM 7-bit when it fits, else UCS2). final: the last screen, the session ends. */
