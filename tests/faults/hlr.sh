@@ -33,16 +33,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-conf="$WORK/db.conf"
-printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
-"$top_builddir/itinerad-sample" --seed 8 --subscribers $loaded \
-	--end "$(date -d "$ITIN_TEST_TIME UTC" +%s)" --cells "$WORK/cells.csv" \
-	--events "$WORK/events.csv" > /dev/null 2>&1 || { echo "itinerad-sample failed"; exit 99; }
-for step in migrate "load cells $WORK/cells.csv" "load events $WORK/events.csv"; do
-	# shellcheck disable=SC2086
-	ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" $step > /dev/null 2>&1 ||
-		{ echo "itinerad-db $step failed"; exit 99; }
-done
+itin_sample_db "$WORK" $loaded
 
 itin_hlr_conf "$WORK" $VTY
 hlr_start() { itin_hlr_start "$WORK" $GSUP $VTY $CTRL; }

@@ -1,6 +1,8 @@
 # Sourced by tests that run itinerad (after tests/lib/pg.sh and itin_pg_db). Helpers:
 #   itin_test_db           migrate the test database and load the fixtures of tests/db and
 #                          tests/sms (cells, events, long itinerary)
+#   itin_sample_db DIR N   migrate it and load N subscribers of itinerad-sample (seed 8, 14
+#                          days to the test time, MSISDN 8613800000000 + i; its files in DIR)
 #   itin_daemon_conf F P   write a config for an SMSC on 127.0.0.1:P to F, the admin endpoint
 #                          on 127.0.0.1:P+1000 (extra lines on stdin)
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
@@ -14,18 +16,31 @@ ITIN_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -
 ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
 export ITINERAD_CONNINFO
 
-itin_test_db() {
+# itinerad-db STEP for each argument (a step and its arguments, split on blanks) against
+# the test database; exits if one fails.
+itin_db_steps() {
 	conf=$(mktemp)
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
-	for step in "migrate" "load cells $top_srcdir/tests/db/cells.csv" \
-		"load cells $top_srcdir/tests/sms/cells-long.csv" \
-		"load events $top_srcdir/tests/db/events.csv" \
-		"load events $top_srcdir/tests/sms/events-long.csv"; do
+	for step in "$@"; do
 		# shellcheck disable=SC2086
 		ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" $step > /dev/null 2>&1 ||
 			{ echo "itinerad-db $step failed"; rm -f "$conf"; exit 99; }
 	done
 	rm -f "$conf"
+}
+
+itin_test_db() {
+	itin_db_steps "migrate" "load cells $top_srcdir/tests/db/cells.csv" \
+		"load cells $top_srcdir/tests/sms/cells-long.csv" \
+		"load events $top_srcdir/tests/db/events.csv" \
+		"load events $top_srcdir/tests/sms/events-long.csv"
+}
+
+itin_sample_db() {
+	"$top_builddir/itinerad-sample" --seed 8 --subscribers "$2" \
+		--end "$(date -d "$ITIN_TEST_TIME UTC" +%s)" --cells "$1/cells.csv" \
+		--events "$1/events.csv" > /dev/null 2>&1 || { echo "itinerad-sample failed"; exit 99; }
+	itin_db_steps migrate "load cells $1/cells.csv" "load events $1/events.csv"
 }
 
 itin_daemon_conf() {
