@@ -68,24 +68,6 @@ CONF
 
 # /metrics four times a second: requests in flight, submit_sm queued and outstanding,
 # database statements in flight ("down" while itinerad is not there).
-cat > "$WORK/scrape.py" <<'PY'
-import sys, time, urllib.request
-names = ("itinerad_requests_in_flight", "itinerad_smpp_queue_length",
-         "itinerad_smpp_window_outstanding", "itinerad_db_queries_in_flight")
-out = open(sys.argv[2], "w", buffering=1)
-while True:
-    try:
-        text = urllib.request.urlopen(sys.argv[1], timeout=2).read().decode()
-        values = dict.fromkeys(names, 0.0)
-        for line in text.splitlines():
-            name = line.split("{")[0].split(" ")[0]
-            if name in values:
-                values[name] += float(line.rsplit(" ", 1)[1])
-        out.write("%.3f %s\n" % (time.time(), " ".join("%g" % values[n] for n in names)))
-    except OSError:
-        out.write("%.3f down\n" % time.time())
-    time.sleep(0.25)
-PY
 
 now() { date +%s.%N; }
 phase() {	# NAME START: the fault NAME lasted from START to now
@@ -110,7 +92,9 @@ lock() {	# TABLE SECONDS: a session holds TABLE locked; returns once it has the 
 echo $! > "$WORK/load.pid"
 sleep 0.3
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-/usr/bin/python3 "$WORK/scrape.py" "http://127.0.0.1:$admin/metrics" "$WORK/metrics" &
+/usr/bin/python3 "$top_srcdir/tests/lib/scrape_metrics.py" "http://127.0.0.1:$admin/metrics" \
+	"$WORK/metrics" itinerad_requests_in_flight itinerad_smpp_queue_length \
+	itinerad_smpp_window_outstanding itinerad_db_queries_in_flight &
 echo $! > "$WORK/scrape.pid"
 n=0
 until grep -q '^bind' "$WORK/smsc.log" 2> /dev/null; do
