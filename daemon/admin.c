@@ -159,9 +159,10 @@ static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 	metric(b, "itinerad_db_queries_in_flight", "gauge",
 	       "Statements sent and not yet committed.", st.in_flight);
 	metric(b, "itinerad_db_queries_total", "counter",
-	       "Statements answered.", st.executed);
+	       "Statements committed.", st.executed);
 	metric(b, "itinerad_db_errors_total", "counter",
-	       "Statements failed or lost with a connection.", st.failed);
+	       "Statements failed, rolled back with their transaction, or lost with a connection.",
+	       st.failed);
 	metric(b, "itinerad_db_reconnects_total", "counter",
 	       "Connections lost and made again.", st.reconnects);
 }

@@ -5,7 +5,9 @@
  * WAL flush for many requests). A statement's result is held until its sync point has been
  * answered, that is until its transaction is committed, and only then given to its callback:
  * a caller that acknowledges something on a result knows it is durable. If one statement of
- * a transaction fails, the others of it fail too (their callbacks see the error). Statements
+ * a transaction fails, PostgreSQL rolls all of it back: every statement of it, those answered
+ * before the failure too, gets the failure (a deadlock between two connections' transactions
+ * did once have a request answered as recorded though it was not). Statements
  * go to the connection with the fewest in flight; there is no queue here: the caller decides
  * what to do with -EAGAIN or -ENOTCONN (the request module answers busy or a temporary error).
  */
@@ -108,21 +110,42 @@ static void conn_fail_pending(struct db_conn *c)
 	evtimer_del(c->sync);
 }
 
-/* The sync point was answered: the held statements' transaction is over; their callbacks. */
+/* The first failure among a transaction's results: PostgreSQL rolled the whole transaction
+ * back, so the statements that had succeeded before it did not happen either. */
+static const PGresult *transaction_failure(const struct llist_head *results)
+{
+	const struct pending *p;
+
+	llist_for_each_entry(p, results, list)
+		if (PQresultStatus(p->res) == PGRES_FATAL_ERROR)
+			return p->res;
+	return NULL;
+}
+
+/* The sync point was answered: the held statements' transaction is over; their callbacks,
+ * each with its own result if the transaction was committed, else with the failure. */
 static void conn_committed(struct db_conn *c)
 {
 	struct pending *p, *tmp;
 	struct llist_head done;
+	const PGresult *failure;
 
 	INIT_LLIST_HEAD(&done);
 	llist_splice_init(&c->held, &done);
-	llist_for_each_entry_safe(p, tmp, &done, list) {
-		c->pool->executed++;
+	failure = transaction_failure(&done);
+	llist_for_each_entry(p, &done, list) {
+		const PGresult *res = failure ? failure : p->res;
+
+		if (failure)
+			c->pool->failed++;
+		else
+			c->pool->executed++;
 		if (p->cb)
-			p->cb(p->arg, p->res);
-		else if (PQresultStatus(p->res) != PGRES_TUPLES_OK &&
-			 PQresultStatus(p->res) != PGRES_COMMAND_OK)
-			LOGPCONN(c, LOGL_ERROR, "statement failed: %s", PQresultErrorMessage(p->res));
+			p->cb(p->arg, res);
+		else if (p->res == failure)
+			LOGPCONN(c, LOGL_ERROR, "statement failed: %s", PQresultErrorMessage(res));
+	}
+	llist_for_each_entry_safe(p, tmp, &done, list) {
 		PQclear(p->res);
 		llist_del(&p->list);
 		talloc_free(p);
@@ -382,9 +405,8 @@ int itin_db_pool_start(struct itin_db_pool *pool)
 	return 0;
 }
 
-int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
-		      const char *const *values, const int *lengths, const int *formats,
-		      itin_db_cb cb, void *arg)
+/* The connection with the fewest statements in flight, or NULL when none is up. */
+static struct db_conn *least_busy(struct itin_db_pool *pool)
 {
 	struct db_conn *best = NULL;
 
@@ -393,25 +415,52 @@ int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int npar
 		if (c->state == CONN_UP && (!best || c->in_flight < best->in_flight))
 			best = c;
 	}
-	if (!best)
+	return best;
+}
+
+static int conn_exec(struct db_conn *c, const char *statement, int nparams,
+		     const char *const *values, const int *lengths, const int *formats,
+		     itin_db_cb cb, void *arg)
+{
+	struct pending *sent;
+
+	if (!c)
 		return -ENOTCONN;
-	if (best->in_flight >= MAX_IN_FLIGHT)
+	if (c->in_flight >= MAX_IN_FLIGHT)
 		return -EAGAIN;
-	if (!PQsendQueryPrepared(best->pg, statement, nparams, values, lengths, formats, 0) ||
-	    !conn_push(best, PENDING_STATEMENT, false)) {
-		conn_lost(best, "sending failed");
+	if (!PQsendQueryPrepared(c->pg, statement, nparams, values, lengths, formats, 0) ||
+	    !conn_push(c, PENDING_STATEMENT, false)) {
+		conn_lost(c, "sending failed");
 		return -ENOTCONN;
 	}
 	/* From here on, a failure reaches cb (with NULL) through conn_lost(). */
-	llist_last_entry(&best->pending, struct pending, list)->cb = cb;
-	llist_last_entry(&best->pending, struct pending, list)->arg = arg;
-	if (!best->sync_due) {
+	sent = llist_last_entry(&c->pending, struct pending, list);
+	sent->cb = cb;
+	sent->arg = arg;
+	if (!c->sync_due) {
 		struct timeval now = { 0, 0 };
 
-		best->sync_due = true;
-		evtimer_add(best->sync, &now);
+		c->sync_due = true;
+		evtimer_add(c->sync, &now);
 	}
 	return 0;
+}
+
+int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
+		      const char *const *values, const int *lengths, const int *formats,
+		      itin_db_cb cb, void *arg)
+{
+	return conn_exec(least_busy(pool), statement, nparams, values, lengths, formats, cb, arg);
+}
+
+int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
+			    int nparams, const char *const *values, itin_db_cb cb, void *arg)
+{
+	struct db_conn *c = &pool->conns[key % pool->num_conns];
+
+	if (c->state != CONN_UP)
+		c = least_busy(pool);
+	return conn_exec(c, statement, nparams, values, NULL, NULL, cb, arg);
 }
 
 /* The end of a loop turn: one sync point after the statements sent during it. */

@@ -1,14 +1,17 @@
 /*
  * The daemon's connections to PostgreSQL, on its libevent loop: libpq in non-blocking pipeline
  * mode (PQconnectStart, PQsocket events, prepared statements), several connections, each
- * carrying many statements in flight with one sync point per statement, so that one failure
- * never aborts another request's statement. Callers get each result in a callback; they never
- * see a connection. A lost connection fails its statements (callback with NULL) and is
+ * carrying many statements in flight. Statements sent close together share one transaction
+ * (one commit for many), and a result is given only once its transaction is committed; when
+ * one statement of a transaction fails, PostgreSQL rolls all of it back, and every statement
+ * of it gets that failure. Callers get each result in a callback; they never see a
+ * connection. A lost connection fails its statements (callback with NULL) and is
  * re-established with backoff. Knows no request, no PDU.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 #include <libpq-fe.h>
@@ -22,8 +25,9 @@ struct itin_db_statement {
 	int nparams;
 };
 
-/* res is NULL when the statement could not run (no connection, connection lost); it is freed
- * by the pool after the callback returns. */
+/* res is NULL when the statement could not run (no connection, connection lost); it may be
+ * another statement's failure that rolled this one back; it is freed by the pool after the
+ * callback returns. */
 typedef void (*itin_db_cb)(void *arg, const PGresult *res);
 
 struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, const char *conninfo,
@@ -37,6 +41,13 @@ int itin_db_pool_start(struct itin_db_pool *pool);
 int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
 		      const char *const *values, const int *lengths, const int *formats,
 		      itin_db_cb cb, void *arg);
+
+/* The same, text parameters only, on the connection that key chooses while it is up (else
+ * the least busy one). Statements that lock the same rows, given the same key, then queue on
+ * one connection: two connections' transactions, each holding a row the other waits for,
+ * would deadlock, and PostgreSQL would roll one of them back with all its statements. */
+int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
+			    int nparams, const char *const *values, itin_db_cb cb, void *arg);
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool);
 

@@ -398,7 +398,9 @@ int itin_request_accept(struct itin_request *req)
 	values[12] = cfg->shutdown_date[0] ? "t" : "f";
 	req->message = NULL;
 	start_deadline(req);
-	rc = itin_db_pool_exec(svc->db, "begin", 13, values, NULL, NULL, begin_cb, req);
+	/* A subscriber's requests take its subscriber_state row: one connection for them all. */
+	rc = itin_db_pool_exec_keyed(svc->db, (uint32_t)req->key[0] << 24 | req->key[1] << 16 |
+				     req->key[2] << 8 | req->key[3], "begin", 13, values, begin_cb, req);
 	if (rc < 0)
 		refuse(req, rc == -EAGAIN ? "database busy (too many statements queued)" :
 		       "no database connection");

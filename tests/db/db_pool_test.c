@@ -1,0 +1,106 @@
+/*
+ * The database pool's transactions, against a real PostgreSQL (run by tests/db/db_pool.sh,
+ * which creates the table t (x integer) and compares stdout with tests/db/db_pool.out).
+ * Statements sent in one loop turn share one transaction: when one of them fails, the ones
+ * answered before it were rolled back too, and their callbacks must see the failure, not
+ * their own (successful-looking) results. A later transaction is not affected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <event2/event.h>
+#include <talloc.h>
+
+#include "daemon/db_pool.h"
+#include "daemon/log.h"
+
+static const struct itin_db_statement statements[] = {
+	{ "insert", "INSERT INTO t VALUES ($1) RETURNING x", 1 },
+	{ "divide", "SELECT 1 / $1::integer", 1 },
+	{ "rows", "SELECT string_agg(x::text, ' ' ORDER BY x) FROM t", 0 },
+};
+
+static struct event_base *base;
+static struct itin_db_pool *pool;
+static struct event *step_timer;
+static unsigned step, waiting;
+
+static void print_result(void *arg, const PGresult *res)
+{
+	const char *what = arg;
+
+	if (!res)
+		printf("%s: no database\n", what);
+	else if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		printf("%s: ok, %s\n", what, PQgetisnull(res, 0, 0) ? "NULL" : PQgetvalue(res, 0, 0));
+	else
+		printf("%s: failed, %s %s\n", what, PQresultErrorField(res, PG_DIAG_SQLSTATE),
+		       PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
+	if (--waiting == 0)
+		event_active(step_timer, EV_TIMEOUT, 0);
+}
+
+static void exec(const char *statement, const char *value, const char *what)
+{
+	const char *values[1] = { value };
+
+	waiting++;
+	if (itin_db_pool_exec(pool, statement, value ? 1 : 0, values, NULL, NULL, print_result,
+			      (void *)what) < 0) {
+		printf("%s: not sent\n", what);
+		exit(1);
+	}
+}
+
+/* Each step is one loop turn's statements; the next starts when all have been answered. */
+static void step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_db_pool_stats st;
+	struct timeval tv = { 0, 10000 };
+
+	if (step == 0 && !itin_db_pool_is_up(pool)) {
+		evtimer_add(step_timer, &tv);
+		return;
+	}
+	switch (step++) {
+	case 0:
+		printf("one transaction: insert 1, divide by 0, insert 2\n");
+		exec("insert", "1", "insert 1");
+		exec("divide", "0", "divide by 0");
+		exec("insert", "2", "insert 2");
+		break;
+	case 1:
+		printf("the next: insert 3, divide by 1, rows\n");
+		exec("insert", "3", "insert 3");
+		exec("divide", "1", "divide by 1");
+		exec("rows", NULL, "rows");
+		break;
+	default:
+		itin_db_pool_get_stats(pool, &st);
+		printf("statements committed %llu, failed %llu\n", st.executed, st.failed);
+		event_base_loopbreak(base);
+		break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	void *ctx = talloc_named_const(NULL, 0, "db_pool_test");
+	struct timeval tv = { 0, 0 };
+
+	itin_log_init(ctx, "db_pool_test", false, LOGL_ERROR);
+	base = event_base_new();
+	pool = itin_db_pool_alloc(ctx, base, argc > 1 ? argv[1] : "", 1, statements,
+				  sizeof(statements) / sizeof(statements[0]));
+	step_timer = evtimer_new(base, step_cb, NULL);
+	if (!base || !pool || !step_timer || itin_db_pool_start(pool) < 0) {
+		fprintf(stderr, "setting up failed\n");
+		return 1;
+	}
+	evtimer_add(step_timer, &tv);
+	event_base_dispatch(base);
+	event_free(step_timer);
+	talloc_free(ctx);
+	event_base_free(base);
+	return 0;
+}
