@@ -1,8 +1,9 @@
 /*
  * Pool of pipelined libpq connections. Each connection keeps a FIFO of what it sent:
  * statements, then a sync point. The statements sent during one turn of the event loop share
- * one sync, so they are one implicit transaction and one commit (group commit: under load, one
- * WAL flush for many requests). A statement's result is held until its sync point has been
+ * one sync, so they are one implicit transaction and one commit; while a commit is still being
+ * flushed, the next sync waits for it, so that everything sent meanwhile shares the next one
+ * (group commit: the busier the disk, the more requests one WAL flush carries). A statement's result is held until its sync point has been
  * answered, that is until its transaction is committed, and only then given to its callback:
  * a caller that acknowledges something on a result knows it is durable. If one statement of
  * a transaction fails, PostgreSQL rolls all of it back: every statement of it, those answered
@@ -52,6 +53,7 @@ struct db_conn {
 	struct llist_head held;		/* answered, waiting for their transaction's commit */
 	struct event *sync;		/* at the end of this loop turn: the sync point */
 	bool sync_due;
+	bool committing;		/* a sync point sent and not yet answered */
 	unsigned in_flight;		/* statements (not syncs) */
 	unsigned prepares_left;
 };
@@ -72,6 +74,7 @@ struct itin_db_pool {
 static void conn_start(struct db_conn *c);
 static void conn_io_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_sync_cb(evutil_socket_t fd, short what, void *arg);
+static const struct timeval sync_now = { 0, 0 };
 
 static void conn_watch(struct db_conn *c, short what)
 {
@@ -107,6 +110,7 @@ static void conn_fail_pending(struct db_conn *c)
 	}
 	c->in_flight = 0;
 	c->sync_due = false;
+	c->committing = false;
 	evtimer_del(c->sync);
 }
 
@@ -266,9 +270,12 @@ static void conn_read_results(struct db_conn *c)
 			if (head->kind == PENDING_SYNC) {
 				llist_del(&head->list);
 				talloc_free(head);
+				c->committing = false;
 				conn_committed(c);
 				if (!c->pg)
 					return;
+				if (c->sync_due)	/* what waited for this commit */
+					evtimer_add(c->sync, &sync_now);
 			}
 			continue;
 		}
@@ -438,10 +445,8 @@ static int conn_exec(struct db_conn *c, const char *statement, int nparams,
 	sent->cb = cb;
 	sent->arg = arg;
 	if (!c->sync_due) {
-		struct timeval now = { 0, 0 };
-
 		c->sync_due = true;
-		evtimer_add(c->sync, &now);
+		evtimer_add(c->sync, &sync_now);
 	}
 	return 0;
 }
@@ -463,16 +468,20 @@ int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char 
 	return conn_exec(c, statement, nparams, values, NULL, NULL, cb, arg);
 }
 
-/* The end of a loop turn: one sync point after the statements sent during it. */
+/* The end of a loop turn: one sync point after the statements sent during it, unless the
+ * previous one is still being committed (then when it is). */
 static void conn_sync_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct db_conn *c = arg;
 
-	if (!c->sync_due || !c->pg)
+	if (!c->sync_due || !c->pg || c->committing)
 		return;
 	c->sync_due = false;
-	if (!PQpipelineSync(c->pg) || !conn_push(c, PENDING_SYNC, false) || !conn_flush(c))
+	if (!PQpipelineSync(c->pg) || !conn_push(c, PENDING_SYNC, false) || !conn_flush(c)) {
 		conn_lost(c, "sending failed");
+		return;
+	}
+	c->committing = true;
 }
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool)
