@@ -159,7 +159,7 @@ static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 	metric(b, "itinerad_db_queries_in_flight", "gauge",
 	       "Statements sent and not yet committed.", st.in_flight);
 	metric(b, "itinerad_db_queries_total", "counter",
-	       "Statements committed.", st.executed);
+	       "Statements done: committed, or answered when read-only.", st.executed);
 	metric(b, "itinerad_db_errors_total", "counter",
 	       "Statements failed, rolled back with their transaction, or lost with a connection.",
 	       st.failed);

@@ -34,6 +34,7 @@ struct pending {
 	itin_db_cb cb;			/* NULL: nobody waits for the result */
 	void *arg;
 	bool prepare;			/* one of the statements prepared after connecting */
+	bool read_only;			/* writes nothing: a result given when it comes */
 	bool answered;
 	PGresult *res;			/* held until the sync point after it is answered */
 };
@@ -156,6 +157,19 @@ static void conn_committed(struct db_conn *c)
 	}
 }
 
+/* A read-only statement answered: its result does not depend on the commit (it wrote
+ * nothing, and what it read was committed or written before it in its own transaction), so
+ * its callback has it now rather than one or two WAL flushes later. A failure is held like
+ * any other: it rolls back the statements before it in the transaction. */
+static void conn_answered_read(struct db_conn *c, struct pending *p)
+{
+	c->pool->executed++;
+	if (p->cb)
+		p->cb(p->arg, p->res);
+	PQclear(p->res);
+	talloc_free(p);
+}
+
 static void conn_retry_cb(evutil_socket_t fd, short what, void *arg)
 {
 	conn_start(arg);
@@ -257,10 +271,16 @@ static void conn_read_results(struct db_conn *c)
 		if (!res) {
 			if (head->kind == PENDING_STATEMENT && head->answered) {
 				llist_del(&head->list);
-				if (head->prepare)
+				if (head->prepare) {
 					talloc_free(head);
-				else
+				} else if (head->read_only &&
+					   PQresultStatus(head->res) == PGRES_TUPLES_OK) {
+					conn_answered_read(c, head);
+					if (!c->pg)
+						return;
+				} else {
 					llist_add_tail(&head->list, &c->held);
+				}
 				continue;
 			}
 			break;
@@ -425,9 +445,8 @@ static struct db_conn *least_busy(struct itin_db_pool *pool)
 	return best;
 }
 
-static int conn_exec(struct db_conn *c, const char *statement, int nparams,
-		     const char *const *values, const int *lengths, const int *formats,
-		     itin_db_cb cb, void *arg)
+static int conn_exec(struct db_conn *c, bool read_only, const char *statement, int nparams,
+		     const char *const *values, itin_db_cb cb, void *arg)
 {
 	struct pending *sent;
 
@@ -435,7 +454,7 @@ static int conn_exec(struct db_conn *c, const char *statement, int nparams,
 		return -ENOTCONN;
 	if (c->in_flight >= MAX_IN_FLIGHT)
 		return -EAGAIN;
-	if (!PQsendQueryPrepared(c->pg, statement, nparams, values, lengths, formats, 0) ||
+	if (!PQsendQueryPrepared(c->pg, statement, nparams, values, NULL, NULL, 0) ||
 	    !conn_push(c, PENDING_STATEMENT, false)) {
 		conn_lost(c, "sending failed");
 		return -ENOTCONN;
@@ -444,6 +463,7 @@ static int conn_exec(struct db_conn *c, const char *statement, int nparams,
 	sent = llist_last_entry(&c->pending, struct pending, list);
 	sent->cb = cb;
 	sent->arg = arg;
+	sent->read_only = read_only;
 	if (!c->sync_due) {
 		c->sync_due = true;
 		evtimer_add(c->sync, &sync_now);
@@ -452,10 +472,9 @@ static int conn_exec(struct db_conn *c, const char *statement, int nparams,
 }
 
 int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
-		      const char *const *values, const int *lengths, const int *formats,
-		      itin_db_cb cb, void *arg)
+		      const char *const *values, itin_db_cb cb, void *arg)
 {
-	return conn_exec(least_busy(pool), statement, nparams, values, lengths, formats, cb, arg);
+	return conn_exec(least_busy(pool), false, statement, nparams, values, cb, arg);
 }
 
 int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
@@ -465,7 +484,13 @@ int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char 
 
 	if (c->state != CONN_UP)
 		c = least_busy(pool);
-	return conn_exec(c, statement, nparams, values, NULL, NULL, cb, arg);
+	return conn_exec(c, false, statement, nparams, values, cb, arg);
+}
+
+int itin_db_pool_read(struct itin_db_pool *pool, const char *statement, int nparams,
+		      const char *const *values, itin_db_cb cb, void *arg)
+{
+	return conn_exec(least_busy(pool), true, statement, nparams, values, cb, arg);
 }
 
 /* The end of a loop turn: one sync point after the statements sent during it, unless the

@@ -2,9 +2,9 @@
  * The daemon's connections to PostgreSQL, on its libevent loop: libpq in non-blocking pipeline
  * mode (PQconnectStart, PQsocket events, prepared statements), several connections, each
  * carrying many statements in flight. Statements sent close together share one transaction
- * (one commit for many), and a result is given only once its transaction is committed; when
- * one statement of a transaction fails, PostgreSQL rolls all of it back, and every statement
- * of it gets that failure. Callers get each result in a callback; they never see a
+ * (one commit for many), and a result is given only once its transaction is committed (a
+ * read-only statement's as soon as it comes); when one statement of a transaction fails,
+ * PostgreSQL rolls all of it back, and every statement of it gets that failure. Callers get each result in a callback; they never see a
  * connection. A lost connection fails its statements (callback with NULL) and is
  * re-established with backoff. Knows no request, no PDU.
  */
@@ -39,15 +39,19 @@ int itin_db_pool_start(struct itin_db_pool *pool);
  * or -ENOTCONN when no connection is up (then cb is not called). cb may run before this
  * returns (with NULL, when the connection breaks while sending). */
 int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int nparams,
-		      const char *const *values, const int *lengths, const int *formats,
-		      itin_db_cb cb, void *arg);
+		      const char *const *values, itin_db_cb cb, void *arg);
 
-/* The same, text parameters only, on the connection that key chooses while it is up (else
- * the least busy one). Statements that lock the same rows, given the same key, then queue on
- * one connection: two connections' transactions, each holding a row the other waits for,
- * would deadlock, and PostgreSQL would roll one of them back with all its statements. */
+/* The same, on the connection that key chooses while it is up (else the least busy one).
+ * Statements that lock the same rows, given the same key, then queue on one connection: two
+ * connections' transactions, each holding a row the other waits for, would deadlock, and
+ * PostgreSQL would roll one of them back with all its statements. */
 int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
 			    int nparams, const char *const *values, itin_db_cb cb, void *arg);
+
+/* The same for a statement that writes nothing: its result is given as soon as it comes,
+ * not when its transaction is committed (a failure still waits, as it fails the others). */
+int itin_db_pool_read(struct itin_db_pool *pool, const char *statement, int nparams,
+		      const char *const *values, itin_db_cb cb, void *arg);
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool);
 

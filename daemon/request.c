@@ -284,8 +284,7 @@ static void act(struct itin_request *req)
 		}
 		req->lookup->req = req;
 		itin_lookup_params_set(&params, svc->cfg, req->key, req->received_at);
-		rc = itin_db_pool_exec(svc->db, "lookup", 2, params.values, NULL, NULL, lookup_cb,
-				       req->lookup);
+		rc = itin_db_pool_read(svc->db, "lookup", 2, params.values, lookup_cb, req->lookup);
 		if (rc < 0)
 			lookup_cb(req->lookup, NULL);
 		return;
@@ -435,7 +434,7 @@ static void done_send(struct done_batch *b)
 {
 	const char *values[3] = { b->ids, b->parts, b->actions };
 
-	if (itin_db_pool_exec(svc->db, "done", 3, values, NULL, NULL, done_cb, b) < 0)
+	if (itin_db_pool_exec(svc->db, "done", 3, values, done_cb, b) < 0)
 		done_cb(b, NULL);
 }
 
@@ -542,8 +541,8 @@ static void refresh_risks_cb(void *arg, const PGresult *res)
 
 static void refresh_cb(evutil_socket_t fd, short what, void *arg)
 {
-	itin_db_pool_exec(svc->db, "freshness", 0, NULL, NULL, NULL, refresh_freshness_cb, NULL);
-	itin_db_pool_exec(svc->db, "risks", 0, NULL, NULL, NULL, refresh_risks_cb, NULL);
+	itin_db_pool_read(svc->db, "freshness", 0, NULL, refresh_freshness_cb, NULL);
+	itin_db_pool_read(svc->db, "risks", 0, NULL, refresh_risks_cb, NULL);
 }
 
 static void recover_cb(void *arg, const PGresult *res);
@@ -555,7 +554,7 @@ static void recover_from(int64_t after_id)
 
 	snprintf(after, sizeof(after), "%lld", (long long)after_id);
 	snprintf(bound, sizeof(bound), "%lld", (long long)svc->recover_bound);
-	if (itin_db_pool_exec(svc->db, "pending", 2, values, NULL, NULL, recover_cb, NULL) < 0)
+	if (itin_db_pool_read(svc->db, "pending", 2, values, recover_cb, NULL) < 0)
 		LOGP(DREQ, LOGL_ERROR, "recovering pending requests: no database\n");
 }
 
@@ -635,7 +634,7 @@ void itin_requests_recover(void (*ready)(void *arg), void *arg)
 	svc->recovered = ready;
 	svc->recovered_arg = arg;
 	refresh_cb(-1, 0, NULL);
-	if (itin_db_pool_exec(svc->db, "pending_bound", 0, NULL, NULL, NULL, pending_bound_cb, NULL) < 0)
+	if (itin_db_pool_read(svc->db, "pending_bound", 0, NULL, pending_bound_cb, NULL) < 0)
 		pending_bound_cb(NULL, NULL);
 }
 

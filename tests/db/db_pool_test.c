@@ -3,10 +3,12 @@
  * which creates the table t (x integer) and compares stdout with tests/db/db_pool.out).
  * Statements sent in one loop turn share one transaction: when one of them fails, the ones
  * answered before it were rolled back too, and their callbacks must see the failure, not
- * their own (successful-looking) results. A later transaction is not affected.
+ * their own (successful-looking) results. A later transaction is not affected. A read-only
+ * statement's result comes as soon as it is answered, before its transaction's commit.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 #include <talloc.h>
@@ -43,16 +45,19 @@ static void print_result(void *arg, const PGresult *res)
 static void exec(const char *statement, const char *value, const char *what)
 {
 	const char *values[1] = { value };
+	int nparams = value ? 1 : 0;
 
 	waiting++;
-	if (itin_db_pool_exec(pool, statement, value ? 1 : 0, values, NULL, NULL, print_result,
-			      (void *)what) < 0) {
+	if ((strcmp(statement, "rows") == 0 ?
+	     itin_db_pool_read(pool, statement, nparams, values, print_result, (void *)what) :
+	     itin_db_pool_exec(pool, statement, nparams, values, print_result, (void *)what)) < 0) {
 		printf("%s: not sent\n", what);
 		exit(1);
 	}
 }
 
-/* Each step is one loop turn's statements; the next starts when all have been answered. */
+/* Each step is one loop turn's statements; the next starts when all have been answered.
+ * "rows" is read-only (itin_db_pool_read), the others are not. */
 static void step_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct itin_db_pool_stats st;
@@ -75,9 +80,19 @@ static void step_cb(evutil_socket_t fd, short what, void *arg)
 		exec("divide", "1", "divide by 1");
 		exec("rows", NULL, "rows");
 		break;
+	case 2:
+		printf("read-only rows answered before the commit: insert 4, rows\n");
+		exec("insert", "4", "insert 4");
+		exec("rows", NULL, "rows");
+		break;
+	case 3:
+		printf("read-only rows, then a failure: rows, divide by 0\n");
+		exec("rows", NULL, "rows");
+		exec("divide", "0", "divide by 0");
+		break;
 	default:
 		itin_db_pool_get_stats(pool, &st);
-		printf("statements committed %llu, failed %llu\n", st.executed, st.failed);
+		printf("statements done %llu, failed %llu\n", st.executed, st.failed);
 		event_base_loopbreak(base);
 		break;
 	}
