@@ -2,7 +2,8 @@
  * Event folding, in two steps. In memory, each event is resolved to a place (cell registry for
  * domestic MCCs, the country for others; unknown cells are counted, never guessed), its
  * subscriber's MSISDN and IMSI are keyed once per subscriber, and events are folded per
- * (subscriber, local day, place). Then, per batch: the batch's identities are COPYed to a
+ * (subscriber, local day, place). Then, per batch: the batch's identities that no earlier
+ * batch of this load has written (new ones, and those with a new IMSI) are COPYed to a
  * temporary table and merged with set-based SQL (new subscribers get an id, IMSI keys follow
  * their MSISDN), the ids are read back, and the folded rows are COPYed into presence_recent,
  * which loads only append to: a row meeting one loaded before is folded with it by
@@ -22,8 +23,6 @@
 #include "daemon/msisdn.h"
 #include "daemon/places.h"
 #include "daemon/subscriber_key.h"
-
-#define BATCH_ROWS (1u << 20)		/* folded rows per batch (hash table half full) */
 
 static uint64_t mix64(uint64_t x)
 {
@@ -45,6 +44,7 @@ struct ident {
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
 	char mask[16];
 	uint32_t batch;			/* last batch that used it */
+	bool written;			/* its keys committed by an earlier batch */
 	int64_t subscriber;		/* its id, once the batch's subscribers are written */
 };
 
@@ -66,6 +66,7 @@ struct loader {
 	struct fold_slot *fold;
 	size_t fold_mask, num_fold;
 	uint32_t *order;		/* the batch's slots in COPY order */
+	unsigned batch_rows;		/* folded rows per batch (the fold table half full) */
 	uint32_t batch;
 	int64_t newest;
 	const char *error;		/* set when the load must stop */
@@ -165,6 +166,7 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 		if (strcmp(id->imsi, ev->imsi) != 0) {
 			strcpy(id->imsi, ev->imsi);
 			itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key);
+			id->written = false;	/* the IMSI key must follow */
 		}
 		*out = l->ident_map[i].ident;
 		return NULL;
@@ -185,6 +187,7 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0)
 		return (l->error = "keying failed");
 	id->batch = 0;
+	id->written = false;
 	l->ident_map[i].key = key;
 	l->ident_map[i].ident = l->num_idents;
 	l->num_idents_mapped++;
@@ -234,7 +237,9 @@ static const char *const subscriber_sql[] = {
 	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
 };
 
-/* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
+/* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql).
+ * One written by an earlier batch keeps its id: a subscriber with events in every batch is
+ * merged once, not once a batch (of a 10 M-event feed, 11 batches of about 400 k each). */
 static int write_subscribers(struct loader *l)
 {
 	struct itin_copy_buf b;
@@ -245,7 +250,7 @@ static int write_subscribers(struct loader *l)
 		return -1;
 	for (size_t i = 0; i < l->num_idents; i++) {
 		const struct ident *id = &l->idents[i];
-		if (id->batch != l->batch)
+		if (id->batch != l->batch || id->written)
 			continue;
 		itin_copy_tuple(&b, 4);
 		itin_copy_int4(&b, i);
@@ -347,6 +352,8 @@ static int flush_batch(struct loader *l)
 	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
 		goto fail;
 	l->st->rows += rows;
+	for (size_t i = 0; i < l->num_idents; i++)
+		l->idents[i].written |= l->idents[i].batch == l->batch;
 	memset(l->fold, 0, (l->fold_mask + 1) * sizeof(*l->fold));
 	l->num_fold = 0;
 	l->batch++;
@@ -384,7 +391,7 @@ static const char *event_line(void *arg, const char *line, size_t len)
 	if (ev.time > l->newest)
 		l->newest = ev.time;
 	l->st->loaded++;
-	if (l->num_fold >= BATCH_ROWS && flush_batch(l) < 0) {
+	if (l->num_fold >= l->batch_rows && flush_batch(l) < 0) {
 		l->error = "database error";
 		return ITIN_LINE_ABORT;
 	}
@@ -392,18 +399,22 @@ static const char *event_line(void *arg, const char *line, size_t len)
 }
 
 int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			struct itin_load_stats *st, FILE *log)
+			unsigned batch_rows, struct itin_load_stats *st, FILE *log)
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
+	size_t fold_size = 2;
 	int rc = -1;
 
 	if (!l)
 		return -1;
-	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1 };
+	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1,
+			      .batch_rows = batch_rows };
+	while (fold_size < 2 * (size_t)batch_rows)
+		fold_size *= 2;
 	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
-	l->fold = talloc_zero_array(l, struct fold_slot, 2 * BATCH_ROWS);
-	l->fold_mask = 2 * BATCH_ROWS - 1;
-	l->order = talloc_array(l, uint32_t, BATCH_ROWS);
+	l->fold = talloc_zero_array(l, struct fold_slot, fold_size);
+	l->fold_mask = fold_size - 1;
+	l->order = talloc_array(l, uint32_t, batch_rows);
 	if (!l->keyer || !l->fold || !l->order || !grow_ident_map(l)) {
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;

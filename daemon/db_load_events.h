@@ -13,6 +13,9 @@
 #include "daemon/config.h"
 #include "daemon/db_copy.h"
 
-/* Loads f (named name in reports) into the database; returns 0 or -1 (reported on log). */
+#define ITIN_LOAD_BATCH_ROWS (1u << 20)	/* folded rows per transaction, by default */
+
+/* Loads f (named name in reports) into the database, batch_rows folded rows per transaction;
+ * returns 0 or -1 (reported on log). */
 int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			struct itin_load_stats *st, FILE *log);
+			unsigned batch_rows, struct itin_load_stats *st, FILE *log);

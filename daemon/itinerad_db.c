@@ -45,6 +45,7 @@ static void usage(FILE *f)
 		"usage: itinerad-db [-c FILE] COMMAND\n"
 		"  migrate                          create or upgrade the schema, refresh reference data\n"
 		"  load cells|events|risk FILE|-    load an operator feed (SPEC section 7)\n"
+		"       [--batch-rows N]            events: folded rows per transaction (1048576)\n"
 		"  retention [--at TIME]            keep the window + 1 day of presence (run daily)\n"
 		"  purge --yes                      delete all subscriber data (service shutdown)\n"
 		"  query --msisdn N | --imsi N [--at TIME] [--lang zh|en] [--parts]\n"
@@ -58,7 +59,8 @@ static int cmd_migrate(PGconn *conn)
 	return itin_db_migrate(conn, itin_db_data_dir(), stderr) < 0 ? 1 : 0;
 }
 
-static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *what, const char *path)
+static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *what, const char *path,
+		    unsigned batch_rows)
 {
 	struct itin_load_stats st = { 0 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -72,7 +74,7 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(what, "events") == 0)
-		rc = itin_db_load_events(conn, cfg, f, path, &st, stderr);
+		rc = itin_db_load_events(conn, cfg, f, path, batch_rows, &st, stderr);
 	else if (strcmp(what, "cells") == 0)
 		rc = itin_db_load_cells(conn, f, path, &st, stderr);
 	else if (strcmp(what, "risk") == 0)
@@ -198,6 +200,7 @@ int main(int argc, char **argv)
 		{ "lang", required_argument, NULL, 'l' },
 		{ "parts", no_argument, NULL, 'p' },
 		{ "yes", no_argument, NULL, 'y' },
+		{ "batch-rows", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -209,6 +212,7 @@ int main(int argc, char **argv)
 	char *conninfo;
 	PGconn *conn;
 	int64_t now = time(NULL);
+	unsigned batch_rows = ITIN_LOAD_BATCH_ROWS;
 	int lang = -1, opt, rc;
 	bool parts = false, yes = false;
 
@@ -238,6 +242,13 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			parts = true;
+			break;
+		case 'b':
+			batch_rows = strtoul(optarg, NULL, 10);
+			if (batch_rows == 0 || batch_rows > 64 * ITIN_LOAD_BATCH_ROWS) {
+				fprintf(stderr, "--batch-rows: 1 to %u\n", 64 * ITIN_LOAD_BATCH_ROWS);
+				return 1;
+			}
 			break;
 		case 'y':
 			yes = true;
@@ -273,7 +284,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(conn);
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
-		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2]);
+		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
 		rc = itin_db_retention(conn, cfg, now, stderr) < 0 ? 1 : 0;
 	} else if (strcmp(cmd, "purge") == 0) {

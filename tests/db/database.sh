@@ -87,6 +87,19 @@ run() {
 	run purge
 	run purge --yes
 	sql "SELECT 'left: ' || (SELECT count(*) FROM presence_history) + (SELECT count(*) FROM presence_recent) + (SELECT count(*) FROM subscriber) + (SELECT count(*) FROM subscriber_key)"
+
+	echo "# the sample again, in transactions of 100 folded rows, then in one: the same keys and presence"
+	"$top_builddir/itinerad-sample" --seed 7 --subscribers 500 --end 1795147200 \
+		--cells "$out.cells" --events "$out.events" 2>&1
+	"$db" load cells "$out.cells" > /dev/null 2>&1
+	digest="SELECT md5(string_agg(k || ' ' || day || ' ' || place || ' ' || f || ' ' || l || ' ' || e, ',' ORDER BY k, day, place)) FROM (SELECT encode(k.key, 'hex') AS k, p.day, p.place, min(p.first_seen) AS f, max(p.last_seen) AS l, sum(p.events) AS e FROM presence_recent p JOIN subscriber_key k ON k.subscriber = p.subscriber GROUP BY 1, 2, 3) x"
+	run --batch-rows 100 load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	batched=$(sql "$digest")
+	sql "SELECT 'keys ' || count(*) FROM subscriber_key"
+	"$db" purge --yes > /dev/null 2>&1
+	"$db" load events "$out.events" > /dev/null 2>&1
+	[ "$batched" = "$(sql "$digest")" ] && echo "same keys and presence as in one transaction"
+	rm -f "$out.cells" "$out.events"
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
