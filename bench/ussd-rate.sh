@@ -5,7 +5,8 @@
 # SUBSCRIBERS (default 100,000) subscribers' 14 days loaded (itinerad-sample). Consent is off
 # and the itinerary template is "【行程卡】{places}", so one *#14# gets one END page (a reply
 # that still needs pages is answered "0" and counted as multi-page). Prints one table of
-# sessions/s, latency p50/p99/p99.9 and the CPU each process used (100% = one core): with
+# sessions/s, its ratio to the floor (pgbench running the itinerary lookup with 2 clients,
+# measured just before), latency p50/p99/p99.9 and the CPU each process used (100% = one core): with
 # OUTSTANDING (default 200) sessions in flight, first as PostgreSQL is configured (every
 # commit flushed), then with synchronous_commit off for itinerad's database (each request
 # commits twice: its "begin" and its "done"), at a fixed rate of half that, and for osmo-hlr
@@ -97,6 +98,7 @@ run_load() {
 			100 * (lc[1] + lc[2]) / s }'
 }
 
+floor=$(bench_floor 2 "$secs")
 itinerad_start
 durable=$(run_load --outstanding "$outstanding")
 itinerad_stop
@@ -109,13 +111,15 @@ hlr_alone=$(run_load --outstanding "$outstanding" --text '*#101#')
 
 printf '%s\n' "USSD through osmo-hlr $(osmo-hlr --version 2>/dev/null | sed -n 's/^OsmoHLR version //p' | head -1), $subs subscribers, consent off, pool of 2 connections, $(nproc) cores, $secs s per run" \
 	"(CPU: % of one core during the run)"
-printf '%-40s %8s %7s %7s %8s %6s %6s %6s   %s\n' "run" "sess./s" "p50 ms" "p99 ms" \
-	"p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load"
+printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s\n' "run" "sess./s" "floor" "p50 ms" \
+	"p99 ms" "p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load"
+printf '%-40s %8.0f %6s\n' "floor: pgbench lookup (2 clients)" "$floor" "1.00"
 for pair in "itinerad, $outstanding in flight:$durable" \
 	"same, synchronous_commit off:$async" \
 	"same, offered $half/s:$at_half" \
 	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone"; do
-	echo "${pair#*:}" | awk -v l="${pair%%:*}" '
-		/^completed/ { r = sprintf("%-40s %8s %7s %7s %8s %6s %6s %6s", l, $6, $8, $10, $12, $14, $16, $18) }
+	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
+		/^completed/ { r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
+					   $10, $12, $14, $16, $18) }
 		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
 done
