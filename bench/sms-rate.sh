@@ -8,6 +8,9 @@
 # p50/p99/p99.9 at half the best consent-off rate. Each itinerad run starts with 5 s not counted:
 # its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
 # CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
+# The load generator walks the subscribers once per run: keep SUBSCRIBERS above the rate times
+# SECONDS + 5 (a repeat within 30 s is taken for an SMSC's redelivery and not answered; with
+# 100,000 subscribers, run 5 s).
 # usage: bench/sms-rate.sh [SUBSCRIBERS] [SECONDS] [ROUNDS]     (from a build directory)
 set -eu
 subs=${1:-1000000}
