@@ -6,7 +6,10 @@
 # subscribers' 14 days, with the same SMSC load generator (bench/itinerad-smsc-load). Checks
 # first, at 50/s, that both send the same, complete replies; then ROUNDS (default 2) alternating
 # rounds of floor, Kannel and itinerad at OUTSTANDING (default 400) in flight; then each at half
-# its own maximum. The web application has WEBAPP_WORKERS (default 4) processes.
+# its own maximum. The web application has WEBAPP_WORKERS (default 4) processes. Every run
+# leaves its first 5 s out of the figures (new PostgreSQL backends, of itinerad and of the web
+# application alike, first map the shared buffers they touch; see sms-rate.sh); the CPU
+# figures cover the whole run.
 # Kannel runs as packaged: started with -v 4 as Debian's init script does, logs at warning level,
 # no access log, no message store; its boxes do not set TCP_NODELAY between themselves.
 # Installs Debian's kannel with apt-get when it is missing (root only). The load generator walks
@@ -217,8 +220,8 @@ reassemble() {	# dump file -> "msisdn parts total coding text-hex", one line per
 echo "kannel-rate: checking replies ..." >&2
 low=50
 : > "$work/results"
-record kannel-low run_kannel --rate $low --duration 4 --dump "$work/kannel.dump"
-record itinerad-low run_itinerad --rate $low --duration 4 --dump "$work/itinerad.dump"
+record kannel-low run_kannel --rate $low --warmup 5 --duration 9 --dump "$work/kannel.dump"
+record itinerad-low run_itinerad --rate $low --warmup 5 --duration 9 --dump "$work/itinerad.dump"
 reassemble "$work/kannel.dump" > "$work/kannel.replies"
 reassemble "$work/itinerad.dump" > "$work/itinerad.replies"
 if ! check=$(join "$work/kannel.replies" "$work/itinerad.replies" | awk '
@@ -242,16 +245,16 @@ r=1
 while [ $r -le "$rounds" ]; do
 	echo "kannel-rate: round $r of $rounds ..." >&2
 	record floor run_floor
-	record kannel run_kannel --outstanding "$outstanding" --duration "$secs"
-	record itinerad run_itinerad --outstanding "$outstanding" --duration "$secs"
+	record kannel run_kannel --outstanding "$outstanding" --warmup 5 --duration $((secs + 5))
+	record itinerad run_itinerad --outstanding "$outstanding" --warmup 5 --duration $((secs + 5))
 	r=$((r + 1))
 done
 mean() { awk -v w="$1" '$1 == w && $2 == "completed" { s += $7; n++ } END { printf "%.0f", n ? s / n : 0 }' "$work/results"; }
 kannel_half=$(awk -v r="$(mean kannel)" 'BEGIN { printf "%d", r / 2 }')
 itin_half=$(awk -v r="$(mean itinerad)" 'BEGIN { printf "%d", r / 2 }')
 echo "kannel-rate: latency at half rate ..." >&2
-record kannel-half run_kannel --rate "$kannel_half" --duration "$secs"
-record itinerad-half run_itinerad --rate "$itin_half" --duration "$secs"
+record kannel-half run_kannel --rate "$kannel_half" --warmup 5 --duration $((secs + 5))
+record itinerad-half run_itinerad --rate "$itin_half" --warmup 5 --duration $((secs + 5))
 
 floor=$(mean floor)
 kannel=$(mean kannel)
