@@ -245,8 +245,8 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			batch_rows = strtoul(optarg, NULL, 10);
-			if (batch_rows == 0 || batch_rows > 64 * ITIN_LOAD_BATCH_ROWS) {
-				fprintf(stderr, "--batch-rows: 1 to %u\n", 64 * ITIN_LOAD_BATCH_ROWS);
+			if (batch_rows == 0 || batch_rows > 2 * ITIN_LOAD_BATCH_ROWS) {
+				fprintf(stderr, "--batch-rows: 1 to %u\n", 2 * ITIN_LOAD_BATCH_ROWS);
 				return 1;
 			}
 			break;
