@@ -284,7 +284,8 @@ static void tick_cb(evutil_socket_t fd, short what, void *arg)
 	if (!l->sending)
 		return;
 	if (l->rate > 0) {
-		uint64_t due = (uint64_t)(elapsed * l->rate);
+		/* Request k is due at k / rate, and its latency counts from then. */
+		uint64_t due = (uint64_t)(elapsed * l->rate) + 1;
 		while (l->sent < due && window_open(l))
 			start_request(l, l->start + l->sent / l->rate);
 	} else {
