@@ -44,7 +44,7 @@ struct ident {
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
 	char mask[16];
 	uint32_t batch;			/* last batch that used it */
-	bool written;			/* its keys committed by an earlier batch */
+	bool written;			/* its keys sent by an earlier batch (a failed batch stops the load) */
 	int64_t subscriber;		/* its id, once the batch's subscribers are written */
 };
 
@@ -249,9 +249,10 @@ static int write_subscribers(struct loader *l)
 	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
 		return -1;
 	for (size_t i = 0; i < l->num_idents; i++) {
-		const struct ident *id = &l->idents[i];
+		struct ident *id = &l->idents[i];
 		if (id->batch != l->batch || id->written)
 			continue;
+		id->written = true;
 		itin_copy_tuple(&b, 4);
 		itin_copy_int4(&b, i);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
@@ -352,8 +353,6 @@ static int flush_batch(struct loader *l)
 	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
 		goto fail;
 	l->st->rows += rows;
-	for (size_t i = 0; i < l->num_idents; i++)
-		l->idents[i].written |= l->idents[i].batch == l->batch;
 	memset(l->fold, 0, (l->fold_mask + 1) * sizeof(*l->fold));
 	l->num_fold = 0;
 	l->batch++;

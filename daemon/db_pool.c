@@ -3,14 +3,16 @@
  * statements, then a sync point. The statements sent during one turn of the event loop share
  * one sync, so they are one implicit transaction and one commit; while a commit is still being
  * flushed, the next sync waits for it, so that everything sent meanwhile shares the next one
- * (group commit: the busier the disk, the more requests one WAL flush carries). A statement's result is held until its sync point has been
- * answered, that is until its transaction is committed, and only then given to its callback:
- * a caller that acknowledges something on a result knows it is durable. If one statement of
- * a transaction fails, PostgreSQL rolls all of it back: every statement of it, those answered
- * before the failure too, gets the failure (a deadlock between two connections' transactions
- * did once have a request answered as recorded though it was not). Statements
- * go to the connection with the fewest in flight; there is no queue here: the caller decides
- * what to do with -EAGAIN or -ENOTCONN (the request module answers busy or a temporary error).
+ * (group commit: the busier the disk, the more requests one WAL flush carries). A statement's
+ * result is held until its sync point has been answered, that is until its transaction is
+ * committed, and only then given to its callback: a caller that acknowledges something on a
+ * result knows it is durable. A read-only statement's result is given when it comes. If one
+ * statement of a transaction fails, PostgreSQL rolls all of it back: every statement of it,
+ * those answered before the failure too, gets the failure (a deadlock between two
+ * connections' transactions did once have a request answered as recorded though it was not).
+ * Statements go to the connection with the fewest in flight, or to the one their key chooses;
+ * there is no queue here: the caller decides what to do with -EAGAIN or -ENOTCONN (the
+ * request module answers busy or a temporary error).
  */
 #include <errno.h>
 #include <stdlib.h>
