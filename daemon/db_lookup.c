@@ -23,7 +23,6 @@ void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_conf
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now)
 {
 	static const char hex[] = "0123456789abcdef";
-	int year, month, mday;
 
 	p->key[0] = '\\';
 	p->key[1] = 'x';
@@ -32,38 +31,55 @@ void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_conf
 		p->key[3 + 2 * i] = hex[key[i] & 15];
 	}
 	p->key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN] = '\0';
-	/* One day more than the window: the engine decides the exact edges. */
-	itin_local_date(itin_local_day(now) - (int32_t)cfg->window_days, &year, &month, &mday);
-	snprintf(p->first_day, sizeof(p->first_day), "%04d-%02d-%02d", year, month, mday);
+	itin_lookup_first_day(cfg, now, p->first_day);
 	p->values[0] = p->key;
 	p->values[1] = p->first_day;
 }
 
-int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out)
+void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16])
 {
-	unsigned n = PQntuples(res);
+	int year, month, mday;
 
+	itin_local_date(itin_local_day(now) - (int32_t)cfg->window_days, &year, &month, &mday);
+	snprintf(out, 16, "%04d-%02d-%02d", year, month, mday);
+}
+
+/* Rows first .. first + num - 1, their columns from col on: mask, day, place, first, last. */
+static int lookup_from_rows(void *ctx, const PGresult *res, int col, int first, int num,
+			    struct itin_lookup *out)
+{
 	*out = (struct itin_lookup){ 0 };
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 5)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != col + 5)
 		return -EINVAL;
-	if (n == 0)
+	if (num == 0)
 		return 0;
 	out->known = true;
-	snprintf(out->mask, sizeof(out->mask), "%s", PQgetvalue(res, 0, 0));
-	out->rows = talloc_array(ctx, struct itin_presence, n);
+	snprintf(out->mask, sizeof(out->mask), "%s", PQgetvalue(res, first, col));
+	out->rows = talloc_array(ctx, struct itin_presence, num);
 	if (!out->rows)
 		return -ENOMEM;
-	for (unsigned i = 0; i < n; i++) {
-		if (PQgetisnull(res, i, 1))
+	for (int i = first; i < first + num; i++) {
+		if (PQgetisnull(res, i, col + 1))
 			continue;
 		out->rows[out->num_rows++] = (struct itin_presence){
-			.day = atoi(PQgetvalue(res, i, 1)),
-			.place = atoi(PQgetvalue(res, i, 2)),
-			.first_seen = strtoll(PQgetvalue(res, i, 3), NULL, 10),
-			.last_seen = strtoll(PQgetvalue(res, i, 4), NULL, 10),
+			.day = atoi(PQgetvalue(res, i, col + 1)),
+			.place = atoi(PQgetvalue(res, i, col + 2)),
+			.first_seen = strtoll(PQgetvalue(res, i, col + 3), NULL, 10),
+			.last_seen = strtoll(PQgetvalue(res, i, col + 4), NULL, 10),
 		};
 	}
 	return 0;
+}
+
+int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out)
+{
+	return lookup_from_rows(ctx, res, 0, 0, PQntuples(res), out);
+}
+
+int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
+			   struct itin_lookup *out)
+{
+	return lookup_from_rows(ctx, res, 1, first, num, out);
 }
 
 int64_t itin_freshness_from_result(const PGresult *res)

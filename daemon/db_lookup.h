@@ -30,9 +30,15 @@ struct itin_lookup_params {
 };
 void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now);
+/* The window's first day as the lookup takes it (one day early: the engine decides the edges). */
+void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16]);
 
 /* Reads a result of sql/lookup.sql into out (rows are talloc children of ctx). */
 int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out);
+/* The same for num rows from first of a result of itin_sql_lookup_batch (db_sql.h), whose
+ * columns are those of sql/lookup.sql after the request's position. */
+int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
+			   struct itin_lookup *out);
 
 /* SQL of the deployment-wide inputs, and their parsers. */
 extern const char itin_sql_freshness[];	/* -> one row: newest event, last load (Unix s) */

@@ -520,6 +520,11 @@ bool itin_db_pool_is_up(const struct itin_db_pool *pool)
 	return false;
 }
 
+unsigned itin_db_pool_size(const struct itin_db_pool *pool)
+{
+	return pool->num_conns;
+}
+
 void itin_db_pool_get_stats(const struct itin_db_pool *pool, struct itin_db_pool_stats *st)
 {
 	*st = (struct itin_db_pool_stats){ .executed = pool->executed, .failed = pool->failed,

@@ -54,6 +54,9 @@ int itin_db_pool_read(struct itin_db_pool *pool, const char *statement, int npar
 		      const char *const *values, itin_db_cb cb, void *arg);
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool);
+/* The number of connections (up or not): itin_db_pool_exec_keyed's key k < size chooses the
+ * k-th. */
+unsigned itin_db_pool_size(const struct itin_db_pool *pool);
 
 struct itin_db_pool_stats {
 	unsigned connections_up;

@@ -1,8 +1,8 @@
 /*
  * Requests from accept to reply. One request is: the "begin" statement (records it and decides
- * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup, then the
- * engine renders the reply and the channel sends it; "done" moves the pending row to the
- * audit. A reply deadline turns a slow database into the busy text instead of silence. After a
+ * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
+ * with the other requests of the same loop turn, daemon/request_db.c), then the engine renders
+ * the reply and the channel sends it; "done" moves the pending row to the audit. A reply deadline turns a slow database into the busy text instead of silence. After a
  * restart, pending rows are answered again from their recorded action and sealed address.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
@@ -24,6 +24,7 @@
 #include "daemon/reply_address.h"
 #include "daemon/reply_text.h"
 #include "daemon/request.h"
+#include "daemon/request_db.h"
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
@@ -33,10 +34,8 @@
 #define DONE_RETRY_S 1			/* a batch the database did not take, sent again after */
 
 const struct itin_db_statement itin_request_statements[] = {
-	{ "begin", "SELECT request_id, action, lang FROM itin_request_begin($1, $2, $3, "
-		   "to_timestamp($4), $5, $6, $7, $8, make_interval(secs => $9), $10, "
-		   "make_interval(secs => $11), make_interval(secs => $12), $13)", 13 },
-	{ "lookup", itin_sql_lookup, 2 },
+	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
+	{ "lookup", itin_sql_lookup_batch, ITIN_LOOKUP_BATCH_PARAMS },
 	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
@@ -52,6 +51,7 @@ struct request_service {
 	struct event_base *base;
 	const struct itin_config *cfg;
 	struct itin_db_pool *db;
+	struct itin_request_db *rdb;	/* begin and lookup, batched */
 	struct itin_subscriber_keyer *keyer;
 	struct itin_sealer *sealer;
 	const struct itin_request_ops *channel_ops[2];
@@ -103,19 +103,6 @@ static const char *masked(const struct itin_request *req)
 
 	snprintf(buf, sizeof(buf), "***%s", len > 4 ? req->identity + len - 4 : "");
 	return buf;
-}
-
-static void hex(char *out, const uint8_t *in, size_t len)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	out[0] = '\\';
-	out[1] = 'x';
-	for (size_t i = 0; i < len; i++) {
-		out[2 + 2 * i] = digits[in[i] >> 4];
-		out[3 + 2 * i] = digits[in[i] & 15];
-	}
-	out[2 + 2 * len] = '\0';
 }
 
 static int unhex(const char *in, uint8_t *out, size_t max)
@@ -229,7 +216,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
 }
 
-static void lookup_cb(void *arg, const PGresult *res)
+static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 {
 	struct itin_request_lookup *wait = arg;
 	struct itin_request *req = wait->req;
@@ -243,7 +230,7 @@ static void lookup_cb(void *arg, const PGresult *res)
 	req->lookup = NULL;
 	if (req->replying)
 		return;
-	if (!res || itin_lookup_from_result(req, res, &lookup) < 0) {
+	if (!res || itin_lookup_from_batch(req, res, first, num, &lookup) < 0) {
 		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", res ? PQresultErrorMessage(res) : "no database\n");
 		req->action = ITIN_ACTION_BUSY;
 		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
@@ -266,8 +253,7 @@ static void lookup_cb(void *arg, const PGresult *res)
 
 static void act(struct itin_request *req)
 {
-	struct itin_lookup_params params;
-	int rc;
+	char first_day[16];
 
 	switch (req->action) {
 	case ITIN_ACTION_DUPLICATE:
@@ -283,10 +269,9 @@ static void act(struct itin_request *req)
 			return;
 		}
 		req->lookup->req = req;
-		itin_lookup_params_set(&params, svc->cfg, req->key, req->received_at);
-		rc = itin_db_pool_read(svc->db, "lookup", 2, params.values, lookup_cb, req->lookup);
-		if (rc < 0)
-			lookup_cb(req->lookup, NULL);
+		itin_lookup_first_day(svc->cfg, req->received_at, first_day);
+		if (itin_request_db_lookup(svc->rdb, req->key, first_day, lookup_cb, req->lookup) < 0)
+			lookup_cb(req->lookup, NULL, 0, 0);
 		return;
 	default:
 		reply_text(req, text_of(req->action), NULL, NULL);
@@ -318,18 +303,18 @@ static void refuse(struct itin_request *req, const char *why)
 	talloc_free(req);
 }
 
-static void begin_cb(void *arg, const PGresult *res)
+static void begin_cb(void *arg, const PGresult *res, int row)
 {
 	struct itin_request *req = arg;
 
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		refuse(req, res ? PQresultErrorMessage(res) : "database connection lost");
+	if (row < 0) {
+		refuse(req, res ? PQresultErrorMessage(res) : "no database connection, or too busy\n");
 		return;
 	}
 	req->recorded = true;
-	req->id = PQgetisnull(res, 0, 0) ? 0 : strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	req->action = atoi(PQgetvalue(res, 0, 1));
-	req->lang = atoi(PQgetvalue(res, 0, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->id = PQgetisnull(res, row, 0) ? 0 : strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	req->action = atoi(PQgetvalue(res, row, 1));
+	req->lang = atoi(PQgetvalue(res, row, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
 	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
 		svc->stats.actions[req->channel][req->intent][req->action]++;
 	if (req->refused)
@@ -356,10 +341,15 @@ int itin_request_accept(struct itin_request *req)
 {
 	const struct itin_config *cfg = svc->cfg;
 	uint8_t sealed[ITIN_SEALED_MAX], digest[32];
-	char key_hex[2 + 64 + 1], digest_hex[2 + 64 + 1], sealed_hex[2 + 2 * ITIN_SEALED_MAX + 1];
-	char channel[4], intent[4], at[24], lang[4], timeout[16], rate_count[16], rate_period[16],
-		dedup[16];
-	const char *values[13];
+	struct itin_begin_rules rules = {
+		.english = cfg->default_lang == ITIN_LANG_EN,
+		.shutdown = cfg->shutdown_date[0] != '\0',
+		.consent_timeout_s = cfg->consent_timeout_s,
+		.rate_count = cfg->rate_limit.count,
+		.rate_period_s = cfg->rate_limit.period_s,
+		.dedup_s = DEDUP_S,
+	};
+	struct itin_begin_args args;
 	int sealed_len, rc;
 
 	rc = req->identity_kind == ITIN_IDENTITY_MSISDN ?
@@ -371,38 +361,22 @@ int itin_request_accept(struct itin_request *req)
 		refuse(req, "keying failed");
 		return -EIO;
 	}
-	hex(key_hex, req->key, sizeof(req->key));
-	hex(digest_hex, digest, sizeof(digest));
-	hex(sealed_hex, sealed, sealed_len);
-	snprintf(channel, sizeof(channel), "%d", req->channel);
-	snprintf(intent, sizeof(intent), "%d", req->intent);
-	snprintf(at, sizeof(at), "%lld", (long long)req->received_at);
-	snprintf(lang, sizeof(lang), "%d", cfg->default_lang == ITIN_LANG_EN);
-	snprintf(timeout, sizeof(timeout), "%u", cfg->consent_timeout_s);
-	snprintf(rate_count, sizeof(rate_count), "%u", cfg->rate_limit.count);
-	snprintf(rate_period, sizeof(rate_period), "%u", cfg->rate_limit.period_s);
-	snprintf(dedup, sizeof(dedup), "%d", DEDUP_S);
-	values[0] = key_hex;
-	values[1] = channel;
-	values[2] = intent;
-	values[3] = at;
-	values[4] = req->channel == ITIN_CHANNEL_SMS ? digest_hex : NULL;
-	values[5] = sealed_hex;
-	values[6] = lang;
-	values[7] = cfg->consent && !req->consent_given ? "t" : "f";
-	values[8] = timeout;
-	values[9] = rate_count;
-	values[10] = rate_period;
-	values[11] = dedup;
-	values[12] = cfg->shutdown_date[0] ? "t" : "f";
+	args = (struct itin_begin_args){
+		.key = req->key,
+		.channel = req->channel,
+		.intent = req->intent,
+		.at = req->received_at,
+		.digest = req->channel == ITIN_CHANNEL_SMS ? digest : NULL,
+		.sealed = sealed,
+		.sealed_len = sealed_len,
+		.ask_consent = cfg->consent && !req->consent_given,
+	};
 	req->message = NULL;
 	start_deadline(req);
-	/* A subscriber's requests take its subscriber_state row: one connection for them all. */
-	rc = itin_db_pool_exec_keyed(svc->db, (uint32_t)req->key[0] << 24 | req->key[1] << 16 |
-				     req->key[2] << 8 | req->key[3], "begin", 13, values, begin_cb, req);
+	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
+	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req);
 	if (rc < 0)
-		refuse(req, rc == -EAGAIN ? "database busy (too many statements queued)" :
-		       "no database connection");
+		refuse(req, "out of memory");
 	return rc;
 }
 
@@ -666,13 +640,14 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	svc->base = base;
 	svc->cfg = cfg;
 	svc->db = db;
+	svc->rdb = itin_request_db_alloc(svc, base, db);
 	svc->keyer = itin_subscriber_keyer_alloc(svc, cfg->hmac_secret);
 	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
 	svc->done.retry = evtimer_new(base, done_retry_cb, NULL);
 	INIT_LLIST_HEAD(&svc->done.failed);
-	if (!svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer || !svc->done.retry)
+	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer || !svc->done.retry)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

@@ -16,7 +16,8 @@
  *
  * The rules themselves run in the database (sql/migrations/051_request_rules.sql), in the same
  * statement that records the request, so that several itinerad processes share one state and a
- * request costs one round trip (two for an itinerary).
+ * request costs one round trip (two for an itinerary), shared with the other requests of its
+ * event-loop turn (daemon/request_db.h).
  */
 #pragma once
 

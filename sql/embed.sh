@@ -1,12 +1,13 @@
 #!/bin/sh
 # Writes a C file holding the SQL the programs run, so that an installed itinerad-db needs no
 # SQL directory: each migration file sql/migrations/NNN_name.sql as {NNN, "name", "text"}, and
-# the lookup (sql/lookup.sql) as itin_sql_lookup.
+# the lookup (sql/lookup.sql) as itin_sql_lookup, and the same lookup for an array of keys as
+# itin_sql_lookup_batch (each key's rows led by its position, for the daemon's batches).
 # usage: embed.sh SRCDIR/sql > sql_embedded.c
 set -eu
 dir=$1
 
-c_string() {
+c_string() {	# file, or - for the standard input
 	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/\t"/' -e 's/$/\\n"/' "$1"
 }
 
@@ -27,4 +28,13 @@ echo 'const unsigned itin_num_migrations = sizeof(itin_migrations) / sizeof(itin
 echo
 echo 'const char itin_sql_lookup[] ='
 c_string "$dir/lookup.sql"
+echo ';'
+
+echo 'const char itin_sql_lookup_batch[] ='
+{
+	echo 'SELECT q.i, l.* FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS q(key, first_day, i),'
+	echo 'LATERAL ('
+	sed -e '/^--/d' -e "s/\$1/decode(q.key, 'hex')/g" -e 's/\$2/q.first_day/g' "$dir/lookup.sql"
+	echo ') l ORDER BY q.i'
+} | c_string -
 echo ';'

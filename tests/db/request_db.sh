@@ -1,0 +1,19 @@
+#!/bin/sh
+# The request statements in batches (tests/db/request_db_test.c) against PostgreSQL, on the
+# sample feed of tests/db: order of decisions within a batch, each request's own lookup rows.
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_request_db
+ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
+ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
+export ITINERAD_CONNINFO ITINERAD_CONFIG
+out=$(mktemp) || exit 99
+trap 'rm -f "$out"; itin_pg_cleanup' EXIT
+for step in migrate "load cells $srcdir/tests/db/cells.csv" "load events $srcdir/tests/db/events.csv"; do
+	# shellcheck disable=SC2086
+	"$top_builddir/itinerad-db" $step > "$out" 2>&1 || { cat "$out"; exit 99; }
+done
+"$top_builddir/tests/db/request_db_test" "$ITINERAD_CONNINFO" "$ITINERAD_CONFIG" > "$out" ||
+	{ cat "$out"; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/request_db.out"
+diff -u "$srcdir/tests/db/request_db.out" "$out"

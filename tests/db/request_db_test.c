@@ -1,0 +1,153 @@
+/*
+ * The request statements in batches (daemon/request_db.c) against a real PostgreSQL, run by
+ * tests/db/request_db.sh after loading tests/db/events.csv; stdout must equal
+ * tests/db/request_db.out. Requests queued in one loop turn must go as one statement each
+ * kind (on a pool of one connection), be decided in the order given (a repeat of a message in
+ * the same batch is a duplicate), and each get its own rows back: an unknown subscriber's
+ * lookup between two known ones gets none, and its neighbours theirs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <talloc.h>
+
+#include "daemon/config.h"
+#include "daemon/db_sql.h"
+#include "daemon/log.h"
+#include "daemon/request_db.h"
+#include "daemon/subscriber_key.h"
+
+static const struct itin_db_statement statements[] = {
+	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
+	{ "lookup", itin_sql_lookup_batch, ITIN_LOOKUP_BATCH_PARAMS },
+};
+
+static struct event_base *base;
+static struct itin_db_pool *pool;
+static struct itin_request_db *rdb;
+static struct itin_subscriber_keyer *keyer;
+static struct event *step_timer;
+static unsigned step, waiting;
+
+static void answered(void)
+{
+	if (--waiting == 0)
+		event_active(step_timer, EV_TIMEOUT, 0);
+}
+
+static void begun_cb(void *arg, const PGresult *res, int row)
+{
+	if (row < 0)
+		printf("%s: not recorded\n", (const char *)arg);
+	else
+		printf("%s: action %s, pending row %s\n", (const char *)arg,
+		       PQgetvalue(res, row, 1), PQgetisnull(res, row, 0) ? "none" : "yes");
+	answered();
+}
+
+static void looked_up_cb(void *arg, const PGresult *res, int first, int num)
+{
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		printf("%s: failed\n", (const char *)arg);
+	else if (num == 0)
+		printf("%s: unknown\n", (const char *)arg);
+	for (int i = first; i < first + num; i++)
+		printf("%s: #%s %s day %s place %s\n", (const char *)arg, PQgetvalue(res, i, 0),
+		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+	answered();
+}
+
+/* A query (intent 0) from an MSISDN with message digest 0xDD.., consent asked or not. */
+static void begin(const char *msisdn, uint8_t digest_octet, bool ask_consent, const char *what)
+{
+	static const struct itin_begin_rules rules = {
+		.consent_timeout_s = 600, .rate_count = 5, .rate_period_s = 3600, .dedup_s = 30,
+	};
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], digest[32], sealed[4] = { 1, 2, 3, 4 };
+	struct itin_begin_args args = {
+		.key = key, .channel = 0, .intent = 0, .at = 1795100000, .digest = digest,
+		.sealed = sealed, .sealed_len = sizeof(sealed), .ask_consent = ask_consent,
+	};
+
+	memset(digest, digest_octet, sizeof(digest));
+	waiting++;
+	if (itin_subscriber_key_msisdn(keyer, msisdn, key) < 0 ||
+	    itin_request_db_begin(rdb, &args, &rules, begun_cb, (void *)what) < 0)
+		exit(1);
+}
+
+static void lookup(const char *msisdn, const char *what)
+{
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+
+	waiting++;
+	if (itin_subscriber_key_msisdn(keyer, msisdn, key) < 0 ||
+	    itin_request_db_lookup(rdb, key, "2026-11-01", looked_up_cb, (void *)what) < 0)
+		exit(1);
+}
+
+/* Each step is one loop turn's requests; the next starts when all have been answered. */
+static void step_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_db_pool_stats st;
+	struct timeval tv = { 0, 10000 };
+
+	if (step == 0 && !itin_db_pool_is_up(pool)) {
+		evtimer_add(step_timer, &tv);
+		return;
+	}
+	itin_db_pool_get_stats(pool, &st);
+	if (step > 0)
+		printf("statements so far: %llu\n", st.executed);
+	switch (step++) {
+	case 0:
+		printf("one turn: A asks, A's message again, B asks (consent on), A asks anew\n");
+		begin("8613800000001", 0xdd, false, "A");
+		begin("8613800000001", 0xdd, false, "A again");
+		begin("8613800000002", 0xdd, true, "B");
+		begin("8613800000001", 0xee, false, "A anew");
+		break;
+	case 1:
+		printf("one turn: lookups of A, an unknown number, C\n");
+		lookup("8613800000001", "A");
+		lookup("8613800000099", "unknown");
+		lookup("8613900000003", "C");
+		break;
+	default:
+		event_base_loopbreak(base);
+		break;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	void *ctx = talloc_named_const(NULL, 0, "request_db_test");
+	struct timeval tv = { 0, 0 };
+	char err[256];
+	struct itin_config *cfg;
+
+	itin_log_init(ctx, "request_db_test", false, LOGL_ERROR);
+	cfg = argc > 2 ? itin_config_load(ctx, argv[2], err, sizeof(err)) : NULL;
+	if (!cfg) {
+		fprintf(stderr, "usage: request_db_test CONNINFO CONFIG (%s)\n", argc > 2 ? err : "");
+		return 1;
+	}
+	base = event_base_new();
+	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, statements,
+				  sizeof(statements) / sizeof(statements[0]));
+	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
+	keyer = itin_subscriber_keyer_alloc(ctx, cfg->hmac_secret);
+	step_timer = evtimer_new(base, step_cb, NULL);
+	if (!base || !rdb || !keyer || !step_timer || itin_db_pool_start(pool) < 0) {
+		fprintf(stderr, "setting up failed\n");
+		return 1;
+	}
+	evtimer_add(step_timer, &tv);
+	event_base_dispatch(base);
+	event_free(step_timer);
+	talloc_free(ctx);
+	event_base_free(base);
+	return 0;
+}
