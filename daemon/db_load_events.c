@@ -10,7 +10,6 @@
  * `itinerad-db retention`, and merged by the engine until then (migration 054). A batch is
  * one transaction, so a failed load leaves whole batches, never half of one.
  */
-#define _GNU_SOURCE			/* qsort_r */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +36,8 @@ static uint64_t mix64(uint64_t x)
 struct cell_slot { uint64_t key; int32_t place; };
 struct ident_slot { uint64_t key; uint32_t ident; };
 struct fold_slot { uint64_t key; int32_t place; uint32_t events; int64_t first, last; };
+/* A folded row's sort key beside its slot: sorting compares these, not the slots. */
+struct row_order { int64_t subscriber; int32_t day; uint32_t slot; };
 
 struct ident {
 	char imsi[16];
@@ -65,7 +66,7 @@ struct loader {
 
 	struct fold_slot *fold;
 	size_t fold_mask, num_fold;
-	uint32_t *order;		/* the batch's slots in COPY order */
+	struct row_order *order;	/* the batch's slots in COPY order */
 	unsigned batch_rows;		/* folded rows per batch (the fold table half full) */
 	uint32_t batch;
 	int64_t newest;
@@ -293,17 +294,16 @@ static int64_t slot_subscriber(const struct loader *l, const struct fold_slot *s
 	return l->idents[(s->key - 1) >> 32].subscriber;
 }
 
-/* Folded rows by subscriber id, then day (the order of presence_recent's index). */
-static int cmp_rows(const void *a, const void *b, void *arg)
+/* Folded rows by subscriber id, then day (the order of presence_recent's index). The keys sit
+ * in the array sorted: comparing through the slots and the identities (random reads) took a
+ * fifth of the loader's time. */
+static int cmp_rows(const void *a, const void *b)
 {
-	const struct loader *l = arg;
-	const struct fold_slot *x = &l->fold[*(const uint32_t *)a], *y = &l->fold[*(const uint32_t *)b];
-	int64_t sx = slot_subscriber(l, x), sy = slot_subscriber(l, y);
-	int32_t dx = (int32_t)(uint32_t)(x->key - 1), dy = (int32_t)(uint32_t)(y->key - 1);
+	const struct row_order *x = a, *y = b;
 
-	if (sx != sy)
-		return sx < sy ? -1 : 1;
-	return (dx > dy) - (dx < dy);
+	if (x->subscriber != y->subscriber)
+		return x->subscriber < y->subscriber ? -1 : 1;
+	return (x->day > y->day) - (x->day < y->day);
 }
 
 /* The batch's folded rows into presence_recent, in index order: its index then grows at a
@@ -315,18 +315,23 @@ static int64_t copy_presence(struct loader *l)
 
 	for (uint32_t i = 0; i <= l->fold_mask; i++) {
 		if (l->fold[i].key)
-			l->order[n++] = i;
+			l->order[n++] = (struct row_order){
+				.subscriber = slot_subscriber(l, &l->fold[i]),
+				.day = (int32_t)(uint32_t)(l->fold[i].key - 1),
+				.slot = i,
+			};
 	}
-	qsort_r(l->order, n, sizeof(*l->order), cmp_rows, l);
+	qsort(l->order, n, sizeof(*l->order), cmp_rows);
 	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
 			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const struct fold_slot *s = &l->fold[l->order[i]];
+		const struct row_order *o = &l->order[i];
+		const struct fold_slot *s = &l->fold[o->slot];
 
 		itin_copy_tuple(&b, 6);
-		itin_copy_int8(&b, slot_subscriber(l, s));
-		itin_copy_date(&b, (int32_t)(uint32_t)(s->key - 1));
+		itin_copy_int8(&b, o->subscriber);
+		itin_copy_date(&b, o->day);
 		itin_copy_int4(&b, s->place);
 		itin_copy_timestamptz(&b, s->first);
 		itin_copy_timestamptz(&b, s->last);
@@ -423,7 +428,7 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
 	l->fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->fold_mask = fold_size - 1;
-	l->order = talloc_array(l, uint32_t, batch_rows);
+	l->order = talloc_array(l, struct row_order, batch_rows);
 	if (!l->keyer || !l->fold || !l->order || !grow_ident_map(l)) {
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;
