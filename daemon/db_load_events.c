@@ -221,6 +221,10 @@ static const char *const subscriber_sql[] = {
 	/* One loader at a time: two could give one new subscriber two ids. */
 	"SELECT pg_advisory_xact_lock(7401002)",
 	"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
+	/* Its row count, for the join's plan: without it, the planner guessed a few thousand
+	 * rows and hashed all of subscriber_key for each batch (443 ms against 303 for a batch
+	 * of 96,000 identities and 1 M keys). */
+	"ANALYZE load_ident",
 	/* Existing subscribers by their MSISDN key; new ones get an id. */
 	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
 	"SELECT i.n, i.msisdn_key, i.imsi_key, i.mask, k.subscriber IS NULL AS is_new, "
