@@ -13,8 +13,8 @@
 # Kannel runs as packaged: started with -v 4 as Debian's init script does, logs at warning level,
 # no access log, no message store; its boxes do not set TCP_NODELAY between themselves.
 # Installs Debian's kannel with apt-get when it is missing (root only). The load generator walks
-# the subscribers once per run: keep SUBSCRIBERS above rate x SECONDS (itinerad takes a repeat
-# within 30 s for an SMSC's redelivery and does not answer it).
+# the subscribers in a fixed order, and over again with the keyword in another case (see
+# sms-rate.sh).
 # usage: bench/kannel-rate.sh [SUBSCRIBERS] [SECONDS]     (from a build directory; KEEP=1 keeps
 # the logs and the load generator's outputs)
 set -eu

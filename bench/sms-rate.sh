@@ -8,9 +8,10 @@
 # p50/p99/p99.9 at half the best consent-off rate. Each itinerad run starts with 5 s not counted:
 # its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
 # CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
-# The load generator walks the subscribers once per run: keep SUBSCRIBERS above the rate times
-# SECONDS + 5 (a repeat within 30 s is taken for an SMSC's redelivery and not answered; with
-# 100,000 subscribers, run 5 s).
+# The load generator walks the subscribers in a fixed order; a run that asks all of them starts
+# over with the keyword in another case, so that a repeat is a new message (the same text within
+# 30 s would be taken for an SMSC's redelivery and not answered); a subscriber then asks a few
+# times a run, well within the rate limit of 100 an hour set here.
 # usage: bench/sms-rate.sh [SUBSCRIBERS] [SECONDS] [ROUNDS]     (from a build directory)
 set -eu
 subs=${1:-1000000}

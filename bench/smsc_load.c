@@ -2,7 +2,9 @@
  * itinerad-smsc-load: an SMSC load generator for benchmarks (issues 4 and 9). It listens as
  * an SMSC, accepts one ESME bind (itinerad, or a Kannel bearerbox for the baseline), then sends
  * deliver_sm "CXMYD" from distinct subscribers (a permutation of MSISDN base+0 .. base+N-1, so
- * no subscriber repeats and neither deduplication nor rate limits kick in) at a fixed offered
+ * no subscriber repeats and neither deduplication nor rate limits kick in; when a run walks
+ * through all of them, the next walk writes the keyword in another case, "cxmyd", "Cxmyd", ...,
+ * so that a repeat is a new message, not the SMSC's redelivery of one) at a fixed offered
  * rate or with a fixed number outstanding, answers every submit_sm, and measures each request
  * from the moment it was sent (or scheduled) to its last reply part (UDH part count). With
  * --consent it answers the prompt with "Y" and measures to the itinerary. Prints one line:
@@ -66,6 +68,7 @@ struct load {
 	uint32_t *parts_got;		/* bit i: part i + 1 arrived */
 	uint8_t *parts_total;		/* 0: no part yet */
 	uint8_t *phase;			/* consent: 0 waiting for the prompt, 1 for the itinerary */
+	uint8_t *walk;			/* the walk that started its request: its keyword's case */
 	double *latency;
 	size_t num_latency, size_latency;
 	double warmup;			/* --warmup: seconds not counted at the start */
@@ -122,6 +125,14 @@ static void send_pdu(struct load *l, uint32_t id, void *pdu)
 	bufferevent_write(l->bev, buf, len);
 }
 
+/* The query keyword as the walk through the subscribers that sent it writes it. */
+static const char *keyword_of_walk(uint8_t walk)
+{
+	static const char *const texts[] = { "CXMYD", "cxmyd", "Cxmyd", "cXMYD", "CxMyD", "cXmYd" };
+
+	return texts[walk % (sizeof(texts) / sizeof(texts[0]))];
+}
+
 static void send_text(struct load *l, uint32_t sub, const char *text)
 {
 	deliver_sm_t d = { 0 };
@@ -171,23 +182,25 @@ static void retry_due(struct load *l, double t)
 
 		l->retry_head = (l->retry_head + 1) % l->subscribers;
 		l->retry_len--;
-		send_text(l, sub, "CXMYD");
+		send_text(l, sub, keyword_of_walk(l->walk[sub]));
 	}
 }
 
 static void start_request(struct load *l, double scheduled)
 {
+	uint8_t walk = (uint8_t)(l->next / l->subscribers);
 	uint32_t sub = (uint32_t)(((uint64_t)l->next++ * l->stride) % l->subscribers);
 
 	if (l->started[sub] != 0)
 		return;		/* wrapped around onto a request still in flight: skip it */
 	l->started[sub] = scheduled;
 	l->phase[sub] = 0;
+	l->walk[sub] = walk;
 	l->parts_got[sub] = 0;
 	l->parts_total[sub] = 0;
 	l->in_flight++;
 	l->sent++;
-	send_text(l, sub, "CXMYD");
+	send_text(l, sub, keyword_of_walk(walk));
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -619,10 +632,11 @@ int main(int argc, char **argv)
 	l.parts_got = calloc(l.subscribers, sizeof(uint32_t));
 	l.parts_total = calloc(l.subscribers, 1);
 	l.phase = calloc(l.subscribers, 1);
+	l.walk = calloc(l.subscribers, 1);
 	l.base = event_base_new();
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons(port);
-	if (!l.started || !l.parts_got || !l.parts_total || !l.phase || !l.base) {
+	if (!l.started || !l.parts_got || !l.parts_total || !l.phase || !l.walk || !l.base) {
 		fprintf(stderr, "out of memory\n");
 		return 1;
 	}

@@ -4,7 +4,8 @@
 # SUBSCRIBERS (default 1,000,000) subscribers' 14 days loaded. Prints a line a minute: requests
 # completed in that minute, their latency p50/p99/p99.9 and itinerad's resident memory, then
 # the whole run's figures. The load generator walks the subscribers in a fixed order and starts
-# over when it has asked for every one (a repeat is hours apart, within the rate limit).
+# over, with the keyword in another case, when it has asked for every one (a repeat is hours
+# apart, within the rate limit).
 # usage: bench/soak.sh [MINUTES] [RATE] [SUBSCRIBERS]     (from a build directory)
 set -eu
 minutes=${1:-30}
