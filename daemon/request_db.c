@@ -32,7 +32,7 @@ enum { LOOKUP_KEY, LOOKUP_FIRST_DAY, LOOKUP_ARRAYS };
 static const size_t begin_element_max[BEGIN_ARRAYS] = {
 	2 * ITIN_SUBSCRIBER_KEY_LEN, 10, 10, 20, 2 * 32, 2 * ITIN_SEALED_MAX, 1,
 };
-static const size_t lookup_element_max[LOOKUP_ARRAYS] = { 2 * ITIN_SUBSCRIBER_KEY_LEN, 10 };
+static const size_t lookup_element_max[LOOKUP_ARRAYS] = { 2 * ITIN_SUBSCRIBER_KEY_LEN, 15 };
 
 /* One parameter being written: "{a,b,c}". */
 struct array_text {

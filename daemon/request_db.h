@@ -57,7 +57,8 @@ typedef void (*itin_begun_cb)(void *arg, const PGresult *res, int row);
  * PGRES_TUPLES_OK when the lookup failed. */
 typedef void (*itin_looked_up_cb)(void *arg, const PGresult *res, int first, int num);
 
-/* Return 0, then the callback comes later (never from within these calls), or -ENOMEM. */
+/* Return 0, then the callback comes later (never from within these calls), or -ENOMEM.
+ * first_day is the window's first day as itin_lookup_first_day() writes it. */
 int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_args *args,
 			  const struct itin_begin_rules *rules, itin_begun_cb cb, void *arg);
 int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
