@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "daemon/db_lookup.h"
@@ -22,15 +23,9 @@ const char itin_sql_risks[] =
 void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	p->key[0] = '\\';
 	p->key[1] = 'x';
-	for (unsigned i = 0; i < ITIN_SUBSCRIBER_KEY_LEN; i++) {
-		p->key[2 + 2 * i] = hex[key[i] >> 4];
-		p->key[3 + 2 * i] = hex[key[i] & 15];
-	}
-	p->key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN] = '\0';
+	osmo_hexdump_buf(p->key + 2, sizeof(p->key) - 2, key, ITIN_SUBSCRIBER_KEY_LEN, "", false);
 	itin_lookup_first_day(cfg, now, p->first_day);
 	p->values[0] = p->key;
 	p->values[1] = p->first_day;

@@ -2,8 +2,9 @@
  * Requests from accept to reply. One request is: the "begin" statement (records it and decides
  * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
  * with the other requests of the same loop turn, daemon/request_db.c), then the engine renders
- * the reply and the channel sends it; "done" moves the pending row to the audit. A reply deadline turns a slow database into the busy text instead of silence. After a
- * restart, pending rows are answered again from their recorded action and sealed address.
+ * the reply and the channel sends it; "done" moves the pending row to the audit. A reply
+ * deadline turns a slow database into the busy text instead of silence. After a restart,
+ * pending rows are answered again from their recorded action and sealed address.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
@@ -308,7 +309,7 @@ static void begin_cb(void *arg, const PGresult *res, int row)
 	struct itin_request *req = arg;
 
 	if (row < 0) {
-		refuse(req, res ? PQresultErrorMessage(res) : "no database connection, or too busy\n");
+		refuse(req, res ? PQresultErrorMessage(res) : "no database connection, or too busy");
 		return;
 	}
 	req->recorded = true;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "daemon/log.h"
@@ -82,13 +83,9 @@ static void array_open(struct array_text *a)
 
 static void array_add_hex(struct array_text *a, const uint8_t *in, size_t len)
 {
-	static const char digits[] = "0123456789abcdef";
-
 	array_open(a);
-	for (size_t i = 0; i < len; i++) {
-		a->buf[a->len++] = digits[in[i] >> 4];
-		a->buf[a->len++] = digits[in[i] & 15];
-	}
+	osmo_hexdump_buf(a->buf + a->len, 2 * len + 1, in, len, "", false);
+	a->len += 2 * len;
 }
 
 static void array_add_text(struct array_text *a, const char *text)
