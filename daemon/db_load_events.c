@@ -41,6 +41,7 @@ struct row_order { int64_t subscriber; int32_t day; uint32_t slot; };
 
 struct ident {
 	char imsi[16];
+	int64_t imsi_at;		/* its newest event with this IMSI */
 	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
 	char mask[16];
@@ -151,7 +152,9 @@ static bool grow_ident_map(struct loader *l)
 	return true;
 }
 
-/* The identity of an event's subscriber: keyed by MSISDN; a new IMSI for it replaces the old. */
+/* The identity of an event's subscriber: keyed by MSISDN. Its IMSI is the one of its newest
+ * event: a new IMSI seen later replaces the old (a SIM swap), an older line with another IMSI
+ * (a feed out of order) counts for presence only. */
 static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, uint32_t *out)
 {
 	uint64_t key = (strtoull(ev->msisdn, NULL, 10) << 4 | strlen(ev->msisdn)) + 1;
@@ -164,10 +167,13 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 		if (l->ident_map[i].key != key)
 			continue;
 		id = &l->idents[l->ident_map[i].ident];
-		if (strcmp(id->imsi, ev->imsi) != 0) {
-			strcpy(id->imsi, ev->imsi);
-			itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key);
-			id->written = false;	/* the IMSI key must follow */
+		if (ev->time >= id->imsi_at) {
+			if (strcmp(id->imsi, ev->imsi) != 0) {
+				strcpy(id->imsi, ev->imsi);
+				itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key);
+				id->written = false;	/* the IMSI key must follow */
+			}
+			id->imsi_at = ev->time;
 		}
 		*out = l->ident_map[i].ident;
 		return NULL;
@@ -184,6 +190,7 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 	if (itin_msisdn_mask(ev->msisdn, l->cfg->country_code, id->mask) < 0)
 		return "MSISDN cannot be masked";
 	strcpy(id->imsi, ev->imsi);
+	id->imsi_at = ev->time;
 	if (itin_subscriber_key_msisdn(l->keyer, ev->msisdn, id->msisdn_key) < 0 ||
 	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0)
 		return (l->error = "keying failed");
@@ -227,7 +234,7 @@ static const char *const subscriber_sql[] = {
 	"ANALYZE load_ident",
 	/* Existing subscribers by their MSISDN key; new ones get an id. */
 	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
-	"SELECT i.n, i.msisdn_key, i.imsi_key, i.mask, k.subscriber IS NULL AS is_new, "
+	"SELECT i.n, i.msisdn_key, i.imsi_key, i.imsi_at, i.mask, k.subscriber IS NULL AS is_new, "
 	"coalesce(k.subscriber, nextval('subscriber_id_seq')) AS subscriber "
 	"FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
 	"INSERT INTO subscriber (id, msisdn_mask) SELECT subscriber, mask FROM load_subscriber "
@@ -235,11 +242,15 @@ static const char *const subscriber_sql[] = {
 	/* In key order (DISTINCT ON sorts the IMSI keys too): each index page visited once. */
 	"INSERT INTO subscriber_key (key, subscriber) SELECT msisdn_key, subscriber "
 	"FROM load_subscriber WHERE is_new ORDER BY msisdn_key",
-	/* The IMSI key follows the latest MSISDN seen with it. */
-	"INSERT INTO subscriber_key (key, subscriber) "
-	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber FROM load_subscriber "
-	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber "
-	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber",
+	/* An IMSI key goes to the MSISDN seen with it last (migration 058), in this batch and
+	 * against the key's holder. */
+	"INSERT INTO subscriber_key (key, subscriber, imsi_seen) "
+	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber, imsi_at FROM load_subscriber "
+	"ORDER BY imsi_key, imsi_at DESC "
+	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber, "
+	"imsi_seen = EXCLUDED.imsi_seen "
+	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber "
+	"AND (subscriber_key.imsi_seen IS NULL OR subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)",
 };
 
 /* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql).
@@ -250,7 +261,8 @@ static int write_subscribers(struct loader *l)
 	struct itin_copy_buf b;
 
 	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
-			  "imsi_key bytea, mask text) ON COMMIT DROP", "load", l->log) ||
+			  "imsi_key bytea, imsi_at timestamptz, mask text) ON COMMIT DROP", "load",
+			  l->log) ||
 	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
 		return -1;
 	for (size_t i = 0; i < l->num_idents; i++) {
@@ -258,10 +270,11 @@ static int write_subscribers(struct loader *l)
 		if (id->batch != l->batch || id->written)
 			continue;
 		id->written = true;
-		itin_copy_tuple(&b, 4);
+		itin_copy_tuple(&b, 5);
 		itin_copy_int4(&b, i);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
 		itin_copy_bytes(&b, id->imsi_key, sizeof(id->imsi_key));
+		itin_copy_timestamptz(&b, id->imsi_at);
 		itin_copy_bytes(&b, id->mask, strlen(id->mask));
 	}
 	if (itin_copy_end(&b, l->log) < 0)
