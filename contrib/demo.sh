@@ -9,6 +9,15 @@ set -eu
 cd "$(dirname "$0")/.."
 keep=${1:-}
 sh contrib/build.sh
+# As root, the database runs as the postgres user, which cannot enter a checkout under /root
+# (mode 0700): var then lives in /var/tmp, one directory per checkout.
+if [ "$(id -u)" = 0 ] && [ ! -e var ] && ! runuser -u postgres -- test -x "$PWD"; then
+	var=/var/tmp/itinerad-demo-$(echo "$PWD" | cksum | cut -d' ' -f1)
+	mkdir -p "$var"
+	chmod 755 "$var"
+	ln -s "$var" var
+	echo "var -> $var (the postgres user cannot reach $PWD)"
+fi
 ITINERAD_CONFIG=sim/itinerad-demo.conf
 ITIN_SIM_BUILDDIR=.
 export ITINERAD_CONFIG ITIN_SIM_BUILDDIR

@@ -44,7 +44,9 @@ static char *embedded_conninfo(void *ctx, const struct itin_config *cfg, char *e
 
 	if (!dir)
 		return NULL;
-	mkdir(cfg->var_dir, 0750);
+	/* Open to others: as root, the cluster runs as the postgres user, which must reach dir
+	 * (pgcluster.sh gives it dir; the data directory in it is its own, mode 0700). */
+	mkdir(cfg->var_dir, 0755);
 	mkdir(dir, 0750);
 	abs = realpath(dir, NULL);
 	if (!abs) {
@@ -59,7 +61,7 @@ static char *embedded_conninfo(void *ctx, const struct itin_config *cfg, char *e
 		rc = cmd ? system(cmd) : -1;
 		if (rc != 0) {
 			snprintf(err, err_len, "could not start the embedded database in %s "
-				 "(see %s/postgres.log)", abs, abs);
+				 "(why: above, or in %s/postgres.log)", abs, abs);
 			goto out;
 		}
 	}

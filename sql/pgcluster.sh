@@ -20,11 +20,22 @@ as_owner() {
 	fi
 }
 
+# The directory's own path, without symbolic links: the postgres user may not be able to go
+# through the directories a link is in (a checkout under /root linking var elsewhere).
+[ "$cmd" = start ] && mkdir -p "$dir"
+[ -d "$dir" ] && dir=$(cd "$dir" && pwd -P)
+cd /	# nor through the caller's working directory
+
 case $cmd in
 start)
-	mkdir -p "$dir"
-	dir=$(cd "$dir" && pwd)
-	[ "$(id -u)" = 0 ] && chown postgres: "$dir"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres: "$dir"
+		if ! runuser -u postgres -- test -x "$dir"; then
+			echo "pgcluster.sh: the postgres user cannot reach $dir: a directory above it is" \
+				"not open to others (such as /root, mode 0700); use a directory it can reach" >&2
+			exit 1
+		fi
+	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
 		as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
 			{ cat "$dir/initdb.log" >&2; exit 1; }
