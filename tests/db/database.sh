@@ -99,6 +99,15 @@ run() {
 	"$db" purge --yes > /dev/null 2>&1
 	"$db" load events "$out.events" > /dev/null 2>&1
 	[ "$batched" = "$(sql "$digest")" ] && echo "same keys and presence as in one transaction"
+
+	echo "# a batch that fails stops the load (the writer thread's failure, seen at the next"
+	echo "# hand-over); the batches before it stay, whole"
+	"$db" purge --yes > /dev/null 2>&1
+	sql "CREATE FUNCTION fail_at_250() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF (SELECT count(*) FROM presence_recent) >= 250 THEN RAISE EXCEPTION 'test: presence_recent is full'; END IF; RETURN NEW; END \$\$"
+	sql "CREATE TRIGGER fail_at_250 BEFORE INSERT ON presence_recent FOR EACH ROW EXECUTE FUNCTION fail_at_250()"
+	run --batch-rows 100 load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	sql "SELECT 'presence rows ' || count(*) FROM presence_recent"
+	sql "DROP TRIGGER fail_at_250 ON presence_recent"
 	rm -f "$out.cells" "$out.events"
 } > "$out" 2>&1
 
