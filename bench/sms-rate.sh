@@ -5,7 +5,8 @@
 # connections as itinerad's pool) and itinerad's maximum requests/s with consent off, measured
 # back to back in ROUNDS (default 2) alternating rounds, since this machine's speed drifts
 # between runs (each round's ratio, and the spread); then consent on, and the latency
-# p50/p99/p99.9 at half the best consent-off rate. Each itinerad run starts with 5 s not counted:
+# p50/p99/p99.9 at half the best consent-off rate; and the CPU each part used at the best max,
+# in all and per request, beside the floor's. Each itinerad run starts with 5 s not counted:
 # its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
 # CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
 # The load generator walks the subscribers in a fixed order; a run that asks all of them starts
@@ -38,6 +39,9 @@ CONF
 export ITINERAD_CONFIG="$work/base.conf"
 bench_load "$subs"
 
+# A run (its consent, then the load generator's arguments, which start with --warmup 5): the
+# generator's line, with the CPU each part used in the measured seconds appended (% of one
+# core: itinerad, the PostgreSQL cluster, the generator), read from 5 s into the run to its end.
 run_itinerad() {	# consent on|off, then the load generator's arguments
 	consent=$1
 	shift
@@ -48,12 +52,19 @@ run_itinerad() {	# consent on|off, then the load generator's arguments
 	load=$!
 	sleep 0.3
 	"$top_builddir/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
-	echo $! > "$work/itinerad.pid"
+	itin=$!
+	echo $itin > "$work/itinerad.pid"
+	sleep 4.7
+	i0=$(bench_ticks $itin) p0=$(bench_pg_ticks) g0=$(bench_ticks $load)
+	sleep $((secs - 1))
+	i1=$(bench_ticks $itin) p1=$(bench_pg_ticks) g1=$(bench_ticks $load)
 	wait $load
-	kill "$(cat "$work/itinerad.pid")"
-	wait "$(cat "$work/itinerad.pid")" 2>/dev/null || true
+	kill $itin
+	wait $itin 2>/dev/null || true
 	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit"
-	cat "$work/load.out"
+	awk -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v g=$((g1 - g0)) -v hz="$(getconf CLK_TCK)" \
+		-v s=$((secs - 1)) '{ printf "%s cpu_itinerad %.0f cpu_pg %.0f cpu_generator %.0f\n", $0,
+		100 * i / hz / s, 100 * p / hz / s, 100 * g / hz / s }' "$work/load.out"
 }
 : > "$work/rounds"
 for round in $(seq "$rounds"); do
@@ -78,3 +89,13 @@ awk '{ r = $3 / $2; lo = NR == 1 || r < lo ? r : lo; hi = NR == 1 || r > hi ? r 
 echo "$max_on" | bench_field rate | awk -v f="$floor" '{ printf "%-36s %9.0f      %.2f (best round)\n", "itinerad max, consent on /s", $1, $1 / f }'
 echo "$max_off" | awk '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms\n", "latency at best max (consent off) p50", $8, $10, $12 }'
 echo "$at_half" | awk -v h="$half" '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms (%s unanswered)\n", "latency at " h "/s p50", $8, $10, $12, $16 }'
+# Where the time goes: CPU of each part at the best max, and per request; the floor's lookup
+# costs at most the whole machine over its rate (pgbench included).
+echo "$max_off" | awk -v f="$floor" -v n="$(nproc)" '{
+	for (i = 1; i < NF; i++) v[$i] = $(i + 1)
+	r = v["rate"]
+	printf "%-36s itinerad %s%%, PostgreSQL %s%%, generator %s%% of a core\n", "CPU at best max",
+		v["cpu_itinerad"], v["cpu_pg"], v["cpu_generator"]
+	printf "%-36s itinerad %.0f, PostgreSQL %.0f, generator %.0f (a floor lookup: %.0f, pgbench included)\n",
+		"CPU per request, us", v["cpu_itinerad"] * 1e4 / r, v["cpu_pg"] * 1e4 / r,
+		v["cpu_generator"] * 1e4 / r, n * 1e6 / f }'
