@@ -7,7 +7,7 @@
 set -eu
 events=${1:-10000000}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
 work=$(mktemp -d /tmp/itin-bench-load.XXXXXX)
 trap 'sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg"; rm -rf "$work"' EXIT
 

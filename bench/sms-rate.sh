@@ -20,7 +20,7 @@ secs=${2:-20}
 rounds=${3:-2}
 pool=${ITIN_BENCH_POOL:-2}	# itinerad's database connections (and pgbench's clients)
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
 work=$(mktemp -d /tmp/itin-bench-sms.XXXXXX)
 chmod 755 "$work"
 port=24090

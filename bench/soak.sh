@@ -12,7 +12,7 @@ minutes=${1:-30}
 rate=${2:-}
 subs=${3:-1000000}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
 work=$(mktemp -d /tmp/itin-bench-soak.XXXXXX)
 chmod 755 "$work"
 port=24092

@@ -17,7 +17,7 @@ subs=${1:-100000}
 secs=${2:-20}
 outstanding=${3:-200}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
 GSUP=24640 VTY=24641 CTRL=24642
 load=$top_builddir/bench/itinerad-gsup-load
 work=$(mktemp -d /tmp/itin-bench-ussd.XXXXXX)
