@@ -6,9 +6,8 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_database
-ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONNINFO ITINERAD_CONFIG
+export ITINERAD_CONFIG
 db="$top_builddir/itinerad-db"
 data="$srcdir/tests/db"
 out=$(mktemp)

@@ -4,9 +4,8 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_request_db
-ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONNINFO ITINERAD_CONFIG
+export ITINERAD_CONFIG
 out=$(mktemp) || exit 99
 trap 'rm -f "$out"; itin_pg_cleanup' EXIT
 for step in migrate "load cells $srcdir/tests/db/cells.csv" "load events $srcdir/tests/db/events.csv"; do

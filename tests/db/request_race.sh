@@ -8,9 +8,8 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_request_race
-ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONNINFO ITINERAD_CONFIG
+export ITINERAD_CONFIG
 work=$(mktemp -d)
 trap 'exec 3>&-; rm -rf "$work"; itin_pg_cleanup' EXIT
 "$top_builddir/itinerad-db" migrate > "$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }

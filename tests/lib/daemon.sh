@@ -13,8 +13,6 @@
 ITIN_TEST_TIME='2026-11-20 04:00:00'
 ITIN_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$ITIN_FAKETIME_LIB" ] || { echo "libfaketime missing (Debian package faketime)"; exit 99; }
-ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
-export ITINERAD_CONNINFO
 
 # itinerad-db STEP for each argument (a step and its arguments, split on blanks) against
 # the test database; exits if one fails.

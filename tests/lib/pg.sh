@@ -1,5 +1,5 @@
 # Sourced by shell tests that need PostgreSQL. itin_pg_db NAME gives the test its own fresh
-# database and exports PGHOST/PGUSER/PGDATABASE. The cluster is the run's shared one when
+# database and exports PGHOST/PGUSER/PGDATABASE, and ITINERAD_CONNINFO for our programs. The cluster is the run's shared one when
 # ITIN_TEST_PGHOST is set (contrib/check.sh starts it), otherwise a private one in a temporary
 # directory that is stopped and removed when the test exits, pass or fail.
 ITIN_PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -22,6 +22,7 @@ itin_pg_db() {
 	fi
 	PGUSER=postgres
 	PGDATABASE=$1
-	export PGHOST PGUSER PGDATABASE
+	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
+	export PGHOST PGUSER PGDATABASE ITINERAD_CONNINFO
 	"$ITIN_PGBIN/dropdb" --if-exists "$PGDATABASE" && "$ITIN_PGBIN/createdb" "$PGDATABASE" || exit 99
 }
