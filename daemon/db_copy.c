@@ -9,8 +9,14 @@
 
 #include "daemon/db_copy.h"
 
+/* The fuzzing harness (tests/fuzz/fuzz_read_lines.c) builds this file with tiny sizes, so that
+ * short inputs reach every edge of a block. */
+#ifndef READ_BLOCK
 #define READ_BLOCK (1 << 20)
+#endif
+#ifndef MAX_LINE
 #define MAX_LINE 4096
+#endif
 #define MAX_REPORTED 100
 #define COPY_FLUSH (1 << 20)
 #define PG_EPOCH_DAY 10957		/* 2000-01-01 in days since 1970-01-01 */
@@ -28,6 +34,23 @@ struct line_state {
 	bool seen_data;
 };
 
+static void report_skipped(struct line_state *ls, const char *why)
+{
+	ls->st->skipped++;
+	if (ls->st->skipped <= MAX_REPORTED)
+		fprintf(ls->log, "%s:%llu: %s\n", ls->name, (unsigned long long)ls->lineno, why);
+}
+
+/* A line longer than any valid one is refused wherever it falls, before it is parsed. */
+static void report_too_long(struct line_state *ls)
+{
+	char why[40];
+
+	ls->st->lines++;
+	snprintf(why, sizeof(why), "line longer than %d bytes", MAX_LINE);
+	report_skipped(ls, why);
+}
+
 static int one_line(struct line_state *ls, const char *line, size_t len)
 {
 	const char *err;
@@ -35,6 +58,10 @@ static int one_line(struct line_state *ls, const char *line, size_t len)
 	ls->lineno++;
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
+	if (len > MAX_LINE) {
+		report_too_long(ls);
+		return 0;
+	}
 	if (len == 0 || line[0] == '#')
 		return 0;
 	if (!ls->seen_data) {
@@ -47,19 +74,35 @@ static int one_line(struct line_state *ls, const char *line, size_t len)
 	err = ls->cb(ls->arg, line, len);
 	if (err == ITIN_LINE_ABORT)
 		return -1;
-	if (err) {
-		ls->st->skipped++;
-		if (ls->st->skipped <= MAX_REPORTED)
-			fprintf(ls->log, "%s:%llu: %s\n", ls->name, (unsigned long long)ls->lineno, err);
-	}
+	if (err)
+		report_skipped(ls, err);
 	return 0;
+}
+
+/* Drops buf[0, have) up to and including its first newline, if it has one; returns whether it had
+ * one. Used while the rest of an over-long line is skipped. */
+static bool skip_to_line_end(char *buf, size_t *have)
+{
+	char *nl = memchr(buf, '\n', *have);
+
+	if (!nl) {
+		*have = 0;
+		return false;
+	}
+	*have -= nl - buf + 1;
+	memmove(buf, nl + 1, *have);
+	return true;
 }
 
 int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
 		    struct itin_load_stats *st, FILE *log)
 {
 	struct line_state ls = { name, header_start, cb, arg, st, log, 0, false };
-	char *buf = malloc(READ_BLOCK + MAX_LINE);
+	/* A read fills at most the free room, and the start of a line is kept only while it could
+	 * still be valid (MAX_LINE bytes and a '\r'), so a read always has READ_BLOCK of room. */
+	const size_t size = READ_BLOCK + MAX_LINE + 1;
+	char *buf = malloc(size);
+	bool skipping = false;
 	size_t have = 0;
 	int rc = 0;
 
@@ -68,11 +111,13 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 		return -1;
 	}
 	for (;;) {
-		size_t n = fread(buf + have, 1, READ_BLOCK, f);
+		size_t n = fread(buf + have, 1, size - have, f);
 		size_t start = 0;
 		char *nl;
 
 		have += n;
+		if (skipping)
+			skipping = !skip_to_line_end(buf, &have);
 		while ((nl = memchr(buf + start, '\n', have - start))) {
 			if (one_line(&ls, buf + start, nl - (buf + start)) < 0) {
 				rc = -1;
@@ -82,23 +127,15 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 		}
 		have -= start;
 		memmove(buf, buf + start, have);
+		if (have > MAX_LINE + 1) {
+			/* The start of a line longer than any valid one: report it, skip to its end. */
+			ls.lineno++;
+			report_too_long(&ls);
+			skipping = true;
+			have = 0;
+		}
 		if (n == 0)
 			break;
-		if (have > MAX_LINE) {
-			/* A line longer than any valid one: report it and drop it up to its end. */
-			fprintf(log, "%s:%llu: line longer than %d bytes\n", name,
-				(unsigned long long)ls.lineno + 1, MAX_LINE);
-			st->lines++;
-			st->skipped++;
-			ls.lineno++;
-			do {
-				n = fread(buf, 1, READ_BLOCK, f);
-				nl = memchr(buf, '\n', n);
-			} while (n > 0 && !nl);
-			have = nl ? n - (size_t)(nl - buf + 1) : 0;
-			if (nl)
-				memmove(buf, nl + 1, have);
-		}
 	}
 	if (ferror(f)) {
 		fprintf(log, "%s: read error\n", name);

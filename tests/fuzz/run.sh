@@ -15,15 +15,19 @@ work=${ITIN_FUZZ_DIR:-$(mktemp -d /tmp/itin-fuzz.XXXXXX)}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top \
 	$(pkg-config --cflags libosmocore libosmogsm talloc libevent libsmpp34 libpq)"
 libs="$(pkg-config --libs libosmogsm libosmocore talloc libevent libsmpp34)"
-harnesses=${*:-feed_csv config text facility smpp gsup}
+harnesses=${*:-feed_csv read_lines config text facility smpp gsup}
 
 for h in $harnesses; do
+	extra=
 	case $h in
 	feed_csv) srcs="$top/daemon/feed_csv.c" ;;
+	read_lines)	# tiny blocks and lines, so that short inputs reach every edge (the harness)
+		srcs="$top/daemon/db_copy.c $top/daemon/feed_csv.c"
+		extra="-DREAD_BLOCK=7 -DMAX_LINE=5 $(pkg-config --libs libpq)" ;;
 	config) srcs="$top/daemon/config.c" ;;
 	*) srcs=$(sh "$here/sources.sh" "$h" "$work") ;;
 	esac
-	clang $cflags -o "$work/fuzz_$h" "$here/fuzz_$h.c" $srcs $libs
+	clang $cflags -o "$work/fuzz_$h" "$here/fuzz_$h.c" $srcs $libs $extra
 	mkdir -p "$work/corpus_$h"
 	[ -d "$here/corpus/$h" ] && cp "$here/corpus/$h"/* "$work/corpus_$h/" 2>/dev/null || true
 	(cd "$work" && "./fuzz_$h" -max_total_time="$secs" -print_final_stats=1 "corpus_$h" \
