@@ -10,12 +10,12 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/itinerary.h"
-#include "daemon/localtime.h"
-#include "daemon/places.h"
-#include "daemon/reply_text.h"
-#include "sms/sms_segment.h"
+#include "common/config.h"
+#include "engine/itinerary.h"
+#include "common/localtime.h"
+#include "engine/places.h"
+#include "engine/reply_text.h"
+#include "engine/sms_segment.h"
 
 #define NOW 1795147200	/* 2026-11-21 00:00:00 +08:00 */
 

@@ -15,9 +15,9 @@
 #include <talloc.h>
 
 #include "daemon/admin.h"
-#include "daemon/db_pool.h"
-#include "daemon/log.h"
-#include "daemon/request.h"
+#include "db/db_pool.h"
+#include "common/log.h"
+#include "service/request.h"
 #include "sms/sms_channel.h"
 #include "sms/smpp_link.h"
 #include "ussd/ussd_gsup.h"

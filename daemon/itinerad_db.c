@@ -21,21 +21,21 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/db_connect.h"
-#include "daemon/db_load_events.h"
-#include "daemon/db_load_registry.h"
-#include "daemon/db_lookup.h"
-#include "daemon/db_migrate.h"
-#include "daemon/db_retention.h"
-#include "daemon/db_sql.h"
-#include "daemon/feed_csv.h"
-#include "daemon/itinerary.h"
-#include "daemon/localtime.h"
-#include "daemon/msisdn.h"
-#include "daemon/reply_text.h"
-#include "daemon/subscriber_key.h"
-#include "sms/sms_segment.h"
+#include "common/config.h"
+#include "db/db_connect.h"
+#include "db/db_load_events.h"
+#include "db/db_load_registry.h"
+#include "db/db_lookup.h"
+#include "db/db_migrate.h"
+#include "db/db_retention.h"
+#include "db/db_sql.h"
+#include "common/feed_csv.h"
+#include "engine/itinerary.h"
+#include "common/localtime.h"
+#include "common/msisdn.h"
+#include "engine/reply_text.h"
+#include "common/subscriber_key.h"
+#include "engine/sms_segment.h"
 
 #define DEFAULT_CONFIG "/etc/itinerad/itinerad.conf"
 
@@ -131,7 +131,7 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	struct itin_itinerary itinerary;
 	struct itin_risk *risks;
 	unsigned num_risks;
-	struct itin_reply_args args = { 0 };
+	struct itin_reply_args args = { .now = now };
 	struct itin_reply *reply;
 	PGresult *res;
 	char e164[16];

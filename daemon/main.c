@@ -18,12 +18,12 @@
 #include <talloc.h>
 
 #include "daemon/admin.h"
-#include "daemon/config.h"
-#include "daemon/db_connect.h"
-#include "daemon/db_pool.h"
-#include "daemon/localtime.h"
-#include "daemon/log.h"
-#include "daemon/request.h"
+#include "common/config.h"
+#include "db/db_connect.h"
+#include "db/db_pool.h"
+#include "common/localtime.h"
+#include "common/log.h"
+#include "service/request.h"
 #include "sms/sms_channel.h"
 #include "ussd/ussd_gsup.h"
 

@@ -60,7 +60,7 @@
 #include <osmocom/sigtran/sccp_helpers.h>
 #include <osmocom/sigtran/sccp_sap.h>
 
-#include "daemon/feed_csv.h"
+#include "common/feed_csv.h"
 #include "sim/sim_l3.h"
 
 #define SIM_PC_BSC	((0 << 11) | (23 << 3) | 3)	/* 0.23.3 */

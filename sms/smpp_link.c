@@ -27,7 +27,7 @@
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "sms/smpp_link.h"
 
 #define PDU_MIN 16

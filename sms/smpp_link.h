@@ -13,7 +13,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 /* submit_done status: the link was stopped before the SMSC answered (re-send elsewhere). A
  * link that drops and binds again keeps its submits and sends them again itself. */

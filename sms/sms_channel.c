@@ -14,13 +14,13 @@
 
 #include <talloc.h>
 
-#include "daemon/log.h"
-#include "daemon/msisdn.h"
-#include "daemon/request.h"
-#include "sms/gsm_text.h"
-#include "sms/keyword.h"
+#include "common/log.h"
+#include "common/msisdn.h"
+#include "service/request.h"
+#include "engine/gsm_text.h"
+#include "engine/keyword.h"
 #include "sms/sms_channel.h"
-#include "sms/sms_segment.h"
+#include "engine/sms_segment.h"
 #include "sms/smpp_link.h"
 
 #include <smpp34.h>

@@ -2,7 +2,7 @@
  * The SMS channel: turns deliver_sm from the SMSC links into requests and replies into
  * submit_sm. It owns the SMPP links of the config ([smpp NAME] sections) and knows no SQL.
  * One SMS, socket to reply: smpp_link.c (PDU in) -> sms_channel.c (decode, keyword) ->
- * daemon/request.c (record, rules, lookup) -> daemon/reply_text.c (text) ->
+ * service/request.c (record, rules, lookup) -> engine/reply_text.c (text) ->
  * sms_segment.c (parts) -> sms_channel.c -> smpp_link.c (submit_sm out).
  */
 #pragma once
@@ -11,7 +11,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 struct itin_sms_channel;
 

@@ -17,7 +17,7 @@
 #include <osmocom/gsm/protocol/ipaccess.h>
 #include <talloc.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "ussd/gsup_link.h"
 
 #define PING_S 10

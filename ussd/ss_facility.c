@@ -15,7 +15,7 @@
 #include <osmocom/gsm/gsm0480.h>
 #include <osmocom/gsm/protocol/gsm_04_80.h>
 
-#include "sms/gsm_text.h"
+#include "engine/gsm_text.h"
 #include "ussd/ss_facility.h"
 
 #define DCS_GSM7 0x0f

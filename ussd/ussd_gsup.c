@@ -19,7 +19,7 @@
 #include <osmocom/core/hashtable.h>	/* after utils.h: it uses ARRAY_SIZE */
 #include <talloc.h>
 
-#include "daemon/log.h"
+#include "common/log.h"
 #include "ussd/gsup_link.h"
 #include "ussd/ss_facility.h"
 #include "ussd/ussd_gsup.h"

@@ -9,7 +9,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 struct itin_ussd_gsup;
 

@@ -14,10 +14,10 @@
 #include <osmocom/core/hashtable.h>	/* after utils.h: it uses ARRAY_SIZE */
 #include <talloc.h>
 
-#include "daemon/log.h"
-#include "daemon/reply_text.h"
-#include "daemon/request.h"
-#include "ussd/ussd_pages.h"
+#include "common/log.h"
+#include "engine/reply_text.h"
+#include "service/request.h"
+#include "engine/ussd_pages.h"
 #include "ussd/ussd_session.h"
 
 enum ussd_state {

@@ -14,7 +14,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 struct ussd_sessions;
 

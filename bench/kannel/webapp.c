@@ -29,17 +29,17 @@
 #include <libpq-fe.h>
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/db_connect.h"
-#include "daemon/db_lookup.h"
-#include "daemon/db_sql.h"
-#include "daemon/itinerary.h"
-#include "daemon/localtime.h"
-#include "daemon/msisdn.h"
-#include "daemon/reply_text.h"
-#include "daemon/subscriber_key.h"
-#include "sms/gsm_text.h"
-#include "sms/sms_segment.h"
+#include "common/config.h"
+#include "db/db_connect.h"
+#include "db/db_lookup.h"
+#include "db/db_sql.h"
+#include "engine/itinerary.h"
+#include "common/localtime.h"
+#include "common/msisdn.h"
+#include "engine/reply_text.h"
+#include "common/subscriber_key.h"
+#include "engine/gsm_text.h"
+#include "engine/sms_segment.h"
 
 #define REFRESH_S 60		/* data freshness and risk list re-read this often, as itinerad */
 #define MAX_PARTS 16
@@ -133,10 +133,10 @@ static char *webapp_reply(struct webapp *w, void *ctx, const char *from, int *co
 	struct itin_lookup_params params;
 	struct itin_lookup lookup;
 	struct itin_itinerary itinerary;
-	struct itin_reply_args args = { 0 };
+	int64_t now = time(NULL);
+	struct itin_reply_args args = { .now = now };
 	struct itin_reply *reply;
 	char e164[16], mask[16];
-	int64_t now = time(NULL);
 	PGresult *res;
 	int rc;
 

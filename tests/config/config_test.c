@@ -6,7 +6,7 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 static const char *const files[] = {
 	"good-full.conf", "good-minimal.conf", "bad-no-secret.conf", "bad-duration.conf",

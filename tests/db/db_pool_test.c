@@ -13,8 +13,8 @@
 #include <event2/event.h>
 #include <talloc.h>
 
-#include "daemon/db_pool.h"
-#include "daemon/log.h"
+#include "db/db_pool.h"
+#include "common/log.h"
 
 static const struct itin_db_statement statements[] = {
 	{ "insert", "INSERT INTO t VALUES ($1) RETURNING x", 1 },

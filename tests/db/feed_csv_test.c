@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/feed_csv.h"
+#include "common/feed_csv.h"
 
 static char *exact_copy(const char *s, size_t *len)
 {

@@ -1,5 +1,5 @@
 /*
- * The request statements in batches (daemon/request_db.c) against a real PostgreSQL, run by
+ * The request statements in batches (db/request_db.c) against a real PostgreSQL, run by
  * tests/db/request_db.sh after loading tests/db/events.csv; stdout must equal
  * tests/db/request_db.out. Requests queued in one loop turn must go as one statement each
  * kind (on a pool of one connection), be decided in the order given (a repeat of a message in
@@ -13,11 +13,11 @@
 #include <event2/event.h>
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/db_sql.h"
-#include "daemon/log.h"
-#include "daemon/request_db.h"
-#include "daemon/subscriber_key.h"
+#include "common/config.h"
+#include "db/db_sql.h"
+#include "common/log.h"
+#include "db/request_db.h"
+#include "common/subscriber_key.h"
 
 static const struct itin_db_statement statements[] = {
 	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },

@@ -1,7 +1,7 @@
 /*
  * The itinerary engine end to end, table-driven: each scenario of scenarios/NN-topic.txt gives
  * presence rows in local time, config overrides, the query time and the language; it builds the
- * itinerary (daemon/itinerary.c), renders the reply (daemon/reply_text.c) and prints
+ * itinerary (engine/itinerary.c), renders the reply (engine/reply_text.c) and prints
  * "== name" and the flattened text, which itinerary_test.ok holds. The format is described in
  * scenarios/README.
  */
@@ -14,12 +14,12 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/itinerary.h"
-#include "daemon/localtime.h"
-#include "daemon/msisdn.h"
-#include "daemon/places.h"
-#include "daemon/reply_text.h"
+#include "common/config.h"
+#include "engine/itinerary.h"
+#include "common/localtime.h"
+#include "common/msisdn.h"
+#include "engine/places.h"
+#include "engine/reply_text.h"
 
 #define MAX_ROWS 1024
 #define MAX_RISKS 16
@@ -329,7 +329,7 @@ static void run(struct scenario *sc)
 	}
 	text = sc->text >= 0 ? (enum itin_text)sc->text : it.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA;
 	reply = itin_reply_render(sc->ctx, sc->cfg, text, sc->lang, &(struct itin_reply_args){
-		.mask = sc->mask, .updated_at = sc->updated ? sc->updated : sc->now, .itinerary = &it });
+		.mask = sc->mask, .updated_at = sc->updated, .now = sc->now, .itinerary = &it });
 	if (!reply) {
 		printf("render failed\n");
 		return;

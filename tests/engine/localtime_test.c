@@ -1,5 +1,5 @@
 /*
- * Local days and times from daemon/localtime.c: calendar arithmetic, the days around the
+ * Local days and times from common/localtime.c: calendar arithmetic, the days around the
  * Europe/Berlin DST changes (a 23 h and a 25 h day), Asia/Shanghai midnight, unknown zones,
  * and a comparison with the C library's localtime_r() (TZ set in this test only) over two
  * centuries for zones with unusual rules, before, inside and after their transition tables.
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon/localtime.h"
+#include "common/localtime.h"
 
 static int64_t utc(int y, int mo, int d, int h, int mi, int s)
 {

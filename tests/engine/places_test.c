@@ -1,14 +1,14 @@
 /*
- * The compiled place table (daemon/gen_places.sh) against the data it comes from: sorted for
+ * The compiled place table (engine/gen_places.sh) against the data it comes from: sorted for
  * the binary search, every city of data/regions-cn.csv named by the rules of SPEC section 4,
  * every MCC of data/mcc-countries.csv known and abroad, one place per country; and the
- * lookups of daemon/places.h on chosen codes.
+ * lookups of engine/places.h on chosen codes.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/places.h"
+#include "engine/places.h"
 
 #define MAX_REGIONS 512
 

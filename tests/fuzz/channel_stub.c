@@ -1,6 +1,6 @@
 /*
  * The world around a channel in the channel harnesses. The request module here does what
- * daemon/request.c does for a channel, without keys or a database: it reads the message during
+ * service/request.c does for a channel, without keys or a database: it reads the message during
  * itin_request_accept(), refuses some requests at once (every third, as when the pool has no
  * connection) and answers the others when the harness says: accepted (every fourth one too late,
  * past the reply deadline: refused, but answered all the same), then a reply as the rules might
@@ -19,10 +19,10 @@
 #include <osmocom/core/logging.h>
 #include <talloc.h>
 
-#include "daemon/localtime.h"
-#include "daemon/log.h"
-#include "daemon/reply_text.h"
-#include "daemon/request.h"
+#include "common/localtime.h"
+#include "common/log.h"
+#include "engine/reply_text.h"
+#include "service/request.h"
 #include "tests/fuzz/channel_stub.h"
 
 #define WAITING_MAX 64

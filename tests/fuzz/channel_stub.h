@@ -1,6 +1,6 @@
 /*
  * What the channel harnesses (fuzz_smpp.c, fuzz_gsup.c) put around a channel: its config, the
- * log, an event loop, and a stand-in for daemon/request.c (the functions of daemon/request.h
+ * log, an event loop, and a stand-in for service/request.c (the functions of service/request.h
  * that channels call, with no database).
  */
 #pragma once
@@ -9,7 +9,7 @@
 
 #include <event2/event.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 /* Set when ITIN_FUZZ_LOG is: the harness prints what it sent, the log goes to stderr. */
 extern bool fuzz_verbose;

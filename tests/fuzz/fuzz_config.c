@@ -10,7 +10,7 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
+#include "common/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

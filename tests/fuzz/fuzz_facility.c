@@ -2,7 +2,7 @@
  * libFuzzer harness: the GSM 04.80 facility reader of the USSD channel on arbitrary octets,
  * as osmo-hlr relays a handset's facility IE over GSUP; a facility that parses is answered,
  * as the session would, with a component built from its own text.
- * sources: ussd/ss_facility.c sms/gsm_text.c
+ * sources: ussd/ss_facility.c engine/gsm_text.c
  */
 #include <stddef.h>
 #include <stdint.h>

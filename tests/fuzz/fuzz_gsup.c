@@ -13,9 +13,9 @@
  * with consent off, with the event loop run and the waiting requests answered
  * (tests/fuzz/channel_stub.c) after each. With ITIN_FUZZ_LOG set, it prints the log and the
  * frames it sent (tests/fuzz/replay.sh).
- * sources: ussd/ussd_session.c ussd/ss_facility.c ussd/ussd_pages.c sms/text_layout.c
- * sources: sms/gsm_text.c daemon/config.c daemon/log.c daemon/reply_text.c daemon/places.c
- * sources: daemon/places_table.c daemon/localtime.c tests/fuzz/channel_stub.c
+ * sources: ussd/ussd_session.c ussd/ss_facility.c engine/ussd_pages.c engine/text_layout.c
+ * sources: engine/gsm_text.c common/config.c common/log.c engine/reply_text.c engine/places.c
+ * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c
  */
 #include "ussd/gsup_link.c"
 #include "ussd/ussd_gsup.c"

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness: the loaders' line reader (daemon/db_copy.c, itin_read_lines) and their
+ * libFuzzer harness: the loaders' line reader (db/db_copy.c, itin_read_lines) and their
  * line parsers on arbitrary bytes. run.sh builds db_copy.c with a 7-byte read block and 5-byte
  * lines, so that short inputs put lines across every edge of a block and over the length limit
  * (issue 17: an over-long line once made the reader write past its buffer). Besides the
@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/db_copy.h"
-#include "daemon/feed_csv.h"
+#include "db/db_copy.h"
+#include "common/feed_csv.h"
 
 #define NAME "feed"
 #define HEADER "mcc,"

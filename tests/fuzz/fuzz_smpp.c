@@ -12,9 +12,9 @@
  * sessions of a split link, in one write, then again on new links a PDU per write, with the
  * event loop run and the waiting requests answered (tests/fuzz/channel_stub.c) after each.
  * With ITIN_FUZZ_LOG set, it prints the log and the PDUs it sent (tests/fuzz/replay.sh).
- * sources: sms/sms_channel.c sms/gsm_text.c sms/keyword.c sms/sms_segment.c sms/text_layout.c
- * sources: daemon/msisdn.c daemon/config.c daemon/log.c daemon/reply_text.c daemon/places.c
- * sources: daemon/places_table.c daemon/localtime.c tests/fuzz/channel_stub.c
+ * sources: sms/sms_channel.c engine/gsm_text.c engine/keyword.c engine/sms_segment.c engine/text_layout.c
+ * sources: common/msisdn.c common/config.c common/log.c engine/reply_text.c engine/places.c
+ * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c
  */
 #include "sms/smpp_link.c"
 

@@ -3,14 +3,14 @@
  * Latin-1) and the keyword parser on arbitrary octets, as a deliver_sm's short_message or a
  * USSD string reaches them; then, for text that decoded, the encoders and unit counts the
  * reply path uses on it.
- * sources: sms/gsm_text.c sms/keyword.c
+ * sources: engine/gsm_text.c engine/keyword.c
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "sms/gsm_text.h"
-#include "sms/keyword.h"
+#include "engine/gsm_text.h"
+#include "engine/keyword.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -20,11 +20,11 @@ harnesses=${*:-feed_csv read_lines config text facility smpp gsup}
 for h in $harnesses; do
 	extra=
 	case $h in
-	feed_csv) srcs="$top/daemon/feed_csv.c" ;;
+	feed_csv) srcs="$top/common/feed_csv.c" ;;
 	read_lines)	# tiny blocks and lines, so that short inputs reach every edge (the harness)
-		srcs="$top/daemon/db_copy.c $top/daemon/feed_csv.c"
+		srcs="$top/db/db_copy.c $top/common/feed_csv.c"
 		extra="-DREAD_BLOCK=7 -DMAX_LINE=5 $(pkg-config --libs libpq)" ;;
-	config) srcs="$top/daemon/config.c" ;;
+	config) srcs="$top/common/config.c" ;;
 	*) srcs=$(sh "$here/sources.sh" "$h" "$work") ;;
 	esac
 	clang $cflags -o "$work/fuzz_$h" "$here/fuzz_$h.c" $srcs $libs $extra

@@ -18,8 +18,8 @@
 #include <event2/event.h>
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/log.h"
+#include "common/config.h"
+#include "common/log.h"
 #include "sms/smpp_link.h"
 
 static struct event_base *base;

@@ -9,7 +9,7 @@ trap 'rm -rf "$out"' EXIT
 # shellcheck disable=SC2046
 "$cc" -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-I"$top_srcdir" -I"$top_builddir" $(pkg-config --cflags libosmocore talloc) \
-	"$top_srcdir/tests/sms/codec_test.c" "$top_srcdir/sms/gsm_text.c" "$top_srcdir/sms/keyword.c" \
+	"$top_srcdir/tests/sms/codec_test.c" "$top_srcdir/engine/gsm_text.c" "$top_srcdir/engine/keyword.c" \
 	-o "$out/codec_test" $(pkg-config --libs libosmogsm libosmocore) || exit 99
 ASAN_OPTIONS=detect_leaks=1 "$out/codec_test" > "$out/ok" 2> "$out/err" || { cat "$out/err"; exit 1; }
 cat "$out/err"

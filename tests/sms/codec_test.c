@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sms/gsm_text.h"
-#include "sms/keyword.h"
+#include "engine/gsm_text.h"
+#include "engine/keyword.h"
 
 typedef int (*decoder)(const uint8_t *in, size_t len, char *out, size_t out_max);
 

@@ -1,7 +1,7 @@
 /*
  * SMS parts byte for byte: itineraries of 1, 5, 20 and 200 places in Chinese and English (and
  * English forced into UCS2 by an emoji in an operator's template) rendered by the engine and
- * cut by sms/sms_segment.c with the default part cap. For each reply it checks that the parts
+ * cut by engine/sms_segment.c with the default part cap. For each reply it checks that the parts
  * decode to the reply with whole place names (all, or the most recent ones and the count of
  * the others), prints that text (newlines as \n), then every part: data_coding, esm_class and the
  * short_message in hex. parts_test.ok holds this
@@ -14,13 +14,13 @@
 
 #include <talloc.h>
 
-#include "daemon/config.h"
-#include "daemon/itinerary.h"
-#include "daemon/localtime.h"
-#include "daemon/places.h"
-#include "daemon/reply_text.h"
-#include "sms/gsm_text.h"
-#include "sms/sms_segment.h"
+#include "common/config.h"
+#include "engine/itinerary.h"
+#include "common/localtime.h"
+#include "engine/places.h"
+#include "engine/reply_text.h"
+#include "engine/gsm_text.h"
+#include "engine/sms_segment.h"
 
 #define MAX_PLACES 200
 #define NOW 1795147200	/* 2026-11-21 00:00:00 +08:00 */

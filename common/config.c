@@ -1,0 +1,564 @@
+/*
+ * The config file parser. The format suits operators used to pgbouncer and Kannel: sections in
+ * brackets, "key = value" lines, '#' or ';' comment lines; a value may be double-quoted to keep
+ * spaces and to write \n, \" and \\. Repeated sections carry a name: [smpp NAME] for each SMSC
+ * link, [templates zh] and [templates en] for the reply texts. The options themselves are
+ * declared in config_options.def; this file only turns text into struct itin_config and
+ * refuses a bad file with "FILE:LINE: reason". It never opens a socket or a database.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <talloc.h>
+
+#include "common/config.h"
+
+enum cfg_type {
+	CFG_STRING,
+	CFG_UINT,
+	CFG_BOOL,
+	CFG_DURATION,
+	CFG_DURATION_MS,
+	CFG_PORT,
+	CFG_LANG,
+	CFG_MCC_LIST,
+	CFG_RATE,
+	CFG_BIND_MODE,
+	CFG_WORDS,
+};
+
+struct cfg_option {
+	const char *section;
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	const char *default_value;
+	const char *doc;
+};
+
+static const struct cfg_option global_options[] = {
+#define ITIN_OPTION(section, key, type, field, def, doc) \
+	{ section, key, CFG_##type, offsetof(struct itin_config, field), def, doc },
+#define ITIN_LINK_OPTION(key, type, field, def, doc)
+#define ITIN_TEMPLATE_OPTION(key, field, doc)
+#include "common/config_options.def"
+#undef ITIN_OPTION
+#undef ITIN_LINK_OPTION
+#undef ITIN_TEMPLATE_OPTION
+};
+
+static const struct cfg_option link_options[] = {
+#define ITIN_OPTION(section, key, type, field, def, doc)
+#define ITIN_LINK_OPTION(key, type, field, def, doc) \
+	{ "smpp NAME", key, CFG_##type, offsetof(struct itin_smpp_link_config, field), def, doc },
+#define ITIN_TEMPLATE_OPTION(key, field, doc)
+#include "common/config_options.def"
+#undef ITIN_OPTION
+#undef ITIN_LINK_OPTION
+#undef ITIN_TEMPLATE_OPTION
+};
+
+static const struct cfg_option template_options[] = {
+#define ITIN_OPTION(section, key, type, field, def, doc)
+#define ITIN_LINK_OPTION(key, type, field, def, doc)
+#define ITIN_TEMPLATE_OPTION(key, field, doc) \
+	{ "templates zh|en", key, CFG_STRING, offsetof(struct itin_templates, field), NULL, doc },
+#include "common/config_options.def"
+#undef ITIN_OPTION
+#undef ITIN_LINK_OPTION
+#undef ITIN_TEMPLATE_OPTION
+};
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Where the parser is: which struct the options of the current section go to. */
+struct cfg_parser {
+	struct itin_config *cfg;
+	const char *path;
+	unsigned line;
+	const struct cfg_option *options;
+	size_t num_options;
+	void *target;
+	const char *section;	/* of global options: "service", "database", ... */
+	char *err;
+	size_t err_len;
+};
+
+static int cfg_error(struct cfg_parser *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int cfg_error(struct cfg_parser *p, const char *fmt, ...)
+{
+	int n = p->line ? snprintf(p->err, p->err_len, "%s:%u: ", p->path, p->line)
+			: snprintf(p->err, p->err_len, "%s: ", p->path);
+	va_list ap;
+
+	if (n < 0 || (size_t)n >= p->err_len)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(p->err + n, p->err_len - n, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* "90", "90s", "10m", "4h", "1d"; with ms_ok also "250ms". Result in seconds or ms. */
+static int parse_duration(const char *s, bool in_ms, unsigned *out)
+{
+	char *end;
+	unsigned long v, scale_s;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (in_ms && strcmp(end, "ms") == 0) {
+		if (v > UINT_MAX)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	if (!*end || strcmp(end, "s") == 0)
+		scale_s = 1;
+	else if (strcmp(end, "m") == 0)
+		scale_s = 60;
+	else if (strcmp(end, "h") == 0)
+		scale_s = 3600;
+	else if (strcmp(end, "d") == 0)
+		scale_s = 86400;
+	else
+		return -EINVAL;
+	if (in_ms)
+		scale_s *= 1000;
+	if (v > UINT_MAX / scale_s)
+		return -EINVAL;
+	*out = v * scale_s;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "on", "true", "1" };
+	static const char *const no[] = { "no", "off", "false", "0" };
+
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Split a comma-separated list in place; empty items are refused. */
+static int split_list(char *s, char **items, unsigned max, unsigned *num)
+{
+	*num = 0;
+	if (!*s)
+		return 0;
+	for (char *item = strtok(s, ","); item; item = strtok(NULL, ",")) {
+		while (isspace((unsigned char)*item))
+			item++;
+		for (char *e = item + strlen(item); e > item && isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
+		if (!*item || *num == max)
+			return -EINVAL;
+		items[(*num)++] = item;
+	}
+	return 0;
+}
+
+static int set_value(struct cfg_parser *p, const struct cfg_option *opt, void *base,
+		     const char *value)
+{
+	void *field = (char *)base + opt->offset;
+	char *copy = talloc_strdup(p->cfg, value);
+	char *items[ITIN_MAX_KEYWORDS];
+	unsigned long ul;
+	unsigned n;
+
+	switch (opt->type) {
+	case CFG_STRING:
+		talloc_free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	case CFG_UINT:
+		if (parse_uint(value, UINT_MAX, &ul))
+			return cfg_error(p, "%s: '%s' is not a non-negative integer", opt->key, value);
+		*(unsigned *)field = ul;
+		break;
+	case CFG_PORT:
+		if (parse_uint(value, 65535, &ul) || ul == 0)
+			return cfg_error(p, "%s: '%s' is not a port (1-65535)", opt->key, value);
+		*(uint16_t *)field = ul;
+		break;
+	case CFG_BOOL:
+		if (parse_bool(value, (bool *)field))
+			return cfg_error(p, "%s: '%s' is not yes/no, on/off, true/false", opt->key,
+					 value);
+		break;
+	case CFG_DURATION:
+	case CFG_DURATION_MS:
+		if (parse_duration(value, opt->type == CFG_DURATION_MS, (unsigned *)field))
+			return cfg_error(p, "%s: '%s' is not a duration (e.g. 30s, 10m, 4h, 1d)",
+					 opt->key, value);
+		break;
+	case CFG_LANG:
+		if (strcmp(value, "zh") == 0)
+			*(enum itin_lang *)field = ITIN_LANG_ZH;
+		else if (strcmp(value, "en") == 0)
+			*(enum itin_lang *)field = ITIN_LANG_EN;
+		else
+			return cfg_error(p, "%s: '%s' is not a language (zh, en)", opt->key, value);
+		break;
+	case CFG_BIND_MODE:
+		if (strcmp(value, "transceiver") == 0)
+			*(enum itin_smpp_bind_mode *)field = ITIN_SMPP_BIND_TRANSCEIVER;
+		else if (strcmp(value, "split") == 0)
+			*(enum itin_smpp_bind_mode *)field = ITIN_SMPP_BIND_SPLIT;
+		else
+			return cfg_error(p, "%s: '%s' is not a bind mode (transceiver, split)",
+					 opt->key, value);
+		break;
+	case CFG_MCC_LIST: {
+		struct itin_mcc_list *list = field;
+
+		if (split_list(copy, items, ITIN_MAX_DOMESTIC_MCC, &n) || n == 0)
+			return cfg_error(p, "%s: '%s' is not a list of 1 to %d MCCs", opt->key, value,
+					 ITIN_MAX_DOMESTIC_MCC);
+		for (unsigned i = 0; i < n; i++) {
+			if (strlen(items[i]) != 3 || parse_uint(items[i], 999, &ul))
+				return cfg_error(p, "%s: '%s' is not a 3-digit MCC", opt->key, items[i]);
+			list->mcc[i] = ul;
+		}
+		list->num = n;
+		break;
+	}
+	case CFG_RATE: {
+		struct itin_rate *rate = field;
+		char *slash = strchr(copy, '/');
+
+		if (!slash)
+			return cfg_error(p, "%s: '%s' is not COUNT/DURATION (e.g. 5/1h)", opt->key,
+					 value);
+		*slash = '\0';
+		if (parse_uint(copy, UINT_MAX, &ul) || ul == 0
+		    || parse_duration(slash + 1, false, &rate->period_s) || rate->period_s == 0)
+			return cfg_error(p, "%s: '%s' is not COUNT/DURATION (e.g. 5/1h)", opt->key,
+					 value);
+		rate->count = ul;
+		break;
+	}
+	case CFG_WORDS: {
+		struct itin_words *words = field;
+
+		if (split_list(copy, items, ITIN_MAX_KEYWORDS, &n))
+			return cfg_error(p, "%s: '%s' is not a list of at most %d keywords", opt->key,
+					 value, ITIN_MAX_KEYWORDS);
+		for (unsigned i = 0; i < n; i++)
+			words->word[i] = talloc_strdup(p->cfg, items[i]);
+		words->num = n;
+		break;
+	}
+	}
+	talloc_free(copy);
+	return 0;
+}
+
+static void set_defaults(struct cfg_parser *p, const struct cfg_option *options, size_t num,
+			 void *base)
+{
+	for (size_t i = 0; i < num; i++) {
+		if (options[i].default_value)
+			set_value(p, &options[i], base, options[i].default_value);
+	}
+}
+
+static int enter_section(struct cfg_parser *p, char *name)
+{
+	struct itin_config *cfg = p->cfg;
+	char *arg = strchr(name, ' ');
+
+	if (arg) {
+		*arg++ = '\0';
+		while (*arg == ' ')
+			arg++;
+	}
+	if (strcmp(name, "smpp") == 0) {
+		struct itin_smpp_link_config *link;
+
+		if (!arg || !*arg)
+			return cfg_error(p, "[smpp] needs a link name: [smpp NAME]");
+		for (unsigned i = 0; i < cfg->num_smpp; i++) {
+			if (strcmp(cfg->smpp[i].name, arg) == 0)
+				return cfg_error(p, "[smpp %s] appears twice", arg);
+		}
+		if (cfg->num_smpp == ITIN_MAX_SMPP_LINKS)
+			return cfg_error(p, "more than %d [smpp] links", ITIN_MAX_SMPP_LINKS);
+		link = &cfg->smpp[cfg->num_smpp++];
+		set_defaults(p, link_options, ARRAY_LEN(link_options), link);
+		link->name = talloc_strdup(cfg, arg);
+		p->options = link_options;
+		p->num_options = ARRAY_LEN(link_options);
+		p->target = link;
+		return 0;
+	}
+	if (strcmp(name, "templates") == 0) {
+		if (!arg || (strcmp(arg, "zh") && strcmp(arg, "en")))
+			return cfg_error(p, "templates need a language: [templates zh] or [templates en]");
+		p->options = template_options;
+		p->num_options = ARRAY_LEN(template_options);
+		p->target = &cfg->templates[strcmp(arg, "zh") == 0 ? ITIN_LANG_ZH : ITIN_LANG_EN];
+		return 0;
+	}
+	if (arg)
+		return cfg_error(p, "[%s] takes no name", name);
+	for (size_t i = 0; i < ARRAY_LEN(global_options); i++) {
+		if (strcmp(global_options[i].section, name) == 0) {
+			p->options = global_options;
+			p->num_options = ARRAY_LEN(global_options);
+			p->target = cfg;
+			p->section = global_options[i].section;
+			return 0;
+		}
+	}
+	return cfg_error(p, "unknown section [%s]", name);
+}
+
+/* Unquote a "..." value in place, with \n, \t, \" and \\ escapes. */
+static int unquote(struct cfg_parser *p, char *value)
+{
+	char *in = value + 1, *out = value;
+
+	for (; *in && *in != '"'; in++) {
+		if (*in != '\\') {
+			*out++ = *in;
+			continue;
+		}
+		switch (*++in) {
+		case 'n': *out++ = '\n'; break;
+		case 't': *out++ = '\t'; break;
+		case '"': *out++ = '"'; break;
+		case '\\': *out++ = '\\'; break;
+		default:
+			return cfg_error(p, "unknown escape \\%c in a quoted value", *in ? *in : ' ');
+		}
+	}
+	if (*in != '"' || in[1])
+		return cfg_error(p, "unterminated quoted value or text after the closing quote");
+	*out = '\0';
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static int parse_line(struct cfg_parser *p, char *line)
+{
+	char *key, *value, *eq;
+	const char *section_of_key = NULL;
+
+	line = trim(line);
+	if (!*line || *line == '#' || *line == ';')
+		return 0;
+	if (*line == '[') {
+		char *close = strchr(line, ']');
+
+		if (!close || close[1])
+			return cfg_error(p, "a section line looks like [name]");
+		*close = '\0';
+		return enter_section(p, trim(line + 1));
+	}
+	eq = strchr(line, '=');
+	if (!eq)
+		return cfg_error(p, "expected 'key = value' or '[section]'");
+	*eq = '\0';
+	key = trim(line);
+	value = trim(eq + 1);
+	if (*value == '"' && unquote(p, value))
+		return -EINVAL;
+	if (!p->options)
+		return cfg_error(p, "option '%s' outside of any section", key);
+	for (size_t i = 0; i < p->num_options; i++) {
+		const struct cfg_option *opt = &p->options[i];
+
+		if (strcmp(opt->key, key))
+			continue;
+		/* Global options share one table: the key must be of the current section. */
+		if (p->options == global_options && strcmp(opt->section, p->section)) {
+			section_of_key = opt->section;
+			continue;
+		}
+		return set_value(p, opt, p->target, value);
+	}
+	if (section_of_key)
+		return cfg_error(p, "option '%s' belongs in [%s]", key, section_of_key);
+	return cfg_error(p, "unknown option '%s'", key);
+}
+
+static int validate(struct cfg_parser *p)
+{
+	struct itin_config *cfg = p->cfg;
+	char zone_path[PATH_MAX];
+	const char *tzdir = getenv("TZDIR");
+	struct stat st;
+	unsigned y, m, d;
+	char tail;
+
+	p->line = 0;
+	if (strlen(cfg->hmac_secret) < 16)
+		return cfg_error(p, "[privacy] hmac_secret is required and must have 16 or more characters");
+	if (cfg->window_days < 1 || cfg->window_days > 30)
+		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", cfg->window_days);
+	if (cfg->max_parts < 1 || cfg->max_parts > 255)
+		return cfg_error(p, "[service] max_parts must be 1 to 255, not %u", cfg->max_parts);
+	if (cfg->pool_size < 1 || cfg->pool_size > 64)
+		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", cfg->pool_size);
+	if (cfg->consent_timeout_s == 0)
+		return cfg_error(p, "[service] consent_timeout must be more than 0");
+	if (!*cfg->country_code || strspn(cfg->country_code, "0123456789") != strlen(cfg->country_code)
+	    || strlen(cfg->country_code) > 3)
+		return cfg_error(p, "[service] country_code '%s' is not 1 to 3 digits", cfg->country_code);
+	snprintf(zone_path, sizeof(zone_path), "%s/%s", tzdir ? tzdir : "/usr/share/zoneinfo",
+		 cfg->time_zone);
+	if (!*cfg->time_zone || strstr(cfg->time_zone, "..") || stat(zone_path, &st) || !S_ISREG(st.st_mode))
+		return cfg_error(p, "[service] time_zone '%s' is not a known time zone (%s)",
+				 cfg->time_zone, zone_path);
+	if (*cfg->shutdown_date
+	    && (sscanf(cfg->shutdown_date, "%4u.%2u.%2u%c", &y, &m, &d, &tail) != 3
+		|| m < 1 || m > 12 || d < 1 || d > 31 || strlen(cfg->shutdown_date) != 10))
+		return cfg_error(p, "[service] shutdown_date '%s' is not YYYY.MM.DD", cfg->shutdown_date);
+	for (unsigned i = 0; i < cfg->num_smpp; i++) {
+		if (!*cfg->smpp[i].system_id)
+			return cfg_error(p, "[smpp %s] system_id is required", cfg->smpp[i].name);
+		if (cfg->smpp[i].window == 0)
+			return cfg_error(p, "[smpp %s] window must be 1 or more", cfg->smpp[i].name);
+	}
+	return 0;
+}
+
+struct itin_config *itin_config_load(void *ctx, const char *path, char *err, size_t err_len)
+{
+	struct itin_config *cfg = talloc_zero(ctx, struct itin_config);
+	struct cfg_parser p = { .cfg = cfg, .path = path, .err = err, .err_len = err_len };
+	char *line = NULL;
+	size_t line_cap = 0;
+	ssize_t len;
+	FILE *f;
+	int rc = 0;
+
+	if (!cfg) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	set_defaults(&p, global_options, ARRAY_LEN(global_options), cfg);
+	cfg->path = talloc_strdup(cfg, path ? path : "(defaults)");
+	if (!path)
+		return cfg;
+
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
+		talloc_free(cfg);
+		return NULL;
+	}
+	while (rc == 0 && (len = getline(&line, &line_cap, f)) >= 0) {
+		p.line++;
+		if ((size_t)len != strlen(line))
+			rc = cfg_error(&p, "line contains a NUL byte");
+		else
+			rc = parse_line(&p, line);
+	}
+	if (rc == 0 && ferror(f))
+		rc = cfg_error(&p, "read error: %s", strerror(errno));
+	free(line);
+	fclose(f);
+	if (rc == 0)
+		rc = validate(&p);
+	if (rc) {
+		talloc_free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc)
+{
+	for (unsigned i = 0; i < cfg->domestic_mcc.num; i++) {
+		if (cfg->domestic_mcc.mcc[i] == mcc)
+			return true;
+	}
+	return false;
+}
+
+static const char *const type_names[] = {
+	[CFG_STRING] = "string", [CFG_UINT] = "integer", [CFG_BOOL] = "yes/no",
+	[CFG_DURATION] = "duration", [CFG_DURATION_MS] = "duration", [CFG_PORT] = "port",
+	[CFG_LANG] = "zh|en", [CFG_MCC_LIST] = "MCC list", [CFG_RATE] = "count/duration",
+	[CFG_BIND_MODE] = "transceiver|split", [CFG_WORDS] = "word list",
+};
+
+static void print_options(FILE *f, const struct cfg_option *options, size_t num)
+{
+	const char *section = NULL;
+
+	for (size_t i = 0; i < num; i++) {
+		const struct cfg_option *opt = &options[i];
+
+		if (!section || strcmp(section, opt->section)) {
+			section = opt->section;
+			fprintf(f, "\n[%s]\n", section);
+		}
+		fprintf(f, "  %-18s %-16s default: %-14s %s\n", opt->key, type_names[opt->type],
+			opt->default_value ? (*opt->default_value ? opt->default_value : "(empty)")
+					   : "(built-in text)",
+			opt->doc);
+	}
+}
+
+void itin_config_print_reference(FILE *f)
+{
+	print_options(f, global_options, ARRAY_LEN(global_options));
+	print_options(f, link_options, ARRAY_LEN(link_options));
+	print_options(f, template_options, ARRAY_LEN(template_options));
+}
+
+const char *itin_lang_name(enum itin_lang lang)
+{
+	return lang == ITIN_LANG_EN ? "en" : "zh";
+}

@@ -1,0 +1,96 @@
+/*
+ * Connection set-up. The embedded cluster is the SQLite-like default of a fresh install: a
+ * private PostgreSQL on a unix socket inside var_dir, started by the same script the tests use,
+ * found installed (pkgdatadir) or, in a build tree, in the source directory.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "db/db_connect.h"
+
+static const char *pgcluster_script(void)
+{
+	const char *env = getenv("ITINERAD_PGCLUSTER");
+
+	if (env && *env)
+		return env;
+	if (access(ITIN_PKGDATADIR "/pgcluster.sh", R_OK) == 0)
+		return ITIN_PKGDATADIR "/pgcluster.sh";
+	return ITIN_SRCDIR "/sql/pgcluster.sh";
+}
+
+/* Quote a path for /bin/sh: single quotes, with each ' written as '\''. */
+static char *sh_quote(void *ctx, const char *s)
+{
+	char *q = talloc_strdup(ctx, "'");
+
+	for (; q && *s; s++)
+		q = *s == '\'' ? talloc_strdup_append(q, "'\\''") : talloc_asprintf_append(q, "%c", *s);
+	return q ? talloc_strdup_append(q, "'") : NULL;
+}
+
+static char *embedded_conninfo(void *ctx, const struct itin_config *cfg, char *err, size_t err_len)
+{
+	char *dir = talloc_asprintf(ctx, "%s/pg", cfg->var_dir);
+	char *abs = NULL, *cmd, *conninfo = NULL;
+	struct stat st;
+	int rc;
+
+	if (!dir)
+		return NULL;
+	/* Open to others: as root, the cluster runs as the postgres user, which must reach dir
+	 * (pgcluster.sh gives it dir; the data directory in it is its own, mode 0700). */
+	mkdir(cfg->var_dir, 0755);
+	mkdir(dir, 0750);
+	abs = realpath(dir, NULL);
+	if (!abs) {
+		snprintf(err, err_len, "embedded database directory %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* The socket exists while the cluster runs: then there is nothing to start. */
+	cmd = talloc_asprintf(ctx, "%s/.s.PGSQL.5432", abs);
+	if (!cmd || stat(cmd, &st) != 0) {
+		cmd = talloc_asprintf(ctx, "sh %s start %s >&2", sh_quote(ctx, pgcluster_script()),
+				      sh_quote(ctx, abs));
+		rc = cmd ? system(cmd) : -1;
+		if (rc != 0) {
+			snprintf(err, err_len, "could not start the embedded database in %s "
+				 "(why: above, or in %s/postgres.log)", abs, abs);
+			goto out;
+		}
+	}
+	conninfo = talloc_asprintf(ctx, "host=%s user=postgres dbname=itinerad", abs);
+out:
+	free(abs);
+	return conninfo;
+}
+
+char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, char *err, size_t err_len)
+{
+	const char *env = getenv("ITINERAD_CONNINFO");
+
+	if (env && *env)
+		return talloc_strdup(ctx, env);
+	if (cfg->conninfo[0])
+		return talloc_strdup(ctx, cfg->conninfo);
+	return embedded_conninfo(ctx, cfg, err, err_len);
+}
+
+PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
+{
+	PGconn *conn = PQconnectdb(conninfo);
+
+	if (PQstatus(conn) != CONNECTION_OK) {
+		snprintf(err, err_len, "database connection failed: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	PQsetClientEncoding(conn, "UTF8");
+	return conn;
+}

@@ -1,0 +1,585 @@
+/*
+ * Event folding, in two steps. In memory, each event is resolved to a place (cell registry for
+ * domestic MCCs, the country for others; unknown cells are counted, never guessed), its
+ * subscriber's MSISDN and IMSI are keyed once per subscriber, and events are folded per
+ * (subscriber, local day, place). Then, per batch: the batch's identities that no earlier
+ * batch of this load has written (new ones, and those with a new IMSI) are COPYed to a
+ * temporary table and merged with set-based SQL (new subscribers get an id, IMSI keys follow
+ * their MSISDN), the ids are read back, and the folded rows are COPYed into presence_recent,
+ * which loads only append to: a row meeting one loaded before is folded with it by
+ * `itinerad-db retention`, and merged by the engine until then (migration 054). A batch is
+ * one transaction, so a failed load leaves whole batches, never half of one.
+ *
+ * The reading and folding of one batch overlaps with PostgreSQL's writing of the one before:
+ * a full batch is handed, with its own fold table and a copy of the identities it sends, to a
+ * writer thread, which is joined before the next batch is handed over. While it runs, the
+ * writer alone touches the connection, that batch and the subscriber ids; the reader alone
+ * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
+ * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+
+#include "db/db_load_events.h"
+#include "common/feed_csv.h"
+#include "common/localtime.h"
+#include "common/msisdn.h"
+#include "engine/places.h"
+#include "common/subscriber_key.h"
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* Open addressing maps; key 0 marks a free slot, so keys are stored plus one. */
+struct cell_slot { uint64_t key; int32_t place; };
+struct ident_slot { uint64_t key; uint32_t ident; };
+struct fold_slot { uint64_t key; int32_t place; uint32_t events; int64_t first, last; };
+/* A folded row's sort key beside its slot: sorting compares these, not the slots. */
+struct row_order { int64_t subscriber; int32_t day; uint32_t slot; };
+
+struct ident {
+	char imsi[16];
+	int64_t imsi_at;		/* its newest event with this IMSI */
+	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
+	char mask[16];
+	uint32_t batch;			/* last batch that used it */
+	bool written;			/* its keys sent by an earlier batch (a failed batch stops the load) */
+};
+
+/* An identity as a batch sends it: copied when the batch is handed over, since the reader
+ * may change the identity's IMSI meanwhile. n: its index (and subscriber_of's). */
+struct ident_row {
+	uint32_t n;
+	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
+	int64_t imsi_at;
+	char mask[16];
+};
+
+/* The batch the writer thread has: its folded rows, the identities it sends, the newest event
+ * read when it was handed over, and, once joined, the rows it wrote (-1: it failed). */
+struct batch_job {
+	struct fold_slot *fold;
+	struct ident_row *idents;
+	size_t num_idents, idents_size;
+	int64_t newest;
+	int64_t rows;
+};
+
+struct loader {
+	PGconn *conn;
+	const struct itin_config *cfg;
+	FILE *log;
+	struct itin_load_stats *st;
+	struct itin_subscriber_keyer *keyer;
+
+	struct cell_slot *cells;
+	size_t cells_mask;
+
+	struct ident_slot *ident_map;
+	size_t ident_mask, num_idents_mapped;
+	struct ident *idents;
+	size_t num_idents, idents_size;
+
+	struct fold_slot *fold;		/* the batch being read */
+	size_t fold_mask, num_fold;
+	struct fold_slot *spare_fold;	/* the writer's, then cleared by it for the next batch */
+	unsigned batch_rows;		/* folded rows per batch (the fold table half full) */
+	uint32_t batch;
+	int64_t newest;
+	const char *error;		/* set when the load must stop */
+
+	/* The writer's while it runs (the reader's in between). */
+	struct batch_job job;
+	struct row_order *order;	/* the batch's slots in COPY order */
+	int64_t *subscriber_of;		/* each identity's subscriber id, once a batch sent it */
+	size_t subscriber_of_size;
+	pthread_t writer;
+	bool writing;
+};
+
+static uint64_t cell_key(uint16_t mcc, uint16_t mnc, uint32_t lac, uint32_t ci)
+{
+	return ((uint64_t)mcc << 54 | (uint64_t)mnc << 44 | (uint64_t)lac << 28 | ci) + 1;
+}
+
+static void cell_put(struct loader *l, uint64_t key, int32_t place)
+{
+	size_t i = mix64(key) & l->cells_mask;
+
+	while (l->cells[i].key && l->cells[i].key != key)
+		i = (i + 1) & l->cells_mask;
+	l->cells[i].key = key;
+	l->cells[i].place = place;
+}
+
+static bool cell_get(const struct loader *l, uint64_t key, int32_t *place)
+{
+	size_t i = mix64(key) & l->cells_mask;
+
+	for (; l->cells[i].key; i = (i + 1) & l->cells_mask) {
+		if (l->cells[i].key == key) {
+			*place = l->cells[i].place;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int load_cells(struct loader *l)
+{
+	PGresult *res = PQexec(l->conn, "SELECT mcc, mnc, lac, ci, region_code FROM cell");
+	size_t n, size = 1024;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(l->log, "reading the cell registry: %s", PQerrorMessage(l->conn));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	while (size < 2 * n)
+		size *= 2;
+	l->cells = talloc_zero_array(l, struct cell_slot, size);
+	if (!l->cells) {
+		PQclear(res);
+		return -1;
+	}
+	l->cells_mask = size - 1;
+	for (size_t r = 0; r < n; r++) {
+		cell_put(l, cell_key(atoi(PQgetvalue(res, r, 0)), atoi(PQgetvalue(res, r, 1)),
+				     strtoul(PQgetvalue(res, r, 2), NULL, 10),
+				     strtoul(PQgetvalue(res, r, 3), NULL, 10)),
+			 atoi(PQgetvalue(res, r, 4)));
+	}
+	PQclear(res);
+	return 0;
+}
+
+static bool grow_ident_map(struct loader *l)
+{
+	size_t size = l->ident_map ? 2 * (l->ident_mask + 1) : 1 << 16;
+	struct ident_slot *map = calloc(size, sizeof(*map));
+
+	if (!map)
+		return false;
+	for (size_t i = 0; l->ident_map && i <= l->ident_mask; i++) {
+		size_t j;
+		if (!l->ident_map[i].key)
+			continue;
+		for (j = mix64(l->ident_map[i].key) & (size - 1); map[j].key; j = (j + 1) & (size - 1))
+			;
+		map[j] = l->ident_map[i];
+	}
+	free(l->ident_map);
+	l->ident_map = map;
+	l->ident_mask = size - 1;
+	return true;
+}
+
+/* The identity of an event's subscriber: keyed by MSISDN. Its IMSI is the one of its newest
+ * event: a new IMSI seen later replaces the old (a SIM swap), an older line with another IMSI
+ * (a feed out of order) counts for presence only. */
+static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, uint32_t *out)
+{
+	uint64_t key = (strtoull(ev->msisdn, NULL, 10) << 4 | strlen(ev->msisdn)) + 1;
+	struct ident *id;
+	size_t i;
+
+	if (2 * (l->num_idents_mapped + 1) > l->ident_mask + 1 && !grow_ident_map(l))
+		return (l->error = "out of memory");
+	for (i = mix64(key) & l->ident_mask; l->ident_map[i].key; i = (i + 1) & l->ident_mask) {
+		if (l->ident_map[i].key != key)
+			continue;
+		id = &l->idents[l->ident_map[i].ident];
+		if (ev->time >= id->imsi_at) {
+			if (strcmp(id->imsi, ev->imsi) != 0) {
+				strcpy(id->imsi, ev->imsi);
+				itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key);
+				id->written = false;	/* the IMSI key must follow */
+			}
+			id->imsi_at = ev->time;
+		}
+		*out = l->ident_map[i].ident;
+		return NULL;
+	}
+	if (l->num_idents == l->idents_size) {
+		size_t size = l->idents_size ? 2 * l->idents_size : 1 << 16;
+		struct ident *idents = realloc(l->idents, size * sizeof(*idents));
+		if (!idents)
+			return (l->error = "out of memory");
+		l->idents = idents;
+		l->idents_size = size;
+	}
+	id = &l->idents[l->num_idents];
+	if (itin_msisdn_mask(ev->msisdn, l->cfg->country_code, id->mask) < 0)
+		return "MSISDN cannot be masked";
+	strcpy(id->imsi, ev->imsi);
+	id->imsi_at = ev->time;
+	if (itin_subscriber_key_msisdn(l->keyer, ev->msisdn, id->msisdn_key) < 0 ||
+	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0)
+		return (l->error = "keying failed");
+	id->batch = 0;
+	id->written = false;
+	l->ident_map[i].key = key;
+	l->ident_map[i].ident = l->num_idents;
+	l->num_idents_mapped++;
+	*out = l->num_idents++;
+	return NULL;
+}
+
+static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, int64_t t)
+{
+	uint64_t key = ((uint64_t)ident << 32 | (uint32_t)day) + 1;
+	size_t i = mix64(key ^ (uint64_t)place * 0x9e3779b97f4a7c15ULL) & l->fold_mask;
+	struct fold_slot *s;
+
+	for (; (s = &l->fold[i])->key; i = (i + 1) & l->fold_mask) {
+		if (s->key == key && s->place == place) {
+			s->events++;
+			if (t < s->first)
+				s->first = t;
+			if (t > s->last)
+				s->last = t;
+			return;
+		}
+	}
+	*s = (struct fold_slot){ .key = key, .place = place, .events = 1, .first = t, .last = t };
+	l->num_fold++;
+	l->idents[ident].batch = l->batch;
+}
+
+static const char *const subscriber_sql[] = {
+	/* One loader at a time: two could give one new subscriber two ids. */
+	"SELECT pg_advisory_xact_lock(7401002)",
+	"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
+	/* Its row count, for the join's plan: without it, the planner guessed a few thousand
+	 * rows and hashed all of subscriber_key for each batch (443 ms against 303 for a batch
+	 * of 96,000 identities and 1 M keys). */
+	"ANALYZE load_ident",
+	/* Existing subscribers by their MSISDN key; new ones get an id. */
+	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
+	"SELECT i.n, i.msisdn_key, i.imsi_key, i.imsi_at, i.mask, k.subscriber IS NULL AS is_new, "
+	"coalesce(k.subscriber, nextval('subscriber_id_seq')) AS subscriber "
+	"FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
+	"INSERT INTO subscriber (id, msisdn_mask) SELECT subscriber, mask FROM load_subscriber "
+	"WHERE is_new",
+	/* In key order (DISTINCT ON sorts the IMSI keys too): each index page visited once. */
+	"INSERT INTO subscriber_key (key, subscriber) SELECT msisdn_key, subscriber "
+	"FROM load_subscriber WHERE is_new ORDER BY msisdn_key",
+	/* An IMSI key goes to the MSISDN seen with it last (migration 058), in this batch and
+	 * against the key's holder. */
+	"INSERT INTO subscriber_key (key, subscriber, imsi_seen) "
+	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber, imsi_at FROM load_subscriber "
+	"ORDER BY imsi_key, imsi_at DESC "
+	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber, "
+	"imsi_seen = EXCLUDED.imsi_seen "
+	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber "
+	"AND (subscriber_key.imsi_seen IS NULL OR subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)",
+};
+
+/* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
+static int write_subscribers(struct loader *l)
+{
+	const struct batch_job *job = &l->job;
+	struct itin_copy_buf b;
+
+	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
+			  "imsi_key bytea, imsi_at timestamptz, mask text) ON COMMIT DROP", "load",
+			  l->log) ||
+	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
+		return -1;
+	for (size_t i = 0; i < job->num_idents; i++) {
+		const struct ident_row *id = &job->idents[i];
+		itin_copy_tuple(&b, 5);
+		itin_copy_int4(&b, id->n);
+		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
+		itin_copy_bytes(&b, id->imsi_key, sizeof(id->imsi_key));
+		itin_copy_timestamptz(&b, id->imsi_at);
+		itin_copy_bytes(&b, id->mask, strlen(id->mask));
+	}
+	if (itin_copy_end(&b, l->log) < 0)
+		return -1;
+	for (unsigned i = 0; i < sizeof(subscriber_sql) / sizeof(subscriber_sql[0]); i++) {
+		if (!itin_db_exec(l->conn, subscriber_sql[i], "load", l->log))
+			return -1;
+	}
+	return 0;
+}
+
+/* The subscriber id of each identity of the batch (read back). */
+static int read_subscribers(struct loader *l)
+{
+	PGresult *res = PQexec(l->conn, "SELECT n, subscriber FROM load_subscriber");
+	int n;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(l->log, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	for (int r = 0; r < n; r++) {
+		l->subscriber_of[strtoul(PQgetvalue(res, r, 0), NULL, 10)] =
+			strtoll(PQgetvalue(res, r, 1), NULL, 10);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int64_t slot_subscriber(const struct loader *l, const struct fold_slot *s)
+{
+	return l->subscriber_of[(s->key - 1) >> 32];
+}
+
+/* Folded rows by subscriber id, then day (the order of presence_recent's index). The keys sit
+ * in the array sorted: comparing through the slots and the identities (random reads) took a
+ * fifth of the loader's time. */
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row_order *x = a, *y = b;
+
+	if (x->subscriber != y->subscriber)
+		return x->subscriber < y->subscriber ? -1 : 1;
+	return (x->day > y->day) - (x->day < y->day);
+}
+
+/* The batch's folded rows into presence_recent, in index order: its index then grows at a
+ * few places instead of at a random page per row. Returns the rows written or -1. */
+static int64_t copy_presence(struct loader *l)
+{
+	const struct fold_slot *fold = l->job.fold;
+	struct itin_copy_buf b;
+	size_t n = 0;
+
+	for (uint32_t i = 0; i <= l->fold_mask; i++) {
+		if (fold[i].key)
+			l->order[n++] = (struct row_order){
+				.subscriber = slot_subscriber(l, &fold[i]),
+				.day = (int32_t)(uint32_t)(fold[i].key - 1),
+				.slot = i,
+			};
+	}
+	qsort(l->order, n, sizeof(*l->order), cmp_rows);
+	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
+			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct row_order *o = &l->order[i];
+		const struct fold_slot *s = &fold[o->slot];
+
+		itin_copy_tuple(&b, 6);
+		itin_copy_int8(&b, o->subscriber);
+		itin_copy_date(&b, o->day);
+		itin_copy_int4(&b, s->place);
+		itin_copy_timestamptz(&b, s->first);
+		itin_copy_timestamptz(&b, s->last);
+		itin_copy_int4(&b, s->events);
+	}
+	return itin_copy_end(&b, l->log);
+}
+
+/* The writer thread: one batch in one transaction. Leaves its fold table cleared for reuse. */
+static void *write_batch(void *arg)
+{
+	struct loader *l = arg;
+	struct batch_job *job = &l->job;
+	char sql[256];
+	int64_t rows;
+
+	job->rows = -1;
+	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) || write_subscribers(l) < 0 ||
+	    read_subscribers(l) < 0 || (rows = copy_presence(l)) < 0)
+		goto fail;
+	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
+		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
+		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
+		 "loaded_at = now()", (long long)job->newest);
+	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
+	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
+		goto fail;
+	memset(job->fold, 0, (l->fold_mask + 1) * sizeof(*job->fold));
+	job->rows = rows;
+	return NULL;
+fail:
+	itin_db_exec(l->conn, "ROLLBACK", "load", l->log);
+	return NULL;
+}
+
+/* Waits for the writer, if it has a batch; returns 0 when that batch was written. */
+static int finish_writing(struct loader *l)
+{
+	if (!l->writing)
+		return 0;
+	pthread_join(l->writer, NULL);
+	l->writing = false;
+	if (l->job.rows < 0) {
+		l->error = "database error";
+		return -1;
+	}
+	l->st->rows += l->job.rows;
+	return 0;
+}
+
+/* The batch's identities that no earlier batch sent, copied for the writer; room for the
+ * subscriber id of every identity so far. */
+static int collect_idents(struct loader *l)
+{
+	struct batch_job *job = &l->job;
+
+	if (l->subscriber_of_size < l->num_idents) {
+		int64_t *ids = realloc(l->subscriber_of, l->idents_size * sizeof(*ids));
+		if (!ids)
+			return -1;
+		l->subscriber_of = ids;
+		l->subscriber_of_size = l->idents_size;
+	}
+	job->num_idents = 0;
+	for (size_t i = 0; i < l->num_idents; i++) {
+		struct ident *id = &l->idents[i];
+		struct ident_row *row;
+
+		if (id->batch != l->batch || id->written)
+			continue;
+		if (job->num_idents == job->idents_size) {
+			size_t size = job->idents_size ? 2 * job->idents_size : 1 << 16;
+			struct ident_row *rows = realloc(job->idents, size * sizeof(*rows));
+			if (!rows)
+				return -1;
+			job->idents = rows;
+			job->idents_size = size;
+		}
+		id->written = true;
+		row = &job->idents[job->num_idents++];
+		row->n = i;
+		memcpy(row->msisdn_key, id->msisdn_key, sizeof(row->msisdn_key));
+		memcpy(row->imsi_key, id->imsi_key, sizeof(row->imsi_key));
+		row->imsi_at = id->imsi_at;
+		memcpy(row->mask, id->mask, sizeof(row->mask));
+	}
+	return 0;
+}
+
+/* Hands the batch read so far to the writer, once the one before is written, and goes on
+ * reading into the other fold table. */
+static int hand_over(struct loader *l)
+{
+	struct fold_slot *full = l->fold;
+
+	if (finish_writing(l) < 0 || l->num_fold == 0)
+		return l->error ? -1 : 0;
+	if (collect_idents(l) < 0) {
+		l->error = "out of memory";
+		return -1;
+	}
+	l->job.fold = full;
+	l->job.newest = l->newest;
+	l->fold = l->spare_fold;
+	l->spare_fold = full;
+	l->num_fold = 0;
+	l->batch++;
+	if (pthread_create(&l->writer, NULL, write_batch, l) != 0) {
+		l->error = "cannot start the writer thread";
+		return -1;
+	}
+	l->writing = true;
+	return 0;
+}
+
+static const char *event_line(void *arg, const char *line, size_t len)
+{
+	struct loader *l = arg;
+	struct itin_feed_event ev;
+	const char *err;
+	uint32_t ident;
+	int32_t place;
+
+	if ((err = itin_feed_parse_event(line, len, &ev)))
+		return err;
+	if (itin_config_mcc_is_domestic(l->cfg, ev.mcc)) {
+		if (!cell_get(l, cell_key(ev.mcc, ev.mnc, ev.lac, ev.ci), &place)) {
+			l->st->unknown++;
+			return NULL;
+		}
+	} else {
+		place = itin_place_from_mcc(ev.mcc);
+		if (!itin_place_is_known(place)) {
+			l->st->unknown++;
+			return NULL;
+		}
+	}
+	if ((err = ident_of(l, &ev, &ident)))
+		return l->error ? ITIN_LINE_ABORT : err;
+	fold(l, ident, itin_local_day(ev.time), place, ev.time);
+	if (ev.time > l->newest)
+		l->newest = ev.time;
+	l->st->loaded++;
+	if (l->num_fold >= l->batch_rows && hand_over(l) < 0)
+		return ITIN_LINE_ABORT;
+	return NULL;
+}
+
+/* The identity map and table outgrow talloc's limit of 256 MB for one chunk from about 2.3 M
+ * subscribers (a feed's 5 M subscribers take about 720 MB): they are malloc'ed, as are the
+ * arrays sized by them. A load that stops still waits for the batch being written. */
+static int loader_destructor(struct loader *l)
+{
+	if (l->writing)
+		pthread_join(l->writer, NULL);
+	free(l->ident_map);
+	free(l->idents);
+	free(l->subscriber_of);
+	free(l->job.idents);
+	return 0;
+}
+
+int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
+			unsigned batch_rows, struct itin_load_stats *st, FILE *log)
+{
+	struct loader *l = talloc_zero(NULL, struct loader);
+	size_t fold_size = 2;
+	int rc = -1;
+
+	if (!l)
+		return -1;
+	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1,
+			      .batch_rows = batch_rows };
+	talloc_set_destructor(l, loader_destructor);
+	while (fold_size < 2 * (size_t)batch_rows)
+		fold_size *= 2;
+	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
+	l->fold = talloc_zero_array(l, struct fold_slot, fold_size);
+	l->spare_fold = talloc_zero_array(l, struct fold_slot, fold_size);
+	l->fold_mask = fold_size - 1;
+	l->order = talloc_array(l, struct row_order, batch_rows);
+	if (!l->keyer || !l->fold || !l->spare_fold || !l->order || !grow_ident_map(l)) {
+		fprintf(log, "%s: out of memory\n", name);
+		goto out;
+	}
+	if (itin_localtime_init(cfg->time_zone) < 0) {
+		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
+		goto out;
+	}
+	if (load_cells(l) < 0)
+		goto out;
+	if (itin_read_lines(f, name, "time,", event_line, l, st, log) < 0 || hand_over(l) < 0 ||
+	    finish_writing(l) < 0) {
+		if (l->error)
+			fprintf(log, "%s: load stopped: %s\n", name, l->error);
+		goto out;
+	}
+	rc = 0;
+out:
+	talloc_free(l);
+	return rc;
+}

@@ -1,0 +1,21 @@
+/*
+ * The location-event loader (`itinerad-db load events`): reads the operator's event feed
+ * (SPEC section 7), folds the events into per-day presence and writes it with COPY. Raw events
+ * never reach the database: identities are replaced by their keyed hashes and events by
+ * (subscriber, local day, place, first seen, last seen, count) before anything is sent.
+ */
+#pragma once
+
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "common/config.h"
+#include "db/db_copy.h"
+
+#define ITIN_LOAD_BATCH_ROWS (1u << 20)	/* folded rows per transaction, by default */
+
+/* Loads f (named name in reports) into the database, batch_rows folded rows per transaction;
+ * returns 0 or -1 (reported on log). */
+int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
+			unsigned batch_rows, struct itin_load_stats *st, FILE *log);

@@ -1,0 +1,116 @@
+/*
+ * Lookup parameters and result parsing. The window's first day is passed to the database so
+ * that only the window's rows travel; the engine still applies the exact window and stay rule.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/utils.h>
+#include <talloc.h>
+
+#include "db/db_lookup.h"
+#include "common/localtime.h"
+
+const char itin_sql_freshness[] =
+	"SELECT extract(epoch FROM newest_event)::bigint, extract(epoch FROM loaded_at)::bigint "
+	"FROM feed_state WHERE feed = 'events'";
+const char itin_sql_risks[] =
+	"SELECT region_code, valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01' "
+	"FROM risk_area WHERE valid_to >= current_date - 31";
+
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now)
+{
+	p->key[0] = '\\';
+	p->key[1] = 'x';
+	osmo_hexdump_buf(p->key + 2, sizeof(p->key) - 2, key, ITIN_SUBSCRIBER_KEY_LEN, "", false);
+	itin_lookup_first_day(cfg, now, p->first_day);
+	p->values[0] = p->key;
+	p->values[1] = p->first_day;
+}
+
+void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16])
+{
+	int year, month, mday;
+
+	itin_local_date(itin_local_day(now) - (int32_t)cfg->window_days, &year, &month, &mday);
+	snprintf(out, 16, "%04d-%02d-%02d", year, month, mday);
+}
+
+/* Rows first .. first + num - 1, their columns from col on: mask, day, place, first, last. */
+static int lookup_from_rows(void *ctx, const PGresult *res, int col, int first, int num,
+			    struct itin_lookup *out)
+{
+	*out = (struct itin_lookup){ 0 };
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != col + 5)
+		return -EINVAL;
+	if (num == 0)
+		return 0;
+	out->known = true;
+	snprintf(out->mask, sizeof(out->mask), "%s", PQgetvalue(res, first, col));
+	out->rows = talloc_array(ctx, struct itin_presence, num);
+	if (!out->rows)
+		return -ENOMEM;
+	for (int i = first; i < first + num; i++) {
+		if (PQgetisnull(res, i, col + 1))
+			continue;
+		out->rows[out->num_rows++] = (struct itin_presence){
+			.day = atoi(PQgetvalue(res, i, col + 1)),
+			.place = atoi(PQgetvalue(res, i, col + 2)),
+			.first_seen = strtoll(PQgetvalue(res, i, col + 3), NULL, 10),
+			.last_seen = strtoll(PQgetvalue(res, i, col + 4), NULL, 10),
+		};
+	}
+	return 0;
+}
+
+int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out)
+{
+	return lookup_from_rows(ctx, res, 0, 0, PQntuples(res), out);
+}
+
+int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
+			   struct itin_lookup *out)
+{
+	return lookup_from_rows(ctx, res, 1, first, num, out);
+}
+
+int64_t itin_freshness_from_result(const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+		return 0;
+	return strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+}
+
+int64_t itin_loaded_at_from_result(const PGresult *res)
+{
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 1))
+		return 0;
+	return strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+}
+
+int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num)
+{
+	unsigned n = PQntuples(res);
+
+	*risks = NULL;
+	*num = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQnfields(res) != 3)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	*risks = talloc_array(ctx, struct itin_risk, n);
+	if (!*risks)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		(*risks)[i] = (struct itin_risk){
+			.place = atoi(PQgetvalue(res, i, 0)),
+			.from_day = atoi(PQgetvalue(res, i, 1)),
+			.to_day = atoi(PQgetvalue(res, i, 2)),
+		};
+	}
+	*num = n;
+	return 0;
+}

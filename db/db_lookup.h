@@ -1,0 +1,49 @@
+/*
+ * The itinerary lookup's inputs and results, shared by the daemon (asynchronous, on its pool)
+ * and itinerad-db query (blocking): the parameters of sql/lookup.sql, and the conversion of its
+ * rows into the engine's struct itin_presence. Also the two deployment-wide inputs of a reply:
+ * data freshness and the risk list.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "common/config.h"
+#include "engine/itinerary.h"
+#include "common/subscriber_key.h"
+
+struct itin_lookup {
+	bool known;			/* the key belongs to a subscriber */
+	char mask[16];			/* 138****0001 */
+	struct itin_presence *rows;
+	unsigned num_rows;
+};
+
+/* Text parameters of sql/lookup.sql for a key and a query time; the strings live in params. */
+struct itin_lookup_params {
+	char key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN + 1];	/* bytea hex input: \x... */
+	char first_day[16];				/* YYYY-MM-DD */
+	const char *values[2];
+};
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now);
+/* The window's first day as the lookup takes it (one day early: the engine decides the edges). */
+void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16]);
+
+/* Reads a result of sql/lookup.sql into out (rows are talloc children of ctx). */
+int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out);
+/* The same for num rows from first of a result of itin_sql_lookup_batch (db_sql.h), whose
+ * columns are those of sql/lookup.sql after the request's position. */
+int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
+			   struct itin_lookup *out);
+
+/* SQL of the deployment-wide inputs, and their parsers. */
+extern const char itin_sql_freshness[];	/* -> one row: newest event, last load (Unix s) */
+extern const char itin_sql_risks[];	/* -> region, from day, to day (days since 1970) */
+int64_t itin_freshness_from_result(const PGresult *res);
+/* When the loader last committed events (Unix s; 0: never), from the same result. */
+int64_t itin_loaded_at_from_result(const PGresult *res);
+int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num);

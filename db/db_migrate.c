@@ -1,0 +1,200 @@
+/*
+ * Migration runner. The migrations themselves are SQL files under sql/migrations, compiled in;
+ * this file only decides which to run. An advisory lock keeps two itinerad-db processes from
+ * migrating at once. Reference tables are upserted from their CSV files (rows gone from a file
+ * are deleted when nothing refers to them), which is idempotent and keeps the cell registry's
+ * foreign keys intact.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db_migrate.h"
+#include "db/db_sql.h"
+
+#define MIGRATE_LOCK_ID 7401001
+
+struct reference_table {
+	const char *file;
+	const char *table;
+	const char *columns;
+	const char *key;
+	const char *match;	/* a row of the file (r) is the same as a row of the table (t) */
+	const char *update;	/* SET list for rows that changed */
+};
+
+static const struct reference_table reference_tables[] = {
+	{ "regions-cn.csv", "region", "code, name_zh, name_en, level, parent_code", "code", "r.code = t.code",
+	  "name_zh = EXCLUDED.name_zh, name_en = EXCLUDED.name_en, level = EXCLUDED.level, "
+	  "parent_code = EXCLUDED.parent_code" },
+	{ "mcc-countries.csv", "country", "mcc, iso2, name_en, name_zh", "mcc", "r.mcc = t.mcc",
+	  "iso2 = EXCLUDED.iso2, name_en = EXCLUDED.name_en, name_zh = EXCLUDED.name_zh" },
+	{ "mnc-cn.csv", "operator_cn", "mcc, mnc, iso2, brand, operator, operator_zh, status, in_mbpi",
+	  "mcc, mnc", "r.mcc = t.mcc AND r.mnc = t.mnc",
+	  "iso2 = EXCLUDED.iso2, brand = EXCLUDED.brand, operator = EXCLUDED.operator, "
+	  "operator_zh = EXCLUDED.operator_zh, status = EXCLUDED.status, in_mbpi = EXCLUDED.in_mbpi" },
+};
+
+const char *itin_db_data_dir(void)
+{
+	const char *env = getenv("ITINERAD_DATA_DIR");
+
+	if (env && *env)
+		return env;
+	if (access(ITIN_PKGDATADIR "/data/regions-cn.csv", R_OK) == 0)
+		return ITIN_PKGDATADIR "/data";
+	return ITIN_SRCDIR "/data";
+}
+
+static bool exec_ok(PGconn *conn, const char *sql, FILE *log, const char *what)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+
+	if (!ok)
+		fprintf(log, "migrate: %s: %s", what, PQerrorMessage(conn));
+	PQclear(res);
+	return ok;
+}
+
+static bool migration_applied(PGconn *conn, int version, bool *applied, FILE *log)
+{
+	char v[16];
+	const char *params[1] = { v };
+	PGresult *res;
+
+	snprintf(v, sizeof(v), "%d", version);
+	res = PQexecParams(conn, "SELECT 1 FROM schema_version WHERE version = $1", 1, NULL, params,
+			   NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(log, "migrate: reading schema_version: %s", PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	*applied = PQntuples(res) > 0;
+	PQclear(res);
+	return true;
+}
+
+static int apply_migration(PGconn *conn, const struct itin_migration *m, FILE *log)
+{
+	char what[96], record[160];
+	bool applied;
+
+	snprintf(what, sizeof(what), "migration %03d %s", m->version, m->name);
+	if (!exec_ok(conn, "BEGIN", log, what))
+		return -1;
+	if (!migration_applied(conn, m->version, &applied, log))
+		goto fail;
+	if (applied)
+		return exec_ok(conn, "COMMIT", log, what) ? 0 : -1;
+	snprintf(record, sizeof(record), "INSERT INTO schema_version (version, name) VALUES (%d, '%s')",
+		 m->version, m->name);
+	if (!exec_ok(conn, m->sql, log, what) || !exec_ok(conn, record, log, what) ||
+	    !exec_ok(conn, "COMMIT", log, what))
+		goto fail;
+	fprintf(log, "migrate: applied %03d %s\n", m->version, m->name);
+	return 1;
+fail:
+	exec_ok(conn, "ROLLBACK", log, what);
+	return -1;
+}
+
+static bool copy_file(PGconn *conn, const char *path, FILE *log)
+{
+	char buf[65536];
+	size_t n;
+	FILE *f = fopen(path, "r");
+	PGresult *res;
+	bool ok = true;
+
+	if (!f) {
+		fprintf(log, "migrate: cannot open %s\n", path);
+		PQputCopyEnd(conn, "missing file");
+		PQclear(PQgetResult(conn));
+		return false;
+	}
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = PQputCopyData(conn, buf, n) == 1;
+	fclose(f);
+	ok = PQputCopyEnd(conn, ok ? NULL : "read error") == 1 && ok;
+	res = PQgetResult(conn);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(log, "migrate: loading %s: %s", path, PQerrorMessage(conn));
+		ok = false;
+	}
+	PQclear(res);
+	while ((res = PQgetResult(conn)))
+		PQclear(res);
+	return ok;
+}
+
+static bool refresh_reference(PGconn *conn, const struct reference_table *t, const char *data_dir,
+			      FILE *log)
+{
+	char sql[1280], path[1024], what[64];
+	PGresult *res;
+
+	snprintf(what, sizeof(what), "reference table %s", t->table);
+	snprintf(path, sizeof(path), "%s/%s", data_dir, t->file);
+	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE ref_load (LIKE %s)", t->table);
+	if (!exec_ok(conn, sql, log, what))
+		return false;
+	snprintf(sql, sizeof(sql), "COPY ref_load (%s) FROM STDIN (FORMAT csv, HEADER true)", t->columns);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_COPY_IN) {
+		fprintf(log, "migrate: %s: %s", what, PQerrorMessage(conn));
+		PQclear(res);
+		return false;
+	}
+	PQclear(res);
+	if (!copy_file(conn, path, log))
+		return false;
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO %s SELECT * FROM ref_load ON CONFLICT (%s) DO UPDATE SET %s; "
+		 "DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM ref_load r WHERE %s); "
+		 "DROP TABLE ref_load",
+		 t->table, t->key, t->update, t->table, t->match);
+	return exec_ok(conn, sql, log, what);
+}
+
+int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log)
+{
+	char lock[64];
+	unsigned applied = 0;
+	int rc = -1;
+
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK_ID);
+	if (!exec_ok(conn, "SET client_min_messages = warning", log, "session") ||
+	    !exec_ok(conn, lock, log, "lock") ||
+	    !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
+		     "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", log,
+		     "schema_version"))
+		goto out;
+	for (unsigned i = 0; i < itin_num_migrations; i++) {
+		int r = apply_migration(conn, &itin_migrations[i], log);
+		if (r < 0)
+			goto out;
+		applied += r;
+	}
+	if (!exec_ok(conn, "BEGIN", log, "reference data"))
+		goto out;
+	for (unsigned i = 0; i < sizeof(reference_tables) / sizeof(reference_tables[0]); i++) {
+		if (!refresh_reference(conn, &reference_tables[i], data_dir, log)) {
+			exec_ok(conn, "ROLLBACK", log, "reference data");
+			goto out;
+		}
+	}
+	if (!exec_ok(conn, "COMMIT", log, "reference data"))
+		goto out;
+	fprintf(log, "migrate: schema at version %d (%u applied now); reference data from %s\n",
+		itin_migrations[itin_num_migrations - 1].version, applied, data_dir);
+	rc = 0;
+out:
+	snprintf(lock, sizeof(lock), "SELECT pg_advisory_unlock(%d)", MIGRATE_LOCK_ID);
+	exec_ok(conn, lock, log, "unlock");
+	return rc;
+}

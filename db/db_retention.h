@@ -1,0 +1,18 @@
+/*
+ * Retention and purge (SPEC section 8). Retention keeps the window plus one day of presence:
+ * it rebuilds presence_history from the rows to keep, sorted by subscriber, swaps it in and
+ * drops the old table, so expired presence disappears with a DROP, never a DELETE scan; run it
+ * daily. Purge empties every table that holds subscriber data (service shutdown).
+ */
+#pragma once
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "common/config.h"
+
+/* now: Unix seconds of "today" in cfg->time_zone. Returns 0 or -1 (reported on log). */
+int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, FILE *log);
+int itin_db_purge(PGconn *conn, FILE *log);

@@ -1,0 +1,340 @@
+/*
+ * Batches of the request statements (see request_db.h). A gathering is one statement being
+ * filled during this loop turn: its parameters as PostgreSQL array text, and the callbacks of
+ * its requests. Sending it hands the callbacks (a struct batch) to the pool and empties the
+ * gathering for the next turn. Begin statements are gathered per pool connection, chosen by
+ * subscriber key, so that a subscriber's requests stay on one connection (see
+ * itin_db_pool_exec_keyed); lookups write nothing and go to the least busy connection.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
+#include <talloc.h>
+
+#include "common/log.h"
+#include "common/reply_address.h"
+#include "db/request_db.h"
+#include "common/subscriber_key.h"
+
+const char itin_sql_begin_batch[] =
+	"SELECT request_id, action, lang FROM itin_requests_begin($1, $2, $3, $4, $5, $6, $7, $8, "
+	"make_interval(secs => $9), $10, make_interval(secs => $11), make_interval(secs => $12), "
+	"$13)";
+
+/* The array parameters, with the longest text of one element. */
+enum { BEGIN_KEY, BEGIN_CHANNEL, BEGIN_INTENT, BEGIN_AT, BEGIN_MESSAGE, BEGIN_REPLY_TO,
+       BEGIN_CONSENT, BEGIN_ARRAYS };
+enum { LOOKUP_KEY, LOOKUP_FIRST_DAY, LOOKUP_ARRAYS };
+static const size_t begin_element_max[BEGIN_ARRAYS] = {
+	2 * ITIN_SUBSCRIBER_KEY_LEN, 10, 10, 20, 2 * 32, 2 * ITIN_SEALED_MAX, 1,
+};
+static const size_t lookup_element_max[LOOKUP_ARRAYS] = { 2 * ITIN_SUBSCRIBER_KEY_LEN, 15 };
+
+/* One parameter being written: "{a,b,c}". */
+struct array_text {
+	char *buf;
+	size_t len;
+};
+
+/* The requests of one statement sent, waiting for its result. */
+struct batch {
+	struct llist_head list;		/* in unsent, when the pool did not take it */
+	bool lookup;
+	unsigned num;
+	struct {
+		itin_begun_cb begun;
+		itin_looked_up_cb looked_up;
+		void *arg;
+	} waiter[ITIN_REQUEST_BATCH_MAX];
+};
+
+struct gathering {
+	struct itin_request_db *rdb;
+	const char *statement;		/* "begin" or "lookup" */
+	unsigned connection;		/* begin: the pool connection (exec_keyed's key) */
+	struct batch *batch;		/* NULL: nothing gathered this turn */
+	struct itin_begin_rules rules;	/* begin: the first request's */
+	struct array_text param[BEGIN_ARRAYS];
+	unsigned num_arrays;
+};
+
+static const struct timeval send_now = { 0, 0 };
+
+struct itin_request_db {
+	struct itin_db_pool *db;
+	struct gathering *begins;	/* one per pool connection */
+	unsigned num_begins;
+	struct gathering lookups;
+	struct llist_head unsent;	/* batches the pool did not take: failed at the turn's end */
+	struct event *send;		/* at the end of this loop turn */
+};
+
+static void array_open(struct array_text *a)
+{
+	char sep = a->len ? ',' : '{';
+
+	a->buf[a->len++] = sep;
+}
+
+static void array_add_hex(struct array_text *a, const uint8_t *in, size_t len)
+{
+	array_open(a);
+	osmo_hexdump_buf(a->buf + a->len, 2 * len + 1, in, len, "", false);
+	a->len += 2 * len;
+}
+
+static void array_add_text(struct array_text *a, const char *text)
+{
+	size_t len = strlen(text);
+
+	array_open(a);
+	memcpy(a->buf + a->len, text, len);
+	a->len += len;
+}
+
+static void array_add_int(struct array_text *a, int64_t v)
+{
+	char digits[21];
+	unsigned n = 0;
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	array_open(a);
+	do {
+		digits[n++] = '0' + u % 10;
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		a->buf[a->len++] = '-';
+	while (n)
+		a->buf[a->len++] = digits[--n];
+}
+
+/* Closes the array and starts the next one; the text stays valid until the next add. */
+static const char *array_close(struct array_text *a)
+{
+	a->buf[a->len++] = '}';
+	a->buf[a->len] = '\0';
+	a->len = 0;
+	return a->buf;
+}
+
+static int gathering_init(struct itin_request_db *rdb, struct gathering *g, const char *statement,
+			  const size_t *element_max, unsigned num_arrays)
+{
+	g->rdb = rdb;
+	g->statement = statement;
+	g->num_arrays = num_arrays;
+	for (unsigned i = 0; i < num_arrays; i++) {
+		g->param[i].buf = talloc_size(rdb, ITIN_REQUEST_BATCH_MAX * (element_max[i] + 1) + 2);
+		if (!g->param[i].buf)
+			return -1;
+	}
+	return 0;
+}
+
+static void begun_batch_cb(void *arg, const PGresult *res)
+{
+	struct batch *b = arg;
+	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (ok && PQntuples(res) != (int)b->num) {
+		LOGP(DDB, LOGL_ERROR, "begin: %d rows for %u requests\n", PQntuples(res), b->num);
+		res = NULL;
+		ok = false;
+	}
+	for (unsigned i = 0; i < b->num; i++)
+		b->waiter[i].begun(b->waiter[i].arg, res, ok ? (int)i : -1);
+	talloc_free(b);
+}
+
+/* The rows come ordered by the request's position (1, 2, ...) in the first column. */
+static void looked_up_batch_cb(void *arg, const PGresult *res)
+{
+	struct batch *b = arg;
+	int rows = 0, row = 0;
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK)
+		rows = PQntuples(res);
+	for (unsigned i = 0; i < b->num; i++) {
+		int first = row;
+
+		while (row < rows && strtoul(PQgetvalue(res, row, 0), NULL, 10) == i + 1)
+			row++;
+		b->waiter[i].looked_up(b->waiter[i].arg, res, first, row - first);
+	}
+	if (row != rows)
+		LOGP(DDB, LOGL_ERROR, "lookup: %d rows not of any request\n", rows - row);
+	talloc_free(b);
+}
+
+static void batch_failed(struct batch *b)
+{
+	if (b->lookup)
+		looked_up_batch_cb(b, NULL);
+	else
+		begun_batch_cb(b, NULL);
+}
+
+static void gathering_send(struct gathering *g)
+{
+	const struct itin_begin_rules *r = &g->rules;
+	struct batch *b = g->batch;
+	const char *values[ITIN_BEGIN_BATCH_PARAMS];
+	char lang[2], timeout[12], count[12], period[12], dedup[12];
+	int rc;
+
+	g->batch = NULL;
+	for (unsigned i = 0; i < g->num_arrays; i++)
+		values[i] = array_close(&g->param[i]);
+	if (g->num_arrays == LOOKUP_ARRAYS) {
+		rc = itin_db_pool_read(g->rdb->db, g->statement, ITIN_LOOKUP_BATCH_PARAMS, values,
+				       looked_up_batch_cb, b);
+	} else {
+		snprintf(lang, sizeof(lang), "%d", r->english);
+		snprintf(timeout, sizeof(timeout), "%u", r->consent_timeout_s);
+		snprintf(count, sizeof(count), "%u", r->rate_count);
+		snprintf(period, sizeof(period), "%u", r->rate_period_s);
+		snprintf(dedup, sizeof(dedup), "%u", r->dedup_s);
+		values[BEGIN_ARRAYS] = lang;
+		values[BEGIN_ARRAYS + 1] = timeout;
+		values[BEGIN_ARRAYS + 2] = count;
+		values[BEGIN_ARRAYS + 3] = period;
+		values[BEGIN_ARRAYS + 4] = dedup;
+		values[BEGIN_ARRAYS + 5] = r->shutdown ? "t" : "f";
+		rc = itin_db_pool_exec_keyed(g->rdb->db, g->connection, g->statement,
+					     ITIN_BEGIN_BATCH_PARAMS, values, begun_batch_cb, b);
+	}
+	if (rc < 0) {
+		LOGP(DDB, LOGL_ERROR, "%s of %u requests not sent: %s\n", g->statement, b->num,
+		     rc == -EAGAIN ? "too many statements queued" : "no database connection");
+		llist_add_tail(&b->list, &g->rdb->unsent);
+		evtimer_add(g->rdb->send, &send_now);
+	}
+}
+
+static void send_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_request_db *rdb = arg;
+	struct batch *b, *tmp;
+	LLIST_HEAD(unsent);
+
+	llist_splice_init(&rdb->unsent, &unsent);
+	llist_for_each_entry_safe(b, tmp, &unsent, list) {
+		llist_del(&b->list);
+		batch_failed(b);
+	}
+
+	for (unsigned i = 0; i < rdb->num_begins; i++) {
+		if (rdb->begins[i].batch)
+			gathering_send(&rdb->begins[i]);
+	}
+	if (rdb->lookups.batch)
+		gathering_send(&rdb->lookups);
+}
+
+/* A place in g's batch for one more request, or NULL (out of memory). */
+static struct batch *gathering_join(struct gathering *g)
+{
+	if (!g->batch) {
+		g->batch = talloc_zero(g->rdb, struct batch);
+		if (!g->batch)
+			return NULL;
+		g->batch->lookup = g->num_arrays == LOOKUP_ARRAYS;
+		evtimer_add(g->rdb->send, &send_now);
+	}
+	return g->batch;
+}
+
+/* Sends g's batch now if it is full. */
+static void gathering_joined(struct gathering *g)
+{
+	if (g->batch->num == ITIN_REQUEST_BATCH_MAX)
+		gathering_send(g);
+}
+
+int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_args *args,
+			  const struct itin_begin_rules *rules, itin_begun_cb cb, void *arg)
+{
+	uint32_t hash = (uint32_t)args->key[0] << 24 | args->key[1] << 16 | args->key[2] << 8 |
+			args->key[3];
+	struct gathering *g = &rdb->begins[hash % rdb->num_begins];
+	struct batch *b = gathering_join(g);
+	unsigned i;
+
+	if (!b)
+		return -ENOMEM;
+	if (b->num == 0)
+		g->rules = *rules;
+	i = b->num++;
+	b->waiter[i].begun = cb;
+	b->waiter[i].arg = arg;
+	array_add_hex(&g->param[BEGIN_KEY], args->key, ITIN_SUBSCRIBER_KEY_LEN);
+	array_add_int(&g->param[BEGIN_CHANNEL], args->channel);
+	array_add_int(&g->param[BEGIN_INTENT], args->intent);
+	array_add_int(&g->param[BEGIN_AT], args->at);
+	if (args->digest)
+		array_add_hex(&g->param[BEGIN_MESSAGE], args->digest, 32);
+	else
+		array_add_text(&g->param[BEGIN_MESSAGE], "NULL");
+	array_add_hex(&g->param[BEGIN_REPLY_TO], args->sealed, args->sealed_len);
+	array_add_text(&g->param[BEGIN_CONSENT], args->ask_consent ? "t" : "f");
+	gathering_joined(g);
+	return 0;
+}
+
+int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
+			   const char *first_day, itin_looked_up_cb cb, void *arg)
+{
+	struct gathering *g = &rdb->lookups;
+	struct batch *b = gathering_join(g);
+	unsigned i;
+
+	if (!b)
+		return -ENOMEM;
+	i = b->num++;
+	b->waiter[i].looked_up = cb;
+	b->waiter[i].arg = arg;
+	array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
+	array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
+	gathering_joined(g);
+	return 0;
+}
+
+static int request_db_destructor(struct itin_request_db *rdb)
+{
+	if (rdb->send)
+		event_free(rdb->send);
+	return 0;
+}
+
+struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base,
+					      struct itin_db_pool *db)
+{
+	struct itin_request_db *rdb = talloc_zero(ctx, struct itin_request_db);
+
+	if (!rdb)
+		return NULL;
+	talloc_set_destructor(rdb, request_db_destructor);
+	rdb->db = db;
+	INIT_LLIST_HEAD(&rdb->unsent);
+	rdb->num_begins = itin_db_pool_size(db);
+	rdb->begins = talloc_zero_array(rdb, struct gathering, rdb->num_begins);
+	rdb->send = evtimer_new(base, send_cb, rdb);
+	if (!rdb->begins || !rdb->send ||
+	    gathering_init(rdb, &rdb->lookups, "lookup", lookup_element_max, LOOKUP_ARRAYS) < 0)
+		goto fail;
+	for (unsigned i = 0; i < rdb->num_begins; i++) {
+		rdb->begins[i].connection = i;
+		if (gathering_init(rdb, &rdb->begins[i], "begin", begin_element_max, BEGIN_ARRAYS) < 0)
+			goto fail;
+	}
+	return rdb;
+fail:
+	talloc_free(rdb);
+	return NULL;
+}

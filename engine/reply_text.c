@@ -1,0 +1,277 @@
+/*
+ * Reply rendering: pick the template (the operator's, else the built-in one), fill in the
+ * placeholders, and for an itinerary split the template at {places} into head and tail with the
+ * place names as items in between, so parts and pages never cut a name.
+ */
+#include <string.h>
+#include <time.h>
+
+#include <talloc.h>
+
+#include "common/localtime.h"
+#include "engine/places.h"
+#include "engine/reply_text.h"
+
+struct builtin {
+	const char *zh;
+	const char *en;
+};
+
+static const struct builtin builtin[] = {
+	[ITIN_TEXT_ITINERARY] = {
+		"【行程卡】{mask}的动态行程卡 更新于：{updated}\n"
+		"您于前{N}天内（{from}–{to}）到达或途经：{places}\n"
+		"结果包含您在前{N}天内到访的国家(地区)与停留{stay}以上的国内城市；仅对到访地作提醒，不关联健康状况。",
+		"[Trip Card] {mask} travel record, updated {updated}. In the last {N} days ({from} to {to}) "
+		"you visited or passed through: {places}. Includes countries/regions visited and cities in "
+		"China where you stayed {stay}. For information only; not a health status." },
+	[ITIN_TEXT_NO_DATA] = {
+		"【行程卡】{mask}：前{N}天内暂未查询到您的到访地信息。手机需产生通话、短信或上网记录后更新。",
+		"[Trip Card] {mask}: no places found for the last {N} days. The record is updated once the "
+		"phone makes calls, sends SMS or uses data." },
+	[ITIN_TEXT_CONSENT_PROMPT] = {
+		"【行程卡】您正在查询本机号码前{N}天内到访地信息（国内地市、境外国家/地区）。回复Y同意并授权运营商查询，"
+		"回复N取消，{T}分钟内有效。本短信免费。",
+		"[Trip Card] You asked for the places this number visited in the last {N} days (cities in "
+		"China, countries abroad). Reply Y to authorize the lookup, N to cancel. Valid {T} min. Free." },
+	[ITIN_TEXT_CONSENT_EXPIRED] = {
+		"授权已过期，请重新发送CXMYD。",
+		"Authorization expired, please send CXMYD again." },
+	[ITIN_TEXT_CANCELLED] = {
+		"【行程卡】已取消查询。",
+		"[Trip Card] Query cancelled." },
+	[ITIN_TEXT_RATE_LIMITED] = {
+		"查询过于频繁，请稍后再试。",
+		"Too many queries, please try again later." },
+	[ITIN_TEXT_BUSY] = {
+		"查询人数较多，请稍后再试。",
+		"Too many people are asking right now, please try again later." },
+	[ITIN_TEXT_HELP] = {
+		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内停留{stay}以上的城市、境外国家/地区），回复Y授权后返回结果。"
+		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
+		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
+		"China where you stayed {stay}, countries abroad); reply Y to authorize. Based on this "
+		"network's call, SMS, data and location records; for reference only; kept at most {N+1} "
+		"days. Send 中文 for Chinese." },
+	[ITIN_TEXT_SHUTDOWN] = {
+		"行程卡服务已于{date}下线，相关数据已删除。",
+		"The Trip Card service was shut down on {date}; its data has been deleted." },
+	[ITIN_TEXT_LANG_SWITCHED] = {
+		"【行程卡】已切换为中文回复。",
+		"[Trip Card] Replies will now be in English. Send 中文 for Chinese." },
+	[ITIN_TEXT_USSD_CONSENT_MENU] = {
+		"查询本机前{N}天到访地？\n1 同意\n2 取消",
+		"Show the places this number visited in the last {N} days?\n1 Yes\n2 No" },
+};
+
+/* With a minimum stay of 0 any event counts: "stayed 0+ hours" would read oddly. */
+static const struct builtin builtin_any_stay[] = {
+	[ITIN_TEXT_ITINERARY] = {
+		"【行程卡】{mask}的动态行程卡 更新于：{updated}\n"
+		"您于前{N}天内（{from}–{to}）到达或途经：{places}\n"
+		"结果包含您在前{N}天内到访的国家(地区)与国内城市；仅对到访地作提醒，不关联健康状况。",
+		"[Trip Card] {mask} travel record, updated {updated}. In the last {N} days ({from} to {to}) "
+		"you visited or passed through: {places}. Includes countries/regions and cities in China "
+		"visited. For information only; not a health status." },
+	[ITIN_TEXT_HELP] = {
+		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内城市、境外国家/地区），回复Y授权后返回结果。"
+		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
+		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
+		"China, countries abroad); reply Y to authorize. Based on this network's call, SMS, data and "
+		"location records; for reference only; kept at most {N+1} days. Send 中文 for Chinese." },
+};
+
+static const char *const risk_note[] = {
+	"（注：*表示当前该城市存在中风险或高风险地区，并不表示用户实际到访过这些中高风险地区。）",
+	" (Note: * marks a city that currently has medium- or high-risk areas; it does not mean you "
+	"visited those areas.)",
+};
+
+static const char *template_of(const struct itin_config *cfg, enum itin_text text, enum itin_lang lang)
+{
+	const struct itin_templates *t = &cfg->templates[lang];
+	const char *custom[] = {
+		[ITIN_TEXT_ITINERARY] = t->itinerary,
+		[ITIN_TEXT_NO_DATA] = t->no_data,
+		[ITIN_TEXT_CONSENT_PROMPT] = t->consent_prompt,
+		[ITIN_TEXT_CONSENT_EXPIRED] = t->consent_expired,
+		[ITIN_TEXT_CANCELLED] = t->cancelled,
+		[ITIN_TEXT_RATE_LIMITED] = t->rate_limited,
+		[ITIN_TEXT_BUSY] = t->busy,
+		[ITIN_TEXT_HELP] = t->help,
+		[ITIN_TEXT_SHUTDOWN] = t->shutdown,
+		[ITIN_TEXT_LANG_SWITCHED] = t->lang_switched,
+		[ITIN_TEXT_USSD_CONSENT_MENU] = t->ussd_consent_menu,
+	};
+	const struct builtin *b = &builtin[text];
+
+	if (custom[text] && custom[text][0])
+		return custom[text];
+	if (cfg->min_stay_s == 0 && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_HELP))
+		b = &builtin_any_stay[text];
+	return lang == ITIN_LANG_EN ? b->en : b->zh;
+}
+
+static char *format_day(void *ctx, int32_t day, enum itin_lang lang)
+{
+	int y, m, d;
+
+	itin_local_date(day, &y, &m, &d);
+	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%02d-%02d" : "%02d.%02d", m, d);
+}
+
+static char *format_stay(void *ctx, unsigned secs, enum itin_lang lang)
+{
+	if (secs % 3600 == 0)
+		return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%u+ hours" : "%u小时", secs / 3600);
+	if (secs % 60 == 0)
+		return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%u+ minutes" : "%u分钟", secs / 60);
+	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%u+ seconds" : "%u秒", secs);
+}
+
+/* The configured shutdown date is YYYY.MM.DD; English reads YYYY-MM-DD. */
+static char *format_date(void *ctx, const char *date, enum itin_lang lang)
+{
+	char *s = talloc_strdup(ctx, date);
+
+	for (char *p = s; s && lang == ITIN_LANG_EN && *p; p++) {
+		if (*p == '.')
+			*p = '-';
+	}
+	return s;
+}
+
+static char *format_updated(void *ctx, int64_t t, enum itin_lang lang)
+{
+	struct tm tm;
+
+	itin_local_time(t, &tm);
+	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%04d-%02d-%02d %02d:%02d:%02d" :
+			       "%04d.%02d.%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* The value of the placeholder [name, name + len) as a talloc string; *known is false (and the
+ * placeholder stays as written) for names we do not know and {from}/{to} without an itinerary. */
+static char *placeholder(void *ctx, const char *name, size_t len, const struct itin_config *cfg,
+			 enum itin_lang lang, const struct itin_reply_args *args, bool *known)
+{
+	const struct itin_itinerary *it = args->itinerary;
+
+	*known = true;
+#define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
+	if (IS("{mask}"))
+		return talloc_strdup(ctx, args->mask ? args->mask : "");
+	if (IS("{N}"))
+		return talloc_asprintf(ctx, "%u", cfg->window_days);
+	if (IS("{N+1}"))
+		return talloc_asprintf(ctx, "%u", cfg->window_days + 1);
+	if (IS("{T}"))
+		return talloc_asprintf(ctx, "%u", (cfg->consent_timeout_s + 59) / 60);
+	if (IS("{stay}"))
+		return format_stay(ctx, cfg->min_stay_s, lang);
+	if (IS("{updated}"))
+		return format_updated(ctx, args->updated_at ? args->updated_at : args->now, lang);
+	if (IS("{date}"))
+		return format_date(ctx, cfg->shutdown_date, lang);
+	if (IS("{from}") && it)
+		return format_day(ctx, it->first_day, lang);
+	if (IS("{to}") && it)
+		return format_day(ctx, it->last_day, lang);
+#undef IS
+	*known = false;
+	return NULL;
+}
+
+/* Replaces the placeholders of [s, s + len); {places} is left to the caller. NULL: no memory. */
+static char *fill(void *ctx, const char *s, size_t len, const struct itin_config *cfg,
+		  enum itin_lang lang, const struct itin_reply_args *args)
+{
+	char *out = talloc_strdup(ctx, "");
+	const char *end = s + len;
+
+	while (out && s < end) {
+		const char *open = memchr(s, '{', end - s);
+		const char *close = open ? memchr(open, '}', end - open) : NULL;
+		char *value;
+		bool known;
+
+		if (!close)
+			return talloc_strndup_append(out, s, end - s);
+		out = talloc_strndup_append(out, s, open - s);
+		value = out ? placeholder(out, open, close - open + 1, cfg, lang, args, &known) : NULL;
+		if (!out || (known && !value)) {
+			talloc_free(out);
+			return NULL;
+		}
+		out = known ? talloc_strdup_append(out, value) : talloc_strndup_append(out, open, close - open + 1);
+		talloc_free(value);
+		s = close + 1;
+	}
+	return out;
+}
+
+struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, enum itin_text text,
+				     enum itin_lang lang, const struct itin_reply_args *args)
+{
+	const char *tpl = template_of(cfg, text, lang);
+	const char *places = text == ITIN_TEXT_ITINERARY ? strstr(tpl, "{places}") : NULL;
+	const struct itin_itinerary *it = args->itinerary;
+	struct itin_reply *r = talloc_zero(ctx, struct itin_reply);
+
+	if (!r)
+		return NULL;
+	r->lang = lang;
+	r->separator = lang == ITIN_LANG_EN ? "; " : "，";
+	r->more = talloc_strdup(r, lang == ITIN_LANG_EN ? " and {k} more" : "等{k}个地区");
+	if (!places || !it) {
+		r->head = fill(r, tpl, strlen(tpl), cfg, lang, args);
+		r->tail = talloc_strdup(r, "");
+		goto out;
+	}
+	r->head = fill(r, tpl, places - tpl, cfg, lang, args);
+	places += strlen("{places}");
+	r->tail = fill(r, places, strlen(places), cfg, lang, args);
+	if (r->tail && it->any_risk)
+		r->tail = talloc_strdup_append(r->tail, risk_note[lang]);
+	r->items = talloc_array(r, const char *, it->num_visits ? it->num_visits : 1);
+	for (unsigned i = 0; r->items && i < it->num_visits; i++) {
+		const char *name = itin_place_name(it->visits[i].place, lang);
+
+		r->items[i] = name ? name : "?";	/* the place table's own strings */
+		if (it->visits[i].risk &&
+		    !(r->items[i] = talloc_asprintf(r->items, "%s*", r->items[i])))
+			goto fail;
+	}
+	if (!r->items)
+		goto fail;
+	r->num_items = it->num_visits;
+out:
+	if (r->head && r->tail && r->more)
+		return r;
+fail:
+	talloc_free(r);
+	return NULL;
+}
+
+char *itin_reply_flatten(void *ctx, const struct itin_reply *reply)
+{
+	char *s = talloc_strdup(ctx, reply->head);
+
+	for (unsigned i = 0; s && i < reply->num_items; i++) {
+		if (i)
+			s = talloc_strdup_append(s, reply->separator);
+		s = s ? talloc_strdup_append(s, reply->items[i]) : NULL;
+	}
+	return s ? talloc_strdup_append(s, reply->tail) : NULL;
+}
+
+const char *itin_text_name(enum itin_text text)
+{
+	static const char *const names[] = {
+		"itinerary", "no-data", "consent-prompt", "consent-expired", "cancelled",
+		"rate-limited", "busy", "help", "shutdown", "lang-switched", "ussd-consent-menu",
+	};
+
+	return text <= ITIN_TEXT_USSD_CONSENT_MENU ? names[text] : "?";
+}

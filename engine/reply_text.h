@@ -1,0 +1,46 @@
+/*
+ * The texts of SPEC section 5, in Chinese and English, from built-in templates or the
+ * operator's ([templates zh] / [templates en] in the config). Placeholders: {mask}, {updated}
+ * (data freshness, zh 2026.11.20 13:00:00, en 2026-11-20 13:00:00), {N} and {N+1} (window
+ * days), {from} and {to} (the window, zh 11.07, en 11-07), {T} (consent minutes), {date} (the
+ * shutdown date), {stay} (the minimum stay, 4小时 / 4+ hours), and in the itinerary {places},
+ * where the list goes; an unknown placeholder is left as written. With a minimum stay of 0 the
+ * built-in itinerary and help texts leave the stay out. The result is a struct itin_reply, still
+ * UTF-8: the SMS segmenter and the USSD pager cut it. No I/O, no encoding.
+ */
+#pragma once
+
+#include <stdint.h>
+
+#include "common/config.h"
+#include "engine/itinerary.h"
+#include "engine/reply.h"
+
+enum itin_text {
+	ITIN_TEXT_ITINERARY,
+	ITIN_TEXT_NO_DATA,
+	ITIN_TEXT_CONSENT_PROMPT,
+	ITIN_TEXT_CONSENT_EXPIRED,
+	ITIN_TEXT_CANCELLED,
+	ITIN_TEXT_RATE_LIMITED,
+	ITIN_TEXT_BUSY,
+	ITIN_TEXT_HELP,
+	ITIN_TEXT_SHUTDOWN,
+	ITIN_TEXT_LANG_SWITCHED,
+	ITIN_TEXT_USSD_CONSENT_MENU,
+};
+
+struct itin_reply_args {
+	const char *mask;			/* 138****0001; NULL or "" when unknown */
+	int64_t updated_at;			/* newest event loaded (Unix s); 0: unknown, now
+						 * is shown */
+	int64_t now;				/* the time of the reply (Unix s) */
+	const struct itin_itinerary *itinerary;	/* ITINERARY and NO_DATA */
+};
+
+/* A talloc child of ctx; NULL only when out of memory. */
+struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, enum itin_text text,
+				     enum itin_lang lang, const struct itin_reply_args *args);
+/* The whole reply as one UTF-8 string: head, every item, tail. */
+char *itin_reply_flatten(void *ctx, const struct itin_reply *reply);
+const char *itin_text_name(enum itin_text text);

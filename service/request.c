@@ -1,0 +1,695 @@
+/*
+ * Requests from accept to reply. One request is: the "begin" statement (records it and decides
+ * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
+ * with the other requests of the same loop turn, db/request_db.c), then the engine renders
+ * the reply and the channel sends it; "done" moves the pending row to the audit. A reply
+ * deadline turns a slow database into the busy text instead of silence. After a restart,
+ * pending rows are answered again from their recorded action and sealed address.
+ * No PDU and no SQL text other than statement names and parameters live here.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+#include <osmocom/core/linuxlist.h>
+#include <talloc.h>
+
+#include "db/db_lookup.h"
+#include "db/db_sql.h"
+#include "engine/itinerary.h"
+#include "common/log.h"
+#include "common/msisdn.h"
+#include "common/reply_address.h"
+#include "engine/reply_text.h"
+#include "service/request.h"
+#include "db/request_db.h"
+
+#define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
+#define REFRESH_S 60			/* data freshness and risk list are re-read this often */
+#define RECOVER_BATCH 500
+#define DONE_BATCH 256			/* answered requests marked done in one statement ... */
+#define DONE_DELAY_US 5000		/* ... gathered for at most this long */
+#define DONE_RETRY_S 1			/* a batch the database did not take, sent again after */
+
+const struct itin_db_statement itin_request_statements[] = {
+	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
+	{ "lookup", itin_sql_lookup_batch, ITIN_LOOKUP_BATCH_PARAMS },
+	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
+	{ "freshness", itin_sql_freshness, 0 },
+	{ "risks", itin_sql_risks, 0 },
+	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
+	{ "pending", "SELECT id, key, channel, intent, action, lang, "
+		     "extract(epoch FROM received_at)::bigint, reply_to FROM request_pending "
+		     "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 500", 2 },
+};
+const unsigned itin_num_request_statements =
+	sizeof(itin_request_statements) / sizeof(itin_request_statements[0]);
+
+struct request_service {
+	struct event_base *base;
+	const struct itin_config *cfg;
+	struct itin_db_pool *db;
+	struct itin_request_db *rdb;	/* begin and lookup, batched */
+	struct itin_subscriber_keyer *keyer;
+	struct itin_sealer *sealer;
+	const struct itin_request_ops *channel_ops[2];
+	int64_t updated_at;		/* the newest event loaded */
+	int64_t loaded_at;		/* the loader's last commit */
+	struct itin_risk *risks;
+	unsigned num_risks;
+	struct event *refresh;
+	unsigned in_flight;
+	struct {
+		int64_t id[DONE_BATCH];
+		uint16_t parts[DONE_BATCH];
+		uint8_t action[DONE_BATCH];
+		unsigned num;
+		struct event *timer;
+		struct llist_head failed;	/* struct done_batch, sent again after a while */
+		struct event *retry;
+	} done;
+	struct itin_request_stats stats;
+	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
+	void (*recovered)(void *arg);
+	void *recovered_arg;
+};
+
+static struct request_service *svc;
+
+/* The arguments of one "done" statement, kept until the database has committed it. */
+struct done_batch {
+	struct llist_head list;
+	bool failed_before;
+	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
+};
+
+/* A lookup in flight: its request may be answered (the busy text at the deadline) and freed
+ * before the result comes; then the result finds req NULL. */
+struct itin_request_lookup {
+	struct itin_request *req;
+};
+
+#define LOGPREQ(req, level, fmt, args...) \
+	LOGP(DREQ, level, "%s %s %s: " fmt, itin_channel_name((req)->channel), \
+	     (req)->identity_kind == ITIN_IDENTITY_MSISDN ? "msisdn" : "imsi", masked(req), ##args)
+
+/* The last four digits: enough to follow a request in the log, not to identify anyone. */
+static const char *masked(const struct itin_request *req)
+{
+	static char buf[12];
+	size_t len = strlen(req->identity);
+
+	snprintf(buf, sizeof(buf), "***%s", len > 4 ? req->identity + len - 4 : "");
+	return buf;
+}
+
+static int unhex(const char *in, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	if (strncmp(in, "\\x", 2) != 0)
+		return -EINVAL;
+	for (in += 2; in[0] && in[1] && n < max; in += 2)
+		out[n++] = (uint8_t)strtoul((char[]){ in[0], in[1], 0 }, NULL, 16);
+	return *in ? -EINVAL : (int)n;
+}
+
+const double itin_latency_bounds[ITIN_LATENCY_BUCKETS] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+};
+
+static void count_latency(const struct itin_request *req)
+{
+	struct timespec now;
+	double s;
+	unsigned b = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s = (now.tv_sec - req->started.tv_sec) + (now.tv_nsec - req->started.tv_nsec) / 1e9;
+	while (b < ITIN_LATENCY_BUCKETS && s > itin_latency_bounds[b])
+		b++;
+	svc->stats.latency[req->channel][b]++;
+	svc->stats.latency_sum[req->channel] += s;
+}
+
+/* However a request goes (answered, refused, or still in flight at exit), with its memory. */
+static int request_destructor(struct itin_request *req)
+{
+	if (req->deadline)
+		event_free(req->deadline);
+	if (req->lookup)
+		req->lookup->req = NULL;
+	svc->in_flight--;
+	return 0;
+}
+
+static enum itin_text text_of(enum itin_action action)
+{
+	switch (action) {
+	case ITIN_ACTION_CONSENT_PROMPT:
+		return ITIN_TEXT_CONSENT_PROMPT;
+	case ITIN_ACTION_CONSENT_EXPIRED:
+		return ITIN_TEXT_CONSENT_EXPIRED;
+	case ITIN_ACTION_CANCELLED:
+		return ITIN_TEXT_CANCELLED;
+	case ITIN_ACTION_RATE_LIMITED:
+		return ITIN_TEXT_RATE_LIMITED;
+	case ITIN_ACTION_HELP:
+		return ITIN_TEXT_HELP;
+	case ITIN_ACTION_LANG_SWITCHED:
+		return ITIN_TEXT_LANG_SWITCHED;
+	case ITIN_ACTION_SHUTDOWN:
+		return ITIN_TEXT_SHUTDOWN;
+	case ITIN_ACTION_ITINERARY:
+		return ITIN_TEXT_ITINERARY;
+	default:
+		return ITIN_TEXT_BUSY;
+	}
+}
+
+/* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
+static void deliver(struct itin_request *req, const struct itin_reply *reply)
+{
+	if (req->replying)
+		return;
+	req->replying = true;
+	if (req->deadline)
+		evtimer_del(req->deadline);
+	LOGPREQ(req, LOGL_INFO, "%s -> %s\n", itin_intent_name(req->intent),
+		itin_action_name(req->action));
+	req->ops->reply(req, reply);
+}
+
+static void reply_text(struct itin_request *req, enum itin_text text, const char *mask,
+		       const struct itin_itinerary *itinerary)
+{
+	struct itin_reply_args args = { .mask = mask, .updated_at = svc->updated_at,
+					.now = time(NULL), .itinerary = itinerary };
+	struct itin_reply *reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+
+	if (!reply) {
+		LOGPREQ(req, LOGL_ERROR, "rendering %s failed\n", itin_text_name(text));
+		text = ITIN_TEXT_BUSY;
+		reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+	}
+	deliver(req, reply);
+}
+
+static void deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_request *req = arg;
+
+	if (!req->recorded) {
+		/* The peer must not wait on a slow database (osmo-msc gives up on a deliver_sm
+		 * after 5 s): a temporary error now, so that it delivers the message again. If
+		 * the request is recorded after all, it is answered, and the repeat is a duplicate. */
+		LOGPREQ(req, LOGL_NOTICE, "not recorded within the reply deadline: refused\n");
+		req->refused = true;
+		svc->stats.refused[req->channel]++;
+		req->ops->accepted(req, false);
+		return;
+	}
+	LOGPREQ(req, LOGL_NOTICE, "no answer within the reply deadline: busy text\n");
+	req->action = ITIN_ACTION_BUSY;
+	reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+}
+
+static void lookup_cb(void *arg, const PGresult *res, int first, int num)
+{
+	struct itin_request_lookup *wait = arg;
+	struct itin_request *req = wait->req;
+	struct itin_lookup lookup;
+	struct itin_itinerary itinerary;
+	char mask[16] = "";
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->lookup = NULL;
+	if (req->replying)
+		return;
+	if (!res || itin_lookup_from_batch(req, res, first, num, &lookup) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", res ? PQresultErrorMessage(res) : "no database\n");
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		return;
+	}
+	if (req->identity_kind == ITIN_IDENTITY_MSISDN)
+		itin_msisdn_mask(req->identity, svc->cfg->country_code, mask);
+	else
+		snprintf(mask, sizeof(mask), "%s", lookup.mask);
+	if (itin_itinerary_build(req, svc->cfg, lookup.rows, lookup.num_rows, svc->risks,
+				 svc->num_risks, req->received_at, &itinerary) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "building the itinerary failed\n");
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		return;
+	}
+	reply_text(req, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA, mask,
+		   &itinerary);
+}
+
+static void act(struct itin_request *req)
+{
+	char first_day[16];
+
+	switch (req->action) {
+	case ITIN_ACTION_DUPLICATE:
+	case ITIN_ACTION_SILENT:
+		deliver(req, NULL);
+		return;
+	case ITIN_ACTION_ITINERARY:
+		req->lookup = talloc_zero(svc, struct itin_request_lookup);
+		if (!req->lookup) {
+			LOGPREQ(req, LOGL_ERROR, "out of memory for the lookup\n");
+			req->action = ITIN_ACTION_BUSY;
+			reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+			return;
+		}
+		req->lookup->req = req;
+		itin_lookup_first_day(svc->cfg, req->received_at, first_day);
+		if (itin_request_db_lookup(svc->rdb, req->key, first_day, lookup_cb, req->lookup) < 0)
+			lookup_cb(req->lookup, NULL, 0, 0);
+		return;
+	default:
+		reply_text(req, text_of(req->action), NULL, NULL);
+		return;
+	}
+}
+
+/* (Re)starts the reply deadline: from the accept for the recording, then for the reply. */
+static void start_deadline(struct itin_request *req)
+{
+	struct timeval tv = { svc->cfg->reply_deadline_ms / 1000,
+			      (svc->cfg->reply_deadline_ms % 1000) * 1000 };
+
+	if (!req->deadline)
+		req->deadline = evtimer_new(svc->base, deadline_cb, req);
+	if (req->deadline)
+		evtimer_add(req->deadline, &tv);
+}
+
+/* Not recorded: the channel refuses the PDU with a temporary error (unless the deadline did
+ * already), so the peer retries. */
+static void refuse(struct itin_request *req, const char *why)
+{
+	LOGPREQ(req, LOGL_ERROR, "not recorded: %s\n", why);
+	if (!req->refused) {
+		svc->stats.refused[req->channel]++;
+		req->ops->accepted(req, false);
+	}
+	talloc_free(req);
+}
+
+static void begin_cb(void *arg, const PGresult *res, int row)
+{
+	struct itin_request *req = arg;
+
+	if (row < 0) {
+		refuse(req, res ? PQresultErrorMessage(res) : "no database connection, or too busy");
+		return;
+	}
+	req->recorded = true;
+	req->id = PQgetisnull(res, row, 0) ? 0 : strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	req->action = atoi(PQgetvalue(res, row, 1));
+	req->lang = atoi(PQgetvalue(res, row, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
+		svc->stats.actions[req->channel][req->intent][req->action]++;
+	if (req->refused)
+		LOGPREQ(req, LOGL_NOTICE, "recorded after its refusal: answered\n");
+	else
+		req->ops->accepted(req, true);
+	start_deadline(req);
+	act(req);
+}
+
+struct itin_request *itin_request_alloc(void *ctx)
+{
+	struct itin_request *req = talloc_zero(ctx, struct itin_request);
+
+	if (req) {
+		talloc_set_destructor(req, request_destructor);
+		svc->in_flight++;
+		clock_gettime(CLOCK_MONOTONIC, &req->started);
+	}
+	return req;
+}
+
+int itin_request_accept(struct itin_request *req)
+{
+	const struct itin_config *cfg = svc->cfg;
+	uint8_t sealed[ITIN_SEALED_MAX], digest[32];
+	struct itin_begin_rules rules = {
+		.english = cfg->default_lang == ITIN_LANG_EN,
+		.shutdown = cfg->shutdown_date[0] != '\0',
+		.consent_timeout_s = cfg->consent_timeout_s,
+		.rate_count = cfg->rate_limit.count,
+		.rate_period_s = cfg->rate_limit.period_s,
+		.dedup_s = DEDUP_S,
+	};
+	struct itin_begin_args args;
+	int sealed_len, rc;
+
+	rc = req->identity_kind == ITIN_IDENTITY_MSISDN ?
+		itin_subscriber_key_msisdn(svc->keyer, req->identity, req->key) :
+		itin_subscriber_key_imsi(svc->keyer, req->identity, req->key);
+	sealed_len = itin_seal(svc->sealer, req->identity, sealed);
+	if (rc < 0 || sealed_len < 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, req->message, req->message_len, digest) < 0) {
+		refuse(req, "keying failed");
+		return -EIO;
+	}
+	args = (struct itin_begin_args){
+		.key = req->key,
+		.channel = req->channel,
+		.intent = req->intent,
+		.at = req->received_at,
+		.digest = req->channel == ITIN_CHANNEL_SMS ? digest : NULL,
+		.sealed = sealed,
+		.sealed_len = sealed_len,
+		.ask_consent = cfg->consent && !req->consent_given,
+	};
+	req->message = NULL;
+	start_deadline(req);
+	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
+	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req);
+	if (rc < 0)
+		refuse(req, "out of memory");
+	return rc;
+}
+
+static void done_send(struct done_batch *b);
+
+/* A batch the database did not commit is sent again a little later (the statement is
+ * idempotent), so that a database outage does not leave answered requests pending, to be
+ * answered twice at the next start. Only if itinerad stops before does that happen: a reply
+ * may be sent twice, never zero times. */
+static void done_cb(void *arg, const PGresult *res)
+{
+	struct done_batch *b = arg;
+	struct timeval tv = { DONE_RETRY_S, 0 };
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		talloc_free(b);
+		return;
+	}
+	if (!b->failed_before)
+		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done, tried again every %d s: %s",
+		     DONE_RETRY_S, res ? PQresultErrorMessage(res) : "no database\n");
+	b->failed_before = true;
+	llist_add_tail(&b->list, &svc->done.failed);
+	if (!evtimer_pending(svc->done.retry, NULL))
+		evtimer_add(svc->done.retry, &tv);
+}
+
+static void done_send(struct done_batch *b)
+{
+	const char *values[3] = { b->ids, b->parts, b->actions };
+
+	if (itin_db_pool_exec(svc->db, "done", 3, values, done_cb, b) < 0)
+		done_cb(b, NULL);
+}
+
+static void done_resend(void)
+{
+	struct done_batch *b, *tmp;
+	LLIST_HEAD(failed);
+
+	llist_splice_init(&svc->done.failed, &failed);
+	llist_for_each_entry_safe(b, tmp, &failed, list) {
+		llist_del(&b->list);
+		done_send(b);
+	}
+}
+
+static void done_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	done_resend();
+}
+
+/* Marks the gathered answered requests done, in one statement and one commit, and sends again
+ * the batches that failed before. */
+void itin_requests_flush(void)
+{
+	struct done_batch *b;
+	size_t x = 0, y = 0, z = 0;
+
+	done_resend();
+	if (svc->done.num == 0)
+		return;
+	evtimer_del(svc->done.timer);
+	b = talloc_zero(svc, struct done_batch);
+	if (!b) {
+		LOGP(DREQ, LOGL_ERROR, "out of memory: %u answered requests stay pending and are "
+		     "answered again at the next start\n", svc->done.num);
+		svc->done.num = 0;
+		return;
+	}
+	for (unsigned i = 0; i < svc->done.num; i++) {
+		const char *sep = i ? "," : "{";
+		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)svc->done.id[i]);
+		y += snprintf(b->parts + y, sizeof(b->parts) - y, "%s%u", sep, svc->done.parts[i]);
+		z += snprintf(b->actions + z, sizeof(b->actions) - z, "%s%u", sep, svc->done.action[i]);
+	}
+	snprintf(b->ids + x, sizeof(b->ids) - x, "}");
+	snprintf(b->parts + y, sizeof(b->parts) - y, "}");
+	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
+	svc->done.num = 0;
+	done_send(b);
+}
+
+static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	itin_requests_flush();
+}
+
+static void mark_done(const struct itin_request *req, unsigned parts)
+{
+	struct timeval tv = { 0, DONE_DELAY_US };
+	unsigned i = svc->done.num++;
+
+	svc->done.id[i] = req->id;
+	svc->done.parts[i] = parts;
+	svc->done.action[i] = req->action;
+	if (svc->done.num == DONE_BATCH)
+		itin_requests_flush();
+	else if (i == 0)
+		evtimer_add(svc->done.timer, &tv);
+}
+
+void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
+{
+	if (!ok) {
+		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
+		svc->stats.left_pending[req->channel]++;
+	} else {
+		svc->stats.replied[req->channel]++;
+		count_latency(req);
+	}
+	if (ok && req->id)
+		mark_done(req, parts);
+	talloc_free(req);
+}
+
+static void refresh_freshness_cb(void *arg, const PGresult *res)
+{
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		svc->updated_at = itin_freshness_from_result(res);
+		svc->loaded_at = itin_loaded_at_from_result(res);
+	}
+}
+
+static void refresh_risks_cb(void *arg, const PGresult *res)
+{
+	struct itin_risk *risks;
+	unsigned num;
+
+	if (!res || itin_risks_from_result(svc, res, &risks, &num) < 0)
+		return;
+	talloc_free(svc->risks);
+	svc->risks = risks;
+	svc->num_risks = num;
+}
+
+static void refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	itin_db_pool_read(svc->db, "freshness", 0, NULL, refresh_freshness_cb, NULL);
+	itin_db_pool_read(svc->db, "risks", 0, NULL, refresh_risks_cb, NULL);
+}
+
+static void recover_cb(void *arg, const PGresult *res);
+
+static void recover_from(int64_t after_id)
+{
+	char after[24], bound[24];
+	const char *values[2] = { after, bound };
+
+	snprintf(after, sizeof(after), "%lld", (long long)after_id);
+	snprintf(bound, sizeof(bound), "%lld", (long long)svc->recover_bound);
+	if (itin_db_pool_read(svc->db, "pending", 2, values, recover_cb, NULL) < 0)
+		LOGP(DREQ, LOGL_ERROR, "recovering pending requests: no database\n");
+}
+
+static void recover_one(const PGresult *res, int row)
+{
+	uint8_t sealed[ITIN_SEALED_MAX];
+	struct itin_request *req;
+	enum itin_channel channel = atoi(PQgetvalue(res, row, 2));
+	int sealed_len;
+
+	req = itin_request_alloc(svc);
+	if (!req)
+		return;
+	req->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	req->channel = channel;
+	req->identity_kind = channel == ITIN_CHANNEL_SMS ? ITIN_IDENTITY_MSISDN : ITIN_IDENTITY_IMSI;
+	req->intent = atoi(PQgetvalue(res, row, 3));
+	req->action = atoi(PQgetvalue(res, row, 4));
+	req->lang = atoi(PQgetvalue(res, row, 5)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->received_at = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+	req->recovered = true;
+	req->recorded = true;
+	req->ops = svc->channel_ops[channel == ITIN_CHANNEL_SMS ? 0 : 1];
+	if (channel != ITIN_CHANNEL_SMS || !req->ops) {
+		/* A USSD session does not outlive its process: nothing to answer. */
+		itin_request_replied(req, true, 0);
+		return;
+	}
+	sealed_len = unhex(PQgetvalue(res, row, 7), sealed, sizeof(sealed));
+	if (unhex(PQgetvalue(res, row, 1), req->key, sizeof(req->key)) != sizeof(req->key) ||
+	    sealed_len < 0 ||
+	    itin_unseal(svc->sealer, sealed, sealed_len, req->identity, sizeof(req->identity)) < 0) {
+		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (secret changed?)\n",
+		     (long long)req->id);
+		talloc_free(req);
+		return;
+	}
+	LOGPREQ(req, LOGL_NOTICE, "answering request %lld left pending by a previous run\n",
+		(long long)req->id);
+	start_deadline(req);
+	act(req);
+}
+
+static void recover_cb(void *arg, const PGresult *res)
+{
+	int n;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		LOGP(DREQ, LOGL_ERROR, "recovering pending requests failed: %s",
+		     res ? PQresultErrorMessage(res) : "no database\n");
+		return;
+	}
+	n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		recover_one(res, i);
+	if (n == RECOVER_BATCH)
+		recover_from(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10));
+}
+
+/* Every pending row that exists before the channels take requests is a previous run's. */
+static void pending_bound_cb(void *arg, const PGresult *res)
+{
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		LOGP(DREQ, LOGL_ERROR, "reading pending requests failed: %s",
+		     res ? PQresultErrorMessage(res) : "no database\n");
+		svc->recovered(svc->recovered_arg);
+		return;
+	}
+	svc->recover_bound = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	svc->recovered(svc->recovered_arg);
+	if (svc->recover_bound > 0)
+		recover_from(0);
+}
+
+void itin_requests_recover(void (*ready)(void *arg), void *arg)
+{
+	svc->recovered = ready;
+	svc->recovered_arg = arg;
+	refresh_cb(-1, 0, NULL);
+	if (itin_db_pool_read(svc->db, "pending_bound", 0, NULL, pending_bound_cb, NULL) < 0)
+		pending_bound_cb(NULL, NULL);
+}
+
+void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops)
+{
+	svc->channel_ops[channel] = ops;
+}
+
+static int service_destructor(struct request_service *s)
+{
+	if (s->refresh)
+		event_free(s->refresh);
+	if (s->done.timer)
+		event_free(s->done.timer);
+	if (s->done.retry)
+		event_free(s->done.retry);
+	return 0;
+}
+
+int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
+		       struct itin_db_pool *db)
+{
+	struct timeval tv = { REFRESH_S, 0 };
+
+	svc = talloc_zero(ctx, struct request_service);
+	if (!svc)
+		return -ENOMEM;
+	talloc_set_destructor(svc, service_destructor);
+	svc->base = base;
+	svc->cfg = cfg;
+	svc->db = db;
+	svc->rdb = itin_request_db_alloc(svc, base, db);
+	svc->keyer = itin_subscriber_keyer_alloc(svc, cfg->hmac_secret);
+	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
+	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
+	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
+	svc->done.retry = evtimer_new(base, done_retry_cb, NULL);
+	INIT_LLIST_HEAD(&svc->done.failed);
+	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer || !svc->done.retry)
+		return -ENOMEM;
+	evtimer_add(svc->refresh, &tv);
+	return 0;
+}
+
+void itin_requests_set_config(const struct itin_config *cfg)
+{
+	svc->cfg = cfg;
+}
+
+void itin_requests_get_stats(struct itin_request_stats *st)
+{
+	*st = svc->stats;
+	st->in_flight = svc->in_flight;
+	st->data_updated_at = svc->updated_at;
+	st->data_loaded_at = svc->loaded_at;
+}
+
+unsigned itin_requests_in_flight(void)
+{
+	return svc ? svc->in_flight : 0;
+}
+
+const char *itin_channel_name(enum itin_channel channel)
+{
+	return channel == ITIN_CHANNEL_SMS ? "sms" : "ussd";
+}
+
+const char *itin_intent_name(enum itin_intent intent)
+{
+	static const char *const names[] = { "query", "yes", "no", "help", "lang-en", "lang-zh",
+					     "unknown" };
+
+	return intent <= ITIN_INTENT_UNKNOWN ? names[intent] : "?";
+}
+
+const char *itin_action_name(enum itin_action action)
+{
+	static const char *const names[] = { "duplicate", "itinerary", "consent-prompt",
+					     "consent-expired", "cancelled", "rate-limited", "silent",
+					     "help", "lang-switched", "shutdown", "busy" };
+
+	return action <= ITIN_ACTION_BUSY ? names[action] : "?";
+}

@@ -1,0 +1,146 @@
+/*
+ * A subscriber's request, from the moment a channel has decoded it to the moment its reply has
+ * been handed back to that channel. Channels (sms/, ussd/) build a request from a PDU and call
+ * itin_request_accept(); the request module records it durably, applies the service rules
+ * (shutdown, rate limit, consent, language, lookup, rendering) through the database pool and
+ * the engine, and calls the channel back. It knows no PDU; channels know no SQL.
+ *
+ * Life of a request:
+ *   channel: req = itin_request_alloc(); fill; itin_request_accept(req)
+ *   request: ... accepted(req, ok)          -> channel acknowledges the PDU (or refuses it
+ *                                              with a temporary error when !ok: not recorded,
+ *                                              or not within the reply deadline)
+ *   request: ... reply(req, reply)          -> channel encodes and sends the reply
+ *   channel: itin_request_replied(req, ok, parts) -> request marks it answered (or leaves it
+ *                                              pending, to be answered again) and frees it
+ *
+ * The rules themselves run in the database (sql/migrations/051_request_rules.sql), in the same
+ * statement that records the request, so that several itinerad processes share one state and a
+ * request costs one round trip (two for an itinerary), shared with the other requests of its
+ * event-loop turn (db/request_db.h).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "common/config.h"
+#include "db/db_pool.h"
+#include "engine/intent.h"
+#include "engine/reply.h"
+#include "common/subscriber_key.h"
+
+enum itin_channel {
+	ITIN_CHANNEL_SMS,
+	ITIN_CHANNEL_USSD,
+};
+
+/* Who asks: the SMSC gives an MSISDN, osmo-hlr an IMSI. Kept in memory only. */
+enum itin_identity_kind {
+	ITIN_IDENTITY_MSISDN,	/* E.164 digits, no '+' */
+	ITIN_IDENTITY_IMSI,
+};
+
+
+/* What the rules decided (the numbers are shared with the SQL function). */
+enum itin_action {
+	ITIN_ACTION_DUPLICATE = 0,	/* the SMSC delivered it again: no reply */
+	ITIN_ACTION_ITINERARY = 1,
+	ITIN_ACTION_CONSENT_PROMPT = 2,
+	ITIN_ACTION_CONSENT_EXPIRED = 3,
+	ITIN_ACTION_CANCELLED = 4,
+	ITIN_ACTION_RATE_LIMITED = 5,	/* the one notice */
+	ITIN_ACTION_SILENT = 6,		/* rate limited after the notice, or unknown text again */
+	ITIN_ACTION_HELP = 7,
+	ITIN_ACTION_LANG_SWITCHED = 8,
+	ITIN_ACTION_SHUTDOWN = 9,
+	ITIN_ACTION_BUSY = 10,		/* not decided before the reply deadline */
+};
+
+struct itin_request;
+
+struct itin_request_ops {
+	/* The request is durably recorded (ok) or could not be, or not within the reply deadline
+	 * (!ok: refuse the PDU temporarily). Called once. In the last case the request may still
+	 * be recorded after: it is then answered through reply() like any other (the peer's
+	 * repeat of it is a duplicate, answered with silence). */
+	void (*accepted)(struct itin_request *req, bool ok);
+	/* The reply to send; NULL when the rules say silence (rate limited after the one notice,
+	 * unknown text within the help period). The channel calls itin_request_replied() after. */
+	void (*reply)(struct itin_request *req, const struct itin_reply *reply);
+};
+
+struct itin_request {
+	enum itin_channel channel;
+	enum itin_identity_kind identity_kind;
+	char identity[16];		/* digits; never logged in clear, never stored */
+	enum itin_intent intent;
+	bool consent_given;		/* USSD: the menu answer "1" is the consent itself */
+	int64_t received_at;		/* Unix s: rules and window use this time */
+	const uint8_t *message;		/* the text as received, to recognise a redelivery; */
+	size_t message_len;		/* only read during itin_request_accept() */
+	const struct itin_request_ops *ops;
+	void *channel_data;		/* the channel's own state for this request */
+
+	/* The request module's own. */
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+	int64_t id;			/* its request_pending row, 0 if none */
+	enum itin_action action;
+	enum itin_lang lang;
+	bool recovered;			/* answered again after a restart */
+	bool recorded;			/* "begin" committed: the database has it */
+	bool refused;			/* accepted(req, false) was called (at the deadline) */
+	bool replying;			/* the reply was handed to the channel */
+	struct itin_request_lookup *lookup;	/* the lookup in flight */
+	struct event *deadline;
+	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
+};
+
+/* The request service: call once, with the pool whose statements are itin_request_statements. */
+extern const struct itin_db_statement itin_request_statements[];
+extern const unsigned itin_num_request_statements;
+int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
+		       struct itin_db_pool *db);
+/* New config after SIGHUP (templates, limits, shutdown mode); the old one may be freed after. */
+void itin_requests_set_config(const struct itin_config *cfg);
+/* Answers what a previous run accepted and did not answer, through the channel's ops.
+ * ready() runs once the previous run's requests are known: start taking new ones then. */
+void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);
+void itin_requests_recover(void (*ready)(void *arg), void *arg);
+unsigned itin_requests_in_flight(void);
+
+struct itin_request *itin_request_alloc(void *ctx);
+/* Always answers through ops->accepted(); on a negative return it has already called
+ * accepted(req, false) and freed req. After accepted(req, false), the channel must not use req
+ * again: it is freed, or (refused at the reply deadline) may still come back through reply(). */
+int itin_request_accept(struct itin_request *req);
+void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
+/* Answered requests are marked done in batches, a few milliseconds late (a batch the database
+ * did not take, again every second); at shutdown, send the last batch and those now (then wait
+ * for the database pool to be idle). */
+void itin_requests_flush(void);
+
+/* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU
+ * decoded) to itin_request_replied(); bucket i counts replies within itin_latency_bounds[i]
+ * seconds (not cumulative), the last bucket those slower than every bound. */
+#define ITIN_LATENCY_BUCKETS 12
+extern const double itin_latency_bounds[ITIN_LATENCY_BUCKETS];
+struct itin_request_stats {
+	unsigned long long actions[2][ITIN_INTENT_UNKNOWN + 1][ITIN_ACTION_BUSY + 1];
+	unsigned long long refused[2];		/* not recorded: the PDU got a temporary error */
+	unsigned long long replied[2];		/* answered (or silent by the rules) */
+	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
+	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
+	double latency_sum[2];
+	unsigned in_flight;
+	int64_t data_updated_at;		/* the newest event loaded, Unix s (0: unknown) */
+	int64_t data_loaded_at;			/* the loader's last commit, Unix s (0: never) */
+};
+void itin_requests_get_stats(struct itin_request_stats *st);
+
+const char *itin_channel_name(enum itin_channel channel);
+const char *itin_intent_name(enum itin_intent intent);
+const char *itin_action_name(enum itin_action action);
