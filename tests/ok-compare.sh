@@ -1,18 +1,19 @@
 #!/bin/sh
-# Runs the unit test program that belongs to an expected-output file (tests/x/x_test.ok ->
-# $top_builddir/tests/x/x_test) and fails if its stdout differs, printing the diff.
-ok="$1"
-case $ok in
-"$srcdir"/*) rel=${ok#"$srcdir"/} ;;
-*) rel=$ok ;;
+# Runs a unit test program (tests/x/x_test) in the folder of its expected output,
+# $srcdir/tests/x/x_test.ok, and fails if its stdout differs, printing the diff.
+prog="$1"
+case $prog in
+"$top_builddir"/*) rel=${prog#"$top_builddir"/} ;;
+./*) rel=${prog#./} ;;
+*) rel=$prog ;;
 esac
-prog="$top_builddir/${rel%.ok}"
+ok="$srcdir/$rel.ok"
 out=$(mktemp) || exit 99
 trap 'rm -f "$out"' EXIT
-(cd "$(dirname "$ok")" && "$prog") > "$out"
+(cd "$(dirname "$ok")" && "$top_builddir/$rel") > "$out"
 rc=$?
 if [ $rc -ne 0 ]; then
-	echo "$prog exited with status $rc"
+	echo "$rel exited with status $rc"
 	cat "$out"
 	exit 1
 fi

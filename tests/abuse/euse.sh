@@ -14,7 +14,7 @@
 # (Not tested, and nothing itinerad can see: an impostor that connects first, while itinerad
 # is away, gets the *#14# sessions; and osmo-hlr 1.5 relays any "EUSE-" client's screens to
 # the handset of a session it names.) The MSC's transcript, with the forgers' inside, what the
-# impostor received, itinerad's log counts and the audit are compared with euse.out.
+# impostor received, itinerad's log counts and the audit are compared with euse.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_euse
@@ -102,8 +102,8 @@ $msc \
 	echo "# audit: channel, intent, action, parts, requests"
 	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 } > "$run/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/abuse/euse.out"
-diff -u "$srcdir/tests/abuse/euse.out" "$run/out" || {
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/abuse/euse.ok"
+diff -u "$srcdir/tests/abuse/euse.ok" "$run/out" || {
 	cat "$run/msc.err"
 	grep -a "NOTICE\|ERROR" "$run/itinerad.log" | tail -20
 	grep -a "ERROR" "$run/hlr.log" | tail -20

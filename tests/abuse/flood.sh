@@ -5,7 +5,7 @@
 # (status 0), the subscriber gets exactly 5 consent prompts and ONE rate-limit notice, another
 # subscriber is served normally right after, and the audit holds one row per request (1,000
 # and the rest), none left pending. The SMSC's transcript (the flood's submit_sm counted per
-# text) and the audit rows are compared with flood.out.
+# text) and the audit rows are compared with flood.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_flood
@@ -38,5 +38,5 @@ flooder="(SELECT key FROM audit GROUP BY key ORDER BY count(*) DESC LIMIT 1)"
 		GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 	echo "# pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } > "$work/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/abuse/flood.out"
-diff -u "$srcdir/tests/abuse/flood.out" "$work/out" || { cat "$work/smsc.err"; tail -30 "$work/itinerad.log"; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/abuse/flood.ok"
+diff -u "$srcdir/tests/abuse/flood.ok" "$work/out" || { cat "$work/smsc.err"; tail -30 "$work/itinerad.log"; exit 1; }

@@ -5,7 +5,7 @@
 # query, a 65,536-octet deliver_sm of 16,370 TLVs (refused before libsmpp34 sees it) and a
 # command_length of 70,000 (generic_nack, closed, bound again), then the consent answer: link
 # a keeps working throughout. Both SMSCs' PDU logs, what itinerad logged about each (counted),
-# that it still runs with a bounded RSS, and the audit are compared with links.out.
+# that it still runs with a bounded RSS, and the audit are compared with links.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_links
@@ -25,7 +25,7 @@ password = wrong
 CONF
 for smsc in a:24902 b:24903; do
 	SMSC_READY="$work/ready-${smsc%:*}" node "$top_srcdir/tests/smsc/smsc.js" "${smsc#*:}" \
-		"$srcdir/tests/abuse/links-${smsc%:*}.scn" > "$work/smsc-${smsc%:*}.out" \
+		"$srcdir/tests/abuse/links-${smsc%:*}.scenario" > "$work/smsc-${smsc%:*}.out" \
 		2> "$work/smsc-${smsc%:*}.err" &
 	echo $! >> "$work/smsc.pids"
 done
@@ -55,8 +55,8 @@ count() { echo "$(grep -c "$1" "$work/itinerad.log") x $1"; }
 	echo "# audit: intent, action, parts, requests"
 	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 } > "$work/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/abuse/links.out"
-diff -u "$srcdir/tests/abuse/links.out" "$work/out" || {
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/abuse/links.ok"
+diff -u "$srcdir/tests/abuse/links.ok" "$work/out" || {
 	cat "$work/smsc-a.err" "$work/smsc-b.err"
 	grep -a "NOTICE\|ERROR" "$work/itinerad.log" | tail -20
 	exit 1

@@ -71,8 +71,8 @@ rc=0
 	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 } > "$run/out"
 sed 's/^/itinerad RSS /' "$run/rss.log" >&2
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/abuse/sessions.out"
-diff -u "$srcdir/tests/abuse/sessions.out" "$run/out" || {
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/abuse/sessions.ok"
+diff -u "$srcdir/tests/abuse/sessions.ok" "$run/out" || {
 	cat "$run/crowd.err" "$run/msc.err"
 	grep -a "NOTICE\|ERROR" "$run/itinerad.log" | tail -20
 	grep -a "ERROR" "$run/hlr.log" | tail -20

@@ -2,7 +2,7 @@
 # The database side end to end, against a real PostgreSQL: migrations run twice, loads of the
 # three feeds with malformed lines and unknown cells, the folded presence rows, the reply of
 # itinerad-db query, the lookup's plan, no plaintext identity in a pg_dump, retention by DROP
-# and purge. The whole transcript must equal database.out.
+# and purge. The whole transcript must equal database.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_database
@@ -111,5 +111,5 @@ run() {
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/database.out"
-diff -u "$srcdir/tests/db/database.out" "$out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/database.ok"
+diff -u "$srcdir/tests/db/database.ok" "$out"

@@ -8,4 +8,4 @@ psql -XAtq -v ON_ERROR_STOP=1 -c "CREATE TABLE t (x integer)" || exit 99
 out=$(mktemp) || exit 99
 trap 'rm -f "$out"; itin_pg_cleanup' EXIT
 "$top_builddir/tests/db/db_pool_test" > "$out" || { cat "$out"; exit 1; }
-diff -u "$top_srcdir/tests/db/db_pool.out" "$out"
+diff -u "$top_srcdir/tests/db/db_pool.ok" "$out"

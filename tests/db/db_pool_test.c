@@ -1,6 +1,6 @@
 /*
  * The database pool's transactions, against a real PostgreSQL (run by tests/db/db_pool.sh,
- * which creates the table t (x integer) and compares stdout with tests/db/db_pool.out).
+ * which creates the table t (x integer) and compares stdout with tests/db/db_pool.ok).
  * Statements sent in one loop turn share one transaction: when one of them fails, the ones
  * answered before it were rolled back too, and their callbacks must see the failure, not
  * their own (successful-looking) results. A later transaction is not affected. A read-only

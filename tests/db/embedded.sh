@@ -5,7 +5,7 @@
 # pgcluster.sh's reason, not only "see postgres.log"; a var_dir reached through a symbolic
 # link (what contrib/demo.sh makes under /root) starts and stops by its link path. Each step
 # starts a cluster of its own (unix socket only, no port). The transcript must equal
-# embedded.out. Skipped when not run as root.
+# embedded.ok. Skipped when not run as root.
 set -u
 [ "$(id -u)" = 0 ] || exit 77
 work=$(mktemp -d /tmp/itin-embedded.XXXXXX)
@@ -48,5 +48,5 @@ run() {
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/embedded.out"
-diff -u "$srcdir/tests/db/embedded.out" "$out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/embedded.ok"
+diff -u "$srcdir/tests/db/embedded.ok" "$out"

@@ -3,7 +3,7 @@
 # the IMSI, so after a SIM swap the new IMSI must find its subscriber, and a recycled IMSI must
 # never show its new holder the previous holder's places, whatever order the feed's lines and
 # files come in. The replies of itinerad-db query by IMSI and by MSISDN must equal
-# imsi_moves.out.
+# imsi_moves.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_imsi_moves
@@ -48,5 +48,5 @@ ask() {	# --imsi or --msisdn, the number
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/imsi_moves.out"
-diff -u "$srcdir/tests/db/imsi_moves.out" "$out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/imsi_moves.ok"
+diff -u "$srcdir/tests/db/imsi_moves.ok" "$out"

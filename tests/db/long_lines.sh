@@ -4,7 +4,7 @@
 # its buffer (heap overflow under ASan, "double free or corruption" in a plain build). Each such
 # line is refused with its number wherever it falls (across a read block, inside one, last in
 # the file without a newline) and the lines around it are loaded. Cells and risk areas (the
-# events loader shares the reader). The transcript must equal long_lines.out.
+# events loader shares the reader). The transcript must equal long_lines.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_long_lines
@@ -47,5 +47,5 @@ xs() { head -c "$1" /dev/zero | tr '\0' x; }
 } > "$work/transcript" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/transcript" "$srcdir/tests/db/long_lines.out"
-diff -u "$srcdir/tests/db/long_lines.out" "$work/transcript"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/transcript" "$srcdir/tests/db/long_lines.ok"
+diff -u "$srcdir/tests/db/long_lines.ok" "$work/transcript"

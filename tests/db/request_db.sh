@@ -14,5 +14,5 @@ for step in migrate "load cells $srcdir/tests/db/cells.csv" "load events $srcdir
 done
 "$top_builddir/tests/db/request_db_test" "$ITINERAD_CONNINFO" "$ITINERAD_CONFIG" > "$out" ||
 	{ cat "$out"; exit 1; }
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/request_db.out"
-diff -u "$srcdir/tests/db/request_db.out" "$out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/request_db.ok"
+diff -u "$srcdir/tests/db/request_db.ok" "$out"

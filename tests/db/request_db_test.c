@@ -1,7 +1,7 @@
 /*
  * The request statements in batches (db/request_db.c) against a real PostgreSQL, run by
  * tests/db/request_db.sh after loading tests/db/events.csv; stdout must equal
- * tests/db/request_db.out. Requests queued in one loop turn must go as one statement each
+ * tests/db/request_db.ok. Requests queued in one loop turn must go as one statement each
  * kind (on a pool of one connection), be decided in the order given (a repeat of a message in
  * the same batch is a duplicate), and each get its own rows back: an unknown subscriber's
  * lookup between two known ones gets none, and its neighbours theirs.

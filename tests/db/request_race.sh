@@ -4,7 +4,7 @@
 # decide again on the first one's row once that is committed, never on the row it read before.
 # Session A runs a request in an open transaction; session B runs another for the same
 # subscriber and is seen waiting for A's row; A commits; B's decision is printed. The
-# transcript must equal request_race.out.
+# transcript must equal request_race.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_request_race
@@ -64,4 +64,4 @@ K2=$(printf '%064d' 2)
 	race "$K2" cc 60 dd 61
 	state "$K2"
 } > "$work/out" 2>&1
-diff -u "$srcdir/tests/db/request_race.out" "$work/out"
+diff -u "$srcdir/tests/db/request_race.ok" "$work/out"

@@ -4,7 +4,7 @@
 # as a line of the events feed, as a probe on the A interface would, into `itinerad-db load
 # events -`. The simulated clock (--clock, advance) makes each stay last the 4 hours the stay
 # rule asks, the last event at the daemon's test time. Then the handset texts CXMYD, answers Y
-# and dials *#14#: both cities, Beijing first (most recent first). Compared with moves.out: the
+# and dials *#14#: both cities, Beijing first (most recent first). Compared with moves.ok: the
 # events written, the loader's summary, the phone's screens.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
@@ -53,7 +53,7 @@ LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA
 	advance 16h \
 	move $imsi to 001-01-20-201 \
 	advance 6h \
-	lu $imsi > "$run/moves.out" 2> "$run/moves.err" || rc1=$?
+	lu $imsi > "$run/moves.ok" 2> "$run/moves.err" || rc1=$?
 
 # started after the load, so that the reply's "updated" time is the newest event's (12:00:00)
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
@@ -78,7 +78,7 @@ LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA
 itin_daemon_stop
 {
 	echo "# the handset moves; its location updates through itinerad-db load events"
-	cat "$run/moves.out"
+	cat "$run/moves.ok"
 	echo "itinerad-sim exit $rc1"
 	echo "# the events it wrote"
 	cat "$run/events.csv"
@@ -86,8 +86,8 @@ itin_daemon_stop
 	grep -v ' part [0-9]*/[0-9]*: ' "$run/asks.out"
 	echo "itinerad-sim exit $rc2"
 } > "$run/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/moves.out"
-diff -u "$srcdir/tests/e2e/moves.out" "$run/out" || {
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/moves.ok"
+diff -u "$srcdir/tests/e2e/moves.ok" "$run/out" || {
 	tail -n 20 "$run/moves.err" "$run/asks.err"
 	grep -a "ERROR\|NOTICE" "$run/itinerad.log" | tail -20
 	exit 1

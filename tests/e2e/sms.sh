@@ -3,7 +3,7 @@
 # from Debian): itinerad bound to osmo-msc's SMSC as an ESME, and a handset of itinerad-sim
 # that attaches, texts CXMYD to 12306, answers Y and reads its itinerary as the phone shows it
 # (parts reassembled), then in English; a second handset with no data. The handsets' screens
-# and osmo-msc's view are compared with sms.out. Ports: network base 24300.
+# and osmo-msc's view are compared with sms.ok. Ports: network base 24300.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_e2e_sms
@@ -55,5 +55,5 @@ itin_daemon_stop
 	echo "# audit: intent, action, parts"
 	psql -XAtq -c "SELECT intent, action, parts FROM audit ORDER BY received_at, intent"
 } > "$run/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/sms.out"
-diff -u "$srcdir/tests/e2e/sms.out" "$run/out" || { tail -20 "$run/sim.err"; grep -a "ERROR\|NOTICE" "$run/itinerad.log" | tail -20; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/sms.ok"
+diff -u "$srcdir/tests/e2e/sms.ok" "$run/out" || { tail -20 "$run/sim.err"; grep -a "ERROR\|NOTICE" "$run/itinerad.log" | tail -20; exit 1; }

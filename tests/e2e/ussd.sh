@@ -2,7 +2,7 @@
 # USSD end to end through the real Osmocom network (sim/network.sh, base 24400): itinerad is
 # osmo-hlr's external USSD entity over GSUP; a handset of itinerad-sim dials *#14#, accepts the
 # consent menu and pages through a long itinerary; a second one declines; a third has no data.
-# The screens the phones show are compared with ussd.out.
+# The screens the phones show are compared with ussd.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_e2e_ussd
@@ -57,5 +57,5 @@ itin_daemon_stop
 	echo "# audit: channel, intent, action, parts"
 	psql -XAtq -c "SELECT channel, intent, action, parts FROM audit ORDER BY received_at, intent"
 } > "$run/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/ussd.out"
-diff -u "$srcdir/tests/e2e/ussd.out" "$run/out" || { tail -20 "$run/sim.err"; grep -a "ERROR\|NOTICE" "$run/itinerad.log" | tail -20; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/e2e/ussd.ok"
+diff -u "$srcdir/tests/e2e/ussd.ok" "$run/out" || { tail -20 "$run/sim.err"; grep -a "ERROR\|NOTICE" "$run/itinerad.log" | tail -20; exit 1; }

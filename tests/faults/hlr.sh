@@ -7,7 +7,7 @@
 # with SIGKILL and started again 2 s later; the sessions open then are lost with it (the MSC's
 # link to it drops too), which is what the subscriber would see of a crashed HLR. Then a second
 # load of 5 s. /metrics is scraped all along.
-# Checked (hlr.out): itinerad identifies again to the new osmo-hlr; after that every session is
+# Checked (hlr.ok): itinerad identifies again to the new osmo-hlr; after that every session is
 # answered; itinerad keeps no session and no request of the lost ones (after the session
 # timeout), nothing stays pending, its queues stay bounded, and it still runs. The counts of
 # the loaded run vary with timing and go to the log only.
@@ -92,13 +92,13 @@ field() {	# NAME FILE: the number after NAME in gsup_msc's line
 } > "$WORK/out"
 kill "$(cat "$WORK/scrape.pid")"
 rm -f "$WORK/scrape.pid"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/faults/hlr.out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/faults/hlr.ok"
 echo "offered $rate sessions/s; loaded run, then the run after:"
 cat "$WORK/load-1" "$WORK/load-2"
 awk 'NF == 4 { for (i = 2; i <= 4; i++) if ($i > m[i - 1]) m[i - 1] = $i }
 	END { printf "maxima: requests in flight %d, USSD sessions %d, database statements %d\n",
 		m[1], m[2], m[3] }' "$WORK/metrics"
-diff -u "$srcdir/tests/faults/hlr.out" "$WORK/out" || {
+diff -u "$srcdir/tests/faults/hlr.ok" "$WORK/out" || {
 	grep -a 'NOTICE\|ERROR' "$WORK/itinerad.log" | tail -30
 	exit 1
 }

@@ -10,7 +10,7 @@
 # its request gets the busy text; the statements pipelined behind it on its connection wait
 # too). /metrics is scraped all along.
 #
-# What is checked (tests/faults/load_check.py prints load.out's yes/no lines; the counts behind
+# What is checked (tests/faults/load_check.py prints load.ok's yes/no lines; the counts behind
 # them vary with timing and go to the log only): every deliver_sm gets a response within 5 s
 # (osmo-msc's timeout) or is lost with its connection, and the responses are 0 or the
 # temporary error 0x64 (the SMSC gets temporary errors rather than timeouts); every request
@@ -88,7 +88,7 @@ lock() {	# TABLE SECONDS: a session holds TABLE locked; returns once it has the 
 }
 
 "$top_builddir/bench/itinerad-smsc-load" --port $port --subscribers $subs --rate $rate \
-	--duration $secs --window 200 --faults "$WORK/smsc.log" > "$WORK/load.out" 2>&1 &
+	--duration $secs --window 200 --faults "$WORK/smsc.log" > "$WORK/load.ok" 2>&1 &
 echo $! > "$WORK/load.pid"
 sleep 0.3
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
@@ -147,10 +147,10 @@ psql -XAtq -F ' ' -c "SELECT count(*), count(DISTINCT key) FROM audit WHERE acti
 		"$WORK/metrics" "$WORK/audit" "$WORK/figures"
 	echo "pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/faults/load.out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/faults/load.ok"
 echo "offered $rate deliver_sm/s for $secs s to $subs subscribers"
-cat "$WORK/load.out" "$WORK/figures"
-diff -u "$srcdir/tests/faults/load.out" "$WORK/out" || {
+cat "$WORK/load.ok" "$WORK/figures"
+diff -u "$srcdir/tests/faults/load.ok" "$WORK/out" || {
 	grep -a 'NOTICE\|ERROR' "$WORK"/itinerad*.log | tail -30
 	exit 1
 }

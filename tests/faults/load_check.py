@@ -1,6 +1,6 @@
 """The checker of tests/faults/load.sh: reads what the SMSC load generator saw (its --faults
 log), when the test made each fault (phases), what itinerad's /metrics said during the run
-(metrics) and the audit counts, and prints the summary that load.out holds: only yes/no
+(metrics) and the audit counts, and prints the summary that load.ok holds: only yes/no
 answers and names, which do not depend on timing. The figures behind them (counts, maxima)
 go to FIGURES, for the test's log.
 

@@ -3,7 +3,7 @@
 # through its harness built with AddressSanitizer and UndefinedBehaviorSanitizer (clang, or the
 # C compiler of the build) and the plain main of tests/fuzz/replay.c, with ITIN_FUZZ_LOG set:
 # the transcript (log lines, and the PDUs and frames itinerad sent) must equal
-# tests/fuzz/replay.out, so a sanitizer report or an abort shows as a difference. No TCP port.
+# tests/fuzz/replay.ok, so a sanitizer report or an abort shows as a difference. No TCP port.
 set -u
 cc=$(command -v clang || command -v "${CC:-cc}") || exit 77
 here="$top_srcdir/tests/fuzz"
@@ -39,5 +39,5 @@ while read -r h name; do
 	ITIN_FUZZ_LOG=1 ASAN_OPTIONS=detect_leaks=1 "$out/fuzz_$h" "$out/$h.$name" 2>&1 ||
 		echo "exit status $?"
 done < "$out/cases" > "$out/transcript"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out/transcript" "$here/replay.out"
-diff -u "$here/replay.out" "$out/transcript"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out/transcript" "$here/replay.ok"
+diff -u "$here/replay.ok" "$out/transcript"

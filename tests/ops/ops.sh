@@ -4,7 +4,7 @@
 # metrics parsed by the Python prometheus_client text parser (Debian's
 # python3-prometheus-client); SIGHUP changing a reply text and a keyword while the SMSC link
 # stays bound; a bad config on SIGHUP refused; SIGTERM with replies held off by the SMSC,
-# answered before the unbind. Transcript and audit rows compared with ops.out.
+# answered before the unbind. Transcript and audit rows compared with ops.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_ops
@@ -107,5 +107,5 @@ ITIN_DAEMON_PID=
 	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 	echo "# pending: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } >> "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/ops/ops.out"
-diff -u "$srcdir/tests/ops/ops.out" "$WORK/out" || { tail -30 "$WORK/itinerad.log"; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/ops/ops.ok"
+diff -u "$srcdir/tests/ops/ops.ok" "$WORK/out" || { tail -30 "$WORK/itinerad.log"; exit 1; }

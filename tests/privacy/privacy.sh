@@ -4,7 +4,7 @@
 # name another number; then every MSISDN and IMSI of the fixtures and the scenario, in every
 # written form (E.164, national, +E.164, IMSI), is looked for in a pg_dump of the database,
 # in itinerad's log (at debug level) and in /metrics: none may appear. The audit table's columns
-# carry no place; it holds one row per request. Compared with privacy.out.
+# carry no place; it holds one row per request. Compared with privacy.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_privacy
@@ -53,5 +53,5 @@ pg_dump --data-only --inserts "$PGDATABASE" > "$WORK/dump.sql" 2>&1
 	psql -XAtq -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'audit'"
 	echo "# audit rows: $(psql -XAtq -c 'SELECT count(*) FROM audit'), deliver_sm: $(grep -c '^deliver_sm' "$WORK/smsc.out")"
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/privacy/privacy.out"
-diff -u "$srcdir/tests/privacy/privacy.out" "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/privacy/privacy.ok"
+diff -u "$srcdir/tests/privacy/privacy.ok" "$WORK/out"

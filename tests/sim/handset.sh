@@ -50,4 +50,4 @@ euse_pid=
 	cat "$run/esme.out"
 	cat "$run/euse.out"
 } > "$run/out"
-diff -u "$top_srcdir/tests/sim/handset-golden.txt" "$run/out" || { cat "$run/sim.err"; exit 1; }
+diff -u "$top_srcdir/tests/sim/handset.ok" "$run/out" || { cat "$run/sim.err"; exit 1; }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # itinerad-sample: the same seed gives byte-identical files, another seed different ones, a
 # subscriber's events do not depend on N, and a small run has the exact shape recorded in
-# sample-golden.txt (counts, the head of both files, the first lines of each kind).
+# sample.ok (counts, the head of both files, the first lines of each kind).
 set -eu
 bin=$top_builddir/itinerad-sample
 tmp=$(mktemp -d)
@@ -57,4 +57,4 @@ rc=0
 	echo "--- unknown cells"
 	grep -E ',6[0-4][0-9]{3}$' "$tmp/a.events" | grep -E ',(460|001),'
 } > "$tmp/out"
-diff -u "$top_srcdir/tests/sim/sample-golden.txt" "$tmp/out"
+diff -u "$top_srcdir/tests/sim/sample.ok" "$tmp/out"

@@ -1,7 +1,7 @@
-# Shared by the SMPP link tests: runs tests/smsc/smsc.js with the test's scenario (NAME.scn)
-# and smpp_echo against it, then compares both outputs with NAME.golden.
+# Shared by the SMPP link tests: runs tests/smsc/smsc.js with the test's scenario (NAME.scenario)
+# and smpp_echo against it, then compares both outputs with NAME.ok.
 #   smpp_case NAME PORT N [smpp_echo options]
-# (NAME.scn and NAME.golden in tests/smpp, or in $SMPP_DIR when set.)
+# (NAME.scenario and NAME.ok in tests/smpp, or in $SMPP_DIR when set.)
 # smpp_echo unbinds after N submits (0: never); if it is still running once the scenario
 # ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead. With
 # ITIN_VALGRIND set (contrib/check-valgrind.sh), smpp_echo runs through it.
@@ -14,7 +14,7 @@ smpp_case() {
 	tmp=$(mktemp -d) || return 99
 	ESME_PIDFILE="$tmp/esme.pid" SMSC_READY="$tmp/ready"
 	export ESME_PIDFILE SMSC_READY
-	node "$top_srcdir/tests/smsc/smsc.js" "$port" "$dir/$name.scn" > "$tmp/smsc" 2> "$tmp/smsc.err" &
+	node "$top_srcdir/tests/smsc/smsc.js" "$port" "$dir/$name.scenario" > "$tmp/smsc" 2> "$tmp/smsc.err" &
 	smsc_pid=$!
 	i=0
 	while [ ! -f "$SMSC_READY" ]; do
@@ -49,9 +49,9 @@ smpp_case() {
 		cat "$tmp/esme"
 	} > "$tmp/all"
 	if [ -n "$SMPP_UPDATE" ]; then
-		cp "$tmp/all" "$dir/$name.golden"
+		cp "$tmp/all" "$dir/$name.ok"
 	fi
-	if [ $smsc_rc -ne 0 ] || ! diff -u "$dir/$name.golden" "$tmp/all"; then
+	if [ $smsc_rc -ne 0 ] || ! diff -u "$dir/$name.ok" "$tmp/all"; then
 		echo "smsc.js exit $smsc_rc; smpp_echo's log:"
 		cat "$tmp/esme.err" "$tmp/smsc.err"
 		rm -rf "$tmp"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # itinerad as an ESME of an SMSC we did not write (the npm smpp package, tests/smsc/conversation.js):
 # the conversations of basic.scenario, with every submit_sm (text, hex, reassembled parts)
-# and every deliver_sm_resp status compared with basic.out, then the audit rows.
+# and every deliver_sm_resp status compared with basic.ok, then the audit rows.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_sms_basic
@@ -25,5 +25,5 @@ itin_daemon_stop
 	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	echo "# pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } > "$work/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/sms/basic.out"
-diff -u "$srcdir/tests/sms/basic.out" "$work/out" || { tail -40 "$work/itinerad.log"; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/sms/basic.ok"
+diff -u "$srcdir/tests/sms/basic.ok" "$work/out" || { tail -40 "$work/itinerad.log"; exit 1; }

@@ -2,7 +2,7 @@
 # itinerad under faults, against the npm smpp SMSC (tests/smsc/conversation.js, port 24012):
 # throttling, the SMSC dropping the link mid-conversation, PostgreSQL stopped and started,
 # itinerad killed with SIGKILL with a reply pending and restarted. Every accepted request must
-# be answered: the transcript is compared with faults.out. Uses a private PostgreSQL cluster,
+# be answered: the transcript is compared with faults.ok. Uses a private PostgreSQL cluster,
 # since it stops and starts it.
 set -u
 ITIN_TEST_PGHOST=
@@ -41,5 +41,5 @@ sleep 1
 	psql -XAtq -c "SELECT intent, action, parts FROM audit ORDER BY received_at, intent"
 	echo "# pending: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/faults.out"
-diff -u "$srcdir/tests/sms/faults.out" "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/faults.ok"
+diff -u "$srcdir/tests/sms/faults.ok" "$WORK/out"

@@ -2,7 +2,7 @@
 # itinerad bound to two SMSCs at once (two npm smpp SMSCs, ports 24014 and 24015), with
 # consent off and a reply deadline of 1 s: queries answered at once, each reply on the link
 # its request came in on, and the busy text when a lock holds the lookup past the deadline.
-# Transcripts of both SMSCs and the audit rows compared with links.out.
+# Transcripts of both SMSCs and the audit rows compared with links.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_sms_links
@@ -57,5 +57,5 @@ itin_daemon_stop
 	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 	echo "# pending: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/links.out"
-diff -u "$srcdir/tests/sms/links.out" "$WORK/out" || { tail -30 "$WORK/itinerad.log"; exit 1; }
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/links.ok"
+diff -u "$srcdir/tests/sms/links.ok" "$WORK/out" || { tail -30 "$WORK/itinerad.log"; exit 1; }

@@ -7,7 +7,7 @@
 # consent yes and no, the guard timer, a handset's release, an IMSI osmo-hlr does not know,
 # malformed facilities, osmo-hlr killed and restarted mid-session, and after a SIGHUP, English
 # (GSM 7-bit) pages without the consent menu. The transcript, what itinerad's log and audit
-# say, and that itinerad still runs, are compared with gsup.out.
+# say, and that itinerad still runs, are compared with gsup.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_ussd_gsup
@@ -175,8 +175,8 @@ rc=0
 	echo "# audit: channel, intent, action, parts, requests"
 	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 } > "$run/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/ussd/gsup.out"
-diff -u "$srcdir/tests/ussd/gsup.out" "$run/out" || {
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/ussd/gsup.ok"
+diff -u "$srcdir/tests/ussd/gsup.ok" "$run/out" || {
 	cat "$run/msc.err"
 	grep -a "NOTICE\|ERROR" "$run/itinerad.log" | tail -20
 	grep -a "DSS" "$run/hlr.log" | tail -20
