@@ -7,6 +7,14 @@
 #                          on 127.0.0.1:P+1000 (extra lines on stdin)
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
+#   itin_smsc_start P S O E  the npm smpp SMSC of tests/smsc/conversation.js on 127.0.0.1:P
+#                          playing scenario S, its transcript to O and stderr to E; returns once
+#                          it listens ($ITIN_SMSC_PID; wait for it to end the scenario)
+#   itin_poll N CMD...     run CMD every 0.1 s until it succeeds; fail after N tries
+#   itin_sms_test DB       the start-up of the tests that talk to itinerad through the npm
+#                          smpp SMSC: database DB with the fixtures (itin_test_db), $WORK
+#                          (exported; removed at exit unless ITIN_KEEP is set), itinerad
+#                          stopped at exit
 # The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
 # real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
 # command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
@@ -67,4 +75,31 @@ itin_daemon_stop() {
 	kill -TERM "$ITIN_DAEMON_PID" 2>/dev/null
 	wait "$ITIN_DAEMON_PID" 2>/dev/null
 	ITIN_DAEMON_PID=
+}
+
+itin_poll() {
+	itin_poll_left=$1
+	shift
+	until "$@"; do
+		[ "$itin_poll_left" -gt 0 ] || return 1
+		itin_poll_left=$((itin_poll_left - 1))
+		sleep 0.1
+	done
+}
+
+itin_smsc_start() {
+	rm -f "$3.ready"
+	SMSC_READY="$3.ready" node "$top_srcdir/tests/smsc/conversation.js" "$1" "$2" > "$3" 2> "$4" &
+	ITIN_SMSC_PID=$!
+	itin_poll 100 test -f "$3.ready" || { echo "the SMSC on port $1 did not listen"; cat "$4"; exit 99; }
+	rm -f "$3.ready"
+}
+
+itin_sms_test() {
+	itin_pg_db "$1"
+	command -v node > /dev/null || { echo "node missing"; exit 77; }
+	WORK=$(mktemp -d)
+	export WORK
+	trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+	itin_test_db
 }

@@ -7,18 +7,12 @@
 # answered before the unbind. Transcript and audit rows compared with ops.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_ops
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
 /usr/bin/python3 -c 'import prometheus_client.parser' 2>/dev/null ||
 	{ echo "python3-prometheus-client missing"; exit 77; }
-WORK=$(mktemp -d)
-export WORK
-trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+itin_sms_test itin_ops
 port=24013
 admin=http://127.0.0.1:25013
-
-itin_test_db
 itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
 cp "$WORK/itinerad.conf" "$WORK/base.conf"
 {
@@ -73,17 +67,17 @@ else
 	cp "$WORK/base.conf" "$WORK/itinerad.conf"
 	printf '[keywords]\nquery = WHERE\n[templates zh]\nhelp = "【行程卡】新的帮助文本：发送CXMYD查询。"\n' >> "$WORK/itinerad.conf"
 fi
+# the reload is done when the log says so, either way
+. "$top_srcdir/tests/lib/daemon.sh"
+seen=\$(grep -c 'SIGHUP: config' "$WORK/itinerad.log")
 kill -HUP \$(cat "$WORK/itinerad.pid")
-sleep 0.5
+itin_poll 50 eval '[ \$(grep -c "SIGHUP: config" "$WORK/itinerad.log") -gt \$seen ]'
 SH
 
-node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/ops/ops.scenario" \
-	> "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-smsc=$!
-sleep 0.5
+itin_smsc_start $port "$srcdir/tests/ops/ops.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 echo "$ITIN_DAEMON_PID" > "$WORK/itinerad.pid"
-wait $smsc
+wait $ITIN_SMSC_PID
 wait "$ITIN_DAEMON_PID"
 echo "itinerad exit status $?" > "$WORK/exit"
 ITIN_DAEMON_PID=

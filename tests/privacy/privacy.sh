@@ -7,21 +7,13 @@
 # carry no place; it holds one row per request. Compared with privacy.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_privacy
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-WORK=$(mktemp -d)
-trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+itin_sms_test itin_privacy
 port=24016
-
-itin_test_db
 itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
-node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/privacy/privacy.scenario" \
-	> "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-smsc=$!
-sleep 0.5
+itin_smsc_start $port "$srcdir/tests/privacy/privacy.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-wait $smsc
+wait $ITIN_SMSC_PID
 /usr/bin/python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
 	http://127.0.0.1:25016/metrics > "$WORK/metrics" 2>&1
 itin_daemon_stop

@@ -4,26 +4,19 @@
 # and every deliver_sm_resp status compared with basic.ok, then the audit rows.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_sms_basic
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-work=$(mktemp -d)
-trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_sms_test itin_sms_basic
 port=24011
-
-itin_test_db
-itin_daemon_conf "$work/itinerad.conf" $port < /dev/null
-node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/sms/basic.scenario" > "$work/smsc.out" 2> "$work/smsc.err" &
-smsc=$!
-sleep 0.5
-itin_daemon_start "$work/itinerad.conf" "$work/itinerad.log"
-wait $smsc
+itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
+itin_smsc_start $port "$srcdir/tests/sms/basic.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
+wait $ITIN_SMSC_PID
 itin_daemon_stop
 {
-	cat "$work/smsc.out"
+	cat "$WORK/smsc.out"
 	echo "# audit: channel, intent, action, parts"
 	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
 	echo "# pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
-} > "$work/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/sms/basic.ok"
-diff -u "$srcdir/tests/sms/basic.ok" "$work/out" || { tail -40 "$work/itinerad.log"; exit 1; }
+} > "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/basic.ok"
+diff -u "$srcdir/tests/sms/basic.ok" "$WORK/out" || { tail -40 "$WORK/itinerad.log"; exit 1; }

@@ -27,14 +27,12 @@ cat > "$WORK/itinerad.sh" <<DAEMON
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log.\$(date +%s%N)"
 echo \$ITIN_DAEMON_PID > "$WORK/itinerad.pid"
 DAEMON
-node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/sms/faults.scenario" \
-	> "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-smsc=$!
-sleep 0.5
+itin_smsc_start $port "$srcdir/tests/sms/faults.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
 PGHOST=$PGHOST sh "$WORK/itinerad.sh"
-wait $smsc
-kill -TERM "$(cat "$WORK/itinerad.pid")"
-sleep 1
+wait $ITIN_SMSC_PID
+pid=$(cat "$WORK/itinerad.pid")
+kill -TERM "$pid"
+itin_poll 100 eval '! kill -0 "$pid" 2> /dev/null'
 {
 	cat "$WORK/smsc.out"
 	echo "# audit: intent, action, parts"

@@ -5,14 +5,8 @@
 # Transcripts of both SMSCs and the audit rows compared with links.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_sms_links
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-WORK=$(mktemp -d)
-export WORK
-trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
-
-itin_test_db
+itin_sms_test itin_sms_links
 sed 's/^reply_deadline = .*/reply_deadline = 1s/' > "$WORK/itinerad.conf" <<CONF
 $(itin_daemon_conf /dev/stdout 24014 <<EXTRA
 [smpp b]
@@ -39,12 +33,10 @@ cat > "$WORK/wait-lock.sh" <<SH
 while kill -0 \$(cat "$WORK/lock.pid") 2>/dev/null; do sleep 0.1; done
 SH
 for smsc in a:24014 b:24015; do
-	node "$top_srcdir/tests/smsc/conversation.js" "${smsc#*:}" \
-		"$srcdir/tests/sms/links-${smsc%:*}.scenario" > "$WORK/smsc-${smsc%:*}.out" \
-		2> "$WORK/smsc-${smsc%:*}.err" &
-	echo $! >> "$WORK/smsc.pids"
+	itin_smsc_start "${smsc#*:}" "$srcdir/tests/sms/links-${smsc%:*}.scenario" \
+		"$WORK/smsc-${smsc%:*}.out" "$WORK/smsc-${smsc%:*}.err"
+	echo $ITIN_SMSC_PID >> "$WORK/smsc.pids"
 done
-sleep 0.5
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 for pid in $(cat "$WORK/smsc.pids"); do wait "$pid"; done
 itin_daemon_stop

@@ -5,6 +5,7 @@
 // the PDU-level peer of the SMPP link tests.)
 //
 // usage: node conversation.js PORT SCENARIO     (exit 0 when the scenario ends)
+// When $SMSC_READY names a file, it is created once the port listens.
 //
 // Scenario lines (# starts a comment):
 //   bind                     wait for a bind (printed); the password must be "secret"
@@ -204,7 +205,9 @@ smpp.createServer((s) => {
 	s.on('submit_sm', (pdu) => { if (s === session) onSubmit(pdu); });
 	s.on('enquire_link', (pdu) => s.send(pdu.response()));
 	s.on('unbind', (pdu) => { out('unbind'); s.send(pdu.response()); });
-}).listen(port, '127.0.0.1');
+}).listen(port, '127.0.0.1', () => {
+	if (process.env.SMSC_READY) fs.writeFileSync(process.env.SMSC_READY, '');
+});
 
 async function run() {
 	for (const step of steps) {
