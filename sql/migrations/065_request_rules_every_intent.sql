@@ -31,7 +31,12 @@ BEGIN
 			s := found_row.row;
 			version := found_row.xmin;
 		ELSE
-			s := ROW(p_key, NULL, NULL, NULL, 0, false, NULL, NULL, NULL);
+			-- field by field, so that a column added to subscriber_state later (with
+			-- its default) does not break this function
+			s := NULL;
+			s.key := p_key;
+			s.rate_count := 0;
+			s.rate_noticed := false;
 			version := NULL;
 		END IF;
 
