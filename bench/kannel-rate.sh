@@ -84,6 +84,7 @@ hmac_secret = benchmark-secret-0123456789
 [service]
 domestic_mcc = 460, 001
 rate_limit = 100/1h
+max_replies = off
 CONF
 export ITINERAD_CONFIG="$work/base.conf"
 bench_load "$subs"

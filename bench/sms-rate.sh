@@ -35,6 +35,7 @@ pool_size = $pool
 [service]
 domestic_mcc = 460, 001
 rate_limit = 100/1h
+max_replies = off
 CONF
 export ITINERAD_CONFIG="$work/base.conf"
 bench_load "$subs"

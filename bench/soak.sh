@@ -25,6 +25,7 @@ hmac_secret = benchmark-secret-0123456789
 [service]
 domestic_mcc = 460, 001
 rate_limit = 100/1h
+max_replies = off
 consent = off
 reply_deadline = 30s
 [smpp load]

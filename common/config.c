@@ -29,6 +29,8 @@ enum cfg_type {
 	CFG_LANG,
 	CFG_MCC_LIST,
 	CFG_RATE,
+	CFG_CAP,
+	CFG_CC_LIST,
 	CFG_BIND_MODE,
 	CFG_WORDS,
 };
@@ -260,19 +262,39 @@ static int set_value(struct cfg_parser *p, const struct cfg_option *opt, void *b
 		list->num = n;
 		break;
 	}
+	case CFG_CAP:
 	case CFG_RATE: {
 		struct itin_rate *rate = field;
 		char *slash = strchr(copy, '/');
 
+		if (opt->type == CFG_CAP && strcmp(value, "off") == 0) {
+			*rate = (struct itin_rate){ 0, 0 };
+			break;
+		}
 		if (!slash)
-			return cfg_error(p, "%s: '%s' is not COUNT/DURATION (e.g. 5/1h)", opt->key,
-					 value);
+			return cfg_error(p, "%s: '%s' is not COUNT/DURATION (e.g. 5/1h)%s", opt->key,
+					 value, opt->type == CFG_CAP ? " or off" : "");
 		*slash = '\0';
 		if (parse_uint(copy, UINT_MAX, &ul) || ul == 0
 		    || parse_duration(slash + 1, false, &rate->period_s) || rate->period_s == 0)
 			return cfg_error(p, "%s: '%s' is not COUNT/DURATION (e.g. 5/1h)", opt->key,
 					 value);
 		rate->count = ul;
+		break;
+	}
+	case CFG_CC_LIST: {
+		struct itin_cc_list *list = field;
+
+		if (split_list(copy, items, ITIN_MAX_COUNTRY_CODES, &n))
+			return cfg_error(p, "%s: '%s' is not a list of at most %d country codes",
+					 opt->key, value, ITIN_MAX_COUNTRY_CODES);
+		for (unsigned i = 0; i < n; i++) {
+			if (strlen(items[i]) > 3 || items[i][0] == '0' || parse_uint(items[i], 999, &ul))
+				return cfg_error(p, "%s: '%s' is not a country code (1 to 3 digits, "
+						 "not starting with 0)", opt->key, items[i]);
+			snprintf(list->cc[i], sizeof(list->cc[i]), "%s", items[i]);
+		}
+		list->num = n;
 		break;
 	}
 	case CFG_WORDS: {
@@ -517,6 +539,20 @@ struct itin_config *itin_config_load(void *ctx, const char *path, char *err, siz
 	return cfg;
 }
 
+bool itin_config_answers_number(const struct itin_config *cfg, const char *e164)
+{
+	/* E.164 country codes are a prefix code: no code is the beginning of another. */
+	if (strncmp(e164, cfg->country_code, strlen(cfg->country_code)) == 0)
+		return true;
+	for (unsigned i = 0; i < cfg->reply_country_codes.num; i++) {
+		const char *cc = cfg->reply_country_codes.cc[i];
+
+		if (strncmp(e164, cc, strlen(cc)) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc)
 {
 	for (unsigned i = 0; i < cfg->domestic_mcc.num; i++) {
@@ -530,6 +566,7 @@ static const char *const type_names[] = {
 	[CFG_STRING] = "string", [CFG_UINT] = "integer", [CFG_BOOL] = "yes/no",
 	[CFG_DURATION] = "duration", [CFG_DURATION_MS] = "duration", [CFG_PORT] = "port",
 	[CFG_LANG] = "zh|en", [CFG_MCC_LIST] = "MCC list", [CFG_RATE] = "count/duration",
+	[CFG_CAP] = "count/duration|off", [CFG_CC_LIST] = "country codes",
 	[CFG_BIND_MODE] = "transceiver|split", [CFG_WORDS] = "word list",
 };
 

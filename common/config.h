@@ -14,6 +14,7 @@
 #define ITIN_MAX_SMPP_LINKS 8
 #define ITIN_MAX_KEYWORDS 16
 #define ITIN_MAX_DOMESTIC_MCC 8
+#define ITIN_MAX_COUNTRY_CODES 8
 
 enum itin_lang {
 	ITIN_LANG_ZH,
@@ -31,8 +32,13 @@ struct itin_mcc_list {
 };
 
 struct itin_rate {
-	unsigned count;
+	unsigned count;			/* 0: no limit (a CAP option set to off) */
 	unsigned period_s;
+};
+
+struct itin_cc_list {
+	char cc[ITIN_MAX_COUNTRY_CODES][4];	/* E.164 country codes, "852" */
+	unsigned num;
 };
 
 struct itin_words {
@@ -92,7 +98,9 @@ struct itin_config {
 	enum itin_lang default_lang;
 	bool consent;
 	unsigned consent_timeout_s;
-	struct itin_rate rate_limit;	/* queries per subscriber per period */
+	struct itin_rate rate_limit;	/* requests per subscriber per period */
+	struct itin_rate max_replies;	/* SMS replies per period in all; count 0: no cap */
+	struct itin_cc_list reply_country_codes;	/* answered besides country_code */
 	unsigned max_parts;
 	bool risk_marker;
 	char *shutdown_date;		/* non-empty: shutdown mode, "2022.12.13" */
@@ -124,6 +132,10 @@ struct itin_config {
  * "FILE:LINE: reason" into err. A NULL path gives the built-in defaults.
  */
 struct itin_config *itin_config_load(void *ctx, const char *path, char *err, size_t err_len);
+
+/* True when an SMS from this E.164 number (digits, no '+') is answered: it is of the home
+ * country_code or of one of reply_country_codes. */
+bool itin_config_answers_number(const struct itin_config *cfg, const char *e164);
 
 /* True when mcc is one of the configured domestic MCCs. */
 bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc);

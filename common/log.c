@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
@@ -55,4 +56,21 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 			log_set_category_filter(t, i, 1, level);
 	}
 	return 0;
+}
+
+bool itin_log_limit_due(struct itin_log_limit *l, unsigned long long *count)
+{
+	struct timespec now;
+	long long now_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+	l->count++;
+	if (l->written && now_ms - l->last_ms < ITIN_LOG_LIMIT_S * 1000LL)
+		return false;
+	*count = l->count;
+	l->count = 0;
+	l->last_ms = now_ms;
+	l->written = true;
+	return true;
 }

@@ -87,6 +87,8 @@ static void requests_metrics(struct evbuffer *b)
 				    itin_channel_name(c), cum, itin_channel_name(c), st.latency_sum[c],
 				    itin_channel_name(c), cum);
 	}
+	metric(b, "itinerad_replies_capped_total", "counter",
+	       "SMS replies not sent because [service] max_replies was reached.", st.capped);
 	metric(b, "itinerad_requests_in_flight", "gauge",
 	       "Requests accepted and not yet answered.", st.in_flight);
 	metric(b, "itinerad_data_updated_timestamp_seconds", "gauge",
@@ -118,6 +120,9 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	metric(b, "itinerad_sms_undecodable_total", "counter",
 	       "deliver_sm whose text or sender could not be decoded (answered as unknown text).",
 	       st.undecodable);
+	metric(b, "itinerad_sms_foreign_total", "counter",
+	       "deliver_sm from numbers outside the answered country codes (not answered).",
+	       st.foreign);
 	metric(b, "itinerad_sms_receipts_total", "counter",
 	       "Delivery receipts received and counted.", st.receipts);
 	metric(b, "itinerad_sms_parts_total", "counter",

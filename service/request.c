@@ -71,6 +71,11 @@ struct request_service {
 		struct llist_head failed;	/* struct done_batch, sent again after a while */
 		struct event *retry;
 	} done;
+	struct {			/* [service] max_replies: SMS replies in the current period */
+		long long start_ms;	/* monotonic */
+		unsigned sent;
+		struct itin_log_limit log;
+	} cap;
 	struct itin_request_stats stats;
 	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
 	void (*recovered)(void *arg);
@@ -170,6 +175,38 @@ static enum itin_text text_of(enum itin_action action)
 	}
 }
 
+/* The global reply cap, a fuse against the service being made to send SMS in bulk (SMS
+ * pumping: many spoofed senders, each within its own rate limit). Counted per process in fixed
+ * periods, each starting with the first reply after the previous one ended. A reply over the
+ * cap is not sent: its request was recorded and acknowledged already, and a temporary error
+ * cannot be given any more; the subscriber can ask again (doc/manual/operator.md, Security). */
+static bool reply_capped(void)
+{
+	const struct itin_rate *max = &svc->cfg->max_replies;
+	unsigned long long count;
+	struct timespec now;
+	long long now_ms;
+
+	if (max->count == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+	if (svc->cap.sent == 0 || now_ms - svc->cap.start_ms >= max->period_s * 1000LL) {
+		svc->cap.start_ms = now_ms;
+		svc->cap.sent = 0;
+	}
+	if (svc->cap.sent < max->count) {
+		svc->cap.sent++;
+		return false;
+	}
+	svc->stats.capped++;
+	if (itin_log_limit_due(&svc->cap.log, &count))
+		LOGP(DREQ, LOGL_NOTICE, "max_replies reached (%u per %u s): SMS replies not sent: %llu "
+		     "(reported at most every %d s)\n", max->count, max->period_s, count,
+		     ITIN_LOG_LIMIT_S);
+	return true;
+}
+
 /* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
 static void deliver(struct itin_request *req, const struct itin_reply *reply)
 {
@@ -178,6 +215,10 @@ static void deliver(struct itin_request *req, const struct itin_reply *reply)
 	req->replying = true;
 	if (req->deadline)
 		evtimer_del(req->deadline);
+	if (reply && req->channel == ITIN_CHANNEL_SMS && reply_capped()) {
+		req->action = ITIN_ACTION_CAPPED;
+		reply = NULL;
+	}
 	LOGPREQ(req, LOGL_INFO, "%s -> %s\n", itin_intent_name(req->intent),
 		itin_action_name(req->action));
 	req->ops->reply(req, reply);
@@ -689,7 +730,7 @@ const char *itin_action_name(enum itin_action action)
 {
 	static const char *const names[] = { "duplicate", "itinerary", "consent-prompt",
 					     "consent-expired", "cancelled", "rate-limited", "silent",
-					     "help", "lang-switched", "shutdown", "busy" };
+					     "help", "lang-switched", "shutdown", "busy", "capped" };
 
-	return action <= ITIN_ACTION_BUSY ? names[action] : "?";
+	return action <= ITIN_ACTION_CAPPED ? names[action] : "?";
 }

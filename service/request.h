@@ -58,6 +58,7 @@ enum itin_action {
 	ITIN_ACTION_LANG_SWITCHED = 8,
 	ITIN_ACTION_SHUTDOWN = 9,
 	ITIN_ACTION_BUSY = 10,		/* not decided before the reply deadline */
+	ITIN_ACTION_CAPPED = 11,	/* an SMS reply held back by the global cap (daemon only) */
 };
 
 struct itin_request;
@@ -69,7 +70,8 @@ struct itin_request_ops {
 	 * repeat of it is a duplicate, answered with silence). */
 	void (*accepted)(struct itin_request *req, bool ok);
 	/* The reply to send; NULL when the rules say silence (rate limited after the one notice,
-	 * unknown text within the help period). The channel calls itin_request_replied() after. */
+	 * unknown text within the help period) or the global reply cap holds an SMS reply back.
+	 * The channel calls itin_request_replied() after. */
 	void (*reply)(struct itin_request *req, const struct itin_reply *reply);
 };
 
@@ -133,6 +135,7 @@ struct itin_request_stats {
 	unsigned long long refused[2];		/* not recorded: the PDU got a temporary error */
 	unsigned long long replied[2];		/* answered (or silent by the rules) */
 	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
+	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */
 	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
 	double latency_sum[2];
 	unsigned in_flight;

@@ -1,8 +1,9 @@
 /*
  * SMS requests. A deliver_sm is decoded (GSM 03.38 one code per octet as osmo-msc sends it,
- * UCS2, Latin-1), its sender normalised to E.164 and its keyword parsed; the request module
- * then records it, and only then does the SMSC get deliver_sm_resp (a temporary error when it
- * could not be recorded, so the SMSC retries). Delivery receipts are counted and acknowledged,
+ * UCS2, Latin-1), its sender normalised to E.164 (one outside the answered country codes is
+ * acknowledged and dropped) and its keyword parsed; the request module then records it, and
+ * only then does the SMSC get deliver_sm_resp (a temporary error when it could not be
+ * recorded, so the SMSC retries). Delivery receipts are counted and acknowledged,
  * never treated as queries. A reply's parts are submitted on the link the request came in on
  * if it is still bound, else on any bound link (with none bound, a link keeps them until it
  * binds); the request is done when every part was accepted by an SMSC, and left pending
@@ -37,6 +38,7 @@ struct itin_sms_channel {
 	bool stopping;			/* new deliver_sm get a temporary error */
 	bool unbinding;
 	uint8_t next_ref;		/* concatenation reference of the next multi-part reply */
+	struct itin_log_limit foreign_log;
 	struct itin_sms_channel_stats stats;
 };
 
@@ -113,6 +115,21 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 		     "(TON %u): ignored\n", smpp_link_name(link), d->src_ton);
 		ch->stats.undecodable++;
 		itin_request_replied(req, true, 0);
+		smpp_link_deliver_resp(link, d->token, ESME_ROK);
+		return;
+	}
+	if (!itin_config_answers_number(ch->cfg, req->identity)) {
+		/* Replies to foreign numbers are what SMS pumping is after (the operator pays the
+		 * termination); the subscribers are the home network's. Acknowledged, so that the
+		 * SMSC does not retry, and not recorded: a flood of them costs no database write. */
+		unsigned long long count;
+
+		ch->stats.foreign++;
+		if (itin_log_limit_due(&ch->foreign_log, &count))
+			LOGP(DSMPP, LOGL_NOTICE, "deliver_sm from numbers outside the answered country "
+			     "codes, not answered: %llu (reported at most every %d s)\n", count,
+			     ITIN_LOG_LIMIT_S);
+		talloc_free(req);
 		smpp_link_deliver_resp(link, d->token, ESME_ROK);
 		return;
 	}

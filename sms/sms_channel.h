@@ -28,6 +28,7 @@ bool itin_sms_channel_is_unbound(const struct itin_sms_channel *ch);
 
 struct itin_sms_channel_stats {
 	unsigned long long delivered, receipts, refused, undecodable, replies, parts, parts_failed;
+	unsigned long long foreign;	/* from numbers outside the answered country codes */
 };
 void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_sms_channel_stats *st);
 /* The SMSC links, for their states and counters (sms/smpp_link.h). */

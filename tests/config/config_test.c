@@ -12,7 +12,8 @@ static const char *const files[] = {
 	"good-full.conf", "good-minimal.conf", "bad-no-secret.conf", "bad-duration.conf",
 	"bad-section.conf", "bad-key-section.conf", "bad-unknown-key.conf", "bad-mcc.conf",
 	"bad-quote.conf", "bad-zone.conf", "bad-smpp-no-id.conf", "bad-smpp-twice.conf",
-	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "missing-file.conf",
+	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-cap.conf",
+	"bad-country-code.conf", "missing-file.conf",
 	"../../doc/examples/itinerad.conf",
 };
 
@@ -57,6 +58,14 @@ static void print_config(const struct itin_config *cfg)
 		print_text("busy", t->busy);
 		print_text("help", t->help);
 	}
+	printf("  max_replies=%u/%us reply_country_codes=", cfg->max_replies.count,
+	       cfg->max_replies.period_s);
+	for (unsigned i = 0; i < cfg->reply_country_codes.num; i++)
+		printf("%s%s", i ? "," : "", cfg->reply_country_codes.cc[i]);
+	printf(" answered: 8613800000001=%d 85291234567=%d 447700900123=%d\n",
+	       itin_config_answers_number(cfg, "8613800000001"),
+	       itin_config_answers_number(cfg, "85291234567"),
+	       itin_config_answers_number(cfg, "447700900123"));
 	printf("  mcc 460 domestic=%d, 001 domestic=%d, 310 domestic=%d\n",
 	       itin_config_mcc_is_domestic(cfg, 460), itin_config_mcc_is_domestic(cfg, 1),
 	       itin_config_mcc_is_domestic(cfg, 310));

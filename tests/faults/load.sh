@@ -62,6 +62,8 @@ sed 's/^reply_deadline = .*/reply_deadline = 2s/' > "$WORK/itinerad.conf" <<CONF
 $(itin_daemon_conf /dev/stdout $port <<EXTRA
 [service]
 consent = off
+# 200 replies a second and the SMSC's bursts of redeliveries are above the default fuse
+max_replies = off
 EXTRA
 )
 CONF
