@@ -1,6 +1,7 @@
 /*
  * Log categories. Timestamps and category names are printed so that one grep follows one link
- * or one request; colours are off because logs usually go to a journal, not a terminal.
+ * or one request; colours are off because logs usually go to a journal, not a terminal. Lines a
+ * peer can repeat at will go through a limit, so that it cannot fill the journal.
  */
 #include <stdbool.h>
 #include <syslog.h>
@@ -55,4 +56,27 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 			log_set_category_filter(t, i, 1, level);
 	}
 	return 0;
+}
+
+bool itin_log_limit_pass(struct itin_log_limit *lim, unsigned *skipped)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (lim->started && ts.tv_sec - lim->since < ITIN_LOG_LIMIT_S) {
+		lim->skipped++;
+		return false;
+	}
+	lim->started = true;
+	lim->since = ts.tv_sec;
+	*skipped = itin_log_limit_take(lim);
+	return true;
+}
+
+unsigned itin_log_limit_take(struct itin_log_limit *lim)
+{
+	unsigned n = lim->skipped;
+
+	lim->skipped = 0;
+	return n;
 }

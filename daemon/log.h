@@ -5,6 +5,9 @@
  */
 #pragma once
 
+#include <stdbool.h>
+#include <time.h>
+
 #include <osmocom/core/logging.h>
 
 enum itin_log_subsys {
@@ -19,3 +22,30 @@ enum itin_log_subsys {
 
 /* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
+
+/* A line a peer can make us write once per message it sends: the first of each
+ * ITIN_LOG_LIMIT_S seconds is logged, the others only counted, and the next line logged says
+ * how many were left out. Zero-initialised before use. */
+#define ITIN_LOG_LIMIT_S 60
+struct itin_log_limit {
+	time_t since;			/* monotonic seconds: when the current interval began */
+	unsigned skipped;		/* lines left out since the last one logged */
+	bool started;
+};
+
+/* Whether to log this line; if so, *skipped is how many were left out before it. */
+bool itin_log_limit_pass(struct itin_log_limit *lim, unsigned *skipped);
+/* How many were left out since the last line logged, and starts counting again. */
+unsigned itin_log_limit_take(struct itin_log_limit *lim);
+
+/* LOGP through a limit; fmt without the final newline. */
+#define LOGP_LIMITED(lim, ss, level, fmt, args...) \
+	do { \
+		unsigned _skipped; \
+		if (itin_log_limit_pass(lim, &_skipped)) { \
+			if (_skipped) \
+				LOGP(ss, level, fmt " (%u more like it not logged)\n", ##args, _skipped); \
+			else \
+				LOGP(ss, level, fmt "\n", ##args); \
+		} \
+	} while (0)
