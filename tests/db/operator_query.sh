@@ -105,9 +105,11 @@ dumpable() {
 	sql "SELECT 'rows after purge: ' || count(*) FROM operator_audit"
 
 	echo "# not dumpable"
-	mkfifo "$work/number"
+	# copies the other user can run wherever the build tree is (under /root: mode 0700)
 	chmod 755 "$work"
-	$as_user "$db" query --msisdn - < "$work/number" > "$work/db.out" 2>&1 &
+	cp "$db" "$top_builddir/itinerad" "$work/"
+	mkfifo "$work/number"
+	$as_user "$work/itinerad-db" query --msisdn - < "$work/number" > "$work/db.out" 2>&1 &
 	pid=$!
 	exec 3> "$work/number"
 	dumpable $pid itinerad-db
@@ -122,7 +124,7 @@ dumpable() {
 		printf '[admin]\nlisten =\n'
 	} > "$work/itinerad.conf"
 	chmod 644 "$work/itinerad.conf"
-	$as_user "$top_builddir/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
+	$as_user "$work/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
 	pid=$!
 	n=0
 	until grep -q 'itinerad .* started' "$work/itinerad.log" || [ $n -ge 200 ]; do sleep 0.05; n=$((n + 1)); done
