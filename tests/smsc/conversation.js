@@ -16,8 +16,10 @@
 //                            payload-cut (deliver_sm, its message_payload TLV says 160
 //                            octets, 10 follow), tlv-cut (deliver_sm, a TLV header cut after
 //                            its tag), sm-cut (deliver_sm, sm_length 140, 5 octets follow),
-//                            addr-cut (deliver_sm ending inside destination_addr), alert-cut
-//                            (alert_notification, its TLV cut); prints the answer's command
+//                            addr-cut (deliver_sm ending inside destination_addr), addr-long
+//                            (deliver_sm, source_addr FROM and 10 more digits: longer than
+//                            SMPP allows), alert-cut (alert_notification, its TLV cut);
+//                            prints the answer's command
 //                            and status, or that none came within 5 s
 //   expect N [MS]            wait until N more submit_sm than the scenario has expected so far
 //                            came (default 10 s); each is printed as it comes
@@ -149,7 +151,8 @@ function badPdu(from, kind) {
 		return Buffer.concat([h, value]);
 	};
 	let id = 0x00000005, body;
-	const head = Buffer.concat([cstr(''), Buffer.from([1, 1]), cstr(from), Buffer.from([0, 1])]);
+	const src = kind === 'addr-long' ? from + '0000000000' : from;
+	const head = Buffer.concat([cstr(''), Buffer.from([1, 1]), cstr(src), Buffer.from([0, 1])]);
 	const rest = Buffer.concat([cstr('12306'), Buffer.from([0, 0, 0]), cstr(''), cstr(''),
 		Buffer.from([0, 0, 0, 0])]);
 	switch (kind) {
@@ -164,6 +167,9 @@ function badPdu(from, kind) {
 		break;
 	case 'addr-cut':
 		body = Buffer.concat([head, Buffer.from('123')]);
+		break;
+	case 'addr-long':
+		body = Buffer.concat([head, rest, Buffer.from([5]), Buffer.from('CXMYD')]);
 		break;
 	case 'alert-cut':
 		id = 0x00000102;
