@@ -1,10 +1,10 @@
 /*
  * Log categories. Timestamps and category names are printed so that one grep follows one link
- * or one request; colours are off because logs usually go to a journal, not a terminal.
+ * or one request; colours are off because logs usually go to a journal, not a terminal. Lines a
+ * peer can repeat at will go through a limit, so that it cannot fill the journal.
  */
 #include <stdbool.h>
 #include <syslog.h>
-#include <time.h>
 
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
@@ -58,19 +58,25 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 	return 0;
 }
 
-bool itin_log_limit_due(struct itin_log_limit *l, unsigned long long *count)
+bool itin_log_limit_pass(struct itin_log_limit *lim, unsigned *skipped)
 {
-	struct timespec now;
-	long long now_ms;
+	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-	l->count++;
-	if (l->written && now_ms - l->last_ms < ITIN_LOG_LIMIT_S * 1000LL)
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (lim->started && ts.tv_sec - lim->since < ITIN_LOG_LIMIT_S) {
+		lim->skipped++;
 		return false;
-	*count = l->count;
-	l->count = 0;
-	l->last_ms = now_ms;
-	l->written = true;
+	}
+	lim->started = true;
+	lim->since = ts.tv_sec;
+	*skipped = itin_log_limit_take(lim);
 	return true;
+}
+
+unsigned itin_log_limit_take(struct itin_log_limit *lim)
+{
+	unsigned n = lim->skipped;
+
+	lim->skipped = 0;
+	return n;
 }

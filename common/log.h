@@ -6,6 +6,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <time.h>
 
 #include <osmocom/core/logging.h>
 
@@ -22,15 +23,29 @@ enum itin_log_subsys {
 /* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
 
-/* A line about events that come as fast as a peer sends them (one per PDU: a flood would fill
- * the disk): written for the first event, then at most once per ITIN_LOG_LIMIT_S with the
- * number of events since the last line. */
-#define ITIN_LOG_LIMIT_S 10
+/* A line a peer can make us write once per message it sends: the first of each
+ * ITIN_LOG_LIMIT_S seconds is logged, the others only counted, and the next line logged says
+ * how many were left out. Zero-initialised before use. */
+#define ITIN_LOG_LIMIT_S 60
 struct itin_log_limit {
-	long long last_ms;		/* monotonic time of the last line */
-	unsigned long long count;	/* events not in a line yet */
-	bool written;
+	time_t since;			/* monotonic seconds: when the current interval began */
+	unsigned skipped;		/* lines left out since the last one logged */
+	bool started;
 };
-/* Counts one event. True when its line is due now: *count then holds the events it reports
- * (this one included), and the count starts again. */
-bool itin_log_limit_due(struct itin_log_limit *l, unsigned long long *count);
+
+/* Whether to log this line; if so, *skipped is how many were left out before it. */
+bool itin_log_limit_pass(struct itin_log_limit *lim, unsigned *skipped);
+/* How many were left out since the last line logged, and starts counting again. */
+unsigned itin_log_limit_take(struct itin_log_limit *lim);
+
+/* LOGP through a limit; fmt without the final newline. */
+#define LOGP_LIMITED(lim, ss, level, fmt, args...) \
+	do { \
+		unsigned _skipped; \
+		if (itin_log_limit_pass(lim, &_skipped)) { \
+			if (_skipped) \
+				LOGP(ss, level, fmt " (%u more like it not logged)\n", ##args, _skipped); \
+			else \
+				LOGP(ss, level, fmt "\n", ##args); \
+		} \
+	} while (0)

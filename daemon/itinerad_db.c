@@ -5,23 +5,29 @@
  *   itinerad-db [-c FILE] load cells|events|risk FILE|-
  *   itinerad-db [-c FILE] retention [--at TIME]
  *   itinerad-db [-c FILE] purge --yes
- *   itinerad-db [-c FILE] query --msisdn N | --imsi N [--at TIME] [--lang zh|en] [--parts]
+ *   itinerad-db [-c FILE] query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]
  *
  * The config comes from -c, else $ITINERAD_CONFIG, else /etc/itinerad/itinerad.conf; the
  * database as db_connect.h says. query prints exactly what the subscriber would read (the SMS
- * reply; parts separated by a blank line). This file only dispatches: the work is in the
- * db_* modules and the engine.
+ * reply; parts separated by a blank line). It takes the number from stdin when given "-" (a
+ * number in argv still works, with a warning: ps and the shell's history show it) and answers
+ * only once operator_audit holds who asked for which subscriber key. This file only
+ * dispatches: the work is in the db_* modules and the engine.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
 #include "common/config.h"
+#include "common/coredump.h"
 #include "db/db_connect.h"
 #include "db/db_load_events.h"
 #include "db/db_load_registry.h"
@@ -48,8 +54,9 @@ static void usage(FILE *f)
 		"       [--batch-rows N]            events: folded rows per transaction (1048576)\n"
 		"  retention [--at TIME]            keep the window + 1 day of presence (run daily)\n"
 		"  purge --yes                      delete all subscriber data (service shutdown)\n"
-		"  query --msisdn N | --imsi N [--at TIME] [--lang zh|en] [--parts]\n"
-		"                                   print the reply the subscriber would get\n"
+		"  query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]\n"
+		"                                   print the reply the subscriber would get (audited;\n"
+		"                                   -: the number is the first line of stdin)\n"
 		"TIME is Unix seconds or ISO 8601 with an offset. The config is -c, $ITINERAD_CONFIG\n"
 		"or " DEFAULT_CONFIG "; $ITINERAD_CONNINFO overrides its database.\n");
 }
@@ -106,6 +113,67 @@ static PGresult *exec_params(PGconn *conn, const char *sql, int n, const char *c
 	return res;
 }
 
+/* The number to query: with "-" the first line of stdin, blanks around it removed, so that it is
+ * in no argv (ps, /proc/PID/cmdline) and no shell history; in argv it is taken with a warning. */
+static const char *query_number(const char *arg, char *buf, size_t max)
+{
+	size_t len;
+	char *p = buf;
+
+	if (strcmp(arg, "-") != 0) {
+		fprintf(stderr, "query: warning: a number in the command line is seen by ps and kept in "
+			"the shell's history; give - and the number on stdin\n");
+		return arg;
+	}
+	if (!fgets(buf, max, stdin)) {
+		fprintf(stderr, "query: no number on stdin\n");
+		return NULL;
+	}
+	len = strlen(buf);
+	if (len == max - 1 && buf[len - 1] != '\n') {
+		fprintf(stderr, "query: the line on stdin is too long for a number\n");
+		return NULL;
+	}
+	while (len && isspace((unsigned char)buf[len - 1]))
+		buf[--len] = 0;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!*p) {
+		fprintf(stderr, "query: no number on stdin\n");
+		return NULL;
+	}
+	return p;
+}
+
+/* The audit row of an operator query: the OS user (and the sudo user, as sudo says), the
+ * subscriber key, the command; the database adds the time and its own user. A query that
+ * cannot be audited is not answered. */
+static int audit_query(PGconn *conn, const uint8_t *key, const char *command)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *sudo_user = getenv("SUDO_USER");
+	char uid[32];
+	const char *values[4];
+	int lengths[4] = { 0, 0, 0, ITIN_SUBSCRIBER_KEY_LEN };
+	int formats[4] = { 0, 0, 0, 1 };
+	PGresult *res;
+	int rc = 0;
+
+	snprintf(uid, sizeof(uid), "uid %u", (unsigned)geteuid());
+	values[0] = pw ? pw->pw_name : uid;
+	values[1] = sudo_user && *sudo_user ? sudo_user : NULL;
+	values[2] = command;
+	values[3] = (const char *)key;
+	res = PQexecParams(conn, "INSERT INTO operator_audit (os_user, sudo_user, command, key) "
+			   "VALUES ($1, $2, $3, $4)", 4, NULL, values, lengths, formats, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "query: not audited, so not answered: %s", PQerrorMessage(conn));
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static void print_parts(const struct itin_reply *reply, const struct itin_config *cfg)
 {
 	struct itin_sms_part parts[16];
@@ -122,7 +190,7 @@ static void print_parts(const struct itin_reply *reply, const struct itin_config
 }
 
 static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, const char *msisdn,
-		     const char *imsi, int64_t now, enum itin_lang lang, bool parts)
+		     const char *imsi, int64_t now, enum itin_lang lang, bool parts, const char *command)
 {
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
 	struct itin_subscriber_keyer *keyer = itin_subscriber_keyer_alloc(ctx, cfg->hmac_secret);
@@ -142,13 +210,19 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	if (msisdn) {
 		if (itin_msisdn_normalize(msisdn[0] == '+' ? msisdn + 1 : msisdn, msisdn[0] == '+' ? 1 : 3,
 					  cfg->country_code, e164) < 0) {
-			fprintf(stderr, "query: %s is not a phone number\n", msisdn);
+			fprintf(stderr, "query: not a phone number\n");
 			return 1;
 		}
 		itin_subscriber_key_msisdn(keyer, e164, key);
 	} else {
+		if (strlen(imsi) < 6 || strlen(imsi) > 15 || strspn(imsi, "0123456789") != strlen(imsi)) {
+			fprintf(stderr, "query: not an IMSI (6 to 15 digits)\n");
+			return 1;
+		}
 		itin_subscriber_key_imsi(keyer, imsi, key);
 	}
+	if (audit_query(conn, key, command) < 0)
+		return 1;
 	itin_lookup_params_set(&params, cfg, key, now);
 	res = exec_params(conn, itin_sql_lookup, 2, params.values);
 	if (itin_lookup_from_result(ctx, res, &lookup) < 0) {
@@ -192,6 +266,8 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 
 int main(int argc, char **argv)
 {
+	/* Before the config (and its secret) is read. */
+	int no_dumps = itin_no_core_dumps();
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "msisdn", required_argument, NULL, 'm' },
@@ -208,13 +284,13 @@ int main(int argc, char **argv)
 	const char *config_path = getenv("ITINERAD_CONFIG");
 	const char *msisdn = NULL, *imsi = NULL, *cmd;
 	struct itin_config *cfg;
-	char err[512];
-	char *conninfo;
+	char err[512], number[64];
+	char *conninfo, *command;
 	PGconn *conn;
 	int64_t now = time(NULL);
 	unsigned batch_rows = ITIN_LOAD_BATCH_ROWS;
 	int lang = -1, opt, rc;
-	bool parts = false, yes = false;
+	bool parts = false, yes = false, at = false;
 
 	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
 		switch (opt) {
@@ -232,6 +308,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "--at %s: not Unix seconds nor ISO 8601 with an offset\n", optarg);
 				return 1;
 			}
+			at = true;
 			break;
 		case 'l':
 			if (strcmp(optarg, "zh") && strcmp(optarg, "en")) {
@@ -266,6 +343,23 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[optind];
+	if (no_dumps < 0)
+		fprintf(stderr, "itinerad-db: core dumps could not be disabled (%s): a core file would "
+			"hold the keys\n", strerror(-no_dumps));
+	/* The audit names the query's options (not the number): which day's window was seen. */
+	command = NULL;
+	if (strcmp(cmd, "query") == 0 && !msisdn != !imsi) {
+		if (msisdn)
+			msisdn = query_number(msisdn, number, sizeof(number));
+		else
+			imsi = query_number(imsi, number, sizeof(number));
+		if (!msisdn && !imsi)
+			return 1;
+		command = talloc_asprintf(ctx, "query --%s%s%s%s%s", msisdn ? "msisdn" : "imsi",
+					  at ? talloc_asprintf(ctx, " --at %lld", (long long)now) : "",
+					  lang < 0 ? "" : " --lang ", lang < 0 ? "" : lang == ITIN_LANG_EN ? "en" : "zh",
+					  parts ? " --parts" : "");
+	}
 	cfg = itin_config_load(ctx, config_path && *config_path ? config_path : DEFAULT_CONFIG, err,
 			       sizeof(err));
 	if (!cfg) {
@@ -294,9 +388,9 @@ int main(int argc, char **argv)
 		} else {
 			rc = itin_db_purge(conn, stderr) < 0 ? 1 : 0;
 		}
-	} else if (strcmp(cmd, "query") == 0 && (!msisdn != !imsi)) {
+	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,
-			       lang < 0 ? cfg->default_lang : (enum itin_lang)lang, parts);
+			       lang < 0 ? cfg->default_lang : (enum itin_lang)lang, parts, command);
 	} else {
 		usage(stderr);
 		rc = 1;

@@ -19,6 +19,7 @@
 
 #include "daemon/admin.h"
 #include "common/config.h"
+#include "common/coredump.h"
 #include "db/db_connect.h"
 #include "db/db_pool.h"
 #include "common/localtime.h"
@@ -209,6 +210,8 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/* Before the config (and its secret) is read. */
+	int no_dumps = itin_no_core_dumps();
 	struct daemon d = { .ctx = talloc_named_const(NULL, 0, "itinerad") };
 	bool check = false, use_syslog = false;
 	int level = LOGL_NOTICE, opt, rc;
@@ -256,6 +259,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "logging could not be set up\n");
 		return 1;
 	}
+	if (no_dumps < 0)
+		LOGP(DMAIN, LOGL_ERROR, "core dumps could not be disabled (%s): a core file would hold "
+		     "the keys\n", strerror(-no_dumps));
 	rc = run(&d);
 	/* The modules free their events and connections with their memory, before the base. */
 	talloc_free(d.ctx);

@@ -66,6 +66,10 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 		 cfg->audit_days);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
+	snprintf(sql, sizeof(sql), "DELETE FROM operator_audit WHERE asked_at < "
+		 "(DATE '1970-01-01' + %d - %u)::timestamp AT TIME ZONE 'UTC'", today, cfg->audit_days);
+	if (!itin_db_exec(conn, sql, "retention", log))
+		goto fail;
 	res = PQexec(conn, "SELECT (SELECT count(*) FROM presence_history), "
 		     "(SELECT count(*) FROM presence_recent)");
 	itin_local_date(keep_from, &year, &month, &mday);
@@ -82,7 +86,8 @@ fail:
 int itin_db_purge(PGconn *conn, FILE *log)
 {
 	if (!itin_db_exec(conn, "TRUNCATE presence_history, presence_recent, subscriber_key, "
-			  "subscriber, feed_state, risk_area, subscriber_state, request_pending, audit", "purge", log))
+			  "subscriber, feed_state, risk_area, subscriber_state, request_pending, audit, "
+			  "operator_audit", "purge", log))
 		return -1;
 	fprintf(log, "purge: all subscriber data deleted\n");
 	return 0;

@@ -183,7 +183,6 @@ static enum itin_text text_of(enum itin_action action)
 static bool reply_capped(void)
 {
 	const struct itin_rate *max = &svc->cfg->max_replies;
-	unsigned long long count;
 	struct timespec now;
 	long long now_ms;
 
@@ -200,10 +199,8 @@ static bool reply_capped(void)
 		return false;
 	}
 	svc->stats.capped++;
-	if (itin_log_limit_due(&svc->cap.log, &count))
-		LOGP(DREQ, LOGL_NOTICE, "max_replies reached (%u per %u s): SMS replies not sent: %llu "
-		     "(reported at most every %d s)\n", max->count, max->period_s, count,
-		     ITIN_LOG_LIMIT_S);
+	LOGP_LIMITED(&svc->cap.log, DREQ, LOGL_NOTICE, "max_replies reached (%u per %u s): SMS reply not sent",
+		     max->count, max->period_s);
 	return true;
 }
 

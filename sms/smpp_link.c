@@ -177,7 +177,8 @@ static int session_send(struct smpp_session *s, uint32_t command_id, void *pdu)
 	int len = 0;
 
 	if (smpp34_pack(command_id, buf, sizeof(buf), &len, pdu) != 0) {
-		LOGPSESS(s, LOGL_ERROR, "packing 0x%08x failed: %s\n", command_id, smpp34_strerror);
+		/* Not smpp34_strerror: it lists the fields packed, destination_addr among them. */
+		LOGPSESS(s, LOGL_ERROR, "packing 0x%08x failed\n", command_id);
 		return -EINVAL;
 	}
 	return bufferevent_write(s->bev, buf, len) == 0 ? 0 : -ENOMEM;
@@ -440,45 +441,68 @@ static int skip_cstring(const uint8_t *buf, uint32_t len, uint32_t *off)
 	return 0;
 }
 
-/* TLVs after the mandatory fields of a deliver_sm or an alert_notification (0 for other
- * commands, and when the mandatory fields do not fit: libsmpp34 refuses those). */
-static unsigned tlv_count(uint32_t command_id, const uint8_t *buf, uint32_t len)
+/* Checks the layout of a deliver_sm or an alert_notification: no mandatory field, short_message
+ * or TLV runs past the end, and no more TLVs than libsmpp34 can take. -1 with what is wrong in
+ * why, in our own words; 0 when the layout is sound (and for other commands). */
+static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t len, char *why, size_t max)
 {
-	uint32_t off = PDU_MIN;
+	uint32_t off = PDU_MIN, tlv_len;
 	unsigned n = 0;
 
 	if (command_id == DELIVER_SM) {
 		/* service_type; source and destination TON, NPI, address; esm_class, protocol_id,
 		 * priority_flag; the two times; four octets; sm_length and short_message */
 		if (skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 		off += 2;
 		if (skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 		off += 2;
 		if (skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 		off += 3;
 		if (skip_cstring(buf, len, &off) < 0 || skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 		off += 4;
 		if (off >= len)
-			return 0;
+			goto cut;
+		if (buf[off] > len - off - 1) {
+			snprintf(why, max, "sm_length %u, %u octets left", buf[off], len - off - 1);
+			return -1;
+		}
 		off += 1 + buf[off];
 	} else if (command_id == ALERT_NOTIFICATION) {
 		/* source and ESME TON, NPI, address */
 		off += 2;
 		if (skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 		off += 2;
 		if (skip_cstring(buf, len, &off) < 0)
-			return 0;
+			goto cut;
 	} else {
 		return 0;
 	}
-	for (; off + 4 <= len; n++)
-		off += 4 + ((uint32_t)buf[off + 2] << 8 | buf[off + 3]);
-	return n;
+	for (; off < len; n++) {
+		if (n == TLVS_MAX) {
+			snprintf(why, max, "more than %u TLVs", TLVS_MAX);
+			return -1;
+		}
+		if (len - off < 4) {
+			snprintf(why, max, "a TLV header cut after %u octets", len - off);
+			return -1;
+		}
+		tlv_len = (uint32_t)buf[off + 2] << 8 | buf[off + 3];
+		if (tlv_len > len - off - 4) {
+			snprintf(why, max, "TLV 0x%04x of %u octets, %u left", (unsigned)buf[off] << 8 | buf[off + 1],
+				 tlv_len, len - off - 4);
+			return -1;
+		}
+		off += 4 + tlv_len;
+	}
+	return 0;
+cut:
+	snprintf(why, max, "the mandatory fields run past the end");
+	return -1;
 }
 
 /* A PDU whose length has been checked; buf[len] is 0. */
@@ -492,7 +516,7 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 	uint32_t command_id = be32(buf + 4);
 	uint32_t status = be32(buf + 8);
 	uint32_t seq = be32(buf + 12);
-	const char *why;
+	char why[96];
 	int rc;
 
 	switch (command_id) {
@@ -536,17 +560,17 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 		return;
 	}
 	memset(&u, 0, sizeof(u));
-	if (tlv_count(command_id, buf, len) > TLVS_MAX) {
-		why = "more than " OSMO_STRINGIFY_VAL(TLVS_MAX) " TLVs";
-		rc = -1;
-	} else {
+	rc = pdu_layout_check(command_id, buf, len, why, sizeof(why));
+	if (rc == 0) {
 		smpp34_ctx = s->link->unpacked;
 		rc = smpp34_unpack(command_id, &u, buf, len);
 		smpp34_ctx = NULL;
-		why = smpp34_strerror;
+		/* Never smpp34_strerror: it lists the fields unpacked, source_addr among them. */
+		OSMO_STRLCPY_ARRAY(why, "refused by libsmpp34 (a field too long, a TLV of the wrong size)");
 	}
 	if (rc != 0) {
-		LOGPSESS(s, LOGL_NOTICE, "unparsable PDU 0x%08x (%u octets): %s\n", command_id, len, why);
+		LOGPSESS(s, LOGL_NOTICE, "unparsable PDU 0x%08x, sequence %u, %u octets: %s\n",
+			 command_id, seq, len, why);
 		talloc_free_children(s->link->unpacked);
 		if (++s->bad_pdus < BAD_PDUS_MAX) {
 			send_generic_nack(s, seq, ESME_RINVCMDLEN);

@@ -122,13 +122,9 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 		/* Replies to foreign numbers are what SMS pumping is after (the operator pays the
 		 * termination); the subscribers are the home network's. Acknowledged, so that the
 		 * SMSC does not retry, and not recorded: a flood of them costs no database write. */
-		unsigned long long count;
-
 		ch->stats.foreign++;
-		if (itin_log_limit_due(&ch->foreign_log, &count))
-			LOGP(DSMPP, LOGL_NOTICE, "deliver_sm from numbers outside the answered country "
-			     "codes, not answered: %llu (reported at most every %d s)\n", count,
-			     ITIN_LOG_LIMIT_S);
+		LOGP_LIMITED(&ch->foreign_log, DSMPP, LOGL_NOTICE,
+			     "deliver_sm from a number outside the answered country codes: not answered");
 		talloc_free(req);
 		smpp_link_deliver_resp(link, d->token, ESME_ROK);
 		return;

@@ -42,6 +42,7 @@ struct gsup_link {
 	struct event *retry, *tick;
 	unsigned backoff_ms;
 	time_t last_heard;
+	struct itin_log_limit log_undecodable;	/* a peer may send any number of them */
 };
 
 #define LOGPG(l, level, fmt, args...) LOGP(DGSUP, level, "gsup %s:%u: " fmt, (l)->host, (l)->port, ##args)
@@ -120,7 +121,8 @@ static void on_gsup(struct gsup_link *l, const uint8_t *data, size_t len)
 	int rc = osmo_gsup_decode(data, len, &msg);
 
 	if (rc < 0) {
-		LOGPG(l, LOGL_NOTICE, "undecodable GSUP message (%d), ignored\n", rc);
+		LOGP_LIMITED(&l->log_undecodable, DGSUP, LOGL_NOTICE,
+			     "gsup %s:%u: undecodable GSUP message (%d), ignored", l->host, l->port, rc);
 		return;
 	}
 	l->ops->received(l, &msg);

@@ -10,6 +10,8 @@
  * osmo-hlr relays a handset's USSD to us without naming us; a message whose destination_name
  * is our own IPA name was forwarded by osmo-hlr for another GSUP client (any client may ask
  * it to), which may name any IMSI and session: it is ignored, never answered.
+ * The lines logged for such messages, for malformed ones and for unknown sessions are limited
+ * (daemon/log.h): a peer that sends thousands gets one line a minute, with the count.
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +43,7 @@ struct itin_ussd_gsup {
 	struct ussd_sessions *sessions;
 	struct llist_head open;
 	DECLARE_HASHTABLE(open_by_key, 12);	/* the same by ussd_session_key() */
+	struct itin_log_limit log_refused, log_forwarded, log_unknown;
 };
 
 static struct open_session *open_find(struct itin_ussd_gsup *u, const char *imsi, uint32_t id)
@@ -145,7 +148,8 @@ static void refuse(struct itin_ussd_gsup *u, const struct osmo_gsup_message *m, 
 {
 	struct open_session *o = open_find(u, m->imsi, m->session_id);
 
-	LOGP(DUSSD, LOGL_NOTICE, "session %u: malformed or unreadable USSD: refused\n", m->session_id);
+	LOGP_LIMITED(&u->log_refused, DUSSD, LOGL_NOTICE, "session %u: malformed or unreadable USSD: refused",
+		     m->session_id);
 	ussd_session_end(u->sessions, m->imsi, m->session_id);
 	send_error_end(u, m->imsi, m->session_id, o ? o->invoke_id : invoke_id, ss_facility_build_error);
 }
@@ -157,7 +161,7 @@ static int name_len(const uint8_t *name, size_t len)
 }
 
 /* A message forwarded to us by name (osmo-hlr's routing by destination_name), from source_name. */
-static bool forwarded_to_us(const struct itin_ussd_gsup *u, const struct osmo_gsup_message *m)
+static bool forwarded_to_us(struct itin_ussd_gsup *u, const struct osmo_gsup_message *m)
 {
 	int len = name_len(m->destination_name, m->destination_name_len);
 	char from[64];
@@ -166,8 +170,8 @@ static bool forwarded_to_us(const struct itin_ussd_gsup *u, const struct osmo_gs
 		return false;
 	osmo_quote_str_buf3(from, sizeof(from), (const char *)m->source_name,
 			    name_len(m->source_name, m->source_name_len));
-	LOGP(DUSSD, LOGL_NOTICE, "session %u: forwarded by osmo-hlr from %s to \"%s\": not a session "
-	     "osmo-hlr relays, ignored\n", m->session_id, from, u->unit_name);
+	LOGP_LIMITED(&u->log_forwarded, DUSSD, LOGL_NOTICE, "session %u: forwarded by osmo-hlr from %s "
+		     "to \"%s\": not a session osmo-hlr relays, ignored", m->session_id, from, u->unit_name);
 	return true;
 }
 
@@ -193,7 +197,8 @@ static void link_received(struct gsup_link *link, const struct osmo_gsup_message
 	}
 	if (m->session_state != OSMO_GSUP_SESSION_STATE_BEGIN && !open_find(u, m->imsi, m->session_id)) {
 		/* not ours (any more): timed out, or begun before a restart */
-		LOGP(DUSSD, LOGL_NOTICE, "session %u: no such session: released\n", m->session_id);
+		LOGP_LIMITED(&u->log_unknown, DUSSD, LOGL_NOTICE, "session %u: no such session: released",
+			     m->session_id);
 		send_error_end(u, m->imsi, m->session_id, f.invoke_id, ss_facility_build_release);
 		return;
 	}
@@ -262,10 +267,31 @@ int itin_ussd_gsup_start(struct itin_ussd_gsup *u)
 	return gsup_link_start(u->link);
 }
 
+/* What the limits left out since their last line, so that the log's count is complete. */
+static void log_skipped(struct itin_ussd_gsup *u)
+{
+	const struct {
+		struct itin_log_limit *lim;
+		const char *what;
+	} limits[] = {
+		{ &u->log_refused, "malformed or unreadable USSD: refused" },
+		{ &u->log_forwarded, "forwarded by osmo-hlr: not a session osmo-hlr relays, ignored" },
+		{ &u->log_unknown, "no such session: released" },
+	};
+	unsigned n;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(limits); i++) {
+		n = itin_log_limit_take(limits[i].lim);
+		if (n)
+			LOGP(DUSSD, LOGL_NOTICE, "%u more \"%s\" not logged\n", n, limits[i].what);
+	}
+}
+
 void itin_ussd_gsup_stop(struct itin_ussd_gsup *u)
 {
 	ussd_sessions_drop_all(u->sessions);
 	gsup_link_stop(u->link);
+	log_skipped(u);
 }
 
 void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_config *cfg)

@@ -49,7 +49,7 @@ count() { echo "$(grep -c "$1" "$work/itinerad.log") x $1"; }
 	echo "# what itinerad logged"
 	count "smpp b: closed: bind refused with status 0x0e"
 	count "smpp b: bound"
-	count "smpp test-smsc: unparsable PDU 0x00000005 (65536 octets): more than 16 TLVs"
+	count "smpp test-smsc: unparsable PDU 0x00000005, sequence 80, 65536 octets: more than 16 TLVs"
 	count "smpp test-smsc: closed: garbage from the SMSC (command_length 70000)"
 	count "smpp test-smsc: bound as itinerary"
 	echo "# audit: intent, action, parts, requests"

@@ -19,8 +19,9 @@ run() {
 	echo "\$ itinerad-db $*" | sed "s|$data/||g"
 	"$db" "$@" 2>&1 | grep -v ' lines/s$\|^migrate: ' | sed "s|$data/||g"
 }
-ask() {	# --imsi or --msisdn, the number
-	run query "$1" "$2" --at $AT --lang en
+ask() {	# --imsi or --msisdn, the number (on stdin, as operators are told to give it)
+	echo "\$ echo $2 | itinerad-db query $1 - --at $AT --lang en"
+	echo "$2" | "$db" query "$1" - --at $AT --lang en 2>&1
 }
 
 {

@@ -13,6 +13,15 @@
 //   deliver-osmo FROM TEXT   as osmo-msc sends it: TON 2, esm_class 0x01, data_coding 1
 //   deliver-ucs2 FROM TEXT   data_coding 8
 //   receipt FROM             a delivery receipt (esm_class 0x04)
+//   deliver-bad FROM KIND    a PDU from FROM that no SMSC should send, written as raw octets:
+//                            payload-cut (deliver_sm, its message_payload TLV says 160
+//                            octets, 10 follow), tlv-cut (deliver_sm, a TLV header cut after
+//                            its tag), sm-cut (deliver_sm, sm_length 140, 5 octets follow),
+//                            addr-cut (deliver_sm ending inside destination_addr), addr-long
+//                            (deliver_sm, source_addr FROM and 10 more digits: longer than
+//                            SMPP allows), alert-cut (alert_notification, its TLV cut);
+//                            prints the answer's command
+//                            and status, or that none came within 5 s
 //   expect N [MS]            wait until N more submit_sm than the scenario has expected so far
 //                            came (default 10 s); each is printed as it comes
 //   flood N W FROM TEXT      N deliver_sm from FROM, "TEXT 1" to "TEXT N" (distinct texts, so
@@ -133,6 +142,69 @@ function deliver(from, text, kind) {
 	});
 }
 
+// The octets of a malformed PDU (see deliver-bad), with the session's next sequence number.
+function badPdu(from, kind) {
+	const cstr = (x) => Buffer.concat([Buffer.from(x, 'latin1'), Buffer.alloc(1)]);
+	const tlv = (tag, len, value) => {
+		const h = Buffer.alloc(4);
+		h.writeUInt16BE(tag, 0);
+		h.writeUInt16BE(len, 2);
+		return Buffer.concat([h, value]);
+	};
+	let id = 0x00000005, body;
+	const src = kind === 'addr-long' ? from + '0000000000' : from;
+	const head = Buffer.concat([cstr(''), Buffer.from([1, 1]), cstr(src), Buffer.from([0, 1])]);
+	const rest = Buffer.concat([cstr('12306'), Buffer.from([0, 0, 0]), cstr(''), cstr(''),
+		Buffer.from([0, 0, 0, 0])]);
+	switch (kind) {
+	case 'payload-cut':
+		body = Buffer.concat([head, rest, Buffer.from([0]), tlv(0x0424, 160, Buffer.from('CXMYD CXMY'))]);
+		break;
+	case 'tlv-cut':
+		body = Buffer.concat([head, rest, Buffer.from([5]), Buffer.from('CXMYD'), Buffer.from([0x04, 0x24])]);
+		break;
+	case 'sm-cut':
+		body = Buffer.concat([head, rest, Buffer.from([140]), Buffer.from('CXMYD')]);
+		break;
+	case 'addr-cut':
+		body = Buffer.concat([head, Buffer.from('123')]);
+		break;
+	case 'addr-long':
+		body = Buffer.concat([head, rest, Buffer.from([5]), Buffer.from('CXMYD')]);
+		break;
+	case 'alert-cut':
+		id = 0x00000102;
+		body = Buffer.concat([Buffer.from([1, 1]), cstr(from), Buffer.from([0, 1]), cstr('12306'),
+			tlv(0x0422, 1, Buffer.alloc(0))]);
+		break;
+	default:
+		throw new Error(`unknown deliver-bad kind ${kind}`);
+	}
+	const hdr = Buffer.alloc(16);
+	hdr.writeUInt32BE(16 + body.length, 0);
+	hdr.writeUInt32BE(id, 4);
+	hdr.writeUInt32BE(++session.sequence, 12);
+	return Buffer.concat([hdr, body]);
+}
+
+function deliverBad(from, kind) {
+	const raw = badPdu(from, kind);
+	const seq = raw.readUInt32BE(12);
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			delete session._callbacks[seq];
+			out(`deliver-bad ${kind} from ${from} -> no answer`);
+			resolve();
+		}, 5000);
+		session._callbacks[seq] = (resp) => {
+			clearTimeout(timer);
+			out(`deliver-bad ${kind} from ${from} -> ${resp.command} status ${resp.command_status}`);
+			resolve();
+		};
+		session.socket.write(raw);
+	});
+}
+
 function expect(n, ms) {
 	const target = expected += n;
 	return new Promise((resolve) => {
@@ -221,6 +293,7 @@ async function run() {
 		case 'deliver-osmo': await deliver(args[0], text, 'osmo'); break;
 		case 'deliver-ucs2': await deliver(args[0], text, 'ucs2'); break;
 		case 'receipt': await deliver(args[0], '', 'receipt'); break;
+		case 'deliver-bad': await deliverBad(args[0], args[1]); break;
 		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
 		case 'flood': await flood(+args[0], +args[1], args[2], step.split(/\s+/).slice(4).join(' ')); break;
 		case 'tally':
