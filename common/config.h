@@ -106,6 +106,9 @@ struct itin_config {
 	char *shutdown_date;		/* non-empty: shutdown mode, "2022.12.13" */
 	unsigned reply_deadline_ms;	/* past this, the subscriber gets the "busy" text */
 
+	/* [feed] */
+	unsigned max_future_skew_s;	/* events later than the loader's clock plus this: refused */
+
 	/* [keywords]: extra words per meaning, on top of SPEC section 2 */
 	struct itin_words kw_query;
 

@@ -134,8 +134,11 @@ const char *itin_feed_parse_time(const char *s, size_t len, int64_t *unix_s)
 	int hh, mm, ss, oh = 0, om = 0, sign;
 	struct field f = { s, len };
 	uint64_t v;
+	int64_t t;
 
-	if (parse_uint(&f, INT64_MAX, &v)) {
+	if (parse_uint(&f, UINT64_MAX, &v)) {
+		if (v > ITIN_FEED_TIME_MAX)
+			return "time is after 9999-12-31";
 		*unix_s = (int64_t)v;
 		return NULL;
 	}
@@ -174,11 +177,15 @@ const char *itin_feed_parse_time(const char *s, size_t len, int64_t *unix_s)
 	}
 	if (s != end)
 		return "trailing characters after the time";
-	*unix_s = (int64_t)day * 86400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+	t = (int64_t)day * 86400 + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+	if (t > ITIN_FEED_TIME_MAX)
+		return "time is after 9999-12-31";
+	*unix_s = t;
 	return NULL;
 }
 
-const char *itin_feed_parse_event(const char *line, size_t len, struct itin_feed_event *ev)
+const char *itin_feed_parse_event(const char *line, size_t len, const struct itin_feed_bounds *bounds,
+				  struct itin_feed_event *ev)
 {
 	struct field f[7];
 	const char *err;
@@ -204,6 +211,12 @@ const char *itin_feed_parse_event(const char *line, size_t len, struct itin_feed
 		return "LAC is not 0 to 65535";
 	if (!parse_uint(&f[6], 268435455, &ci))
 		return "CI is not 0 to 268435455";
+	/* A well-formed line with a time the service will never show is refused too, with its
+	 * line number: one far in the future would become the "updated" date of every reply. */
+	if (ev->time > bounds->newest)
+		return "time is in the future (beyond max_future_skew)";
+	if (ev->time < bounds->oldest)
+		return "time is before the days kept (window_days + 1)";
 	ev->mcc = mcc;
 	ev->mnc = mnc;
 	ev->lac = lac;

@@ -29,12 +29,21 @@ struct itin_feed_risk {
 	int32_t valid_from, valid_to;	/* days since 1970-01-01 */
 };
 
+/* The event times a load accepts, inclusive: from the first second of the oldest day retention
+ * keeps to the loader's clock plus the allowed skew. The loader fixes them once per load. */
+struct itin_feed_bounds {
+	int64_t oldest, newest;		/* Unix seconds */
+};
+
 /* Each returns NULL when the line is good, else the reason it is not. */
-const char *itin_feed_parse_event(const char *line, size_t len, struct itin_feed_event *ev);
+const char *itin_feed_parse_event(const char *line, size_t len, const struct itin_feed_bounds *bounds,
+				  struct itin_feed_event *ev);
 const char *itin_feed_parse_cell(const char *line, size_t len, struct itin_feed_cell *cell);
 const char *itin_feed_parse_risk(const char *line, size_t len, struct itin_feed_risk *risk);
 
-/* Unix seconds, or ISO 8601 with an offset ("2026-11-20T08:15:00+08:00", "...Z", "...+0800"). */
+/* Unix seconds, or ISO 8601 with an offset ("2026-11-20T08:15:00+08:00", "...Z", "...+0800"),
+ * from 1970 to 9999-12-31 (ITIN_FEED_TIME_MAX) in either form. */
+#define ITIN_FEED_TIME_MAX INT64_C(253402300799)
 const char *itin_feed_parse_time(const char *s, size_t len, int64_t *unix_s);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */

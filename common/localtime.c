@@ -52,6 +52,15 @@ struct zone {
 static struct zone_type utc_type = { .abbr = "UTC" };
 static struct zone *zone;
 
+/* Times are clamped to about +-34,800 years: the arithmetic below (adding an offset, days and
+ * years in 32 bits) then cannot overflow for any int64_t a caller passes. */
+#define TIME_LIMIT ((int64_t)1 << 40)
+
+static int64_t clamp_time(int64_t t)
+{
+	return t < -TIME_LIMIT ? -TIME_LIMIT : t > TIME_LIMIT ? TIME_LIMIT : t;
+}
+
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	return a >= 0 ? a / b : -((-a + b - 1) / b);
@@ -65,20 +74,20 @@ static bool is_leap(int year)
 /* H. Hinnant's days_from_civil */
 int32_t itin_day_from_date(int year, int month, int mday)
 {
-	int y = year - (month <= 2);
-	int era = (y >= 0 ? y : y - 399) / 400;
+	int64_t y = (int64_t)year - (month <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
 	unsigned yoe = (unsigned)(y - era * 400);
 	unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + mday - 1;
 	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 
-	return era * 146097 + (int32_t)doe - 719468;
+	return (int32_t)(era * 146097 + (int64_t)doe - 719468);
 }
 
 /* H. Hinnant's civil_from_days */
 void itin_local_date(int32_t day, int *year, int *month, int *mday)
 {
-	int32_t z = day + 719468;
-	int32_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t z = (int64_t)day + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
 	unsigned doe = (unsigned)(z - era * 146097);
 	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -86,7 +95,7 @@ void itin_local_date(int32_t day, int *year, int *month, int *mday)
 	unsigned d = doy - (153 * mp + 2) / 5 + 1;
 	unsigned m = mp < 10 ? mp + 3 : mp - 9;
 
-	*year = (int)yoe + era * 400 + (m <= 2);
+	*year = (int)(yoe + era * 400 + (m <= 2));
 	*month = m;
 	*mday = d;
 }
@@ -176,17 +185,35 @@ static const struct zone_type *type_at(int64_t t)
 
 int32_t itin_local_offset(int64_t unix_s)
 {
-	return type_at(unix_s)->utoff;
+	return type_at(clamp_time(unix_s))->utoff;
 }
 
 int32_t itin_local_day(int64_t unix_s)
 {
+	unix_s = clamp_time(unix_s);
 	return (int32_t)floor_div(unix_s + type_at(unix_s)->utoff, 86400);
+}
+
+int64_t itin_local_day_start(int32_t day)
+{
+	int64_t lo = (int64_t)day * 86400 - 2 * 86400, hi = (int64_t)day * 86400 + 2 * 86400;
+
+	/* The first second of the day: its local day is day, the second before's is not. A
+	 * search, since the offset at local midnight depends on the time being looked for. */
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+
+		if (itin_local_day(mid) >= day)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
 }
 
 void itin_local_time(int64_t unix_s, struct tm *tm)
 {
-	const struct zone_type *type = type_at(unix_s);
+	const struct zone_type *type = type_at(unix_s = clamp_time(unix_s));
 	int64_t local = unix_s + type->utoff;
 	int32_t day = (int32_t)floor_div(local, 86400);
 	int32_t secs = (int32_t)(local - (int64_t)day * 86400);

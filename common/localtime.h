@@ -12,9 +12,13 @@
 /* Select the IANA zone (e.g. "Asia/Shanghai"); < 0 if the system has no such zone (or its file
  * is not a TZif file we can read). Until the first successful call, local time is UTC. */
 int itin_localtime_init(const char *zone);
-/* Seconds east of UTC at unix_s (Asia/Shanghai: 28800). */
+/* Seconds east of UTC at unix_s (Asia/Shanghai: 28800). Any int64_t is accepted: times
+ * beyond 2^40 s (about 34,800 years) either side of 1970 are taken as that limit. */
 int32_t itin_local_offset(int64_t unix_s);
 int32_t itin_local_day(int64_t unix_s);
+/* The first Unix second of a local day (its midnight, or the first second after it that
+ * exists when the clocks jump over midnight). */
+int64_t itin_local_day_start(int32_t day);
 /* The calendar date of a day (proleptic Gregorian); month and mday start at 1. */
 void itin_local_date(int32_t day, int *year, int *month, int *mday);
 /* The day of a calendar date; the inverse of itin_local_date(). */

@@ -2,7 +2,7 @@
  * itinerad-db: the one command-line tool of operators and customer care.
  *
  *   itinerad-db [-c FILE] migrate
- *   itinerad-db [-c FILE] load cells|events|risk FILE|-
+ *   itinerad-db [-c FILE] load cells|events|risk FILE|- [--at TIME]
  *   itinerad-db [-c FILE] retention [--at TIME]
  *   itinerad-db [-c FILE] purge --yes
  *   itinerad-db [-c FILE] query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]
@@ -52,6 +52,7 @@ static void usage(FILE *f)
 		"  migrate                          create or upgrade the schema, refresh reference data\n"
 		"  load cells|events|risk FILE|-    load an operator feed (SPEC section 7)\n"
 		"       [--batch-rows N]            events: folded rows per transaction (1048576)\n"
+		"       [--at TIME]                 events: the clock that bounds event times\n"
 		"  retention [--at TIME]            keep the window + 1 day of presence (run daily)\n"
 		"  purge --yes                      delete all subscriber data (service shutdown)\n"
 		"  query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]\n"
@@ -67,7 +68,7 @@ static int cmd_migrate(PGconn *conn)
 }
 
 static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *what, const char *path,
-		    unsigned batch_rows)
+		    int64_t now, unsigned batch_rows)
 {
 	struct itin_load_stats st = { 0 };
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
@@ -81,7 +82,7 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(what, "events") == 0)
-		rc = itin_db_load_events(conn, cfg, f, path, batch_rows, &st, stderr);
+		rc = itin_db_load_events(conn, cfg, f, path, now, batch_rows, &st, stderr);
 	else if (strcmp(what, "cells") == 0)
 		rc = itin_db_load_cells(conn, f, path, &st, stderr);
 	else if (strcmp(what, "risk") == 0)
@@ -101,6 +102,14 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 	       (unsigned long long)st.skipped, (unsigned long long)st.unknown,
 	       (unsigned long long)st.rows);
 	fprintf(stderr, "load %s: %.2f s, %.0f lines/s\n", what, secs, secs > 0 ? st.lines / secs : 0);
+	/* A feed of which nothing was usable is a failed delivery (a wrong file, a clock far
+	 * off), which a cron job or timer must see, not a quiet success. */
+	if (st.lines > 0 && st.skipped == st.lines) {
+		fflush(stdout);
+		fprintf(stderr, "load %s: every one of the %llu data lines was refused: nothing loaded\n",
+			what, (unsigned long long)st.lines);
+		return 1;
+	}
 	return 0;
 }
 
@@ -378,7 +387,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0) {
 		rc = cmd_migrate(conn);
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
-		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], batch_rows);
+		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
 		rc = itin_db_retention(conn, cfg, now, stderr) < 0 ? 1 : 0;
 	} else if (strcmp(cmd, "purge") == 0) {

@@ -83,6 +83,7 @@ struct loader {
 	FILE *log;
 	struct itin_load_stats *st;
 	struct itin_subscriber_keyer *keyer;
+	struct itin_feed_bounds bounds;	/* the event times this load accepts */
 
 	struct cell_slot *cells;
 	size_t cells_mask;
@@ -504,7 +505,7 @@ static const char *event_line(void *arg, const char *line, size_t len)
 	uint32_t ident;
 	int32_t place;
 
-	if ((err = itin_feed_parse_event(line, len, &ev)))
+	if ((err = itin_feed_parse_event(line, len, &l->bounds, &ev)))
 		return err;
 	if (itin_config_mcc_is_domestic(l->cfg, ev.mcc)) {
 		if (!cell_get(l, cell_key(ev.mcc, ev.mnc, ev.lac, ev.ci), &place)) {
@@ -544,7 +545,7 @@ static int loader_destructor(struct loader *l)
 }
 
 int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			unsigned batch_rows, struct itin_load_stats *st, FILE *log)
+			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log)
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
 	size_t fold_size = 2;
@@ -570,7 +571,15 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
 		goto out;
 	}
-	if (load_cells(l) < 0)
+	/* The days retention keeps (window + 1, today included), and no more than the skew
+	 * ahead of this load's clock, read once so that every line is judged alike. */
+	l->bounds.oldest = itin_local_day_start(itin_local_day(now) - (int32_t)cfg->window_days);
+	l->bounds.newest = now + cfg->max_future_skew_s;
+	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
+	 * read by one batch are used by the next without reading them again. Released with the
+	 * connection if the load stops. */
+	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log) ||
+	    load_cells(l) < 0)
 		goto out;
 	if (itin_read_lines(f, name, "time,", event_line, l, st, log) < 0 || hand_over(l) < 0 ||
 	    finish_writing(l) < 0) {
@@ -578,7 +587,8 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 			fprintf(log, "%s: load stopped: %s\n", name, l->error);
 		goto out;
 	}
-	rc = 0;
+	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)
+		? 0 : -1;
 out:
 	talloc_free(l);
 	return rc;

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include <libpq-fe.h>
@@ -14,8 +15,11 @@
 #include "db/db_copy.h"
 
 #define ITIN_LOAD_BATCH_ROWS (1u << 20)	/* folded rows per transaction, by default */
+/* The advisory lock an event load holds shared from start to end, and retention exclusive. */
+#define ITIN_DB_LOAD_LOCK "7401003"
 
 /* Loads f (named name in reports) into the database, batch_rows folded rows per transaction;
- * returns 0 or -1 (reported on log). */
+ * returns 0 or -1 (reported on log). now: the loader's clock (Unix seconds), which bounds the
+ * event times accepted (feed_csv.h). */
 int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			unsigned batch_rows, struct itin_load_stats *st, FILE *log);
+			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log);

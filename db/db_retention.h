@@ -2,7 +2,9 @@
  * Retention and purge (SPEC section 8). Retention keeps the window plus one day of presence:
  * it rebuilds presence_history from the rows to keep, sorted by subscriber, swaps it in and
  * drops the old table, so expired presence disappears with a DROP, never a DELETE scan; run it
- * daily. Purge empties every table that holds subscriber data (service shutdown).
+ * daily. In the same run, a subscriber with no presence left loses their row, keys and key
+ * state (the audit keeps its own audit_days). Purge empties every table that holds subscriber
+ * data (service shutdown).
  */
 #pragma once
 

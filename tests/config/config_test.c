@@ -42,6 +42,7 @@ static void print_config(const struct itin_config *cfg)
 		printf("%s%s", i ? "|" : "", cfg->kw_query.word[i]);
 	printf("\n  gsup=%s:%u euse=%s session_timeout_s=%u admin='%s'\n", cfg->gsup_host,
 	       cfg->gsup_port, cfg->euse_name, cfg->ussd_session_timeout_s, cfg->admin_listen);
+	printf("  max_future_skew_s=%u\n", cfg->max_future_skew_s);
 	for (unsigned i = 0; i < cfg->num_smpp; i++) {
 		const struct itin_smpp_link_config *l = &cfg->smpp[i];
 

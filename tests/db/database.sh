@@ -13,6 +13,8 @@ data="$srcdir/tests/db"
 out=$(mktemp)
 trap 'rm -f "$out" "$out.run"; itin_pg_cleanup' EXIT
 AT=2026-11-20T12:00:00+08:00
+# the loads' clock: the end of the test day (events.csv has events until 13:00 of it)
+LOAD_AT=2026-11-20T23:00:00+08:00
 
 sql() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
 # The tool's own lines, without timings (they vary) and paths (they depend on the checkout).
@@ -40,13 +42,13 @@ ask() {
 	sql "SELECT 'schema_version: ' || string_agg(version || ' ' || name, ', ' ORDER BY version) FROM schema_version"
 	sql "SELECT 'regions ' || (SELECT count(*) FROM region) || ', countries ' || (SELECT count(*) FROM country) || ', operators ' || (SELECT count(*) FROM operator_cn)"
 	run load cells "$data/cells.csv"
-	run load events "$data/events.csv"
+	run load events "$data/events.csv" --at $LOAD_AT
 	run load risk "$data/risk.csv"
 	echo "# presence (mask, day, place, first, last, events), recent table"
 	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT s.msisdn_mask, p.day, p.place, to_char(p.first_seen, 'HH24:MI'), to_char(p.last_seen, 'HH24:MI'), p.events FROM presence_recent p JOIN subscriber s ON s.id = p.subscriber ORDER BY 1, 2, 3"
 	sql "SELECT 'subscribers ' || (SELECT count(*) FROM subscriber) || ', keys ' || (SELECT count(*) FROM subscriber_key) || ', newest event ' || (SELECT to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state)"
 	echo "# loading the same events again appends rows: the replies are the same, retention folds them"
-	run load events "$data/events.csv"
+	run load events "$data/events.csv" --at $LOAD_AT
 	sql "SELECT 'rows ' || count(*) || ', events ' || sum(events) FROM presence_recent"
 
 	ask 8613800000001 --msisdn - --at $AT
@@ -73,9 +75,9 @@ ask() {
 	done
 	rm -f "$out.dump"
 
-	echo "# retention on 2026-11-20 keeps 2026-11-06 on, by swapping and dropping tables"
+	echo "# retention on 2026-11-20 (after the loads) keeps 2026-11-06 on, by swapping and dropping tables"
 	before=$(sql "SELECT 'presence_history'::regclass::oid")
-	run retention --at $AT
+	run retention --at $LOAD_AT
 	after=$(sql "SELECT 'presence_history'::regclass::oid")
 	[ "$before" != "$after" ] && echo "presence_history replaced (a new table)"
 	sql "SELECT 'history ' || count(*) || ' rows, days ' || min(day) || ' to ' || max(day) || ', events ' || sum(events) FROM presence_history"
@@ -87,7 +89,7 @@ ask() {
 	"$top_builddir/itinerad-sample" --seed 7 --subscribers 500 --end 1795147200 \
 		--cells "$out.cells" --events "$out.events" 2>&1
 	run load cells "$out.cells" | sed "s|$out.cells|sample-cells.csv|"
-	run load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	run load events "$out.events" --at $LOAD_AT | sed "s|$out.events|sample-events.csv|"
 	rm -f "$out.cells" "$out.events"
 	sql "SELECT 'subscribers ' || count(*) FROM subscriber"
 	sql "SELECT 'presence rows ' || count(*) || ', events ' || sum(events) || ', places ' || count(DISTINCT place) FROM presence_recent"
@@ -102,11 +104,11 @@ ask() {
 		--cells "$out.cells" --events "$out.events" 2>&1
 	"$db" load cells "$out.cells" > /dev/null 2>&1
 	digest="SELECT md5(string_agg(k || ' ' || day || ' ' || place || ' ' || f || ' ' || l || ' ' || e, ',' ORDER BY k, day, place)) FROM (SELECT encode(k.key, 'hex') AS k, p.day, p.place, min(p.first_seen) AS f, max(p.last_seen) AS l, sum(p.events) AS e FROM presence_recent p JOIN subscriber_key k ON k.subscriber = p.subscriber GROUP BY 1, 2, 3) x"
-	run --batch-rows 100 load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	run --batch-rows 100 load events "$out.events" --at $LOAD_AT | sed "s|$out.events|sample-events.csv|"
 	batched=$(sql "$digest")
 	sql "SELECT 'keys ' || count(*) FROM subscriber_key"
 	"$db" purge --yes > /dev/null 2>&1
-	"$db" load events "$out.events" > /dev/null 2>&1
+	"$db" load events "$out.events" --at $LOAD_AT > /dev/null 2>&1
 	[ "$batched" = "$(sql "$digest")" ] && echo "same keys and presence as in one transaction"
 
 	echo "# a batch that fails stops the load (the writer thread's failure, seen at the next"
@@ -114,7 +116,7 @@ ask() {
 	"$db" purge --yes > /dev/null 2>&1
 	sql "CREATE FUNCTION fail_at_250() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF (SELECT count(*) FROM presence_recent) >= 250 THEN RAISE EXCEPTION 'test: presence_recent is full'; END IF; RETURN NEW; END \$\$"
 	sql "CREATE TRIGGER fail_at_250 BEFORE INSERT ON presence_recent FOR EACH ROW EXECUTE FUNCTION fail_at_250()"
-	run --batch-rows 100 load events "$out.events" | sed "s|$out.events|sample-events.csv|"
+	run --batch-rows 100 load events "$out.events" --at $LOAD_AT | sed "s|$out.events|sample-events.csv|"
 	sql "SELECT 'presence rows ' || count(*) FROM presence_recent"
 	sql "DROP TRIGGER fail_at_250 ON presence_recent"
 	rm -f "$out.cells" "$out.events"

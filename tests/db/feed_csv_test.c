@@ -2,12 +2,17 @@
  * Feed line parsers: good lines in each accepted form, and each kind of malformed line with
  * the reason the loader prints. Lines are passed with explicit lengths and no NUL after them
  * (copied into exact-size heap buffers), so AddressSanitizer catches any read past the end.
+ * Events are judged as a load at 2025-11-20 12:00 +08:00 judges them (14 days kept before
+ * today, 10 minutes of clock skew): times outside are refused by line, not loaded.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/feed_csv.h"
+
+/* from 2025-11-06 00:00 +08:00 to 2025-11-20 12:10 +08:00 */
+static const struct itin_feed_bounds bounds = { 1762358400, 1763611200 + 600 };
 
 static char *exact_copy(const char *s, size_t *len)
 {
@@ -22,13 +27,28 @@ static void event(const char *line)
 	struct itin_feed_event ev;
 	size_t len;
 	char *p = exact_copy(line, &len);
-	const char *err = itin_feed_parse_event(p, len, &ev);
+	const char *err = itin_feed_parse_event(p, len, &bounds, &ev);
 
 	if (err)
 		printf("event  %-60s -> %s\n", line, err);
 	else
 		printf("event  %-60s -> t=%lld imsi=%s msisdn=%s cgi=%u-%u-%u-%u\n", line,
 		       (long long)ev.time, ev.imsi, ev.msisdn, ev.mcc, ev.mnc, ev.lac, ev.ci);
+	free(p);
+}
+
+/* A time alone, without the bounds of a load (itinerad-db --at takes these). */
+static void time_only(const char *s)
+{
+	size_t len;
+	char *p = exact_copy(s, &len);
+	int64_t t;
+	const char *err = itin_feed_parse_time(p, len, &t);
+
+	if (err)
+		printf("time   %-60s -> %s\n", s, err);
+	else
+		printf("time   %-60s -> t=%lld\n", s, (long long)t);
 	free(p);
 }
 
@@ -92,6 +112,25 @@ int main(void)
 	event("1763600000,460001234567801,8613800000001,460,00,4097,-1");
 	event("\"1763600000\",460001234567801,8613800000001,460,00,4097,12345");
 	event("99999999999999999999,460001234567801,8613800000001,460,00,4097,12345");
+	/* times out of range: each refused alone, none can reach the database's timestamp */
+	event("9223372036854775807,460001234567801,8613800000001,460,00,4097,12345");
+	event("9999999999999999999,460001234567801,8613800000001,460,00,4097,12345");
+	event("253402300800,460001234567801,8613800000001,460,00,4097,12345");
+	event("253402300799,460001234567801,8613800000001,460,00,4097,12345");
+	event("9999-12-31T23:59:59Z,460001234567801,8613800000001,460,00,4097,12345");
+	event("4102444800,460001234567801,8613800000001,460,00,4097,12345");
+	event("2100-01-01T00:00:00+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("1763611801,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T12:10:00+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-20T12:10:01+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-06T00:00:00+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("2025-11-05T23:59:59+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	event("0,460001234567801,8613800000001,460,00,4097,12345");
+	event("1970-01-01T00:00:00+08:00,460001234567801,8613800000001,460,00,4097,12345");
+	time_only("2024-02-29T08:53:20+08:00");
+	time_only("9999-12-31T23:59:59-18:00");
+	time_only("253402300799");
+	time_only("9223372036854775807");
 
 	cell("460,00,4097,12345,440100");
 	cell("001,01,1,1,110100");
@@ -111,11 +150,11 @@ int main(void)
 		struct itin_feed_event ev;
 		struct itin_feed_cell c;
 		struct itin_feed_risk r;
-		printf("garbage event -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &ev));
+		printf("garbage event -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &bounds, &ev));
 		printf("garbage cell  -> %s\n", itin_feed_parse_cell(garbage, sizeof(garbage), &c));
 		printf("garbage risk  -> %s\n", itin_feed_parse_risk(garbage, sizeof(garbage), &r));
 		memset(garbage, ',', sizeof(garbage));
-		printf("commas event  -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &ev));
+		printf("commas event  -> %s\n", itin_feed_parse_event(garbage, sizeof(garbage), &bounds, &ev));
 	}
 	printf("days_from_civil 1970-01-01 = %d, 2000-01-01 = %d, 2026-11-23 = %d\n",
 	       itin_days_from_civil(1970, 1, 1), itin_days_from_civil(2000, 1, 1),

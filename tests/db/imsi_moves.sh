@@ -30,7 +30,7 @@ ask() {	# --imsi or --msisdn, the number (on stdin, as operators are told to giv
 	echo "# one load: 8613800000005 swaps IMSI 05 for 06 on 11-16; IMSI 07 is 8613800000007's"
 	echo "# on 11-12 and 8613800000008's on 11-17; 8613800000009's line with IMSI 09 (11-11) comes"
 	echo "# after its lines with IMSI 10 (11-18)"
-	run load events "$data/imsi-moves.csv"
+	run load events "$data/imsi-moves.csv" --at $AT
 	ask --imsi 460001000000006
 	ask --imsi 460001000000005
 	ask --imsi 460001000000007
@@ -38,12 +38,12 @@ ask() {	# --imsi or --msisdn, the number (on stdin, as operators are told to giv
 	ask --imsi 460001000000010
 	ask --imsi 460001000000009
 	echo "# an older file loaded later: IMSI 07 stays with 8613800000008"
-	run load events "$data/imsi-moves-old.csv"
+	run load events "$data/imsi-moves-old.csv" --at $AT
 	ask --imsi 460001000000007
 	ask --msisdn 8613800000007
 	echo "# one folded row per transaction: IMSI 11 is 8613800000011's on 11-18; the later batch"
 	echo "# with 8613800000012 on 11-13 does not take it"
-	run --batch-rows 1 load events "$data/imsi-moves-batches.csv"
+	run --batch-rows 1 load events "$data/imsi-moves-batches.csv" --at $AT
 	ask --imsi 460001000000011
 	ask --msisdn 8613800000012
 } > "$out" 2>&1

@@ -39,7 +39,7 @@ xs() { head -c "$1" /dev/zero | tr '\0' x; }
 } > "$work/risk.csv"
 
 {
-	run migrate | grep -v '^migrate: applied'
+	run migrate | grep -v "^migrate: "
 	run load cells "$work/cells.csv"
 	psql -XAtq -c "SELECT 'cells ' || count(*) || ', Guangzhou ' || count(*) FILTER (WHERE region_code = 440100) FROM cell"
 	run load risk "$work/risk.csv"

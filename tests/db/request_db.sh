@@ -8,7 +8,9 @@ ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
 out=$(mktemp) || exit 99
 trap 'rm -f "$out"; itin_pg_cleanup' EXIT
-for step in migrate "load cells $srcdir/tests/db/cells.csv" "load events $srcdir/tests/db/events.csv"; do
+# loaded at the end of the test day (2026-11-20, Asia/Shanghai), as tests/lib/daemon.sh loads
+for step in migrate "load cells $srcdir/tests/db/cells.csv" \
+	"load events $srcdir/tests/db/events.csv --at 2026-11-20T23:00:00+08:00"; do
 	# shellcheck disable=SC2086
 	"$top_builddir/itinerad-db" $step > "$out" 2>&1 || { cat "$out"; exit 99; }
 done

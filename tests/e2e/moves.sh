@@ -46,7 +46,7 @@ shim=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir")
 rc1=0
 LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \
 	--msisdn $imsi=$msisdn --clock 2026-11-19T09:00:00+08:00 \
-	--events "|tee '$run/events.csv' | '$top_builddir/itinerad-db' load events -" \
+	--events "|tee '$run/events.csv' | '$top_builddir/itinerad-db' load events - --at 2026-11-20T12:00:00+08:00" \
 	attach $imsi at 001-01-10-101 \
 	advance 5h \
 	lu $imsi \

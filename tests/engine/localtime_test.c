@@ -3,7 +3,10 @@
  * Europe/Berlin DST changes (a 23 h and a 25 h day), Asia/Shanghai midnight, unknown zones,
  * and a comparison with the C library's localtime_r() (TZ set in this test only) over two
  * centuries for zones with unusual rules, before, inside and after their transition tables.
+ * Any int64_t time is accepted without overflow (UBSan build: contrib/check-sanitizers.sh), and
+ * the first second of a local day is found across DST changes.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +159,53 @@ static void compare_libc(const char *name)
 		printf("  %s: only %u instants compared\n", name, n);
 }
 
+/* Times no feed should hold (a loader bug, a corrupt row): clamped at about +-34,800 years. */
+static void extremes(void)
+{
+	static const char *const zones[] = { "Asia/Shanghai", "Europe/Berlin" };
+	static const int64_t times[] = {
+		INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, ((int64_t)1 << 40) + 1,
+		-((int64_t)1 << 40) - 1, 4102444800,
+	};
+
+	printf("extreme times\n");
+	for (unsigned z = 0; z < sizeof(zones) / sizeof(zones[0]); z++) {
+		printf(" %s: %d\n", zones[z], itin_localtime_init(zones[z]));
+		for (unsigned i = 0; i < sizeof(times) / sizeof(times[0]); i++)
+			show(times[i]);
+	}
+	{
+		int y, m, d;
+
+		itin_local_date(INT32_MAX, &y, &m, &d);
+		printf("  day %d is %d-%02d-%02d\n", INT32_MAX, y, m, d);
+		itin_local_date(INT32_MIN, &y, &m, &d);
+		printf("  day %d is %d-%02d-%02d\n", INT32_MIN, y, m, d);
+	}
+}
+
+/* The first second of a local day, which the loader's oldest accepted time is. */
+static void day_starts(void)
+{
+	static const struct { const char *zone; int y, m, d; } days[] = {
+		{ "Asia/Shanghai", 2026, 11, 6 }, { "Europe/Berlin", 2024, 3, 31 },
+		{ "Europe/Berlin", 2024, 10, 27 }, { "America/Santiago", 2024, 9, 8 },
+		{ "UTC", 1970, 1, 1 },
+	};
+
+	printf("first second of a day\n");
+	for (unsigned i = 0; i < sizeof(days) / sizeof(days[0]); i++) {
+		int32_t day = itin_day_from_date(days[i].y, days[i].m, days[i].d);
+		int64_t t;
+
+		itin_localtime_init(days[i].zone);
+		t = itin_local_day_start(day);
+		printf(" %s %04d-%02d-%02d: %lld, the second before on day %d\n", days[i].zone,
+		       days[i].y, days[i].m, days[i].d, (long long)t, itin_local_day(t - 1) - day);
+		show(t);
+	}
+}
+
 int main(void)
 {
 	static const char *const zones[] = {
@@ -171,5 +221,7 @@ int main(void)
 	printf("compared with localtime_r\n");
 	for (unsigned i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
 		compare_libc(zones[i]);
+	extremes();
+	day_starts();
 	return 0;
 }

@@ -30,9 +30,10 @@ static const char *parse(const char *line, size_t len)
 {
 	struct itin_feed_cell cell;
 	struct itin_feed_risk risk;
+	const struct itin_feed_bounds bounds = { 0, INT64_MAX };
 	struct itin_feed_event ev;
 
-	itin_feed_parse_event(line, len, &ev);
+	itin_feed_parse_event(line, len, &bounds, &ev);
 	itin_feed_parse_risk(line, len, &risk);
 	return itin_feed_parse_cell(line, len, &cell);
 }

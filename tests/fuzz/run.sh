@@ -20,9 +20,9 @@ harnesses=${*:-feed_csv read_lines config text facility smpp gsup}
 for h in $harnesses; do
 	extra=
 	case $h in
-	feed_csv) srcs="$top/common/feed_csv.c" ;;
+	feed_csv) srcs="$top/common/feed_csv.c $top/common/localtime.c" ;;
 	read_lines)	# tiny blocks and lines, so that short inputs reach every edge (the harness)
-		srcs="$top/db/db_copy.c $top/common/feed_csv.c"
+		srcs="$top/db/db_copy.c $top/common/feed_csv.c $top/common/localtime.c"
 		extra="-DREAD_BLOCK=7 -DMAX_LINE=5 $(pkg-config --libs libpq)" ;;
 	config) srcs="$top/common/config.c" ;;
 	*) srcs=$(sh "$here/sources.sh" "$h" "$work") ;;

@@ -19,17 +19,21 @@
 # real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
 # command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
 ITIN_TEST_TIME='2026-11-20 04:00:00'
+# The loads' clock (itinerad-db --at), which bounds the event times they accept: the end of the
+# test day, since the fixtures hold events until 19:00 of it.
+ITIN_TEST_LOAD_AT='2026-11-20T23:00:00+08:00'
 ITIN_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -1)
 [ -n "$ITIN_FAKETIME_LIB" ] || { echo "libfaketime missing (Debian package faketime)"; exit 99; }
 
 # itinerad-db STEP for each argument (a step and its arguments, split on blanks) against
-# the test database; exits if one fails.
+# the test database, at the loads' clock; exits if one fails.
 itin_db_steps() {
 	conf=$(mktemp)
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
 	for step in "$@"; do
 		# shellcheck disable=SC2086
-		ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" $step > /dev/null 2>&1 ||
+		ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" --at "$ITIN_TEST_LOAD_AT" $step \
+			> /dev/null 2>&1 ||
 			{ echo "itinerad-db $step failed"; rm -f "$conf"; exit 99; }
 	done
 	rm -f "$conf"
