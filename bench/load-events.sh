@@ -25,7 +25,7 @@ sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers=2GB -c max_
 	-c checkpoint_timeout=30min
 cat > "$work/bench.conf" <<CONF
 [privacy]
-hmac_secret = benchmark-secret-0123456789
+hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
 [service]
 domestic_mcc = 460, 001
 CONF

@@ -27,7 +27,7 @@ trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; 
 bench_pg_start 1GB
 cat > "$work/itinerad.conf" <<CONF
 [privacy]
-hmac_secret = benchmark-secret-0123456789
+hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
 [service]
 domestic_mcc = 460, 001
 rate_limit = 100/1h

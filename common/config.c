@@ -8,12 +8,15 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -453,6 +456,175 @@ static int parse_line(struct cfg_parser *p, char *line)
 	return cfg_error(p, "unknown option '%s'", key);
 }
 
+/* Words that mean "put your secret here": a secret containing one is the example's, or a copy
+ * of it, whatever its length; the example config shipped one of them until issue 17. */
+static const char *const placeholders[] = {
+	"change-me", "changeme", "change_me", "replace-me", "placeholder", "your-secret",
+};
+
+static bool contains_nocase(const char *s, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (; *s; s++) {
+		if (strncasecmp(s, word, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* 0 if secret is strong enough, else -EINVAL with the reason in why. The estimate is the
+ * secret's length times the Shannon entropy of its own character frequencies: 64 random hex
+ * digits score about 240 bits, "aaaa..." or a word repeated next to nothing. It cannot see
+ * that a phrase is made of words, hence also the minimum length. */
+static int secret_weakness(const char *secret, char *why, size_t why_len)
+{
+	unsigned counts[256] = { 0 };
+	size_t len = strlen(secret);
+	double bits = 0;
+
+	for (size_t i = 0; i < sizeof(placeholders) / sizeof(placeholders[0]); i++) {
+		if (contains_nocase(secret, placeholders[i])) {
+			snprintf(why, why_len, "is a placeholder (it contains '%s'): generate a random "
+				 "one, e.g. 64 hex digits from /dev/urandom", placeholders[i]);
+			return -EINVAL;
+		}
+	}
+	if (len < ITIN_SECRET_MIN_LEN) {
+		snprintf(why, why_len, "has %zu characters; at least %d are required", len,
+			 ITIN_SECRET_MIN_LEN);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < len; i++)
+		counts[(unsigned char)secret[i]]++;
+	for (unsigned c = 0; c < 256; c++) {
+		if (counts[c])
+			bits += counts[c] * log2((double)len / counts[c]);
+	}
+	if (bits < ITIN_SECRET_MIN_BITS) {
+		snprintf(why, why_len, "is too predictable: about %u bits by its character "
+			 "frequencies, at least %d are required", (unsigned)bits, ITIN_SECRET_MIN_BITS);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Adds a key, keeping keys[] ordered by id, highest (current) first. */
+static int add_key(struct cfg_parser *p, unsigned id, const char *secret)
+{
+	struct itin_config *cfg = p->cfg;
+	unsigned i;
+
+	for (i = 0; i < cfg->num_keys; i++) {
+		if (cfg->keys[i].id == id)
+			return cfg_error(p, "key %u appears twice", id);
+	}
+	if (cfg->num_keys == ITIN_MAX_KEYS)
+		return cfg_error(p, "more than %d keys: the file holds the current and the previous "
+				 "key only; retire the oldest (itinerad-db retire-key ID) and delete "
+				 "its line", ITIN_MAX_KEYS);
+	for (i = cfg->num_keys; i > 0 && cfg->keys[i - 1].id < id; i--)
+		cfg->keys[i] = cfg->keys[i - 1];
+	cfg->keys[i].id = id;
+	cfg->keys[i].secret = talloc_strdup(cfg, secret);
+	cfg->num_keys++;
+	return 0;
+}
+
+static int parse_key_line(struct cfg_parser *p, char *line)
+{
+	char why[160];
+	unsigned long id;
+	char *end;
+
+	line = trim(line);
+	if (!*line || *line == '#')
+		return 0;
+	errno = 0;
+	id = isdigit((unsigned char)*line) ? strtoul(line, &end, 10) : 0;
+	if (errno || id < 1 || id > ITIN_KEY_ID_MAX || !isspace((unsigned char)*end))
+		return cfg_error(p, "expected 'ID SECRET' with an ID of 1 to %d", ITIN_KEY_ID_MAX);
+	end = trim(end);
+	if (secret_weakness(end, why, sizeof(why)))
+		return cfg_error(p, "key %lu %s", id, why);
+	return add_key(p, id, end);
+}
+
+/* Reads hmac_secret_file. It must be a regular file that nobody but its owner can change and
+ * that not everyone can read: it holds what makes the pseudonyms irreversible. */
+static int load_secret_file(struct cfg_parser *p)
+{
+	struct itin_config *cfg = p->cfg;
+	const char *slash = strrchr(p->path, '/');
+	char *path = cfg->hmac_secret_file[0] == '/' || !slash
+		? talloc_strdup(cfg, cfg->hmac_secret_file)
+		: talloc_asprintf(cfg, "%.*s/%s", (int)(slash - p->path), p->path,
+				  cfg->hmac_secret_file);
+	const char *config_path = p->path;
+	char *line = NULL;
+	size_t line_cap = 0;
+	struct stat st;
+	ssize_t len;
+	FILE *f;
+	int rc = 0;
+
+	if (!path)
+		return cfg_error(p, "out of memory");
+	f = fopen(path, "re");
+	if (!f)
+		return cfg_error(p, "[privacy] hmac_secret_file '%s': %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) < 0)
+		rc = cfg_error(p, "[privacy] hmac_secret_file '%s': %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = cfg_error(p, "[privacy] hmac_secret_file '%s' is not a regular file", path);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		rc = cfg_error(p, "[privacy] hmac_secret_file '%s' is writable by its group or by "
+			       "everyone (mode %04o): whoever writes it chooses the keys; chmod 0640 it",
+			       path, (unsigned)(st.st_mode & 07777));
+	else if (st.st_mode & S_IROTH)
+		rc = cfg_error(p, "[privacy] hmac_secret_file '%s' is readable by everyone (mode "
+			       "%04o): with its keys every pseudonym can be reversed; chmod 0640 it",
+			       path, (unsigned)(st.st_mode & 07777));
+	p->path = path;
+	while (rc == 0 && (len = getline(&line, &line_cap, f)) >= 0) {
+		p->line++;
+		if ((size_t)len != strlen(line))
+			rc = cfg_error(p, "line contains a NUL byte");
+		else
+			rc = parse_key_line(p, line);
+	}
+	if (rc == 0 && ferror(f))
+		rc = cfg_error(p, "read error: %s", strerror(errno));
+	if (line)
+		explicit_bzero(line, line_cap);
+	free(line);
+	fclose(f);
+	p->path = config_path;
+	p->line = 0;
+	if (rc == 0 && cfg->num_keys == 0)
+		rc = cfg_error(p, "[privacy] hmac_secret_file '%s' holds no 'ID SECRET' line", path);
+	return rc;
+}
+
+static int load_keys(struct cfg_parser *p)
+{
+	struct itin_config *cfg = p->cfg;
+	char why[160];
+
+	if (*cfg->hmac_secret && *cfg->hmac_secret_file)
+		return cfg_error(p, "[privacy] set hmac_secret_file or hmac_secret, not both");
+	if (*cfg->hmac_secret_file)
+		return load_secret_file(p);
+	if (!*cfg->hmac_secret)
+		return cfg_error(p, "[privacy] hmac_secret_file (or hmac_secret) is required");
+	if (secret_weakness(cfg->hmac_secret, why, sizeof(why)))
+		return cfg_error(p, "[privacy] hmac_secret %s", why);
+	cfg->keys[0].id = 1;
+	cfg->keys[0].secret = cfg->hmac_secret;
+	cfg->num_keys = 1;
+	return 0;
+}
+
 static int validate(struct cfg_parser *p)
 {
 	struct itin_config *cfg = p->cfg;
@@ -463,8 +635,8 @@ static int validate(struct cfg_parser *p)
 	char tail;
 
 	p->line = 0;
-	if (strlen(cfg->hmac_secret) < 16)
-		return cfg_error(p, "[privacy] hmac_secret is required and must have 16 or more characters");
+	if (load_keys(p))
+		return -EINVAL;
 	if (cfg->window_days < 1 || cfg->window_days > 30)
 		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", cfg->window_days);
 	if (cfg->max_parts < 1 || cfg->max_parts > 255)

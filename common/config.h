@@ -15,6 +15,10 @@
 #define ITIN_MAX_KEYWORDS 16
 #define ITIN_MAX_DOMESTIC_MCC 8
 #define ITIN_MAX_COUNTRY_CODES 8
+#define ITIN_MAX_KEYS 2			/* the current key and the previous one */
+#define ITIN_KEY_ID_MAX 32767		/* key ids are stored as smallint */
+#define ITIN_SECRET_MIN_LEN 32
+#define ITIN_SECRET_MIN_BITS 128
 
 enum itin_lang {
 	ITIN_LANG_ZH,
@@ -39,6 +43,13 @@ struct itin_rate {
 struct itin_cc_list {
 	char cc[ITIN_MAX_COUNTRY_CODES][4];	/* E.164 country codes, "852" */
 	unsigned num;
+};
+
+/* One operator secret and its id, from hmac_secret (id 1) or a line "ID SECRET" of
+ * hmac_secret_file. */
+struct itin_secret_key {
+	unsigned id;
+	char *secret;
 };
 
 struct itin_words {
@@ -85,7 +96,10 @@ struct itin_config {
 	unsigned pool_size;
 
 	/* [privacy] */
-	char *hmac_secret;		/* key of the subscriber pseudonyms */
+	char *hmac_secret;		/* the secret given inline: key 1 */
+	char *hmac_secret_file;		/* or the file of "ID SECRET" lines */
+	struct itin_secret_key keys[ITIN_MAX_KEYS];	/* [0] current (highest id), [1] previous */
+	unsigned num_keys;
 	unsigned audit_days;
 
 	/* [service] */

@@ -1,7 +1,7 @@
 /*
- * AES-256-GCM through gnutls' AEAD API. The key is HMAC-SHA-256(secret, a fixed label), so it
- * differs from the subscriber-key HMAC while needing no second secret in the config. Every
- * sealing draws a fresh random nonce, stored in front of the ciphertext.
+ * AES-256-GCM through gnutls' AEAD API, one cipher per configured secret. The key is
+ * HKDF(secret, "seal"), different from the subscriber HMAC's. Every sealing draws a fresh
+ * random nonce, stored after the key id and in front of the ciphertext.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,63 +10,100 @@
 #include <talloc.h>
 
 #include "common/reply_address.h"
+#include "common/subscriber_key.h"
 
+#define ID_LEN 2
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define MAX_ADDRESS (ITIN_SEALED_MAX - NONCE_LEN - TAG_LEN)
+#define MAX_TEXT (ITIN_SEALED_MAX - ID_LEN - NONCE_LEN - TAG_LEN)
 
 struct itin_sealer {
-	gnutls_aead_cipher_hd_t aead;
+	struct {
+		unsigned id;
+		gnutls_aead_cipher_hd_t aead;
+	} key[ITIN_MAX_KEYS];		/* [0]: the current key, which seals */
+	unsigned num_keys;
+};
+
+static const char *const purpose_label[] = {
+	[ITIN_SEAL_REPLY_ADDRESS] = "reply address",
+	[ITIN_SEAL_MASK] = "msisdn mask",
 };
 
 static int sealer_destructor(struct itin_sealer *s)
 {
-	gnutls_aead_cipher_deinit(s->aead);
+	for (unsigned i = 0; i < s->num_keys; i++)
+		gnutls_aead_cipher_deinit(s->key[i].aead);
 	return 0;
 }
 
-struct itin_sealer *itin_sealer_alloc(void *ctx, const char *secret)
+struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_config *cfg)
 {
-	static const char label[] = "itinerad reply address key v1";
-	uint8_t key[32];
-	gnutls_datum_t datum = { key, sizeof(key) };
 	struct itin_sealer *s = talloc_zero(ctx, struct itin_sealer);
+	uint8_t key[ITIN_DERIVED_KEY_LEN];
+	gnutls_datum_t datum = { key, sizeof(key) };
 
 	if (!s)
 		return NULL;
-	if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, secret, strlen(secret), label, sizeof(label) - 1,
-			     key) < 0 ||
-	    gnutls_aead_cipher_init(&s->aead, GNUTLS_CIPHER_AES_256_GCM, &datum) < 0) {
+	talloc_set_destructor(s, sealer_destructor);
+	for (unsigned i = 0; i < cfg->num_keys; i++) {
+		int rc = itin_key_derive(cfg->keys[i].secret, "itinerad seal v2", key);
+
+		if (rc == 0 && gnutls_aead_cipher_init(&s->key[i].aead, GNUTLS_CIPHER_AES_256_GCM,
+						       &datum) < 0)
+			rc = -EIO;
+		explicit_bzero(key, sizeof(key));
+		if (rc < 0) {
+			talloc_free(s);
+			return NULL;
+		}
+		s->key[i].id = cfg->keys[i].id;
+		s->num_keys++;
+	}
+	if (s->num_keys == 0) {
 		talloc_free(s);
 		return NULL;
 	}
-	memset(key, 0, sizeof(key));
-	talloc_set_destructor(s, sealer_destructor);
 	return s;
 }
 
-int itin_seal(struct itin_sealer *s, const char *address, uint8_t out[ITIN_SEALED_MAX])
+int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
+	      uint8_t out[ITIN_SEALED_MAX])
 {
-	size_t len = strlen(address), out_len = ITIN_SEALED_MAX - NONCE_LEN;
+	const char *ad = purpose_label[purpose];
+	size_t len = strlen(text), out_len = ITIN_SEALED_MAX - ID_LEN - NONCE_LEN;
+	uint8_t *nonce = out + ID_LEN;
 
-	if (len > MAX_ADDRESS)
+	if (len > MAX_TEXT)
 		return -EINVAL;
-	if (gnutls_rnd(GNUTLS_RND_NONCE, out, NONCE_LEN) < 0 ||
-	    gnutls_aead_cipher_encrypt(s->aead, out, NONCE_LEN, NULL, 0, TAG_LEN, address, len,
-				       out + NONCE_LEN, &out_len) < 0)
+	out[0] = s->key[0].id >> 8;
+	out[1] = s->key[0].id & 0xff;
+	if (gnutls_rnd(GNUTLS_RND_NONCE, nonce, NONCE_LEN) < 0 ||
+	    gnutls_aead_cipher_encrypt(s->key[0].aead, nonce, NONCE_LEN, ad, strlen(ad), TAG_LEN,
+				       text, len, nonce + NONCE_LEN, &out_len) < 0)
 		return -EIO;
-	return NONCE_LEN + out_len;
+	return ID_LEN + NONCE_LEN + out_len;
 }
 
-int itin_unseal(struct itin_sealer *s, const uint8_t *in, size_t len, char *address, size_t max)
+int itin_unseal(struct itin_sealer *s, enum itin_seal_purpose purpose, const uint8_t *in,
+		size_t len, char *text, size_t max)
 {
+	const char *ad = purpose_label[purpose];
 	size_t out_len = max - 1;
+	unsigned id;
 
-	if (len < NONCE_LEN + TAG_LEN || len > ITIN_SEALED_MAX || max < 1)
+	if (len < ID_LEN + NONCE_LEN + TAG_LEN || len > ITIN_SEALED_MAX || max < 1)
 		return -EBADMSG;
-	if (gnutls_aead_cipher_decrypt(s->aead, in, NONCE_LEN, NULL, 0, TAG_LEN, in + NONCE_LEN,
-				       len - NONCE_LEN, address, &out_len) < 0)
-		return -EBADMSG;
-	address[out_len] = '\0';
-	return 0;
+	id = (unsigned)in[0] << 8 | in[1];
+	for (unsigned i = 0; i < s->num_keys; i++) {
+		if (s->key[i].id != id)
+			continue;
+		if (gnutls_aead_cipher_decrypt(s->key[i].aead, in + ID_LEN, NONCE_LEN, ad,
+					       strlen(ad), TAG_LEN, in + ID_LEN + NONCE_LEN,
+					       len - ID_LEN - NONCE_LEN, text, &out_len) < 0)
+			return -EBADMSG;
+		text[out_len] = '\0';
+		return 0;
+	}
+	return -ENOKEY;
 }

@@ -4,6 +4,7 @@
  *   itinerad-db [-c FILE] migrate
  *   itinerad-db [-c FILE] load cells|events|risk FILE|- [--at TIME]
  *   itinerad-db [-c FILE] retention [--at TIME]
+ *   itinerad-db [-c FILE] retire-key ID
  *   itinerad-db [-c FILE] purge --yes
  *   itinerad-db [-c FILE] query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]
  *
@@ -28,19 +29,21 @@
 
 #include "common/config.h"
 #include "common/coredump.h"
+#include "common/feed_csv.h"
+#include "common/localtime.h"
+#include "common/msisdn.h"
+#include "common/reply_address.h"
+#include "common/subscriber_key.h"
 #include "db/db_connect.h"
+#include "db/db_keys.h"
 #include "db/db_load_events.h"
 #include "db/db_load_registry.h"
 #include "db/db_lookup.h"
 #include "db/db_migrate.h"
 #include "db/db_retention.h"
 #include "db/db_sql.h"
-#include "common/feed_csv.h"
 #include "engine/itinerary.h"
-#include "common/localtime.h"
-#include "common/msisdn.h"
 #include "engine/reply_text.h"
-#include "common/subscriber_key.h"
 #include "engine/sms_segment.h"
 
 #define DEFAULT_CONFIG "/etc/itinerad/itinerad.conf"
@@ -54,6 +57,8 @@ static void usage(FILE *f)
 		"       [--batch-rows N]            events: folded rows per transaction (1048576)\n"
 		"       [--at TIME]                 events: the clock that bounds event times\n"
 		"  retention [--at TIME]            keep the window + 1 day of presence (run daily)\n"
+		"  retire-key ID                    after a key rotation, delete what remains under an\n"
+		"                                   older key once retention has dropped its presence\n"
 		"  purge --yes                      delete all subscriber data (service shutdown)\n"
 		"  query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]\n"
 		"                                   print the reply the subscriber would get (audited;\n"
@@ -201,8 +206,11 @@ static void print_parts(const struct itin_reply *reply, const struct itin_config
 static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, const char *msisdn,
 		     const char *imsi, int64_t now, enum itin_lang lang, bool parts, const char *command)
 {
-	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
-	struct itin_subscriber_keyer *keyer = itin_subscriber_keyer_alloc(ctx, cfg->hmac_secret);
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], previous[ITIN_SUBSCRIBER_KEY_LEN];
+	struct itin_subscriber_keyer *keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys[0]);
+	struct itin_subscriber_keyer *previous_keyer =
+		cfg->num_keys > 1 ? itin_subscriber_keyer_alloc(ctx, &cfg->keys[1]) : NULL;
+	struct itin_sealer *sealer = itin_sealer_alloc(ctx, cfg);
 	struct itin_lookup_params params;
 	struct itin_lookup lookup;
 	struct itin_itinerary itinerary;
@@ -211,10 +219,10 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	struct itin_reply_args args = { .now = now };
 	struct itin_reply *reply;
 	PGresult *res;
-	char e164[16];
+	char e164[16], mask[16] = "";
 	int64_t updated_at;
 
-	if (!keyer)
+	if (!keyer || !sealer || (cfg->num_keys > 1 && !previous_keyer))
 		return 1;
 	if (msisdn) {
 		if (itin_msisdn_normalize(msisdn[0] == '+' ? msisdn + 1 : msisdn, msisdn[0] == '+' ? 1 : 3,
@@ -223,17 +231,21 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 			return 1;
 		}
 		itin_subscriber_key_msisdn(keyer, e164, key);
+		if (previous_keyer)
+			itin_subscriber_key_msisdn(previous_keyer, e164, previous);
 	} else {
 		if (strlen(imsi) < 6 || strlen(imsi) > 15 || strspn(imsi, "0123456789") != strlen(imsi)) {
 			fprintf(stderr, "query: not an IMSI (6 to 15 digits)\n");
 			return 1;
 		}
 		itin_subscriber_key_imsi(keyer, imsi, key);
+		if (previous_keyer)
+			itin_subscriber_key_imsi(previous_keyer, imsi, previous);
 	}
 	if (audit_query(conn, key, command) < 0)
 		return 1;
-	itin_lookup_params_set(&params, cfg, key, now);
-	res = exec_params(conn, itin_sql_lookup, 2, params.values);
+	itin_lookup_params_set(&params, cfg, key, previous_keyer ? previous : NULL, now);
+	res = exec_params(conn, itin_sql_lookup, 3, params.values);
 	if (itin_lookup_from_result(ctx, res, &lookup) < 0) {
 		PQclear(res);
 		return 1;
@@ -257,7 +269,17 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 		fprintf(stderr, "query: building the itinerary failed\n");
 		return 1;
 	}
-	args.mask = lookup.mask;
+	/* As the daemon does: the mask from the number, or unsealed for an IMSI. */
+	if (msisdn)
+		itin_msisdn_mask(e164, cfg->country_code, mask);
+	else if (lookup.mask_sealed_len &&
+		 itin_unseal(sealer, ITIN_SEAL_MASK, lookup.mask_sealed, lookup.mask_sealed_len, mask,
+			     sizeof(mask)) < 0) {
+		fprintf(stderr, "query: the stored mask cannot be unsealed (its key is not in the "
+			"secret file?)\n");
+		mask[0] = '\0';
+	}
+	args.mask = mask;
 	args.updated_at = updated_at;
 	args.itinerary = &itinerary;
 	reply = itin_reply_render(ctx, cfg, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA,
@@ -390,6 +412,18 @@ int main(int argc, char **argv)
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
 		rc = itin_db_retention(conn, cfg, now, stderr) < 0 ? 1 : 0;
+	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
+		char *end;
+		unsigned long id = strtoul(argv[optind + 1], &end, 10);
+
+		if (*end || !*argv[optind + 1] || id > ITIN_KEY_ID_MAX) {
+			fprintf(stderr, "retire-key: '%s' is not a key id (0 to %d)\n",
+				argv[optind + 1], ITIN_KEY_ID_MAX);
+			rc = 1;
+		} else {
+			rc = itin_db_retire_key(conn, cfg, id, stdout, stderr);
+			rc = rc == 0 ? 0 : rc == 1 ? 2 : 1;	/* 2: refused, not yet */
+		}
 	} else if (strcmp(cmd, "purge") == 0) {
 		if (!yes) {
 			fprintf(stderr, "purge deletes every subscriber's data: add --yes\n");

@@ -35,6 +35,7 @@ struct daemon {
 	struct event_base *base;
 	const char *config_path;
 	struct itin_config *cfg;
+	const struct itin_config *start_cfg;	/* its keys are the ones in use until a restart */
 	struct itin_db_pool *db;
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
@@ -118,6 +119,17 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_add(d->drain, &tv);
 }
 
+static bool same_keys(const struct itin_config *a, const struct itin_config *b)
+{
+	if (a->num_keys != b->num_keys)
+		return false;
+	for (unsigned i = 0; i < a->num_keys; i++) {
+		if (a->keys[i].id != b->keys[i].id || strcmp(a->keys[i].secret, b->keys[i].secret))
+			return false;
+	}
+	return true;
+}
+
 static void reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -128,6 +140,10 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 		LOGP(DMAIN, LOGL_ERROR, "SIGHUP: config not reloaded: %s\n", err);
 		return;
 	}
+	/* The keys are derived once, at the start: a rotation needs a restart. */
+	if (!same_keys(cfg, d->start_cfg))
+		LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: the operator secrets changed; itinerad keeps "
+		     "the keys it started with until it is restarted\n");
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
 	itin_requests_set_config(cfg);
@@ -247,6 +263,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	d.cfg = itin_config_load(d.ctx, d.config_path, err, sizeof(err));
+	d.start_cfg = d.cfg;
 	if (!d.cfg) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

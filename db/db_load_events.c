@@ -17,6 +17,7 @@
  * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
  * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -24,12 +25,13 @@
 
 #include <talloc.h>
 
-#include "db/db_load_events.h"
 #include "common/feed_csv.h"
 #include "common/localtime.h"
 #include "common/msisdn.h"
-#include "engine/places.h"
+#include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/db_load_events.h"
+#include "engine/places.h"
 
 static uint64_t mix64(uint64_t x)
 {
@@ -52,6 +54,7 @@ struct ident {
 	int64_t imsi_at;		/* its newest event with this IMSI */
 	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t previous_msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];	/* during a key rotation */
 	char mask[16];
 	uint32_t batch;			/* last batch that used it */
 	bool written;			/* its keys sent by an earlier batch (a failed batch stops the load) */
@@ -63,8 +66,10 @@ struct ident_row {
 	uint32_t n;
 	uint8_t msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
 	uint8_t imsi_key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t previous_msisdn_key[ITIN_SUBSCRIBER_KEY_LEN];
 	int64_t imsi_at;
-	char mask[16];
+	uint8_t mask_sealed[ITIN_SEALED_MAX];
+	int mask_sealed_len;
 };
 
 /* The batch the writer thread has: its folded rows, the identities it sends, the newest event
@@ -82,8 +87,12 @@ struct loader {
 	const struct itin_config *cfg;
 	FILE *log;
 	struct itin_load_stats *st;
-	struct itin_subscriber_keyer *keyer;
-	struct itin_feed_bounds bounds;	/* the event times this load accepts */
+	struct itin_subscriber_keyer *keyer;		/* the current secret's */
+	struct itin_subscriber_keyer *previous_keyer;	/* during a key rotation, else NULL */
+	struct itin_sealer *sealer;			/* of the masks */
+	const char *subscriber_sql[8];			/* write_subscribers' statements */
+	unsigned num_subscriber_sql;
+	struct itin_feed_bounds bounds;			/* the event times this load accepts */
 
 	struct cell_slot *cells;
 	size_t cells_mask;
@@ -228,7 +237,9 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 	strcpy(id->imsi, ev->imsi);
 	id->imsi_at = ev->time;
 	if (itin_subscriber_key_msisdn(l->keyer, ev->msisdn, id->msisdn_key) < 0 ||
-	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0)
+	    itin_subscriber_key_imsi(l->keyer, ev->imsi, id->imsi_key) < 0 ||
+	    (l->previous_keyer && itin_subscriber_key_msisdn(l->previous_keyer, ev->msisdn,
+							       id->previous_msisdn_key) < 0))
 		return (l->error = "keying failed");
 	id->batch = 0;
 	id->written = false;
@@ -260,34 +271,69 @@ static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, i
 	l->idents[ident].batch = l->batch;
 }
 
-static const char *const subscriber_sql[] = {
-	/* One loader at a time: two could give one new subscriber two ids. */
-	"SELECT pg_advisory_xact_lock(7401002)",
-	"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
-	/* Its row count, for the join's plan: without it, the planner guessed a few thousand
-	 * rows and hashed all of subscriber_key for each batch (443 ms against 303 for a batch
-	 * of 96,000 identities and 1 M keys). */
-	"ANALYZE load_ident",
-	/* Existing subscribers by their MSISDN key; new ones get an id. */
-	"CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
-	"SELECT i.n, i.msisdn_key, i.imsi_key, i.imsi_at, i.mask, k.subscriber IS NULL AS is_new, "
-	"coalesce(k.subscriber, nextval('subscriber_id_seq')) AS subscriber "
-	"FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
-	"INSERT INTO subscriber (id, msisdn_mask) SELECT subscriber, mask FROM load_subscriber "
-	"WHERE is_new",
-	/* In key order (DISTINCT ON sorts the IMSI keys too): each index page visited once. */
-	"INSERT INTO subscriber_key (key, subscriber) SELECT msisdn_key, subscriber "
-	"FROM load_subscriber WHERE is_new ORDER BY msisdn_key",
-	/* An IMSI key goes to the MSISDN seen with it last (migration 058), in this batch and
-	 * against the key's holder. */
-	"INSERT INTO subscriber_key (key, subscriber, imsi_seen) "
-	"SELECT DISTINCT ON (imsi_key) imsi_key, subscriber, imsi_at FROM load_subscriber "
-	"ORDER BY imsi_key, imsi_at DESC "
-	"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber, "
-	"imsi_seen = EXCLUDED.imsi_seen "
-	"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber "
-	"AND (subscriber_key.imsi_seen IS NULL OR subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)",
-};
+/* write_subscribers' statements for the current key id and, during a key rotation, with the
+ * join of a subscriber known under the previous key to its key under the current one. */
+static int subscriber_sql_init(struct loader *l)
+{
+	unsigned id = itin_subscriber_keyer_id(l->keyer);
+	bool rotating = l->previous_keyer != NULL;
+	const char *sql[] = {
+		/* One loader at a time: two could give one new subscriber two ids. */
+		"SELECT pg_advisory_xact_lock(7401002)",
+		"SET LOCAL work_mem = '64MB'",	/* the batch's joins and sorts in memory */
+		/* Its row count, for the join's plan: without it, the planner guessed a few
+		 * thousand rows and hashed all of subscriber_key for each batch (443 ms against
+		 * 303 for a batch of 96,000 identities and 1 M keys). */
+		"ANALYZE load_ident",
+		/* Existing subscribers by their MSISDN key; during a rotation one with no key under
+		 * the current secret yet is found by its key under the previous one and keeps its
+		 * id (rekeyed): its presence stays one subscriber's. New ones get an id. */
+		rotating
+		? "CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
+		  "SELECT i.n, i.msisdn_key, i.imsi_key, i.imsi_at, i.mask, "
+		  "k.subscriber IS NULL AS new_key, "
+		  "k.subscriber IS NULL AND p.subscriber IS NOT NULL AS rekeyed, "
+		  "coalesce(k.subscriber, p.subscriber, nextval('subscriber_id_seq')) AS subscriber "
+		  "FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key "
+		  "LEFT JOIN subscriber_key p ON p.key = i.previous_msisdn_key"
+		: "CREATE TEMP TABLE load_subscriber ON COMMIT DROP AS "
+		  "SELECT i.n, i.msisdn_key, i.imsi_key, i.imsi_at, i.mask, "
+		  "k.subscriber IS NULL AS new_key, false AS rekeyed, "
+		  "coalesce(k.subscriber, nextval('subscriber_id_seq')) AS subscriber "
+		  "FROM load_ident i LEFT JOIN subscriber_key k ON k.key = i.msisdn_key",
+		talloc_asprintf(l, "INSERT INTO subscriber (id, key_id, mask_sealed) "
+				"SELECT subscriber, %u, mask FROM load_subscriber "
+				"WHERE new_key AND NOT rekeyed", id),
+		/* A rekeyed subscriber's mask, sealed again under the current key. */
+		rotating
+		? talloc_asprintf(l, "UPDATE subscriber s SET key_id = %u, mask_sealed = l.mask "
+				  "FROM load_subscriber l WHERE l.rekeyed AND s.id = l.subscriber", id)
+		: "",
+		/* In key order (DISTINCT ON sorts the IMSI keys too): each index page visited once. */
+		talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, subscriber) "
+				"SELECT msisdn_key, %u, subscriber FROM load_subscriber WHERE new_key "
+				"ORDER BY msisdn_key", id),
+		/* An IMSI key goes to the MSISDN seen with it last (migration 058), in this batch
+		 * and against the key's holder. */
+		talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, subscriber, imsi_seen) "
+				"SELECT DISTINCT ON (imsi_key) imsi_key, %u, subscriber, imsi_at "
+				"FROM load_subscriber ORDER BY imsi_key, imsi_at DESC "
+				"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber, "
+				"imsi_seen = EXCLUDED.imsi_seen "
+				"WHERE subscriber_key.subscriber <> EXCLUDED.subscriber "
+				"AND (subscriber_key.imsi_seen IS NULL OR "
+				"subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)", id),
+	};
+
+	l->num_subscriber_sql = 0;
+	for (unsigned i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		if (!sql[i])
+			return -ENOMEM;
+		if (*sql[i])		/* "": not needed without a previous key */
+			l->subscriber_sql[l->num_subscriber_sql++] = sql[i];
+	}
+	return 0;
+}
 
 /* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
 static int write_subscribers(struct loader *l)
@@ -296,23 +342,27 @@ static int write_subscribers(struct loader *l)
 	struct itin_copy_buf b;
 
 	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
-			  "imsi_key bytea, imsi_at timestamptz, mask text) ON COMMIT DROP", "load",
-			  l->log) ||
+			  "imsi_key bytea, imsi_at timestamptz, mask bytea, previous_msisdn_key bytea) "
+			  "ON COMMIT DROP", "load", l->log) ||
 	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
 		return -1;
 	for (size_t i = 0; i < job->num_idents; i++) {
 		const struct ident_row *id = &job->idents[i];
-		itin_copy_tuple(&b, 5);
+		itin_copy_tuple(&b, 6);
 		itin_copy_int4(&b, id->n);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
 		itin_copy_bytes(&b, id->imsi_key, sizeof(id->imsi_key));
 		itin_copy_timestamptz(&b, id->imsi_at);
-		itin_copy_bytes(&b, id->mask, strlen(id->mask));
+		itin_copy_bytes(&b, id->mask_sealed, id->mask_sealed_len);
+		if (l->previous_keyer)
+			itin_copy_bytes(&b, id->previous_msisdn_key, sizeof(id->previous_msisdn_key));
+		else
+			itin_copy_null(&b);
 	}
 	if (itin_copy_end(&b, l->log) < 0)
 		return -1;
-	for (unsigned i = 0; i < sizeof(subscriber_sql) / sizeof(subscriber_sql[0]); i++) {
-		if (!itin_db_exec(l->conn, subscriber_sql[i], "load", l->log))
+	for (unsigned i = 0; i < l->num_subscriber_sql; i++) {
+		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load", l->log))
 			return -1;
 	}
 	return 0;
@@ -466,7 +516,13 @@ static int collect_idents(struct loader *l)
 		memcpy(row->msisdn_key, id->msisdn_key, sizeof(row->msisdn_key));
 		memcpy(row->imsi_key, id->imsi_key, sizeof(row->imsi_key));
 		row->imsi_at = id->imsi_at;
-		memcpy(row->mask, id->mask, sizeof(row->mask));
+		memcpy(row->previous_msisdn_key, id->previous_msisdn_key,
+		       sizeof(row->previous_msisdn_key));
+		/* Sealed here, for the identities a batch sends only: the mask is never stored
+		 * in clear (migration 070). */
+		row->mask_sealed_len = itin_seal(l->sealer, ITIN_SEAL_MASK, id->mask, row->mask_sealed);
+		if (row->mask_sealed_len < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -558,12 +614,15 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	talloc_set_destructor(l, loader_destructor);
 	while (fold_size < 2 * (size_t)batch_rows)
 		fold_size *= 2;
-	l->keyer = itin_subscriber_keyer_alloc(l, cfg->hmac_secret);
+	l->keyer = itin_subscriber_keyer_alloc(l, &cfg->keys[0]);
+	l->previous_keyer = cfg->num_keys > 1 ? itin_subscriber_keyer_alloc(l, &cfg->keys[1]) : NULL;
+	l->sealer = itin_sealer_alloc(l, cfg);
 	l->fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->spare_fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->fold_mask = fold_size - 1;
 	l->order = talloc_array(l, struct row_order, batch_rows);
-	if (!l->keyer || !l->fold || !l->spare_fold || !l->order || !grow_ident_map(l)) {
+	if (!l->keyer || (cfg->num_keys > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
+	    !l->spare_fold || !l->order || !grow_ident_map(l) || subscriber_sql_init(l) < 0) {
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;
 	}

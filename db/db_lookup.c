@@ -20,15 +20,25 @@ const char itin_sql_risks[] =
 	"SELECT region_code, valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01' "
 	"FROM risk_area WHERE valid_to >= current_date - 31";
 
-void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
-			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now)
+static void bytea_hex(char *out, size_t size, const uint8_t *bytes, size_t len)
 {
-	p->key[0] = '\\';
-	p->key[1] = 'x';
-	osmo_hexdump_buf(p->key + 2, sizeof(p->key) - 2, key, ITIN_SUBSCRIBER_KEY_LEN, "", false);
+	out[0] = '\\';
+	out[1] = 'x';
+	osmo_hexdump_buf(out + 2, size - 2, bytes, len, "", false);
+}
+
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN],
+			    const uint8_t *previous_key, int64_t now)
+{
+	bytea_hex(p->key, sizeof(p->key), key, ITIN_SUBSCRIBER_KEY_LEN);
+	if (previous_key)
+		bytea_hex(p->previous_key, sizeof(p->previous_key), previous_key,
+			  ITIN_SUBSCRIBER_KEY_LEN);
 	itin_lookup_first_day(cfg, now, p->first_day);
 	p->values[0] = p->key;
 	p->values[1] = p->first_day;
+	p->values[2] = previous_key ? p->previous_key : NULL;
 }
 
 void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16])
@@ -39,7 +49,8 @@ void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[
 	snprintf(out, 16, "%04d-%02d-%02d", year, month, mday);
 }
 
-/* Rows first .. first + num - 1, their columns from col on: mask, day, place, first, last. */
+/* Rows first .. first + num - 1, their columns from col on: sealed mask (bytea, \\x...), day,
+ * place, first, last. */
 static int lookup_from_rows(void *ctx, const PGresult *res, int col, int first, int num,
 			    struct itin_lookup *out)
 {
@@ -49,7 +60,11 @@ static int lookup_from_rows(void *ctx, const PGresult *res, int col, int first, 
 	if (num == 0)
 		return 0;
 	out->known = true;
-	snprintf(out->mask, sizeof(out->mask), "%s", PQgetvalue(res, first, col));
+	out->mask_sealed_len = PQgetisnull(res, first, col) ? 0
+		: osmo_hexparse(PQgetvalue(res, first, col) + 2, out->mask_sealed,
+				sizeof(out->mask_sealed));
+	if (out->mask_sealed_len < 0)
+		out->mask_sealed_len = 0;
 	out->rows = talloc_array(ctx, struct itin_presence, num);
 	if (!out->rows)
 		return -ENOMEM;

@@ -12,24 +12,29 @@
 #include <libpq-fe.h>
 
 #include "common/config.h"
-#include "engine/itinerary.h"
+#include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "engine/itinerary.h"
 
 struct itin_lookup {
 	bool known;			/* the key belongs to a subscriber */
-	char mask[16];			/* 138****0001 */
+	uint8_t mask_sealed[ITIN_SEALED_MAX];	/* 138****0001, sealed (reply_address.h) */
+	int mask_sealed_len;		/* 0: none stored */
 	struct itin_presence *rows;
 	unsigned num_rows;
 };
 
-/* Text parameters of sql/lookup.sql for a key and a query time; the strings live in params. */
+/* Text parameters of sql/lookup.sql for a key (and the key under the previous secret, or
+ * NULL) and a query time; the strings live in params. */
 struct itin_lookup_params {
 	char key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN + 1];	/* bytea hex input: \x... */
 	char first_day[16];				/* YYYY-MM-DD */
-	const char *values[2];
+	char previous_key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN + 1];
+	const char *values[3];
 };
 void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
-			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], int64_t now);
+			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN],
+			    const uint8_t *previous_key, int64_t now);
 /* The window's first day as the lookup takes it (one day early: the engine decides the edges). */
 void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16]);
 

@@ -14,9 +14,11 @@ struct itin_migration {
 extern const struct itin_migration itin_migrations[];
 extern const unsigned itin_num_migrations;
 
-/* sql/lookup.sql: $1 subscriber key (bytea), $2 first day (date) -> day, place, first, last */
+/* sql/lookup.sql: $1 subscriber key (bytea), $2 first day (date), $3 the key under the
+ * previous secret or NULL -> sealed mask, day, place, first, last */
 extern const char itin_sql_lookup[];
 /* The same lookup for many keys at once: $1 keys (text[], hexadecimal), $2 their first days
- * (date[]) -> the key's position in $1 (from 1), then sql/lookup.sql's columns, in that
- * order. Written by sql/embed.sh from sql/lookup.sql. */
+ * (date[]), $3 their previous keys (text[], hexadecimal or NULL) -> the key's position in $1
+ * (from 1), then sql/lookup.sql's columns, in that order. Written by sql/embed.sh from
+ * sql/lookup.sql. */
 extern const char itin_sql_lookup_batch[];

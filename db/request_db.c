@@ -29,11 +29,13 @@ const char itin_sql_begin_batch[] =
 /* The array parameters, with the longest text of one element. */
 enum { BEGIN_KEY, BEGIN_CHANNEL, BEGIN_INTENT, BEGIN_AT, BEGIN_MESSAGE, BEGIN_REPLY_TO,
        BEGIN_CONSENT, BEGIN_ARRAYS };
-enum { LOOKUP_KEY, LOOKUP_FIRST_DAY, LOOKUP_ARRAYS };
+enum { LOOKUP_KEY, LOOKUP_FIRST_DAY, LOOKUP_PREVIOUS_KEY, LOOKUP_ARRAYS };
 static const size_t begin_element_max[BEGIN_ARRAYS] = {
 	2 * ITIN_SUBSCRIBER_KEY_LEN, 10, 10, 20, 2 * 32, 2 * ITIN_SEALED_MAX, 1,
 };
-static const size_t lookup_element_max[LOOKUP_ARRAYS] = { 2 * ITIN_SUBSCRIBER_KEY_LEN, 15 };
+static const size_t lookup_element_max[LOOKUP_ARRAYS] = {
+	2 * ITIN_SUBSCRIBER_KEY_LEN, 15, 2 * ITIN_SUBSCRIBER_KEY_LEN,
+};
 
 /* One parameter being written: "{a,b,c}". */
 struct array_text {
@@ -288,7 +290,8 @@ int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_a
 }
 
 int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
-			   const char *first_day, itin_looked_up_cb cb, void *arg)
+			   const uint8_t *previous_key, const char *first_day,
+			   itin_looked_up_cb cb, void *arg)
 {
 	struct gathering *g = &rdb->lookups;
 	struct batch *b = gathering_join(g);
@@ -301,6 +304,10 @@ int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 	b->waiter[i].arg = arg;
 	array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
 	array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
+	if (previous_key)
+		array_add_hex(&g->param[LOOKUP_PREVIOUS_KEY], previous_key, ITIN_SUBSCRIBER_KEY_LEN);
+	else
+		array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
 	gathering_joined(g);
 	return 0;
 }

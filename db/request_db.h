@@ -23,7 +23,7 @@
 /* Their SQL, to prepare on the pool's connections as "begin" and "lookup". */
 extern const char itin_sql_begin_batch[];
 #define ITIN_BEGIN_BATCH_PARAMS 13
-#define ITIN_LOOKUP_BATCH_PARAMS 2
+#define ITIN_LOOKUP_BATCH_PARAMS 3
 
 struct itin_request_db;
 
@@ -58,8 +58,10 @@ typedef void (*itin_begun_cb)(void *arg, const PGresult *res, int row);
 typedef void (*itin_looked_up_cb)(void *arg, const PGresult *res, int first, int num);
 
 /* Return 0, then the callback comes later (never from within these calls), or -ENOMEM.
- * first_day is the window's first day as itin_lookup_first_day() writes it. */
+ * first_day is the window's first day as itin_lookup_first_day() writes it; previous_key the
+ * subscriber's key under the previous secret during a key rotation, else NULL. */
 int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_args *args,
 			  const struct itin_begin_rules *rules, itin_begun_cb cb, void *arg);
 int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
-			   const char *first_day, itin_looked_up_cb cb, void *arg);
+			   const uint8_t *previous_key, const char *first_day,
+			   itin_looked_up_cb cb, void *arg);

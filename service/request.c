@@ -53,7 +53,8 @@ struct request_service {
 	const struct itin_config *cfg;
 	struct itin_db_pool *db;
 	struct itin_request_db *rdb;	/* begin and lookup, batched */
-	struct itin_subscriber_keyer *keyer;
+	struct itin_subscriber_keyer *keyer;		/* the current secret's */
+	struct itin_subscriber_keyer *previous_keyer;	/* during a key rotation, else NULL */
 	struct itin_sealer *sealer;
 	const struct itin_request_ops *channel_ops[2];
 	int64_t updated_at;		/* the newest event loaded */
@@ -275,10 +276,17 @@ static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
 		return;
 	}
+	/* The mask is not stored in clear: an SMS request has the number; a USSD one has only
+	 * the IMSI, and opens the mask sealed for it by the loader. */
 	if (req->identity_kind == ITIN_IDENTITY_MSISDN)
 		itin_msisdn_mask(req->identity, svc->cfg->country_code, mask);
-	else
-		snprintf(mask, sizeof(mask), "%s", lookup.mask);
+	else if (lookup.mask_sealed_len &&
+		 itin_unseal(svc->sealer, ITIN_SEAL_MASK, lookup.mask_sealed, lookup.mask_sealed_len,
+			     mask, sizeof(mask)) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "the stored mask cannot be unsealed (its key is not in "
+			"the secret file?): replying without it\n");
+		mask[0] = '\0';
+	}
 	if (itin_itinerary_build(req, svc->cfg, lookup.rows, lookup.num_rows, svc->risks,
 				 svc->num_risks, req->received_at, &itinerary) < 0) {
 		LOGPREQ(req, LOGL_ERROR, "building the itinerary failed\n");
@@ -290,9 +298,25 @@ static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 		   &itinerary);
 }
 
+/* The lookup with the subscriber's key, and during a key rotation its key under the previous
+ * secret, which the database probes only when the current key finds nobody (sql/lookup.sql). */
+static int lookup(struct itin_request *req)
+{
+	uint8_t previous[ITIN_SUBSCRIBER_KEY_LEN];
+	char first_day[16];
+
+	if (svc->previous_keyer &&
+	    (req->identity_kind == ITIN_IDENTITY_MSISDN ?
+	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous) :
+	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous)) < 0)
+		return -EIO;
+	itin_lookup_first_day(svc->cfg, req->received_at, first_day);
+	return itin_request_db_lookup(svc->rdb, req->key, svc->previous_keyer ? previous : NULL,
+				      first_day, lookup_cb, req->lookup);
+}
+
 static void act(struct itin_request *req)
 {
-	char first_day[16];
 
 	switch (req->action) {
 	case ITIN_ACTION_DUPLICATE:
@@ -308,8 +332,7 @@ static void act(struct itin_request *req)
 			return;
 		}
 		req->lookup->req = req;
-		itin_lookup_first_day(svc->cfg, req->received_at, first_day);
-		if (itin_request_db_lookup(svc->rdb, req->key, first_day, lookup_cb, req->lookup) < 0)
+		if (lookup(req) < 0)
 			lookup_cb(req->lookup, NULL, 0, 0);
 		return;
 	default:
@@ -394,7 +417,7 @@ int itin_request_accept(struct itin_request *req)
 	rc = req->identity_kind == ITIN_IDENTITY_MSISDN ?
 		itin_subscriber_key_msisdn(svc->keyer, req->identity, req->key) :
 		itin_subscriber_key_imsi(svc->keyer, req->identity, req->key);
-	sealed_len = itin_seal(svc->sealer, req->identity, sealed);
+	sealed_len = itin_seal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, req->identity, sealed);
 	if (rc < 0 || sealed_len < 0 ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, req->message, req->message_len, digest) < 0) {
 		refuse(req, "keying failed");
@@ -599,9 +622,10 @@ static void recover_one(const PGresult *res, int row)
 	sealed_len = unhex(PQgetvalue(res, row, 7), sealed, sizeof(sealed));
 	if (unhex(PQgetvalue(res, row, 1), req->key, sizeof(req->key)) != sizeof(req->key) ||
 	    sealed_len < 0 ||
-	    itin_unseal(svc->sealer, sealed, sealed_len, req->identity, sizeof(req->identity)) < 0) {
-		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (secret changed?)\n",
-		     (long long)req->id);
+	    itin_unseal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, sealed, sealed_len, req->identity,
+			sizeof(req->identity)) < 0) {
+		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (its key is not in "
+		     "the secret file?)\n", (long long)req->id);
 		talloc_free(req);
 		return;
 	}
@@ -680,8 +704,10 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	svc->cfg = cfg;
 	svc->db = db;
 	svc->rdb = itin_request_db_alloc(svc, base, db);
-	svc->keyer = itin_subscriber_keyer_alloc(svc, cfg->hmac_secret);
-	svc->sealer = itin_sealer_alloc(svc, cfg->hmac_secret);
+	svc->keyer = itin_subscriber_keyer_alloc(svc, &cfg->keys[0]);
+	if (cfg->num_keys > 1 && !(svc->previous_keyer = itin_subscriber_keyer_alloc(svc, &cfg->keys[1])))
+		return -ENOMEM;
+	svc->sealer = itin_sealer_alloc(svc, cfg);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
 	svc->done.retry = evtimer_new(base, done_retry_cb, NULL);

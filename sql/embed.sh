@@ -32,9 +32,10 @@ echo ';'
 
 echo 'const char itin_sql_lookup_batch[] ='
 {
-	echo 'SELECT q.i, l.* FROM unnest($1::text[], $2::date[]) WITH ORDINALITY AS q(key, first_day, i),'
+	echo 'SELECT q.i, l.* FROM unnest($1::text[], $2::date[], $3::text[]) WITH ORDINALITY AS q(key, first_day, previous_key, i),'
 	echo 'LATERAL ('
-	sed -e '/^--/d' -e "s/\$1/decode(q.key, 'hex')/g" -e 's/\$2/q.first_day/g' "$dir/lookup.sql"
+	sed -e '/^--/d' -e "s/\$1/decode(q.key, 'hex')/g" -e 's/\$2/q.first_day/g' \
+		-e "s/\$3/decode(q.previous_key, 'hex')/g" "$dir/lookup.sql"
 	echo ') l ORDER BY q.i'
 } | c_string -
 echo ';'

@@ -11,7 +11,7 @@
  * is our own IPA name was forwarded by osmo-hlr for another GSUP client (any client may ask
  * it to), which may name any IMSI and session: it is ignored, never answered.
  * The lines logged for such messages, for malformed ones and for unknown sessions are limited
- * (daemon/log.h): a peer that sends thousands gets one line a minute, with the count.
+ * (common/log.h): a peer that sends thousands gets one line a minute, with the count.
  */
 #include <errno.h>
 #include <string.h>

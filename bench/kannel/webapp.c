@@ -67,7 +67,7 @@ static int webapp_connect(struct webapp *w)
 		fprintf(stderr, "webapp: %s\n", err);
 		return -EIO;
 	}
-	res = PQprepare(w->conn, "lookup", itin_sql_lookup, 2, NULL);
+	res = PQprepare(w->conn, "lookup", itin_sql_lookup, 3, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		fprintf(stderr, "webapp: preparing the lookup: %s", PQerrorMessage(w->conn));
 		PQclear(res);
@@ -146,8 +146,8 @@ static char *webapp_reply(struct webapp *w, void *ctx, const char *from, int *co
 		return NULL;
 	webapp_refresh(w, now);
 	itin_subscriber_key_msisdn(w->keyer, e164, key);
-	itin_lookup_params_set(&params, cfg, key, now);
-	res = PQexecPrepared(w->conn, "lookup", 2, params.values, NULL, NULL, 0);
+	itin_lookup_params_set(&params, cfg, key, NULL, now);
+	res = PQexecPrepared(w->conn, "lookup", 3, params.values, NULL, NULL, 0);
 	rc = itin_lookup_from_result(ctx, res, &lookup);
 	if (rc < 0) {
 		fprintf(stderr, "webapp: lookup: %s", PQresultErrorMessage(res));
@@ -211,7 +211,7 @@ static int webapp_worker(struct webapp *w, evutil_socket_t fd)
 
 	if (!http || webapp_connect(w) < 0)
 		return 1;
-	w->keyer = itin_subscriber_keyer_alloc(w->ctx, w->cfg->hmac_secret);
+	w->keyer = itin_subscriber_keyer_alloc(w->ctx, &w->cfg->keys[0]);
 	if (!w->keyer || evhttp_accept_socket(http, fd) < 0)
 		return 1;
 	evhttp_set_gencb(http, webapp_request_cb, w);

@@ -39,7 +39,7 @@ STATE
 itin_test_db
 itin_hlr_start "$run" $GSUP $VTY $CTRL
 {
-	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
+	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
 	# a reply deadline and session timeouts (osmo-hlr's too) that no session of the crowd
 	# reaches on a busy machine: busy texts or releases would make the counts depend on its speed
 	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 30s\n'

@@ -1,8 +1,14 @@
 /*
  * Config parser test: every file in this directory is loaded and either its parsed values or
  * the exact refusal ("FILE:LINE: reason") is printed, so a change in parsing shows in the diff.
+ * The secret files (hmac_secret_file) are written by the test into a temporary directory, as
+ * their modes matter and git keeps none.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <talloc.h>
 
@@ -14,7 +20,31 @@ static const char *const files[] = {
 	"bad-quote.conf", "bad-zone.conf", "bad-smpp-no-id.conf", "bad-smpp-twice.conf",
 	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-cap.conf",
 	"bad-country-code.conf", "missing-file.conf",
-	"../../doc/examples/itinerad.conf",
+	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
+	"bad-both-secrets.conf", "../../doc/examples/itinerad.conf",
+};
+
+#define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
+#define KEY2 "2 fedcba9876543210-key-two-3b8f1e6c0a9d4e72\n"
+
+/* Secret files: name, mode, content. Each is tried with a config of hmac_secret_file = name. */
+static const struct {
+	const char *name;
+	mode_t mode;
+	const char *text;
+} secret_files[] = {
+	{ "keys-good", 0640, "# the previous key first: order does not matter\n" KEY1 "\n" KEY2 },
+	{ "keys-one", 0600, KEY1 },
+	{ "keys-world-readable", 0644, KEY1 },
+	{ "keys-group-writable", 0660, KEY1 },
+	{ "keys-no-id", 0640, "0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n" },
+	{ "keys-id-zero", 0640, "0 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n" },
+	{ "keys-placeholder", 0640, KEY1 "2 change-me-to-a-long-random-secret\n" },
+	{ "keys-weak", 0640, "7 passwordpasswordpasswordpassword\n" },
+	{ "keys-twice", 0640, KEY1 "1 fedcba9876543210-key-two-3b8f1e6c0a9d4e72\n" },
+	{ "keys-three", 0640, KEY1 KEY2 "3 0a1b2c3d4e5f67890-key-three-e9d8c7b6a5f4\n" },
+	{ "keys-empty", 0640, "# no key yet\n" },
+	{ "keys-missing", 0, NULL },
 };
 
 static void print_text(const char *name, const char *text)
@@ -25,8 +55,11 @@ static void print_text(const char *name, const char *text)
 
 static void print_config(const struct itin_config *cfg)
 {
-	printf("  conninfo='%s' var_dir='%s' pool_size=%u audit_days=%u\n", cfg->conninfo,
+	printf("  conninfo='%s' var_dir='%s' pool_size=%u audit_days=%u keys=", cfg->conninfo,
 	       cfg->var_dir, cfg->pool_size, cfg->audit_days);
+	for (unsigned i = 0; i < cfg->num_keys; i++)
+		printf("%s%u", i ? "," : "", cfg->keys[i].id);
+	printf("\n");
 	printf("  country_code=%s time_zone=%s window_days=%u ends_yesterday=%d min_stay_s=%u\n",
 	       cfg->country_code, cfg->time_zone, cfg->window_days, cfg->window_ends_yesterday,
 	       cfg->min_stay_s);
@@ -72,6 +105,47 @@ static void print_config(const struct itin_config *cfg)
 	       itin_config_mcc_is_domestic(cfg, 310));
 }
 
+static void write_file(const char *name, mode_t mode, const char *text)
+{
+	FILE *f = fopen(name, "w");
+
+	if (!f || fputs(text, f) < 0 || fclose(f) || chmod(name, mode)) {
+		perror(name);
+		exit(1);
+	}
+}
+
+static void try_secret_files(void *ctx)
+{
+	char dir[] = "/tmp/config_test.XXXXXX", conf[64], err[512];
+
+	if (!mkdtemp(dir) || chdir(dir)) {
+		perror(dir);
+		exit(1);
+	}
+	for (size_t i = 0; i < sizeof(secret_files) / sizeof(secret_files[0]); i++) {
+		struct itin_config *cfg;
+		char text[128];
+
+		snprintf(conf, sizeof(conf), "%s.conf", secret_files[i].name);
+		snprintf(text, sizeof(text), "[privacy]\nhmac_secret_file = %s\n", secret_files[i].name);
+		write_file(conf, 0644, text);
+		if (secret_files[i].text)
+			write_file(secret_files[i].name, secret_files[i].mode, secret_files[i].text);
+		cfg = itin_config_load(ctx, conf, err, sizeof(err));
+		printf("%s (%s, %04o):\n", conf, secret_files[i].name, (unsigned)secret_files[i].mode);
+		if (cfg)
+			printf("  keys %u (current), %u: '%s', '%s'\n", cfg->keys[0].id, cfg->keys[1].id,
+			       cfg->keys[0].secret, cfg->keys[1].secret ? cfg->keys[1].secret : "");
+		else
+			printf("  refused: %s\n", err);
+		unlink(conf);
+		unlink(secret_files[i].name);
+	}
+	if (chdir("/") || rmdir(dir))
+		perror(dir);
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "config_test");
@@ -88,6 +162,7 @@ int main(void)
 		else
 			printf("  refused: %s\n", err);
 	}
+	try_secret_files(ctx);
 	talloc_free(ctx);
 	return 0;
 }

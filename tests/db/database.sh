@@ -44,8 +44,8 @@ ask() {
 	run load cells "$data/cells.csv"
 	run load events "$data/events.csv" --at $LOAD_AT
 	run load risk "$data/risk.csv"
-	echo "# presence (mask, day, place, first, last, events), recent table"
-	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT s.msisdn_mask, p.day, p.place, to_char(p.first_seen, 'HH24:MI'), to_char(p.last_seen, 'HH24:MI'), p.events FROM presence_recent p JOIN subscriber s ON s.id = p.subscriber ORDER BY 1, 2, 3"
+	echo "# presence (key id, mask, day, place, first, last, events), recent table: the mask only sealed"
+	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT s.key_id, CASE WHEN length(s.mask_sealed) BETWEEN 30 AND 64 THEN 'sealed' ELSE 'MASK?' END, p.day, p.place, to_char(p.first_seen, 'HH24:MI'), to_char(p.last_seen, 'HH24:MI'), p.events FROM presence_recent p JOIN subscriber s ON s.id = p.subscriber ORDER BY 3, 4, 5"
 	sql "SELECT 'subscribers ' || (SELECT count(*) FROM subscriber) || ', keys ' || (SELECT count(*) FROM subscriber_key) || ', newest event ' || (SELECT to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state)"
 	echo "# loading the same events again appends rows: the replies are the same, retention folds them"
 	run load events "$data/events.csv" --at $LOAD_AT
@@ -63,14 +63,14 @@ ask() {
 	ask 8613800000099 --msisdn - --at $AT
 
 	echo "# the lookup's plan: index scans only"
-	psql -XAtq -c "PREPARE lookup(bytea, date) AS $(sed '/^--/d' "$top_srcdir/sql/lookup.sql")" \
-		-c "EXPLAIN (COSTS OFF) EXECUTE lookup('\\x00', '2026-11-07')" |
+	psql -XAtq -c "PREPARE lookup(bytea, date, bytea) AS $(sed '/^--/d' "$top_srcdir/sql/lookup.sql")" \
+		-c "EXPLAIN (COSTS OFF) EXECUTE lookup('\\x00', '2026-11-07', NULL)" |
 		sed -n 's/^ *\(->  \)\{0,1\}\([A-Za-z][A-Za-z ]*\(Scan\|Loop\|Append\|Join\)\).*/\2/p'
 
-	echo "# pg_dump holds no test MSISDN or IMSI"
+	echo "# pg_dump holds no test MSISDN or IMSI, nor a mask of one"
 	pg_dump --data-only > "$out.dump"
 	for id in 8613800000001 13800000001 8613800000002 8613900000003 460001000000001 \
-		460001000000002 460011000000003; do
+		460001000000002 460011000000003 '138\*\*\*\*0001' '139\*\*\*\*0003' '\*\*\*\*'; do
 		grep -c "$id" "$out.dump" | sed "s/^/$id: /"
 	done
 	rm -f "$out.dump"

@@ -15,7 +15,7 @@ trap 'for d in "$work"/open/pg "$work"/target/pg; do sh "$top_srcdir/sql/pgclust
 db="$top_builddir/itinerad-db"
 
 conf() {	# var_dir
-	printf '[privacy]\nhmac_secret = test-secret-of-the-embedded-test\n[database]\nvar_dir = %s\n' \
+	printf '[privacy]\nhmac_secret = test-secret-of-the-embedded-test-6d2b9f0e41c8a75d3e0b9c6f12a4e87d\n[database]\nvar_dir = %s\n' \
 		"$1" > "$work/itinerad.conf"
 }
 run() {

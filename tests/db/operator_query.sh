@@ -118,7 +118,7 @@ dumpable() {
 	echo "itinerad-db exit status $?: $(cat "$work/db.out")"
 	pid=
 	{
-		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
+		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
 		printf '[database]\nconninfo = host=127.0.0.1 port=24131 dbname=none connect_timeout=1\n'
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = 24130\nsystem_id = itinerary\npassword = secret\n'
 		printf '[admin]\nlisten =\n'

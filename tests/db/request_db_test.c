@@ -11,13 +11,15 @@
 #include <string.h>
 
 #include <event2/event.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/config.h"
-#include "db/db_sql.h"
 #include "common/log.h"
-#include "db/request_db.h"
+#include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/db_sql.h"
+#include "db/request_db.h"
 
 static const struct itin_db_statement statements[] = {
 	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
@@ -28,6 +30,7 @@ static struct event_base *base;
 static struct itin_db_pool *pool;
 static struct itin_request_db *rdb;
 static struct itin_subscriber_keyer *keyer;
+static struct itin_sealer *sealer;
 static struct event *step_timer;
 static unsigned step, waiting;
 
@@ -53,9 +56,17 @@ static void looked_up_cb(void *arg, const PGresult *res, int first, int num)
 		printf("%s: failed\n", (const char *)arg);
 	else if (num == 0)
 		printf("%s: unknown\n", (const char *)arg);
-	for (int i = first; i < first + num; i++)
+	for (int i = first; i < first + num; i++) {
+		uint8_t sealed[ITIN_SEALED_MAX];
+		int len = osmo_hexparse(PQgetvalue(res, i, 1) + 2, sealed, sizeof(sealed));
+		char mask[16];
+
+		/* The mask is stored sealed (migration 070): what it says is opened here. */
+		if (len < 0 || itin_unseal(sealer, ITIN_SEAL_MASK, sealed, len, mask, sizeof(mask)) < 0)
+			snprintf(mask, sizeof(mask), "(sealed?)");
 		printf("%s: #%s %s day %s place %s\n", (const char *)arg, PQgetvalue(res, i, 0),
-		       PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+		       mask, PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+	}
 	answered();
 }
 
@@ -84,7 +95,7 @@ static void lookup(const char *msisdn, const char *what)
 
 	waiting++;
 	if (itin_subscriber_key_msisdn(keyer, msisdn, key) < 0 ||
-	    itin_request_db_lookup(rdb, key, "2026-11-01", looked_up_cb, (void *)what) < 0)
+	    itin_request_db_lookup(rdb, key, NULL, "2026-11-01", looked_up_cb, (void *)what) < 0)
 		exit(1);
 }
 
@@ -138,9 +149,10 @@ int main(int argc, char **argv)
 	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, statements,
 				  sizeof(statements) / sizeof(statements[0]));
 	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
-	keyer = itin_subscriber_keyer_alloc(ctx, cfg->hmac_secret);
+	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys[0]);
+	sealer = itin_sealer_alloc(ctx, cfg);
 	step_timer = evtimer_new(base, step_cb, NULL);
-	if (!base || !rdb || !keyer || !step_timer || itin_db_pool_start(pool) < 0) {
+	if (!base || !rdb || !keyer || !sealer || !step_timer || itin_db_pool_start(pool) < 0) {
 		fprintf(stderr, "setting up failed\n");
 		return 1;
 	}

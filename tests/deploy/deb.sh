@@ -1,7 +1,9 @@
 #!/bin/sh
 # The .deb (issue 7): contrib/build-deb.sh builds it in a copy of the tree, dpkg -i installs it
 # on this machine, then: the files are where the manual says, the itinerad user exists, the
-# config is root:itinerad 0640 and passes itinerad --check as that user, itinerad-db runs, the
+# config is root:itinerad 0640, postinst made a random secret file root:itinerad 0640 that the
+# config names (and no secret is in the config), the config passes itinerad --check as that
+# user while the old placeholder and a world-readable secret file are refused, itinerad-db runs, the
 # units pass systemd-analyze verify and are not enabled; dpkg --purge removes it all again (the
 # itinerad user stays, as Debian leaves system users). Takes minutes and needs root (or sudo):
 # runs only with ITIN_TEST_DEB=1, and never over an itinerad package already installed.
@@ -57,8 +59,32 @@ done
 check "user itinerad" getent passwd itinerad
 check "config root:itinerad 0640" sh -c \
 	'[ "$(stat -c "%U:%G %a" /etc/itinerad/itinerad.conf)" = "root:itinerad 640" ]'
+check "secret root:itinerad 0640" sh -c \
+	'[ "$(stat -c "%U:%G %a" /etc/itinerad/hmac-secret)" = "root:itinerad 640" ]'
+check "secret: key 1, 64 random hex digits" sh -c \
+	'$0 grep -v "^#" /etc/itinerad/hmac-secret | grep -Eqx "1 [0-9a-f]{64}"' "$SUDO"
+check "no secret in the config nor the example" sh -c \
+	'! $0 grep -q "^hmac_secret *=" /etc/itinerad/itinerad.conf /usr/share/doc/itinerad/examples/itinerad.conf' "$SUDO"
+check "config names the secret file" grep -qx 'hmac_secret_file = /etc/itinerad/hmac-secret' \
+	/usr/share/doc/itinerad/examples/itinerad.conf
 check "itinerad --check as itinerad" $SUDO runuser -u itinerad -- \
 	/usr/bin/itinerad --check -c /etc/itinerad/itinerad.conf
+# The placeholder the example shipped until issue 17, and a readable copy of the secret file,
+# are refused by both programs.
+printf '[privacy]\nhmac_secret = change-me-to-a-long-random-secret\n' > "$work/placeholder.conf"
+printf '[privacy]\nhmac_secret_file = %s/secret\n' "$work" > "$work/readable.conf"
+$SUDO cat /etc/itinerad/hmac-secret > "$work/secret"
+chmod 0644 "$work/secret"
+check "placeholder refused by itinerad --check" sh -c \
+	'! /usr/bin/itinerad --check -c "$0" && /usr/bin/itinerad --check -c "$0" 2>&1 | grep -q "is a placeholder"' \
+	"$work/placeholder.conf"
+check "placeholder refused by itinerad-db" sh -c \
+	'! /usr/bin/itinerad-db -c "$0" migrate > /dev/null 2>&1 && /usr/bin/itinerad-db -c "$0" migrate 2>&1 | grep -q "is a placeholder"' \
+	"$work/placeholder.conf"
+check "world-readable secret file refused" sh -c \
+	'/usr/bin/itinerad --check -c "$0" 2>&1 | grep -q "is readable by everyone (mode 0644)"' \
+	"$work/readable.conf"
+rm -f "$work/secret"
 check "itinerad-db --help" /usr/bin/itinerad-db --help
 check "units name the installed programs" grep -q '^ExecStart=/usr/bin/itinerad -c /etc/itinerad/itinerad.conf$' \
 	/lib/systemd/system/itinerad.service
@@ -72,5 +98,6 @@ $SUDO dpkg --purge itinerad > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; e
 installed=
 check "purged: no program left" sh -c '! ls /usr/bin/itinerad* 2> /dev/null'
 check "purged: no config left" test ! -e /etc/itinerad/itinerad.conf
+check "purged: no secret left" sh -c '! $0 test -e /etc/itinerad/hmac-secret' "$SUDO"
 check "purged: no stat override left" sh -c '! dpkg-statoverride --list /etc/itinerad/itinerad.conf'
 exit $fail

@@ -27,7 +27,7 @@
 #include "tests/fuzz/channel_stub.h"
 
 #define CONFIG_TEXT(consent) \
-	"[privacy]\nhmac_secret = fuzzing-secret-0123456789\n" \
+	"[privacy]\nhmac_secret = fuzzing-secret-0123456789-b7e2c9a04f18d63e5a0c7b92e41f6d38\n" \
 	"[gsup]\nhost = 127.0.0.1\n" \
 	"[service]\nconsent = " consent "\n"
 

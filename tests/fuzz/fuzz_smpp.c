@@ -25,7 +25,7 @@
 
 /* Two links: a transceiver with a window of 2, a split one with a rate cap. */
 static const char config_text[] =
-	"[privacy]\nhmac_secret = fuzzing-secret-0123456789\n"
+	"[privacy]\nhmac_secret = fuzzing-secret-0123456789-b7e2c9a04f18d63e5a0c7b92e41f6d38\n"
 	"[keywords]\nquery = ITINERARY, 行程卡\n"
 	"[smpp trx]\nsystem_id = itinerad\npassword = secret\nwindow = 2\n"
 	"[smpp split]\nsystem_id = itinerad\nbind = split\nsubmit_rate = 3\n";

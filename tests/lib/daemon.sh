@@ -29,7 +29,7 @@ ITIN_FAKETIME_LIB=$(ls /usr/lib/*/faketime/libfaketime.so.1 2>/dev/null | head -
 # the test database, at the loads' clock; exits if one fails.
 itin_db_steps() {
 	conf=$(mktemp)
-	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
+	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n[service]\ndomestic_mcc = 460, 001\n' > "$conf"
 	for step in "$@"; do
 		# shellcheck disable=SC2086
 		ITINERAD_CONFIG=$conf "$top_builddir/itinerad-db" --at "$ITIN_TEST_LOAD_AT" $step \
@@ -55,7 +55,7 @@ itin_sample_db() {
 
 itin_daemon_conf() {
 	{
-		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests\n'
+		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
 		printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' "$2"
 		printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'

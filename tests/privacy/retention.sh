@@ -26,9 +26,9 @@ run() {
 	grep -v ' lines/s$' "$work/run.out" | sed "s|$work/||g"
 	[ $rc -eq 0 ] || echo "(exit status $rc)"
 }
-# The keys of a subscriber found by its mask, as a SQL list (kept here: they outlive the rows).
+# The keys of subscriber $1, as a SQL list (kept here: they outlive the rows).
 keys_of() {
-	sql "SELECT string_agg(quote_literal(k.key::text) || '::bytea', ', ') FROM subscriber_key k JOIN subscriber s ON s.id = k.subscriber WHERE s.msisdn_mask = '$1'"
+	sql "SELECT string_agg(quote_literal(key::text) || '::bytea', ', ') FROM subscriber_key WHERE subscriber = $1"
 }
 # A state row as itin_request_begin leaves it after a query with consent at time $2.
 request_state() {
@@ -65,10 +65,10 @@ counts() {
 	printf 'time,imsi,msisdn,mcc,mnc,lac,ci\n' > "$work/a.csv"
 	printf '2026-11-19T%s:00:00+08:00,460001000000001,8613800000001,460,00,4097,1001\n' 08 13 >> "$work/a.csv"
 	run load events "$work/a.csv" --at $AT
-	a_id=$(sql "SELECT id FROM subscriber WHERE msisdn_mask = '138****0001'")
-	b_id=$(sql "SELECT id FROM subscriber WHERE msisdn_mask = '138****0002'")
-	a_keys=$(keys_of '138****0001')
-	b_keys=$(keys_of '138****0002')
+	a_id=$(sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-11-19'")
+	b_id=$(sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-10-30'")
+	a_keys=$(keys_of "$a_id")
+	b_keys=$(keys_of "$b_id")
 	a_msisdn_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NULL")
 	a_imsi_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NOT NULL")
 	b_msisdn_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $b_id AND imsi_seen IS NULL")
