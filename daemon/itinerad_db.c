@@ -42,9 +42,8 @@
 #include "db/db_migrate.h"
 #include "db/db_retention.h"
 #include "db/db_sql.h"
-#include "engine/itinerary.h"
-#include "engine/reply_text.h"
 #include "engine/sms_segment.h"
+#include "engine/subscriber_reply.h"
 
 #define DEFAULT_CONFIG "/etc/itinerad/itinerad.conf"
 
@@ -213,13 +212,12 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	struct itin_sealer *sealer = itin_sealer_alloc(ctx, cfg);
 	struct itin_lookup_params params;
 	struct itin_lookup lookup;
-	struct itin_itinerary itinerary;
 	struct itin_risk *risks;
 	unsigned num_risks;
-	struct itin_reply_args args = { .now = now };
 	struct itin_reply *reply;
+	bool mask_lost;
 	PGresult *res;
-	char e164[16], mask[16] = "";
+	char e164[16];
 	int64_t updated_at;
 
 	if (!keyer || !sealer || (cfg->num_keys > 1 && !previous_keyer))
@@ -264,28 +262,17 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 		return 1;
 	}
 	PQclear(res);
-	if (itin_itinerary_build(ctx, cfg, lookup.rows, lookup.num_rows, risks, num_risks, now,
-				 &itinerary) < 0) {
-		fprintf(stderr, "query: building the itinerary failed\n");
-		return 1;
-	}
-	/* As the daemon does: the mask from the number, or unsealed for an IMSI. */
-	if (msisdn)
-		itin_msisdn_mask(e164, cfg->country_code, mask);
-	else if (lookup.mask_sealed_len &&
-		 itin_unseal(sealer, ITIN_SEAL_MASK, lookup.mask_sealed, lookup.mask_sealed_len, mask,
-			     sizeof(mask)) < 0) {
+	reply = itin_subscriber_reply(ctx, cfg, &(struct itin_subscriber){
+		.e164 = msisdn ? e164 : NULL, .mask_sealed = lookup.mask_sealed,
+		.mask_sealed_len = lookup.mask_sealed_len, .rows = lookup.rows,
+		.num_rows = lookup.num_rows }, &(struct itin_reply_inputs){
+		.risks = risks, .num_risks = num_risks, .updated_at = updated_at, .sealer = sealer },
+		now, lang, &mask_lost);
+	if (mask_lost)
 		fprintf(stderr, "query: the stored mask cannot be unsealed (its key is not in the "
 			"secret file?)\n");
-		mask[0] = '\0';
-	}
-	args.mask = mask;
-	args.updated_at = updated_at;
-	args.itinerary = &itinerary;
-	reply = itin_reply_render(ctx, cfg, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA,
-				  lang, &args);
 	if (!reply) {
-		fprintf(stderr, "query: rendering failed\n");
+		fprintf(stderr, "query: building the reply failed\n");
 		return 1;
 	}
 	if (parts)

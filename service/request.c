@@ -17,15 +17,14 @@
 #include <osmocom/core/linuxlist.h>
 #include <talloc.h>
 
+#include "common/log.h"
+#include "common/reply_address.h"
 #include "db/db_lookup.h"
 #include "db/db_sql.h"
-#include "engine/itinerary.h"
-#include "common/log.h"
-#include "common/msisdn.h"
-#include "common/reply_address.h"
-#include "engine/reply_text.h"
-#include "service/request.h"
 #include "db/request_db.h"
+#include "engine/reply_text.h"
+#include "engine/subscriber_reply.h"
+#include "service/request.h"
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
@@ -222,17 +221,15 @@ static void deliver(struct itin_request *req, const struct itin_reply *reply)
 	req->ops->reply(req, reply);
 }
 
-static void reply_text(struct itin_request *req, enum itin_text text, const char *mask,
-		       const struct itin_itinerary *itinerary)
+/* A reply that only needs the request's language: prompts, notices, the busy text. */
+static void reply_text(struct itin_request *req, enum itin_text text)
 {
-	struct itin_reply_args args = { .mask = mask, .updated_at = svc->updated_at,
-					.now = time(NULL), .itinerary = itinerary };
+	struct itin_reply_args args = { .updated_at = svc->updated_at, .now = req->received_at };
 	struct itin_reply *reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
 
 	if (!reply) {
 		LOGPREQ(req, LOGL_ERROR, "rendering %s failed\n", itin_text_name(text));
-		text = ITIN_TEXT_BUSY;
-		reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+		reply = itin_reply_render(req, svc->cfg, ITIN_TEXT_BUSY, req->lang, &args);
 	}
 	deliver(req, reply);
 }
@@ -253,7 +250,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	LOGPREQ(req, LOGL_NOTICE, "no answer within the reply deadline: busy text\n");
 	req->action = ITIN_ACTION_BUSY;
-	reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+	reply_text(req, ITIN_TEXT_BUSY);
 }
 
 static void lookup_cb(void *arg, const PGresult *res, int first, int num)
@@ -261,8 +258,9 @@ static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 	struct itin_request_lookup *wait = arg;
 	struct itin_request *req = wait->req;
 	struct itin_lookup lookup;
-	struct itin_itinerary itinerary;
-	char mask[16] = "";
+	struct itin_subscriber who;
+	struct itin_reply *reply;
+	bool mask_lost;
 
 	talloc_free(wait);
 	if (!req)
@@ -273,29 +271,26 @@ static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 	if (!res || itin_lookup_from_batch(req, res, first, num, &lookup) < 0) {
 		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", res ? PQresultErrorMessage(res) : "no database\n");
 		req->action = ITIN_ACTION_BUSY;
-		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
-	/* The mask is not stored in clear: an SMS request has the number; a USSD one has only
-	 * the IMSI, and opens the mask sealed for it by the loader. */
-	if (req->identity_kind == ITIN_IDENTITY_MSISDN)
-		itin_msisdn_mask(req->identity, svc->cfg->country_code, mask);
-	else if (lookup.mask_sealed_len &&
-		 itin_unseal(svc->sealer, ITIN_SEAL_MASK, lookup.mask_sealed, lookup.mask_sealed_len,
-			     mask, sizeof(mask)) < 0) {
+	who = (struct itin_subscriber){
+		.e164 = req->identity_kind == ITIN_IDENTITY_MSISDN ? req->identity : NULL,
+		.mask_sealed = lookup.mask_sealed, .mask_sealed_len = lookup.mask_sealed_len,
+		.rows = lookup.rows, .num_rows = lookup.num_rows };
+	reply = itin_subscriber_reply(req, svc->cfg, &who, &(struct itin_reply_inputs){
+		.risks = svc->risks, .num_risks = svc->num_risks, .updated_at = svc->updated_at,
+		.sealer = svc->sealer }, req->received_at, req->lang, &mask_lost);
+	if (mask_lost)
 		LOGPREQ(req, LOGL_ERROR, "the stored mask cannot be unsealed (its key is not in "
 			"the secret file?): replying without it\n");
-		mask[0] = '\0';
-	}
-	if (itin_itinerary_build(req, svc->cfg, lookup.rows, lookup.num_rows, svc->risks,
-				 svc->num_risks, req->received_at, &itinerary) < 0) {
-		LOGPREQ(req, LOGL_ERROR, "building the itinerary failed\n");
+	if (!reply) {
+		LOGPREQ(req, LOGL_ERROR, "building the reply failed\n");
 		req->action = ITIN_ACTION_BUSY;
-		reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
-	reply_text(req, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA, mask,
-		   &itinerary);
+	deliver(req, reply);
 }
 
 /* The lookup with the subscriber's key, and during a key rotation its key under the previous
@@ -328,7 +323,7 @@ static void act(struct itin_request *req)
 		if (!req->lookup) {
 			LOGPREQ(req, LOGL_ERROR, "out of memory for the lookup\n");
 			req->action = ITIN_ACTION_BUSY;
-			reply_text(req, ITIN_TEXT_BUSY, NULL, NULL);
+			reply_text(req, ITIN_TEXT_BUSY);
 			return;
 		}
 		req->lookup->req = req;
@@ -336,7 +331,7 @@ static void act(struct itin_request *req)
 			lookup_cb(req->lookup, NULL, 0, 0);
 		return;
 	default:
-		reply_text(req, text_of(req->action), NULL, NULL);
+		reply_text(req, text_of(req->action));
 		return;
 	}
 }
