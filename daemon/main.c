@@ -24,6 +24,7 @@
 #include "db/db_pool.h"
 #include "common/localtime.h"
 #include "common/log.h"
+#include "db/request_db.h"
 #include "service/request.h"
 #include "sms/sms_channel.h"
 #include "ussd/ussd_gsup.h"

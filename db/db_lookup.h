@@ -14,15 +14,8 @@
 #include "common/config.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/lookup_result.h"
 #include "engine/itinerary.h"
-
-struct itin_lookup {
-	bool known;			/* the key belongs to a subscriber */
-	uint8_t mask_sealed[ITIN_SEALED_MAX];	/* 138****0001, sealed (reply_address.h) */
-	int mask_sealed_len;		/* 0: none stored */
-	struct itin_presence *rows;
-	unsigned num_rows;
-};
 
 /* Text parameters of sql/lookup.sql for a key (and the key under the previous secret, or
  * NULL) and a query time; the strings live in params. */
@@ -35,8 +28,6 @@ struct itin_lookup_params {
 void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN],
 			    const uint8_t *previous_key, int64_t now);
-/* The window's first day as the lookup takes it (one day early: the engine decides the edges). */
-void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16]);
 
 /* Reads a result of sql/lookup.sql into out (rows are talloc children of ctx). */
 int itin_lookup_from_result(void *ctx, const PGresult *res, struct itin_lookup *out);

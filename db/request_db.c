@@ -18,13 +18,31 @@
 
 #include "common/log.h"
 #include "common/reply_address.h"
-#include "db/request_db.h"
 #include "common/subscriber_key.h"
+#include "db/db_lookup.h"
+#include "db/db_pool.h"
+#include "db/db_sql.h"
+#include "db/request_db.h"
+#include "db/request_inputs.h"
 
-const char itin_sql_begin_batch[] =
-	"SELECT request_id, action, lang FROM itin_requests_begin($1, $2, $3, $4, $5, $6, $7, $8, "
-	"make_interval(secs => $9), $10, make_interval(secs => $11), make_interval(secs => $12), "
-	"$13)";
+#define BEGIN_BATCH_PARAMS 13
+#define LOOKUP_BATCH_PARAMS 3
+
+static const struct itin_db_statement statements[] = {
+	{ "begin", "SELECT request_id, action, lang FROM itin_requests_begin($1, $2, $3, $4, $5, $6, "
+		   "$7, $8, make_interval(secs => $9), $10, make_interval(secs => $11), "
+		   "make_interval(secs => $12), $13)", BEGIN_BATCH_PARAMS },
+	{ "lookup", itin_sql_lookup_batch, LOOKUP_BATCH_PARAMS },
+	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
+	{ "freshness", itin_sql_freshness, 0 },
+	{ "risks", itin_sql_risks, 0 },
+	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
+	{ "pending", "SELECT id, key, channel, intent, action, lang, "
+		     "extract(epoch FROM received_at)::bigint, reply_to FROM request_pending "
+		     "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT " OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH), 2 },
+};
+const struct itin_db_statement *const itin_request_statements = statements;
+const unsigned itin_num_request_statements = ARRAY_SIZE(statements);
 
 /* The array parameters, with the longest text of one element. */
 enum { BEGIN_KEY, BEGIN_CHANNEL, BEGIN_INTENT, BEGIN_AT, BEGIN_MESSAGE, BEGIN_REPLY_TO,
@@ -139,19 +157,51 @@ static int gathering_init(struct itin_request_db *rdb, struct gathering *g, cons
 	return 0;
 }
 
+/* Why a batch's statement gave no rows: the database's message, or that it was not sent. */
+static const char *failure(const PGresult *res)
+{
+	return res ? PQresultErrorMessage(res) : "no database connection, or too busy\n";
+}
+
 static void begun_batch_cb(void *arg, const PGresult *res)
 {
 	struct batch *b = arg;
 	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
+	const char *why = failure(res);
 
 	if (ok && PQntuples(res) != (int)b->num) {
 		LOGP(DDB, LOGL_ERROR, "begin: %d rows for %u requests\n", PQntuples(res), b->num);
-		res = NULL;
+		why = "the database gave a row count that is not the batch's\n";
 		ok = false;
 	}
-	for (unsigned i = 0; i < b->num; i++)
-		b->waiter[i].begun(b->waiter[i].arg, res, ok ? (int)i : -1);
+	for (unsigned i = 0; i < b->num; i++) {
+		struct itin_request_row row;
+
+		if (!ok) {
+			b->waiter[i].begun(b->waiter[i].arg, NULL, why);
+			continue;
+		}
+		row.id = PQgetisnull(res, i, 0) ? 0 : strtoll(PQgetvalue(res, i, 0), NULL, 10);
+		row.action = atoi(PQgetvalue(res, i, 1));
+		row.english = atoi(PQgetvalue(res, i, 2)) == 1;
+		b->waiter[i].begun(b->waiter[i].arg, &row, NULL);
+	}
 	talloc_free(b);
+}
+
+/* Hands one request its rows (first .. first + num - 1 of res), decoded. */
+static void hand_lookup(struct batch *b, unsigned i, const PGresult *res, int first, int num)
+{
+	struct itin_lookup lookup;
+	void *rows = talloc_new(b);
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		b->waiter[i].looked_up(b->waiter[i].arg, NULL, failure(res));
+	else if (!rows || itin_lookup_from_batch(rows, res, first, num, &lookup) < 0)
+		b->waiter[i].looked_up(b->waiter[i].arg, NULL, "rows not readable, or out of memory\n");
+	else
+		b->waiter[i].looked_up(b->waiter[i].arg, &lookup, NULL);
+	talloc_free(rows);
 }
 
 /* The rows come ordered by the request's position (1, 2, ...) in the first column. */
@@ -167,7 +217,7 @@ static void looked_up_batch_cb(void *arg, const PGresult *res)
 
 		while (row < rows && strtoul(PQgetvalue(res, row, 0), NULL, 10) == i + 1)
 			row++;
-		b->waiter[i].looked_up(b->waiter[i].arg, res, first, row - first);
+		hand_lookup(b, i, res, first, row - first);
 	}
 	if (row != rows)
 		LOGP(DDB, LOGL_ERROR, "lookup: %d rows not of any request\n", rows - row);
@@ -186,7 +236,7 @@ static void gathering_send(struct gathering *g)
 {
 	const struct itin_begin_rules *r = &g->rules;
 	struct batch *b = g->batch;
-	const char *values[ITIN_BEGIN_BATCH_PARAMS];
+	const char *values[BEGIN_BATCH_PARAMS];
 	char lang[2], timeout[12], count[12], period[12], dedup[12];
 	int rc;
 
@@ -194,7 +244,7 @@ static void gathering_send(struct gathering *g)
 	for (unsigned i = 0; i < g->num_arrays; i++)
 		values[i] = array_close(&g->param[i]);
 	if (g->num_arrays == LOOKUP_ARRAYS) {
-		rc = itin_db_pool_read(g->rdb->db, g->statement, ITIN_LOOKUP_BATCH_PARAMS, values,
+		rc = itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
 				       looked_up_batch_cb, b);
 	} else {
 		snprintf(lang, sizeof(lang), "%d", r->english);
@@ -209,7 +259,7 @@ static void gathering_send(struct gathering *g)
 		values[BEGIN_ARRAYS + 4] = dedup;
 		values[BEGIN_ARRAYS + 5] = r->shutdown ? "t" : "f";
 		rc = itin_db_pool_exec_keyed(g->rdb->db, g->connection, g->statement,
-					     ITIN_BEGIN_BATCH_PARAMS, values, begun_batch_cb, b);
+					     BEGIN_BATCH_PARAMS, values, begun_batch_cb, b);
 	}
 	if (rc < 0) {
 		LOGP(DDB, LOGL_ERROR, "%s of %u requests not sent: %s\n", g->statement, b->num,

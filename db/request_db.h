@@ -1,12 +1,16 @@
 /*
- * The request module's two statements, each sent for many requests at once. The requests that
- * arrive during one turn of the event loop are recorded and decided by one "begin" statement
- * per database connection (sql/migrations/056_request_batches.sql), and the itineraries among
- * them are read by one "lookup" statement (sql/lookup.sql over an array of keys): the protocol
- * round, parse-analysis and executor start-up of a statement are paid once per batch instead
- * of once per request. A batch goes out at the end of the loop turn, or as soon as it is full;
- * each request gets its own row(s) back through its own callback. Knows the statements and
- * their parameters, not the rules.
+ * The request service's side of the database: every statement a request needs, and the
+ * decoding of their results into the types below, so that the service (service/request.c)
+ * sees no SQL and no libpq. The two statements every request makes are sent for many requests
+ * at once: the requests that arrive during one turn of the event loop are recorded and decided
+ * by one "begin" statement per database connection (sql/migrations/056_request_batches.sql),
+ * and the itineraries among them are read by one "lookup" statement (sql/lookup.sql over an
+ * array of keys): the protocol round, parse-analysis and executor start-up of a statement are
+ * paid once per batch instead of once per request. A batch goes out at the end of the loop
+ * turn, or as soon as it is full; each request gets its own result back through its own
+ * callback. The answered requests are marked done in batches too (request_done.h); the
+ * deployment's inputs and the requests a previous run left pending are read through
+ * request_inputs.h. Knows the statements and their parameters, not the rules.
  */
 #pragma once
 
@@ -14,16 +18,18 @@
 #include <stdint.h>
 
 #include <event2/event.h>
-#include <libpq-fe.h>
 
-#include "db/db_pool.h"
+#include "db/lookup_result.h"
+#include "engine/itinerary.h"
+
+struct itin_db_pool;
+struct itin_db_statement;
 
 #define ITIN_REQUEST_BATCH_MAX 128	/* requests in one statement */
 
-/* Their SQL, to prepare on the pool's connections as "begin" and "lookup". */
-extern const char itin_sql_begin_batch[];
-#define ITIN_BEGIN_BATCH_PARAMS 13
-#define ITIN_LOOKUP_BATCH_PARAMS 3
+/* The statements of the request service, to prepare on the pool's connections. */
+extern const struct itin_db_statement *const itin_request_statements;
+extern const unsigned itin_num_request_statements;
 
 struct itin_request_db;
 
@@ -48,14 +54,20 @@ struct itin_begin_rules {
 	unsigned consent_timeout_s, rate_count, rate_period_s, dedup_s;
 };
 
-/* res holds the request's row (request id, action, language) as row; row is -1 when the
- * request was not recorded: res is then NULL (no database, or too busy) or the failure. */
-typedef void (*itin_begun_cb)(void *arg, const PGresult *res, int row);
+/* What the rules decided for a recorded request. */
+struct itin_request_row {
+	int64_t id;			/* 0: not kept pending (nothing to mark done) */
+	unsigned action;		/* enum itin_action */
+	bool english;
+};
 
-/* Rows first .. first + num - 1 of res are the request's lookup rows, each led by the
- * request's position in the batch (no row: unknown subscriber); res is NULL or not
- * PGRES_TUPLES_OK when the lookup failed. */
-typedef void (*itin_looked_up_cb)(void *arg, const PGresult *res, int first, int num);
+/* row is NULL when the request was not recorded; why then says why (no database, too busy,
+ * or the database's message). */
+typedef void (*itin_begun_cb)(void *arg, const struct itin_request_row *row, const char *why);
+
+/* lookup is NULL when the lookup failed (why); lookup->known is false for an unknown
+ * subscriber. The rows live until the callback returns. */
+typedef void (*itin_looked_up_cb)(void *arg, const struct itin_lookup *lookup, const char *why);
 
 /* Return 0, then the callback comes later (never from within these calls), or -ENOMEM.
  * first_day is the window's first day as itin_lookup_first_day() writes it; previous_key the
@@ -65,3 +77,4 @@ int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_a
 int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 			   const uint8_t *previous_key, const char *first_day,
 			   itin_looked_up_cb cb, void *arg);
+

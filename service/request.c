@@ -14,38 +14,19 @@
 #include <time.h>
 
 #include <gnutls/crypto.h>
-#include <osmocom/core/linuxlist.h>
 #include <talloc.h>
 
 #include "common/log.h"
 #include "common/reply_address.h"
-#include "db/db_lookup.h"
-#include "db/db_sql.h"
 #include "db/request_db.h"
+#include "db/request_done.h"
+#include "db/request_inputs.h"
 #include "engine/reply_text.h"
 #include "engine/subscriber_reply.h"
 #include "service/request.h"
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
-#define RECOVER_BATCH 500
-#define DONE_BATCH 256			/* answered requests marked done in one statement ... */
-#define DONE_DELAY_US 5000		/* ... gathered for at most this long */
-#define DONE_RETRY_S 1			/* a batch the database did not take, sent again after */
-
-const struct itin_db_statement itin_request_statements[] = {
-	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
-	{ "lookup", itin_sql_lookup_batch, ITIN_LOOKUP_BATCH_PARAMS },
-	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
-	{ "freshness", itin_sql_freshness, 0 },
-	{ "risks", itin_sql_risks, 0 },
-	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
-	{ "pending", "SELECT id, key, channel, intent, action, lang, "
-		     "extract(epoch FROM received_at)::bigint, reply_to FROM request_pending "
-		     "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT 500", 2 },
-};
-const unsigned itin_num_request_statements =
-	sizeof(itin_request_statements) / sizeof(itin_request_statements[0]);
 
 struct request_service {
 	struct event_base *base;
@@ -62,15 +43,7 @@ struct request_service {
 	unsigned num_risks;
 	struct event *refresh;
 	unsigned in_flight;
-	struct {
-		int64_t id[DONE_BATCH];
-		uint16_t parts[DONE_BATCH];
-		uint8_t action[DONE_BATCH];
-		unsigned num;
-		struct event *timer;
-		struct llist_head failed;	/* struct done_batch, sent again after a while */
-		struct event *retry;
-	} done;
+	struct itin_request_done *done;	/* answered requests, marked in batches */
 	struct {			/* [service] max_replies: SMS replies in the current period */
 		long long start_ms;	/* monotonic */
 		unsigned sent;
@@ -83,13 +56,6 @@ struct request_service {
 };
 
 static struct request_service *svc;
-
-/* The arguments of one "done" statement, kept until the database has committed it. */
-struct done_batch {
-	struct llist_head list;
-	bool failed_before;
-	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
-};
 
 /* A lookup in flight: its request may be answered (the busy text at the deadline) and freed
  * before the result comes; then the result finds req NULL. */
@@ -109,17 +75,6 @@ static const char *masked(const struct itin_request *req)
 
 	snprintf(buf, sizeof(buf), "***%s", len > 4 ? req->identity + len - 4 : "");
 	return buf;
-}
-
-static int unhex(const char *in, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-
-	if (strncmp(in, "\\x", 2) != 0)
-		return -EINVAL;
-	for (in += 2; in[0] && in[1] && n < max; in += 2)
-		out[n++] = (uint8_t)strtoul((char[]){ in[0], in[1], 0 }, NULL, 16);
-	return *in ? -EINVAL : (int)n;
 }
 
 const double itin_latency_bounds[ITIN_LATENCY_BUCKETS] = {
@@ -253,11 +208,10 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	reply_text(req, ITIN_TEXT_BUSY);
 }
 
-static void lookup_cb(void *arg, const PGresult *res, int first, int num)
+static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
 	struct itin_request_lookup *wait = arg;
 	struct itin_request *req = wait->req;
-	struct itin_lookup lookup;
 	struct itin_subscriber who;
 	struct itin_reply *reply;
 	bool mask_lost;
@@ -268,16 +222,16 @@ static void lookup_cb(void *arg, const PGresult *res, int first, int num)
 	req->lookup = NULL;
 	if (req->replying)
 		return;
-	if (!res || itin_lookup_from_batch(req, res, first, num, &lookup) < 0) {
-		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", res ? PQresultErrorMessage(res) : "no database\n");
+	if (!lookup) {
+		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", why);
 		req->action = ITIN_ACTION_BUSY;
 		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
 	who = (struct itin_subscriber){
 		.e164 = req->identity_kind == ITIN_IDENTITY_MSISDN ? req->identity : NULL,
-		.mask_sealed = lookup.mask_sealed, .mask_sealed_len = lookup.mask_sealed_len,
-		.rows = lookup.rows, .num_rows = lookup.num_rows };
+		.mask_sealed = lookup->mask_sealed, .mask_sealed_len = lookup->mask_sealed_len,
+		.rows = lookup->rows, .num_rows = lookup->num_rows };
 	reply = itin_subscriber_reply(req, svc->cfg, &who, &(struct itin_reply_inputs){
 		.risks = svc->risks, .num_risks = svc->num_risks, .updated_at = svc->updated_at,
 		.sealer = svc->sealer }, req->received_at, req->lang, &mask_lost);
@@ -328,7 +282,7 @@ static void act(struct itin_request *req)
 		}
 		req->lookup->req = req;
 		if (lookup(req) < 0)
-			lookup_cb(req->lookup, NULL, 0, 0);
+			lookup_cb(req->lookup, NULL, "out of memory\n");
 		return;
 	default:
 		reply_text(req, text_of(req->action));
@@ -360,18 +314,18 @@ static void refuse(struct itin_request *req, const char *why)
 	talloc_free(req);
 }
 
-static void begin_cb(void *arg, const PGresult *res, int row)
+static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
 	struct itin_request *req = arg;
 
-	if (row < 0) {
-		refuse(req, res ? PQresultErrorMessage(res) : "no database connection, or too busy");
+	if (!row) {
+		refuse(req, why);
 		return;
 	}
 	req->recorded = true;
-	req->id = PQgetisnull(res, row, 0) ? 0 : strtoll(PQgetvalue(res, row, 0), NULL, 10);
-	req->action = atoi(PQgetvalue(res, row, 1));
-	req->lang = atoi(PQgetvalue(res, row, 2)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->id = row->id;
+	req->action = row->action;
+	req->lang = row->english ? ITIN_LANG_EN : ITIN_LANG_ZH;
 	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
 		svc->stats.actions[req->channel][req->intent][req->action]++;
 	if (req->refused)
@@ -437,103 +391,10 @@ int itin_request_accept(struct itin_request *req)
 	return rc;
 }
 
-static void done_send(struct done_batch *b);
-
-/* A batch the database did not commit is sent again a little later (the statement is
- * idempotent), so that a database outage does not leave answered requests pending, to be
- * answered twice at the next start. Only if itinerad stops before does that happen: a reply
- * may be sent twice, never zero times. */
-static void done_cb(void *arg, const PGresult *res)
-{
-	struct done_batch *b = arg;
-	struct timeval tv = { DONE_RETRY_S, 0 };
-
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		talloc_free(b);
-		return;
-	}
-	if (!b->failed_before)
-		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done, tried again every %d s: %s",
-		     DONE_RETRY_S, res ? PQresultErrorMessage(res) : "no database\n");
-	b->failed_before = true;
-	llist_add_tail(&b->list, &svc->done.failed);
-	if (!evtimer_pending(svc->done.retry, NULL))
-		evtimer_add(svc->done.retry, &tv);
-}
-
-static void done_send(struct done_batch *b)
-{
-	const char *values[3] = { b->ids, b->parts, b->actions };
-
-	if (itin_db_pool_exec(svc->db, "done", 3, values, done_cb, b) < 0)
-		done_cb(b, NULL);
-}
-
-static void done_resend(void)
-{
-	struct done_batch *b, *tmp;
-	LLIST_HEAD(failed);
-
-	llist_splice_init(&svc->done.failed, &failed);
-	llist_for_each_entry_safe(b, tmp, &failed, list) {
-		llist_del(&b->list);
-		done_send(b);
-	}
-}
-
-static void done_retry_cb(evutil_socket_t fd, short what, void *arg)
-{
-	done_resend();
-}
-
-/* Marks the gathered answered requests done, in one statement and one commit, and sends again
- * the batches that failed before. */
+/* Marks the gathered answered requests done now, and sends again the batches that failed. */
 void itin_requests_flush(void)
 {
-	struct done_batch *b;
-	size_t x = 0, y = 0, z = 0;
-
-	done_resend();
-	if (svc->done.num == 0)
-		return;
-	evtimer_del(svc->done.timer);
-	b = talloc_zero(svc, struct done_batch);
-	if (!b) {
-		LOGP(DREQ, LOGL_ERROR, "out of memory: %u answered requests stay pending and are "
-		     "answered again at the next start\n", svc->done.num);
-		svc->done.num = 0;
-		return;
-	}
-	for (unsigned i = 0; i < svc->done.num; i++) {
-		const char *sep = i ? "," : "{";
-		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)svc->done.id[i]);
-		y += snprintf(b->parts + y, sizeof(b->parts) - y, "%s%u", sep, svc->done.parts[i]);
-		z += snprintf(b->actions + z, sizeof(b->actions) - z, "%s%u", sep, svc->done.action[i]);
-	}
-	snprintf(b->ids + x, sizeof(b->ids) - x, "}");
-	snprintf(b->parts + y, sizeof(b->parts) - y, "}");
-	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
-	svc->done.num = 0;
-	done_send(b);
-}
-
-static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
-{
-	itin_requests_flush();
-}
-
-static void mark_done(const struct itin_request *req, unsigned parts)
-{
-	struct timeval tv = { 0, DONE_DELAY_US };
-	unsigned i = svc->done.num++;
-
-	svc->done.id[i] = req->id;
-	svc->done.parts[i] = parts;
-	svc->done.action[i] = req->action;
-	if (svc->done.num == DONE_BATCH)
-		itin_requests_flush();
-	else if (i == 0)
-		evtimer_add(svc->done.timer, &tv);
+	itin_request_done_flush(svc->done);
 }
 
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
@@ -546,25 +407,18 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		count_latency(req);
 	}
 	if (ok && req->id)
-		mark_done(req, parts);
+		itin_request_done_mark(svc->done, req->id, parts, req->action);
 	talloc_free(req);
 }
 
-static void refresh_freshness_cb(void *arg, const PGresult *res)
+static void freshness_cb(void *arg, int64_t updated_at, int64_t loaded_at)
 {
-	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
-		svc->updated_at = itin_freshness_from_result(res);
-		svc->loaded_at = itin_loaded_at_from_result(res);
-	}
+	svc->updated_at = updated_at;
+	svc->loaded_at = loaded_at;
 }
 
-static void refresh_risks_cb(void *arg, const PGresult *res)
+static void risks_cb(void *arg, struct itin_risk *risks, unsigned num)
 {
-	struct itin_risk *risks;
-	unsigned num;
-
-	if (!res || itin_risks_from_result(svc, res, &risks, &num) < 0)
-		return;
 	talloc_free(svc->risks);
 	svc->risks = risks;
 	svc->num_risks = num;
@@ -572,52 +426,33 @@ static void refresh_risks_cb(void *arg, const PGresult *res)
 
 static void refresh_cb(evutil_socket_t fd, short what, void *arg)
 {
-	itin_db_pool_read(svc->db, "freshness", 0, NULL, refresh_freshness_cb, NULL);
-	itin_db_pool_read(svc->db, "risks", 0, NULL, refresh_risks_cb, NULL);
+	itin_request_inputs_read(svc->db, svc, freshness_cb, risks_cb, NULL);
 }
 
-static void recover_cb(void *arg, const PGresult *res);
-
-static void recover_from(int64_t after_id)
+static void recover_one(const struct itin_pending *p)
 {
-	char after[24], bound[24];
-	const char *values[2] = { after, bound };
+	struct itin_request *req = itin_request_alloc(svc);
 
-	snprintf(after, sizeof(after), "%lld", (long long)after_id);
-	snprintf(bound, sizeof(bound), "%lld", (long long)svc->recover_bound);
-	if (itin_db_pool_read(svc->db, "pending", 2, values, recover_cb, NULL) < 0)
-		LOGP(DREQ, LOGL_ERROR, "recovering pending requests: no database\n");
-}
-
-static void recover_one(const PGresult *res, int row)
-{
-	uint8_t sealed[ITIN_SEALED_MAX];
-	struct itin_request *req;
-	enum itin_channel channel = atoi(PQgetvalue(res, row, 2));
-	int sealed_len;
-
-	req = itin_request_alloc(svc);
 	if (!req)
 		return;
-	req->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
-	req->channel = channel;
-	req->identity_kind = channel == ITIN_CHANNEL_SMS ? ITIN_IDENTITY_MSISDN : ITIN_IDENTITY_IMSI;
-	req->intent = atoi(PQgetvalue(res, row, 3));
-	req->action = atoi(PQgetvalue(res, row, 4));
-	req->lang = atoi(PQgetvalue(res, row, 5)) == 1 ? ITIN_LANG_EN : ITIN_LANG_ZH;
-	req->received_at = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+	req->id = p->id;
+	req->channel = p->channel;
+	req->identity_kind = p->channel == ITIN_CHANNEL_SMS ? ITIN_IDENTITY_MSISDN : ITIN_IDENTITY_IMSI;
+	req->intent = p->intent;
+	req->action = p->action;
+	req->lang = p->english ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	req->received_at = p->received_at;
 	req->recovered = true;
 	req->recorded = true;
-	req->ops = svc->channel_ops[channel == ITIN_CHANNEL_SMS ? 0 : 1];
-	if (channel != ITIN_CHANNEL_SMS || !req->ops) {
+	req->ops = svc->channel_ops[p->channel == ITIN_CHANNEL_SMS ? 0 : 1];
+	if (p->channel != ITIN_CHANNEL_SMS || !req->ops) {
 		/* A USSD session does not outlive its process: nothing to answer. */
 		itin_request_replied(req, true, 0);
 		return;
 	}
-	sealed_len = unhex(PQgetvalue(res, row, 7), sealed, sizeof(sealed));
-	if (unhex(PQgetvalue(res, row, 1), req->key, sizeof(req->key)) != sizeof(req->key) ||
-	    sealed_len < 0 ||
-	    itin_unseal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, sealed, sealed_len, req->identity,
+	memcpy(req->key, p->key, sizeof(req->key));
+	if (p->sealed_len < 0 ||
+	    itin_unseal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, p->sealed, p->sealed_len, req->identity,
 			sizeof(req->identity)) < 0) {
 		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (its key is not in "
 		     "the secret file?)\n", (long long)req->id);
@@ -630,35 +465,30 @@ static void recover_one(const PGresult *res, int row)
 	act(req);
 }
 
-static void recover_cb(void *arg, const PGresult *res)
+static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
 {
-	int n;
-
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DREQ, LOGL_ERROR, "recovering pending requests failed: %s",
-		     res ? PQresultErrorMessage(res) : "no database\n");
+	if (!rows) {
+		LOGP(DREQ, LOGL_ERROR, "recovering pending requests failed: %s", why);
 		return;
 	}
-	n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		recover_one(res, i);
-	if (n == RECOVER_BATCH)
-		recover_from(strtoll(PQgetvalue(res, n - 1, 0), NULL, 10));
+	for (unsigned i = 0; i < num; i++)
+		recover_one(&rows[i]);
+	if (num == ITIN_PENDING_BATCH)
+		itin_request_pending_read(svc->db, rows[num - 1].id, svc->recover_bound, pending_cb, NULL);
 }
 
 /* Every pending row that exists before the channels take requests is a previous run's. */
-static void pending_bound_cb(void *arg, const PGresult *res)
+static void pending_bound_cb(void *arg, int64_t bound, const char *why)
 {
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DREQ, LOGL_ERROR, "reading pending requests failed: %s",
-		     res ? PQresultErrorMessage(res) : "no database\n");
+	if (bound < 0) {
+		LOGP(DREQ, LOGL_ERROR, "reading pending requests failed: %s", why);
 		svc->recovered(svc->recovered_arg);
 		return;
 	}
-	svc->recover_bound = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	svc->recover_bound = bound;
 	svc->recovered(svc->recovered_arg);
-	if (svc->recover_bound > 0)
-		recover_from(0);
+	if (bound > 0)
+		itin_request_pending_read(svc->db, 0, bound, pending_cb, NULL);
 }
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
@@ -666,8 +496,7 @@ void itin_requests_recover(void (*ready)(void *arg), void *arg)
 	svc->recovered = ready;
 	svc->recovered_arg = arg;
 	refresh_cb(-1, 0, NULL);
-	if (itin_db_pool_read(svc->db, "pending_bound", 0, NULL, pending_bound_cb, NULL) < 0)
-		pending_bound_cb(NULL, NULL);
+	itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
 }
 
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops)
@@ -679,10 +508,6 @@ static int service_destructor(struct request_service *s)
 {
 	if (s->refresh)
 		event_free(s->refresh);
-	if (s->done.timer)
-		event_free(s->done.timer);
-	if (s->done.retry)
-		event_free(s->done.retry);
 	return 0;
 }
 
@@ -704,10 +529,8 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 		return -ENOMEM;
 	svc->sealer = itin_sealer_alloc(svc, cfg);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
-	svc->done.timer = evtimer_new(base, done_timer_cb, NULL);
-	svc->done.retry = evtimer_new(base, done_retry_cb, NULL);
-	INIT_LLIST_HEAD(&svc->done.failed);
-	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done.timer || !svc->done.retry)
+	svc->done = itin_request_done_alloc(svc, base, db);
+	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

@@ -28,10 +28,11 @@
 #include <event2/event.h>
 
 #include "common/config.h"
-#include "db/db_pool.h"
+#include "common/subscriber_key.h"
 #include "engine/intent.h"
 #include "engine/reply.h"
-#include "common/subscriber_key.h"
+
+struct itin_db_pool;
 
 enum itin_channel {
 	ITIN_CHANNEL_SMS,
@@ -101,9 +102,8 @@ struct itin_request {
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 };
 
-/* The request service: call once, with the pool whose statements are itin_request_statements. */
-extern const struct itin_db_statement itin_request_statements[];
-extern const unsigned itin_num_request_statements;
+/* The request service: call once, with the pool whose statements are itin_request_statements
+ * (db/request_db.h). */
 int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
 		       struct itin_db_pool *db);
 /* New config after SIGHUP (templates, limits, shutdown mode); the old one may be freed after. */

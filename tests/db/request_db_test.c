@@ -18,13 +18,8 @@
 #include "common/log.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
-#include "db/db_sql.h"
+#include "db/db_pool.h"
 #include "db/request_db.h"
-
-static const struct itin_db_statement statements[] = {
-	{ "begin", itin_sql_begin_batch, ITIN_BEGIN_BATCH_PARAMS },
-	{ "lookup", itin_sql_lookup_batch, ITIN_LOOKUP_BATCH_PARAMS },
-};
 
 static struct event_base *base;
 static struct itin_db_pool *pool;
@@ -40,33 +35,34 @@ static void answered(void)
 		event_active(step_timer, EV_TIMEOUT, 0);
 }
 
-static void begun_cb(void *arg, const PGresult *res, int row)
+static void begun_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
-	if (row < 0)
-		printf("%s: not recorded\n", (const char *)arg);
+	if (!row)
+		printf("%s: not recorded: %s", (const char *)arg, why);
 	else
-		printf("%s: action %s, pending row %s\n", (const char *)arg,
-		       PQgetvalue(res, row, 1), PQgetisnull(res, row, 0) ? "none" : "yes");
+		printf("%s: action %u, pending row %s\n", (const char *)arg, row->action,
+		       row->id ? "yes" : "none");
 	answered();
 }
 
-static void looked_up_cb(void *arg, const PGresult *res, int first, int num)
+static void looked_up_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
-	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
-		printf("%s: failed\n", (const char *)arg);
-	else if (num == 0)
-		printf("%s: unknown\n", (const char *)arg);
-	for (int i = first; i < first + num; i++) {
-		uint8_t sealed[ITIN_SEALED_MAX];
-		int len = osmo_hexparse(PQgetvalue(res, i, 1) + 2, sealed, sizeof(sealed));
-		char mask[16];
+	char mask[16];
 
-		/* The mask is stored sealed (migration 070): what it says is opened here. */
-		if (len < 0 || itin_unseal(sealer, ITIN_SEAL_MASK, sealed, len, mask, sizeof(mask)) < 0)
-			snprintf(mask, sizeof(mask), "(sealed?)");
-		printf("%s: #%s %s day %s place %s\n", (const char *)arg, PQgetvalue(res, i, 0),
-		       mask, PQgetvalue(res, i, 2), PQgetvalue(res, i, 3));
+	if (!lookup) {
+		printf("%s: failed: %s", (const char *)arg, why);
+		answered();
+		return;
 	}
+	if (!lookup->known)
+		printf("%s: unknown\n", (const char *)arg);
+	/* The mask is stored sealed (migration 070): what it says is opened here. */
+	if (itin_unseal(sealer, ITIN_SEAL_MASK, lookup->mask_sealed, lookup->mask_sealed_len, mask,
+			sizeof(mask)) < 0)
+		snprintf(mask, sizeof(mask), "(sealed?)");
+	for (unsigned i = 0; i < lookup->num_rows; i++)
+		printf("%s: %s day %d place %d\n", (const char *)arg, mask, lookup->rows[i].day,
+		       lookup->rows[i].place);
 	answered();
 }
 
@@ -146,8 +142,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	base = event_base_new();
-	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, statements,
-				  sizeof(statements) / sizeof(statements[0]));
+	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, itin_request_statements,
+				  itin_num_request_statements);
 	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
 	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys[0]);
 	sealer = itin_sealer_alloc(ctx, cfg);

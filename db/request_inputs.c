@@ -1,0 +1,163 @@
+/*
+ * The request service's reads (request_inputs.h): freshness and risks through db_lookup.c's
+ * parsers, pending requests decoded row by row. Read-only statements, on any connection.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <osmocom/core/utils.h>
+#include <talloc.h>
+
+#include "db/db_lookup.h"
+#include "db/db_pool.h"
+#include "db/request_inputs.h"
+
+struct inputs_read {
+	void *ctx;
+	itin_freshness_cb freshness;
+	itin_risks_cb risks;
+	void *arg;
+};
+
+static bool tuples(const PGresult *res)
+{
+	return res && PQresultStatus(res) == PGRES_TUPLES_OK;
+}
+
+static const char *failure(const PGresult *res)
+{
+	return res ? PQresultErrorMessage(res) : "no database\n";
+}
+
+static void freshness_cb(void *arg, const PGresult *res)
+{
+	struct inputs_read *r = arg;
+
+	if (tuples(res))
+		r->freshness(r->arg, itin_freshness_from_result(res), itin_loaded_at_from_result(res));
+	talloc_free(r);
+}
+
+static void risks_cb(void *arg, const PGresult *res)
+{
+	struct inputs_read *r = arg;
+	struct itin_risk *risks;
+	unsigned num;
+
+	if (tuples(res) && itin_risks_from_result(r->ctx, res, &risks, &num) == 0)
+		r->risks(r->arg, risks, num);
+	talloc_free(r);
+}
+
+void itin_request_inputs_read(struct itin_db_pool *db, void *ctx, itin_freshness_cb freshness,
+			      itin_risks_cb risks, void *arg)
+{
+	/* One each: the two may come back on different connections, in either order. */
+	struct inputs_read *f = talloc_zero(ctx, struct inputs_read);
+	struct inputs_read *r = talloc_zero(ctx, struct inputs_read);
+
+	if (!f || !r) {
+		talloc_free(f);
+		talloc_free(r);
+		return;
+	}
+	*f = (struct inputs_read){ ctx, freshness, risks, arg };
+	*r = *f;
+	if (itin_db_pool_read(db, "freshness", 0, NULL, freshness_cb, f) < 0)
+		talloc_free(f);
+	if (itin_db_pool_read(db, "risks", 0, NULL, risks_cb, r) < 0)
+		talloc_free(r);
+}
+
+struct pending_read {
+	itin_pending_bound_cb bound;
+	itin_pending_cb rows;
+	void *arg;
+};
+
+static void pending_bound_cb(void *arg, const PGresult *res)
+{
+	struct pending_read *r = arg;
+
+	if (tuples(res))
+		r->bound(r->arg, strtoll(PQgetvalue(res, 0, 0), NULL, 10), NULL);
+	else
+		r->bound(r->arg, -1, failure(res));
+	talloc_free(r);
+}
+
+void itin_request_pending_bound(struct itin_db_pool *db, itin_pending_bound_cb cb, void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+
+	if (!r) {
+		cb(arg, -1, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .bound = cb, .arg = arg };
+	if (itin_db_pool_read(db, "pending_bound", 0, NULL, pending_bound_cb, r) < 0)
+		pending_bound_cb(r, NULL);
+}
+
+/* bytea text output ("\x0a1b...") into out; the octets, or -1. */
+static int bytea(const char *text, uint8_t *out, size_t max)
+{
+	if (strncmp(text, "\\x", 2) != 0)
+		return -1;
+	return osmo_hexparse(text + 2, out, max);
+}
+
+static void pending_row(const PGresult *res, int row, struct itin_pending *p)
+{
+	p->id = strtoll(PQgetvalue(res, row, 0), NULL, 10);
+	p->channel = atoi(PQgetvalue(res, row, 2));
+	p->intent = atoi(PQgetvalue(res, row, 3));
+	p->action = atoi(PQgetvalue(res, row, 4));
+	p->english = atoi(PQgetvalue(res, row, 5)) == 1;
+	p->received_at = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+	p->sealed_len = bytea(PQgetvalue(res, row, 7), p->sealed, sizeof(p->sealed));
+	if (bytea(PQgetvalue(res, row, 1), p->key, sizeof(p->key)) != sizeof(p->key))
+		p->sealed_len = -1;
+}
+
+static void pending_cb(void *arg, const PGresult *res)
+{
+	struct pending_read *r = arg;
+	struct itin_pending *rows;
+	int n;
+
+	if (!tuples(res)) {
+		r->rows(r->arg, NULL, 0, failure(res));
+		talloc_free(r);
+		return;
+	}
+	n = PQntuples(res);
+	rows = talloc_zero_array(r, struct itin_pending, n ? n : 1);
+	if (!rows) {
+		r->rows(r->arg, NULL, 0, "out of memory\n");
+		talloc_free(r);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		pending_row(res, i, &rows[i]);
+	r->rows(r->arg, rows, n, NULL);
+	talloc_free(r);
+}
+
+void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
+			       itin_pending_cb cb, void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+	char after_text[24], bound_text[24];
+	const char *values[2] = { after_text, bound_text };
+
+	if (!r) {
+		cb(arg, NULL, 0, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .rows = cb, .arg = arg };
+	snprintf(after_text, sizeof(after_text), "%lld", (long long)after);
+	snprintf(bound_text, sizeof(bound_text), "%lld", (long long)bound);
+	if (itin_db_pool_read(db, "pending", 2, values, pending_cb, r) < 0)
+		pending_cb(r, NULL);
+}

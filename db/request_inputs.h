@@ -1,0 +1,45 @@
+/*
+ * What the request service reads besides its requests: the deployment-wide inputs of every
+ * reply (data freshness, the risk list), re-read every minute, and at start the requests a
+ * previous run recorded and did not answer. Results come decoded, through callbacks.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/reply_address.h"
+#include "common/subscriber_key.h"
+#include "engine/itinerary.h"
+
+struct itin_db_pool;
+
+/* Each callback comes only with a result: after a failure the previous values stay. The risks
+ * are talloc children of ctx, for the callback to keep. */
+typedef void (*itin_freshness_cb)(void *arg, int64_t updated_at, int64_t loaded_at);
+typedef void (*itin_risks_cb)(void *arg, struct itin_risk *risks, unsigned num);
+void itin_request_inputs_read(struct itin_db_pool *db, void *ctx, itin_freshness_cb freshness,
+			      itin_risks_cb risks, void *arg);
+
+/* A request a previous run recorded and did not answer. */
+struct itin_pending {
+	int64_t id;
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+	unsigned channel, intent, action;	/* enum itin_channel, itin_intent, itin_action */
+	bool english;
+	int64_t received_at;			/* Unix s */
+	uint8_t sealed[ITIN_SEALED_MAX];	/* the sealed reply address */
+	int sealed_len;				/* < 0: the row could not be read */
+};
+
+/* The highest pending id now; bound < 0 when it could not be read (why says why). */
+typedef void (*itin_pending_bound_cb)(void *arg, int64_t bound, const char *why);
+void itin_request_pending_bound(struct itin_db_pool *db, itin_pending_bound_cb cb, void *arg);
+
+/* The pending requests with after < id <= bound, in order, at most ITIN_PENDING_BATCH of them
+ * (rows NULL: failed, why says why); ask again after the last for more. */
+#define ITIN_PENDING_BATCH 500
+typedef void (*itin_pending_cb)(void *arg, const struct itin_pending *rows, unsigned num,
+				const char *why);
+void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
+			       itin_pending_cb cb, void *arg);
