@@ -12,6 +12,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "daemon/admin.h"
@@ -213,29 +214,52 @@ static void healthz_cb(struct evhttp_request *r, void *arg)
 	text_reply(r, HTTP_OK, "OK", "ok\n");
 }
 
+int itin_admin_readyz_body(struct evbuffer *b, const struct itin_readiness *r)
+{
+	int reasons = 0;
+
+	if (r->stopping && ++reasons)
+		evbuffer_add_printf(b, "stopping\n");
+	if (!r->db_up && ++reasons)
+		evbuffer_add_printf(b, "database: down\n");
+	for (unsigned i = 0; i < r->num_links; i++)
+		if (!r->link[i].bound && ++reasons)
+			evbuffer_add_printf(b, "smpp %s: not bound\n", r->link[i].name);
+	if (r->gsup_configured && !r->gsup_up && ++reasons)
+		evbuffer_add_printf(b, "gsup: down\n");
+	if (!reasons)
+		evbuffer_add_printf(b, "ready\n");
+	return reasons;
+}
+
 static void readyz_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
-	char why[512] = "";
-	unsigned n = itin_sms_channel_num_links(a->src.sms);
+	struct itin_readiness st = {
+		.stopping = *a->src.stopping,
+		.db_up = itin_db_pool_is_up(a->src.db),
+		.num_links = OSMO_MIN(itin_sms_channel_num_links(a->src.sms), ITIN_MAX_SMPP_LINKS),
+		.gsup_configured = a->src.ussd != NULL,
+		.gsup_up = a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd),
+	};
+	struct evbuffer *b = evbuffer_new();
 
-	if (*a->src.stopping)
-		strcat(why, "stopping\n");
-	if (!itin_db_pool_is_up(a->src.db))
-		strcat(why, "database: down\n");
-	for (unsigned i = 0; i < n; i++) {
+	if (!b) {
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < st.num_links; i++) {
 		const struct smpp_link *l = itin_sms_channel_link(a->src.sms, i);
 
-		if (!smpp_link_is_bound(l) && strlen(why) + 64 < sizeof(why))
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "smpp %s: not bound\n",
-				 smpp_link_name(l));
+		st.link[i].name = smpp_link_name(l);
+		st.link[i].bound = smpp_link_is_bound(l);
 	}
-	if (a->src.ussd && !itin_ussd_gsup_is_up(a->src.ussd))
-		strcat(why, "gsup: down\n");
-	if (why[0])
-		text_reply(r, 503, "Service Unavailable", why);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	if (itin_admin_readyz_body(b, &st))
+		evhttp_send_reply(r, 503, "Service Unavailable", b);
 	else
-		text_reply(r, HTTP_OK, "OK", "ready\n");
+		evhttp_send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
 }
 
 static void other_cb(struct evhttp_request *r, void *arg)

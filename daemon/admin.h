@@ -8,7 +8,10 @@
 
 #include <stdbool.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
+
+#include "daemon/config.h"
 
 struct itin_db_pool;
 struct itin_sms_channel;
@@ -28,3 +31,17 @@ struct itin_admin;
 struct itin_admin *itin_admin_start(void *ctx, struct event_base *base, const char *listen,
 				    const struct itin_admin_sources *src, char *err, size_t err_len);
 void itin_admin_stop(struct itin_admin *admin);
+
+/* What /readyz reports, gathered from the modules. */
+struct itin_readiness {
+	bool stopping, db_up, gsup_configured, gsup_up;
+	unsigned num_links;
+	struct {
+		const char *name;
+		bool bound;
+	} link[ITIN_MAX_SMPP_LINKS];
+};
+
+/* Appends the /readyz body to b: a line per reason not to be ready, or "ready". Returns the
+ * number of reasons (0: ready, answered 200; else 503). */
+int itin_admin_readyz_body(struct evbuffer *b, const struct itin_readiness *r);

@@ -315,6 +315,13 @@ static int enter_section(struct cfg_parser *p, char *name)
 
 		if (!arg || !*arg)
 			return cfg_error(p, "[smpp] needs a link name: [smpp NAME]");
+		/* the name goes into log lines, /readyz and the link label of /metrics */
+		if (strlen(arg) > ITIN_LINK_NAME_MAX ||
+		    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+		    != strlen(arg))
+			return cfg_error(p, "[smpp] link name '%.*s%s' is not 1 to %d letters, digits, "
+					 "'.', '_' or '-'", 40, arg, strlen(arg) > 40 ? "..." : "",
+					 ITIN_LINK_NAME_MAX);
 		for (unsigned i = 0; i < cfg->num_smpp; i++) {
 			if (strcmp(cfg->smpp[i].name, arg) == 0)
 				return cfg_error(p, "[smpp %s] appears twice", arg);

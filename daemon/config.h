@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #define ITIN_MAX_SMPP_LINKS 8
+#define ITIN_LINK_NAME_MAX 32		/* characters of an [smpp NAME] */
 #define ITIN_MAX_KEYWORDS 16
 #define ITIN_MAX_DOMESTIC_MCC 8
 

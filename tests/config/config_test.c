@@ -12,7 +12,8 @@ static const char *const files[] = {
 	"good-full.conf", "good-minimal.conf", "bad-no-secret.conf", "bad-duration.conf",
 	"bad-section.conf", "bad-key-section.conf", "bad-unknown-key.conf", "bad-mcc.conf",
 	"bad-quote.conf", "bad-zone.conf", "bad-smpp-no-id.conf", "bad-smpp-twice.conf",
-	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "missing-file.conf",
+	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-smpp-name.conf",
+	"missing-file.conf",
 	"../../doc/examples/itinerad.conf",
 };
 
