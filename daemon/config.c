@@ -458,6 +458,10 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", cfg->pool_size);
 	if (cfg->consent_timeout_s == 0)
 		return cfg_error(p, "[service] consent_timeout must be more than 0");
+	if (cfg->admin_max_connections < 1)
+		return cfg_error(p, "[admin] max_connections must be 1 or more");
+	if (cfg->admin_request_timeout_s < 1)
+		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*cfg->country_code || strspn(cfg->country_code, "0123456789") != strlen(cfg->country_code)
 	    || strlen(cfg->country_code) > 3)
 		return cfg_error(p, "[service] country_code '%s' is not 1 to 3 digits", cfg->country_code);

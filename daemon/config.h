@@ -118,6 +118,8 @@ struct itin_config {
 
 	/* [admin] */
 	char *admin_listen;		/* "127.0.0.1:8080", empty = off */
+	unsigned admin_max_connections;
+	unsigned admin_request_timeout_s;
 };
 
 /*
