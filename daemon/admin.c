@@ -581,17 +581,17 @@ static int admin_budget(unsigned wanted, unsigned reserve, char *err, size_t err
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
 		return wanted;
-	left = rl.rlim_cur > reserve + 1 ? rl.rlim_cur - reserve - 1 : 0;
+	left = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
 	if (left < 1) {
 		snprintf(err, err_len, "admin: the descriptor limit (%llu, ulimit -n, LimitNOFILE) "
 			 "leaves none for the admin endpoint: the rest of itinerad needs %u",
-			 (unsigned long long)rl.rlim_cur, reserve + 1);
+			 (unsigned long long)rl.rlim_cur, reserve);
 		return -EMFILE;
 	}
 	if (left < wanted) {
 		LOGP(DADMIN, LOGL_NOTICE, "admin: at most %llu connections, not %u: the descriptor "
 		     "limit is %llu and the rest of itinerad keeps %u\n", (unsigned long long)left,
-		     wanted, (unsigned long long)rl.rlim_cur, reserve + 1);
+		     wanted, (unsigned long long)rl.rlim_cur, reserve);
 		return left;
 	}
 	return wanted;

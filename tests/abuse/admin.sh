@@ -2,9 +2,10 @@
 # The admin endpoint attacked (issue 17, finding 11; SMSC port 24140, admin 25140): itinerad
 # runs with a soft descriptor limit of 128 and [admin] max_connections = 16. A request whose
 # headers never end (32 MB of them) is refused at 8 KB and the daemon's memory does not grow;
-# then 200 slowloris connections (more than the descriptor limit) stay open while /healthz and
-# /readyz answer, the SMSC drops the link, itinerad binds again and subscribers get their
-# replies. The SMSC's transcript and the checks are compared with tests/abuse/admin.out.
+# one whose headers come a line a second is closed at request_timeout (3 s); then 200
+# slowloris connections (more than the descriptor limit) stay open while /healthz and /readyz
+# answer, the SMSC drops the link, itinerad binds again and subscribers get their replies.
+# The SMSC's transcript and the checks are compared with tests/abuse/admin.out. About 30 s.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_abuse_admin

@@ -7,6 +7,8 @@ usage: admin_attack.py COMMAND PORT ARGS...
   huge PORT PIDFILE MB    one connection sending header lines, up to MB megabytes, until the
                           daemon answers; prints its status and whether the daemon's RSS grew
                           by less than 16 MB
+  trickle PORT            one request whose headers come a line a second for up to 10 s:
+                          whether the daemon closed the connection before they ended
   get PORT PATH           GET PATH (10 s at most): its status and body
   metrics PORT LIMIT      the admin metrics against LIMIT, and the SMPP binds"""
 import os
@@ -84,6 +86,9 @@ def huge(port, pidfile, mb):
             if w:
                 s.sendall(line * 4)
                 sent += 4 * len(line)
+    except OSError:
+        pass    # the daemon closed: its answer may be waiting all the same
+    try:
         s.settimeout(5)
         answer = s.recv(200)
     except OSError:
@@ -92,6 +97,19 @@ def huge(port, pidfile, mb):
     grew = rss_kb(pidfile) - before
     print("huge headers: %s; the daemon's RSS grew by less than 16 MB: %s"
           % (status, "yes" if grew < 16 << 10 else "no"))
+
+
+def trickle(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    closed = "no"
+    try:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n")
+        for _ in range(10):
+            time.sleep(1)
+            s.sendall(b"X-Slow: 1\r\n")
+    except OSError:
+        closed = "yes"
+    print("headers a line a second for 10 s: closed by the daemon: %s" % closed)
 
 
 def get(port, path, show=True):
@@ -134,6 +152,8 @@ if cmd == "slowloris":
     slowloris(port, int(sys.argv[3]), sys.argv[4])
 elif cmd == "huge":
     huge(port, sys.argv[3], int(sys.argv[4]))
+elif cmd == "trickle":
+    trickle(port)
 elif cmd == "get":
     get(port, sys.argv[3])
 elif cmd == "metrics":
