@@ -228,6 +228,15 @@ static void admin_metrics(struct evbuffer *b, const struct itin_admin *a)
 	       "accepting for 1 s).", a->accept_errors);
 }
 
+/* libevent 2.1 writes the body of a HEAD answer too, without a Content-Length, which a client
+ * reading the next answer on the connection would take for its status line. */
+static void send_reply(struct evhttp_request *r, int code, const char *reason, struct evbuffer *b)
+{
+	if (evhttp_request_get_command(r) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(b, evbuffer_get_length(b));
+	evhttp_send_reply(r, code, reason, b);
+}
+
 static void metrics_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
@@ -253,7 +262,7 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	admin_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(r, HTTP_OK, "OK", b);
+	send_reply(r, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
 
@@ -267,7 +276,7 @@ static void text_reply(struct evhttp_request *r, int code, const char *reason, c
 	}
 	evbuffer_add(b, text, strlen(text));
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
-	evhttp_send_reply(r, code, reason, b);
+	send_reply(r, code, reason, b);
 	evbuffer_free(b);
 }
 
@@ -320,9 +329,9 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
 	if (itin_admin_readyz_body(b, &st))
-		evhttp_send_reply(r, 503, "Service Unavailable", b);
+		send_reply(r, 503, "Service Unavailable", b);
 	else
-		evhttp_send_reply(r, HTTP_OK, "OK", b);
+		send_reply(r, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
 
