@@ -42,6 +42,7 @@ struct admin_conn {
 	struct itin_admin *admin;
 	struct evhttp_connection *evcon;
 	struct event *deadline;		/* request_timeout after the accept or the last answer */
+	double since;			/* CLOCK_MONOTONIC of the accept or the last answer */
 };
 
 struct itin_admin {
@@ -59,11 +60,19 @@ struct itin_admin {
 	struct bufferevent *adopt[16];
 	unsigned num_adopt;
 	struct event *adopt_ev;
+	struct event *room_ev;		/* at the cap, until the oldest may be closed */
+	double grace_s;			/* ITIN_ADMIN_GRACE_S (0 in the fuzz harness) */
 	struct event *resume;		/* accepting again after a failed accept() */
 	bool accept_failed;
 	long noticed;			/* CLOCK_MONOTONIC second of the last NOTICE */
 	unsigned long long timed_out, evicted, accept_errors;
 };
+
+/* At the cap, a connection may be closed to make room once it has had this long to send its
+ * request: a client that sends its request at once is answered even in a burst of them, and
+ * slow senders are still closed fast enough (cap / grace per second) for the accept queue,
+ * at most the listen backlog of 128, to move on within a second or so. */
+#define ITIN_ADMIN_GRACE_S 0.1
 
 /* evhttp gives the listener's error callback the evhttp, not ours: it finds us here. */
 static LLIST_HEAD(admins);
@@ -354,9 +363,18 @@ static bool notice_due(struct itin_admin *a)
 	return true;
 }
 
+static double now_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
 static void accepting(struct itin_admin *a, bool on)
 {
-	if (on && !a->accept_failed && a->num_conns < a->max_conns)
+	if (on && !a->accept_failed && a->num_conns < a->max_conns &&
+	    a->num_adopt < ARRAY_SIZE(a->adopt))
 		evconnlistener_enable(a->listener);
 	else if (!on)
 		evconnlistener_disable(a->listener);
@@ -384,7 +402,7 @@ static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct admin_conn *c = arg;
 
-	LOGP(DADMIN, LOGL_DEBUG, "a connection did not send its request within %lds: closed\n",
+	LOGP(DADMIN, LOGL_DEBUG, "admin: a connection without a full request for %lds: closed\n",
 	     (long)c->admin->timeout.tv_sec);
 	conn_close(c, &c->admin->timed_out);
 }
@@ -400,6 +418,7 @@ static void conn_answering(struct itin_admin *a, struct evhttp_request *r)
 		if (c->evcon == evcon) {
 			llist_del(&c->list);
 			llist_add_tail(&c->list, &a->conns);
+			c->since = now_s();
 			evtimer_add(c->deadline, &a->timeout);
 			return;
 		}
@@ -430,6 +449,37 @@ static struct bufferevent *conn_bev_cb(struct event_base *base, void *arg)
 	return bev;
 }
 
+/* At the cap, the connection that has waited longest for its request (or idled longest since
+ * its answer) is closed for the next one in the accept queue, once it has had its grace: a slow
+ * sender cannot hold a slot for long, and a scraper waiting behind slow senders gets in. */
+static void make_room(struct itin_admin *a)
+{
+	struct admin_conn *oldest;
+	double wait;
+
+	if (a->num_conns >= a->max_conns && !llist_empty(&a->conns)) {
+		oldest = llist_first_entry(&a->conns, struct admin_conn, list);
+		wait = oldest->since + a->grace_s - now_s();
+		if (wait > 0) {
+			struct timeval tv = { .tv_sec = (long)wait,
+					      .tv_usec = (long)((wait - (long)wait) * 1e6) + 1 };
+
+			evtimer_add(a->room_ev, &tv);
+			return;
+		}
+		if (notice_due(a))
+			LOGP(DADMIN, LOGL_NOTICE, "admin: %u connections, the limit: the oldest are "
+			     "closed to make room (%llu so far)\n", a->num_conns, a->evicted + 1);
+		conn_close(oldest, &a->evicted);
+	}
+	accepting(a, true);
+}
+
+static void room_cb(evutil_socket_t fd, short what, void *arg)
+{
+	make_room(arg);
+}
+
 static void adopt_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct itin_admin *a = arg;
@@ -454,6 +504,7 @@ static void adopt_cb(evutil_socket_t fd, short what, void *arg)
 			talloc_set_destructor(c, conn_destroy);
 			c->admin = a;
 			c->evcon = evcon;
+			c->since = now_s();
 			llist_add_tail(&c->list, &a->conns);
 			evtimer_add(c->deadline, &a->timeout);
 			evhttp_connection_set_closecb(evcon, conn_closed, c);
@@ -461,16 +512,7 @@ static void adopt_cb(evutil_socket_t fd, short what, void *arg)
 		bufferevent_decref(bev);
 	}
 	a->num_adopt = 0;
-	/* At the cap, the connection that has waited longest for its request (or idled longest
-	 * since its answer) makes room: a slow sender cannot hold a slot for long, and the next
-	 * scraper in the accept queue gets in. */
-	if (a->num_conns >= a->max_conns && !llist_empty(&a->conns)) {
-		if (notice_due(a))
-			LOGP(DADMIN, LOGL_NOTICE, "admin: %u connections, the limit: the oldest are "
-			     "closed to make room (%llu so far)\n", a->num_conns, a->evicted + 1);
-		conn_close(llist_first_entry(&a->conns, struct admin_conn, list), &a->evicted);
-	}
-	accepting(a, true);
+	make_room(a);
 }
 
 static void resume_cb(evutil_socket_t fd, short what, void *arg)
@@ -527,6 +569,8 @@ static int admin_destroy(struct itin_admin *a)
 		evhttp_free(a->http);
 	if (a->adopt_ev)
 		event_free(a->adopt_ev);
+	if (a->room_ev)
+		event_free(a->room_ev);
 	if (a->resume)
 		event_free(a->resume);
 	return 0;
@@ -549,8 +593,10 @@ static struct itin_admin *admin_alloc(void *ctx, struct event_base *base,
 	a->started = time(NULL);
 	a->max_conns = opt->max_connections;
 	a->timeout.tv_sec = opt->request_timeout_s;
+	a->grace_s = ITIN_ADMIN_GRACE_S;
 	if (!(a->http = evhttp_new(base)) ||
 	    !(a->adopt_ev = event_new(base, -1, 0, adopt_cb, a)) ||
+	    !(a->room_ev = evtimer_new(base, room_cb, a)) ||
 	    !(a->resume = evtimer_new(base, resume_cb, a)) ||
 	    evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
 	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||

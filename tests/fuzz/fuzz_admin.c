@@ -5,7 +5,9 @@
  * rest, pipelined requests on one connection, and the connection tracking (the cap, the
  * deadline, the close callback). The input is written on a Unix socket the endpoint listens on
  * (admin.c's listener taken as it takes the TCP one), the client's half closed, the event loop
- * run until the endpoint has closed the connection; every connection must be gone then.
+ * run until the endpoint has closed the connection; every connection must be gone then. An
+ * input starting with a digit 1 to 6 is shared out among that many connections at once, past
+ * the cap of 4.
  * The modules admin.c reads are stubbed below with fixed values: one link not bound, so that
  * /readyz and /metrics take their longer paths.
  * sources: daemon/log.c
@@ -13,6 +15,7 @@
 #define PACKAGE_VERSION "fuzz"
 #include "daemon/admin.c"
 
+#include <signal.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -109,6 +112,8 @@ static void setup(void)
 	struct evconnlistener *lev;
 	int fd;
 
+	/* as itinerad does: a write to a connection the endpoint closed fails with EPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	base = event_base_new();
 	if (!base || !mkdtemp(dir) || itin_log_init(NULL, "fuzz_admin", false, LOGL_FATAL) < 0)
 		abort();
@@ -127,49 +132,85 @@ static void setup(void)
 			    &(struct itin_admin_sources){ .stopping = &stopping });
 	if (!lev || !admin || admin_listen(admin, lev) < 0)
 		abort();
+	/* the loop here does not wait: at the cap, room is made at once */
+	admin->grace_s = 0;
 	accepting(admin, true);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* A client of the endpoint with its share of the input. */
+struct client {
+	int fd;
+	const uint8_t *data;
+	size_t size, sent;
+	int quiet;
+	bool eof;
+};
+
+/* Writes as the endpoint reads; once the endpoint has answered what it could, half-closes
+ * (before, evhttp would drop pipelined requests at the EOF); reads until the endpoint closes.
+ * Returns whether the client is done. */
+static bool client_turn(struct client *c)
 {
 	char answer[4096];
-	size_t sent = 0;
-	bool eof = false;
-	int fd;
+	ssize_t n;
+
+	if (c->eof)
+		return true;
+	if (c->sent < c->size) {
+		n = write(c->fd, c->data + c->sent, c->size - c->sent);
+		if (n > 0)
+			c->sent += n;
+		else if (n < 0 && errno != EAGAIN)
+			c->sent = c->size;	/* the endpoint closed: nothing more to write */
+	} else if (c->quiet++ == 8) {
+		shutdown(c->fd, SHUT_WR);
+	}
+	while ((n = read(c->fd, answer, sizeof(answer))) > 0) {
+		c->quiet = 0;
+		if (getenv("ITIN_FUZZ_LOG"))
+			fwrite(answer, 1, n, stderr);
+	}
+	c->eof = n == 0 || (n < 0 && errno != EAGAIN);
+	return c->eof;
+}
+
+/* The input goes to one connection; one that starts with a digit 1 to 6 is split into that
+ * many connections open at once, beyond the cap of 4, so that the longest waiting is closed
+ * to make room. Every connection must be closed by the endpoint in the end, none counted. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct client clients[6];
+	unsigned num = 1;
+	bool done = false;
 
 	if (!base)
 		setup();
-	fd = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    evutil_make_socket_nonblocking(fd) < 0)
-		abort();
-	/* write as the endpoint reads; once it has answered what it could, half-close (before,
-	 * evhttp would drop pipelined requests at the EOF); read until it closes (a connection
-	 * it never closes fails at the end) */
-	for (int turns = 0, quiet = 0; !eof && turns < 10000; turns++) {
-		ssize_t n;
-
-		if (sent < size) {
-			n = write(fd, data + sent, size - sent);
-			if (n > 0)
-				sent += n;
-			else if (n < 0 && errno != EAGAIN)
-				sent = size;	/* the endpoint closed: nothing more to write */
-		} else if (quiet++ == 8) {
-			shutdown(fd, SHUT_WR);
-		}
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		while ((n = read(fd, answer, sizeof(answer))) > 0) {
-			quiet = 0;
-			if (getenv("ITIN_FUZZ_LOG"))
-				fwrite(answer, 1, n, stderr);
-		}
-		eof = n == 0 || (n < 0 && errno != EAGAIN);
+	if (size && data[0] >= '1' && data[0] <= '6') {
+		num = data[0] - '0';
+		data++;
+		size--;
 	}
-	close(fd);
+	for (unsigned i = 0; i < num; i++) {
+		struct client *c = &clients[i];
+
+		*c = (struct client){ .data = data + size * i / num,
+				      .size = size * (i + 1) / num - size * i / num };
+		c->fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (c->fd < 0 || connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+		    evutil_make_socket_nonblocking(c->fd) < 0)
+			abort();
+	}
+	for (int turns = 0; !done && turns < 10000; turns++) {
+		done = true;
+		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		for (unsigned i = 0; i < num; i++)
+			done &= client_turn(&clients[i]);
+	}
+	for (unsigned i = 0; i < num; i++)
+		close(clients[i].fd);
 	for (int turns = 0; admin->num_conns && turns < 100; turns++)
 		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-	if (!eof || admin->num_conns)
+	if (!done || admin->num_conns)
 		abort();
 	return 0;
 }
