@@ -340,6 +340,13 @@ static int enter_section(struct cfg_parser *p, char *name)
 
 		if (!arg || !*arg)
 			return cfg_error(p, "[smpp] needs a link name: [smpp NAME]");
+		/* the name goes into log lines, /readyz and the link label of /metrics */
+		if (strlen(arg) > ITIN_LINK_NAME_MAX ||
+		    strspn(arg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+		    != strlen(arg))
+			return cfg_error(p, "[smpp] link name '%.*s%s' is not 1 to %d letters, digits, "
+					 "'.', '_' or '-'", 40, arg, strlen(arg) > 40 ? "..." : "",
+					 ITIN_LINK_NAME_MAX);
 		for (unsigned i = 0; i < cfg->num_smpp; i++) {
 			if (strcmp(cfg->smpp[i].name, arg) == 0)
 				return cfg_error(p, "[smpp %s] appears twice", arg);
@@ -645,6 +652,10 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", cfg->pool_size);
 	if (cfg->consent_timeout_s == 0)
 		return cfg_error(p, "[service] consent_timeout must be more than 0");
+	if (cfg->admin_max_connections < 1)
+		return cfg_error(p, "[admin] max_connections must be 1 or more");
+	if (cfg->admin_request_timeout_s < 1)
+		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*cfg->country_code || strspn(cfg->country_code, "0123456789") != strlen(cfg->country_code)
 	    || strlen(cfg->country_code) > 3)
 		return cfg_error(p, "[service] country_code '%s' is not 1 to 3 digits", cfg->country_code);

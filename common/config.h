@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #define ITIN_MAX_SMPP_LINKS 8
+#define ITIN_LINK_NAME_MAX 32		/* characters of an [smpp NAME] */
 #define ITIN_MAX_KEYWORDS 16
 #define ITIN_MAX_DOMESTIC_MCC 8
 #define ITIN_MAX_COUNTRY_CODES 8
@@ -142,6 +143,8 @@ struct itin_config {
 
 	/* [admin] */
 	char *admin_listen;		/* "127.0.0.1:8080", empty = off */
+	unsigned admin_max_connections;
+	unsigned admin_request_timeout_s;
 };
 
 /*

@@ -3,6 +3,9 @@
  * at the time of the scrape; names follow Prometheus conventions (itinerad_ prefix, _total for
  * counters, base units). Labels never carry a number or an IMSI: channel, intent, action and
  * the SMSC link's name from the config are the only label values.
+ * A client gets a bounded share: headers of 8 KB, no body, request_timeout for each request,
+ * max_connections at once within the descriptors the rest of the daemon leaves (at the cap the
+ * longest waiting connection makes room), and a pause instead of a spin when accept() fails.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -10,8 +13,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/resource.h>
+
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/util.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "daemon/admin.h"
@@ -22,11 +32,53 @@
 #include "sms/smpp_link.h"
 #include "ussd/ussd_gsup.h"
 
+/* Request headers (request line included) larger than this are refused (libevent 2.1 answers
+ * 400) and no more is read: a scraper's are a few hundred octets. */
+#define ITIN_ADMIN_MAX_HEADERS 8192
+
+/* A connection evhttp has accepted, counted against the cap until evhttp closes it. */
+struct admin_conn {
+	struct llist_head list;		/* in itin_admin.conns: the longest waiting first */
+	struct itin_admin *admin;
+	struct evhttp_connection *evcon;
+	struct event *deadline;		/* request_timeout after the accept or the last answer */
+	double since;			/* CLOCK_MONOTONIC of the accept or the last answer */
+};
+
 struct itin_admin {
+	struct llist_head list;		/* in admins */
+	struct event_base *base;
 	struct evhttp *http;
+	struct evconnlistener *listener;
 	struct itin_admin_sources src;
 	time_t started;
+	struct timeval timeout;
+	unsigned max_conns;		/* the cap, within the descriptor budget */
+	unsigned num_conns;		/* accepted and not yet closed, adopted or not */
+	struct llist_head conns;	/* struct admin_conn */
+	/* accepted in the current listener callback, their connection not yet known */
+	struct bufferevent *adopt[16];
+	unsigned num_adopt;
+	struct event *adopt_ev;
+	struct event *room_ev;		/* at the cap, until the oldest may be closed */
+	double grace_s;			/* ITIN_ADMIN_GRACE_S (0 in the fuzz harness) */
+	struct event *resume;		/* accepting again after a failed accept() */
+	bool accept_failed;
+	long noticed;			/* CLOCK_MONOTONIC second of the last NOTICE */
+	unsigned long long timed_out, evicted, accept_errors;
 };
+
+/* At the cap, a connection may be closed to make room once it has had this long to send its
+ * request: a client that sends its request at once is answered even in a burst of them, and
+ * slow senders are still closed fast enough (cap / grace per second) for the accept queue,
+ * at most the listen backlog of 128, to move on within a second or so. */
+#define ITIN_ADMIN_GRACE_S 0.1
+
+/* evhttp gives the listener's error callback the evhttp, not ours: it finds us here. */
+static LLIST_HEAD(admins);
+
+static void conn_answering(struct itin_admin *a, struct evhttp_request *r);
+static int conn_destroy(struct admin_conn *c);
 
 static void help(struct evbuffer *b, const char *name, const char *type, const char *text)
 {
@@ -172,11 +224,39 @@ static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 	       "Connections lost and made again.", st.reconnects);
 }
 
+static void admin_metrics(struct evbuffer *b, const struct itin_admin *a)
+{
+	metric(b, "itinerad_admin_connections", "gauge",
+	       "Admin HTTP connections open (this scrape's included).", a->num_conns);
+	metric(b, "itinerad_admin_connections_limit", "gauge",
+	       "Admin HTTP connections open at most ([admin] max_connections, or what the "
+	       "descriptor limit leaves).", a->max_conns);
+	help(b, "itinerad_admin_connections_closed_total", "counter",
+	     "Admin connections we closed: no full request within [admin] request_timeout, or the "
+	     "longest waiting one when a new connection came at the limit.");
+	evbuffer_add_printf(b, "itinerad_admin_connections_closed_total{reason=\"timeout\"} %llu\n"
+			       "itinerad_admin_connections_closed_total{reason=\"limit\"} %llu\n",
+			    a->timed_out, a->evicted);
+	metric(b, "itinerad_admin_accept_errors_total", "counter",
+	       "accept() failures on the admin socket, e.g. out of descriptors (each pauses "
+	       "accepting for 1 s).", a->accept_errors);
+}
+
+/* libevent 2.1 writes the body of a HEAD answer too, without a Content-Length, which a client
+ * reading the next answer on the connection would take for its status line. */
+static void send_reply(struct evhttp_request *r, int code, const char *reason, struct evbuffer *b)
+{
+	if (evhttp_request_get_command(r) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(b, evbuffer_get_length(b));
+	evhttp_send_reply(r, code, reason, b);
+}
+
 static void metrics_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
 	struct evbuffer *b = evbuffer_new();
 
+	conn_answering(a, r);
 	if (!b) {
 		evhttp_send_error(r, HTTP_INTERNAL, NULL);
 		return;
@@ -193,9 +273,10 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	       a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd));
 	metric(b, "itinerad_ussd_sessions", "gauge",
 	       "USSD sessions open.", a->src.ussd ? itin_ussd_gsup_sessions(a->src.ussd) : 0);
+	admin_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");
-	evhttp_send_reply(r, HTTP_OK, "OK", b);
+	send_reply(r, HTTP_OK, "OK", b);
 	evbuffer_free(b);
 }
 
@@ -209,59 +290,388 @@ static void text_reply(struct evhttp_request *r, int code, const char *reason, c
 	}
 	evbuffer_add(b, text, strlen(text));
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
-	evhttp_send_reply(r, code, reason, b);
+	send_reply(r, code, reason, b);
 	evbuffer_free(b);
 }
 
 static void healthz_cb(struct evhttp_request *r, void *arg)
 {
+	conn_answering(arg, r);
 	text_reply(r, HTTP_OK, "OK", "ok\n");
+}
+
+int itin_admin_readyz_body(struct evbuffer *b, const struct itin_readiness *r)
+{
+	int reasons = 0;
+
+	if (r->stopping && ++reasons)
+		evbuffer_add_printf(b, "stopping\n");
+	if (!r->db_up && ++reasons)
+		evbuffer_add_printf(b, "database: down\n");
+	for (unsigned i = 0; i < r->num_links; i++)
+		if (!r->link[i].bound && ++reasons)
+			evbuffer_add_printf(b, "smpp %s: not bound\n", r->link[i].name);
+	if (r->gsup_configured && !r->gsup_up && ++reasons)
+		evbuffer_add_printf(b, "gsup: down\n");
+	if (!reasons)
+		evbuffer_add_printf(b, "ready\n");
+	return reasons;
 }
 
 static void readyz_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
-	char why[512] = "";
-	unsigned n = itin_sms_channel_num_links(a->src.sms);
+	struct itin_readiness st = {
+		.stopping = *a->src.stopping,
+		.db_up = itin_db_pool_is_up(a->src.db),
+		.num_links = OSMO_MIN(itin_sms_channel_num_links(a->src.sms), ITIN_MAX_SMPP_LINKS),
+		.gsup_configured = a->src.ussd != NULL,
+		.gsup_up = a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd),
+	};
+	struct evbuffer *b = evbuffer_new();
 
-	if (*a->src.stopping)
-		strcat(why, "stopping\n");
-	if (!itin_db_pool_is_up(a->src.db))
-		strcat(why, "database: down\n");
-	for (unsigned i = 0; i < n; i++) {
+	conn_answering(a, r);
+	if (!b) {
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < st.num_links; i++) {
 		const struct smpp_link *l = itin_sms_channel_link(a->src.sms, i);
 
-		if (!smpp_link_is_bound(l) && strlen(why) + 64 < sizeof(why))
-			snprintf(why + strlen(why), sizeof(why) - strlen(why), "smpp %s: not bound\n",
-				 smpp_link_name(l));
+		st.link[i].name = smpp_link_name(l);
+		st.link[i].bound = smpp_link_is_bound(l);
 	}
-	if (a->src.ussd && !itin_ussd_gsup_is_up(a->src.ussd))
-		strcat(why, "gsup: down\n");
-	if (why[0])
-		text_reply(r, 503, "Service Unavailable", why);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	if (itin_admin_readyz_body(b, &st))
+		send_reply(r, 503, "Service Unavailable", b);
 	else
-		text_reply(r, HTTP_OK, "OK", "ready\n");
+		send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
 }
 
 static void other_cb(struct evhttp_request *r, void *arg)
 {
+	conn_answering(arg, r);
 	text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz\n");
+}
+
+/* A NOTICE at most every ten seconds per admin endpoint, so that an attack does not flood
+ * the log; what was not logged is counted in /metrics. */
+static bool notice_due(struct itin_admin *a)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (a->noticed && now.tv_sec - a->noticed < 10)
+		return false;
+	a->noticed = now.tv_sec;
+	return true;
+}
+
+static double now_s(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec + now.tv_nsec / 1e9;
+}
+
+static void accepting(struct itin_admin *a, bool on)
+{
+	if (on && !a->accept_failed && a->num_conns < a->max_conns &&
+	    a->num_adopt < ARRAY_SIZE(a->adopt))
+		evconnlistener_enable(a->listener);
+	else if (!on)
+		evconnlistener_disable(a->listener);
+}
+
+/* evhttp frees the connection: its socket is closed, its slot free. */
+static void conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct admin_conn *c = arg;
+	struct itin_admin *a = c->admin;
+
+	llist_del(&c->list);
+	talloc_free(c);
+	a->num_conns--;
+	accepting(a, true);
+}
+
+static void conn_close(struct admin_conn *c, unsigned long long *counter)
+{
+	(*counter)++;
+	evhttp_connection_free(c->evcon);
+}
+
+static void conn_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct admin_conn *c = arg;
+
+	LOGP(DADMIN, LOGL_DEBUG, "admin: a connection without a full request for %lds: closed\n",
+	     (long)c->admin->timeout.tv_sec);
+	conn_close(c, &c->admin->timed_out);
+}
+
+/* A request arrived in full: its connection's deadline starts again (for the answer to be
+ * written and for a next request on the connection), and it is now the last to be evicted. */
+static void conn_answering(struct itin_admin *a, struct evhttp_request *r)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(r);
+	struct admin_conn *c;
+
+	llist_for_each_entry(c, &a->conns, list) {
+		if (c->evcon == evcon) {
+			llist_del(&c->list);
+			llist_add_tail(&c->list, &a->conns);
+			c->since = now_s();
+			evtimer_add(c->deadline, &a->timeout);
+			return;
+		}
+	}
+}
+
+/* Each connection evhttp accepts gets its bufferevent here; evhttp passes the connection as
+ * the bufferevent's callback argument, and that argument is only set once this returns, so
+ * the connection is taken into account just after (adopt_cb, before any of its events). */
+static struct bufferevent *conn_bev_cb(struct event_base *base, void *arg)
+{
+	struct itin_admin *a = arg;
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+
+	if (!bev) {
+		/* evhttp tries to make its own; the connection is not counted */
+		LOGP(DADMIN, LOGL_ERROR, "admin: out of memory for a connection\n");
+		return NULL;
+	}
+	/* a reference of ours, in case evhttp frees the connection before adopt_cb */
+	bufferevent_incref(bev);
+	a->adopt[a->num_adopt++] = bev;
+	a->num_conns++;
+	event_active(a->adopt_ev, EV_TIMEOUT, 0);
+	/* no more in this callback than the cap and our array allow; adopt_cb resumes */
+	if (a->num_conns >= a->max_conns || a->num_adopt == ARRAY_SIZE(a->adopt))
+		accepting(a, false);
+	return bev;
+}
+
+/* At the cap, the connection that has waited longest for its request (or idled longest since
+ * its answer) is closed for the next one in the accept queue, once it has had its grace: a slow
+ * sender cannot hold a slot for long, and a scraper waiting behind slow senders gets in. */
+static void make_room(struct itin_admin *a)
+{
+	struct admin_conn *oldest;
+	double wait;
+
+	if (a->num_conns >= a->max_conns && !llist_empty(&a->conns)) {
+		oldest = llist_first_entry(&a->conns, struct admin_conn, list);
+		wait = oldest->since + a->grace_s - now_s();
+		if (wait > 0) {
+			struct timeval tv = { .tv_sec = (long)wait,
+					      .tv_usec = (long)((wait - (long)wait) * 1e6) + 1 };
+
+			evtimer_add(a->room_ev, &tv);
+			return;
+		}
+		if (notice_due(a))
+			LOGP(DADMIN, LOGL_NOTICE, "admin: %u connections, the limit: the oldest are "
+			     "closed to make room (%llu so far)\n", a->num_conns, a->evicted + 1);
+		conn_close(oldest, &a->evicted);
+	}
+	accepting(a, true);
+}
+
+static void room_cb(evutil_socket_t fd, short what, void *arg)
+{
+	make_room(arg);
+}
+
+static void adopt_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_admin *a = arg;
+
+	for (unsigned i = 0; i < a->num_adopt; i++) {
+		struct bufferevent *bev = a->adopt[i];
+		bufferevent_event_cb eventcb;
+		void *evcon;
+		struct admin_conn *c;
+
+		bufferevent_getcb(bev, NULL, NULL, &eventcb, &evcon);
+		if (!eventcb || evhttp_connection_get_bufferevent(evcon) != bev) {
+			/* evhttp has already let go of it */
+			a->num_conns--;
+		} else if (!(c = talloc_zero(a, struct admin_conn)) ||
+			   !(c->deadline = evtimer_new(a->base, conn_deadline_cb, c))) {
+			LOGP(DADMIN, LOGL_ERROR, "admin: out of memory, connection closed\n");
+			talloc_free(c);
+			evhttp_connection_free(evcon);
+			a->num_conns--;
+		} else {
+			talloc_set_destructor(c, conn_destroy);
+			c->admin = a;
+			c->evcon = evcon;
+			c->since = now_s();
+			llist_add_tail(&c->list, &a->conns);
+			evtimer_add(c->deadline, &a->timeout);
+			evhttp_connection_set_closecb(evcon, conn_closed, c);
+		}
+		bufferevent_decref(bev);
+	}
+	a->num_adopt = 0;
+	make_room(a);
+}
+
+static void resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_admin *a = arg;
+
+	a->accept_failed = false;
+	accepting(a, true);
+}
+
+/* accept() failed for a reason other than a retry (EMFILE, ENFILE, ENOBUFS): the pending
+ * connection stays in the queue and the listener would be woken again at once, so it pauses
+ * for a second instead of spinning. */
+static void accept_error_cb(struct evconnlistener *lev, void *http)
+{
+	struct itin_admin *a;
+	int err = EVUTIL_SOCKET_ERROR();
+
+	llist_for_each_entry(a, &admins, list) {
+		if (a->http != http)
+			continue;
+		a->accept_errors++;
+		if (notice_due(a))
+			LOGP(DADMIN, LOGL_NOTICE, "admin: cannot accept a connection: %s; "
+			     "paused for 1 s (%llu so far)\n", strerror(err), a->accept_errors);
+		a->accept_failed = true;
+		accepting(a, false);
+		event_add(a->resume, &(struct timeval){ .tv_sec = 1 });
+		return;
+	}
+}
+
+static int conn_destroy(struct admin_conn *c)
+{
+	event_free(c->deadline);
+	return 0;
 }
 
 static int admin_destroy(struct itin_admin *a)
 {
+	struct admin_conn *c, *tmp;
+
+	llist_del(&a->list);
+	/* evhttp_free() closes the connections: without our close callback, as their memory
+	 * goes with ours */
+	llist_for_each_entry_safe(c, tmp, &a->conns, list) {
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+		llist_del(&c->list);
+		talloc_free(c);
+	}
+	for (unsigned i = 0; i < a->num_adopt; i++)
+		bufferevent_decref(a->adopt[i]);
 	if (a->http)
 		evhttp_free(a->http);
+	if (a->adopt_ev)
+		event_free(a->adopt_ev);
+	if (a->room_ev)
+		event_free(a->room_ev);
+	if (a->resume)
+		event_free(a->resume);
 	return 0;
 }
 
-struct itin_admin *itin_admin_start(void *ctx, struct event_base *base, const char *listen,
+/* The endpoint without its socket: the handlers, the limits, the connection tracking. */
+static struct itin_admin *admin_alloc(void *ctx, struct event_base *base,
+				      const struct itin_admin_options *opt,
+				      const struct itin_admin_sources *src)
+{
+	struct itin_admin *a = talloc_zero(ctx, struct itin_admin);
+
+	if (!a)
+		return NULL;
+	INIT_LLIST_HEAD(&a->conns);
+	llist_add(&a->list, &admins);
+	talloc_set_destructor(a, admin_destroy);
+	a->base = base;
+	a->src = *src;
+	a->started = time(NULL);
+	a->max_conns = opt->max_connections;
+	a->timeout.tv_sec = opt->request_timeout_s;
+	a->grace_s = ITIN_ADMIN_GRACE_S;
+	if (!(a->http = evhttp_new(base)) ||
+	    !(a->adopt_ev = event_new(base, -1, 0, adopt_cb, a)) ||
+	    !(a->room_ev = evtimer_new(base, room_cb, a)) ||
+	    !(a->resume = evtimer_new(base, resume_cb, a)) ||
+	    evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
+	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||
+	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0) {
+		talloc_free(a);
+		return NULL;
+	}
+	evhttp_set_gencb(a->http, other_cb, a);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_max_headers_size(a->http, ITIN_ADMIN_MAX_HEADERS);
+	/* GET and HEAD carry none; a POST is refused (405) after its body, so none is read */
+	evhttp_set_max_body_size(a->http, 0);
+	/* the idle timeout too, for a reply the client does not read */
+	evhttp_set_timeout(a->http, opt->request_timeout_s);
+	evhttp_set_bevcb(a->http, conn_bev_cb, a);
+	return a;
+}
+
+/* Takes the listening socket's listener: accepts stop at the cap and after a failed accept. */
+static int admin_listen(struct itin_admin *a, struct evconnlistener *lev)
+{
+	if (!evhttp_bind_listener(a->http, lev)) {
+		evconnlistener_free(lev);
+		return -ENOMEM;
+	}
+	a->listener = lev;
+	evconnlistener_set_error_cb(lev, accept_error_cb);
+	return 0;
+}
+
+/* The descriptors the endpoint may use: max_connections, less when the process limit minus
+ * what the rest of the daemon needs (reserve) leaves fewer. */
+static int admin_budget(unsigned wanted, unsigned reserve, char *err, size_t err_len)
+{
+	struct rlimit rl;
+	rlim_t left;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY)
+		return wanted;
+	left = rl.rlim_cur > reserve ? rl.rlim_cur - reserve : 0;
+	if (left < 1) {
+		snprintf(err, err_len, "admin: the descriptor limit (%llu, ulimit -n, LimitNOFILE) "
+			 "leaves none for the admin endpoint: the rest of itinerad needs %u",
+			 (unsigned long long)rl.rlim_cur, reserve);
+		return -EMFILE;
+	}
+	if (left < wanted) {
+		LOGP(DADMIN, LOGL_NOTICE, "admin: at most %llu connections, not %u: the descriptor "
+		     "limit is %llu and the rest of itinerad keeps %u\n", (unsigned long long)left,
+		     wanted, (unsigned long long)rl.rlim_cur, reserve);
+		return left;
+	}
+	return wanted;
+}
+
+struct itin_admin *itin_admin_start(void *ctx, struct event_base *base,
+				    const struct itin_admin_options *opt,
 				    const struct itin_admin_sources *src, char *err, size_t err_len)
 {
 	struct itin_admin *a;
+	struct itin_admin_options o = *opt;
+	const char *listen = opt->listen;
 	const char *colon = strrchr(listen, ':');
+	struct evutil_addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+					 .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG };
+	struct evutil_addrinfo *ai = NULL;
+	struct evconnlistener *lev;
 	char host[64];
 	unsigned long port;
+	int budget, rc;
 
 	err[0] = '\0';
 	if (!listen[0])
@@ -272,31 +682,38 @@ struct itin_admin *itin_admin_start(void *ctx, struct event_base *base, const ch
 		return NULL;
 	}
 	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
-	a = talloc_zero(ctx, struct itin_admin);
-	if (!a || !(a->http = evhttp_new(base))) {
+	budget = admin_budget(opt->max_connections, opt->fd_reserve, err, err_len);
+	if (budget < 0)
+		return NULL;
+	o.max_connections = budget;
+	a = admin_alloc(ctx, base, &o, src);
+	if (!a) {
 		snprintf(err, err_len, "admin: out of memory");
+		return NULL;
+	}
+	rc = evutil_getaddrinfo(host, colon + 1, &hints, &ai);
+	if (rc) {
+		snprintf(err, err_len, "admin listen '%s': %s", listen, evutil_gai_strerror(rc));
 		talloc_free(a);
 		return NULL;
 	}
-	talloc_set_destructor(a, admin_destroy);
-	a->src = *src;
-	a->started = time(NULL);
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
-	evhttp_set_timeout(a->http, 10);
-	if (evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
-	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||
-	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0) {
-		snprintf(err, err_len, "admin: out of memory");
-		talloc_free(a);
-		return NULL;
-	}
-	evhttp_set_gencb(a->http, other_cb, a);
-	if (evhttp_bind_socket(a->http, host, port) < 0) {
+	lev = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+				      LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_DISABLED, 128, ai->ai_addr,
+				      ai->ai_addrlen);
+	evutil_freeaddrinfo(ai);
+	if (!lev) {
 		snprintf(err, err_len, "admin: cannot listen on %s: %s", listen, strerror(errno));
 		talloc_free(a);
 		return NULL;
 	}
-	LOGP(DADMIN, LOGL_NOTICE, "admin endpoint on http://%s/metrics\n", listen);
+	if (admin_listen(a, lev) < 0) {
+		snprintf(err, err_len, "admin: out of memory");
+		talloc_free(a);
+		return NULL;
+	}
+	accepting(a, true);
+	LOGP(DADMIN, LOGL_NOTICE, "admin endpoint on http://%s/metrics (at most %u connections, "
+	     "%us for a request)\n", listen, a->max_conns, opt->request_timeout_s);
 	return a;
 }
 

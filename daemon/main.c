@@ -155,6 +155,16 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: config reloaded from %s\n", d->config_path);
 }
 
+/* Descriptors the daemon keeps from the admin endpoint, so that an attack on it never leaves
+ * the SMSC, GSUP and database links unable to reconnect: two per SMSC link (a split bind),
+ * one per pool connection and for GSUP, and 32 for the process itself (standard streams, the
+ * event loop and its signals, the log, name lookups, the listening socket, a reconnect that
+ * opens before the old socket is closed). */
+static unsigned fd_reserve(const struct itin_config *cfg)
+{
+	return 32 + 2 * cfg->num_smpp + cfg->pool_size + 1;
+}
+
 static int run(struct daemon *d)
 {
 	char err[512];
@@ -185,7 +195,12 @@ static int run(struct daemon *d)
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
-	d->admin = itin_admin_start(d->ctx, d->base, d->cfg->admin_listen,
+	d->admin = itin_admin_start(d->ctx, d->base,
+				    &(struct itin_admin_options){
+					.listen = d->cfg->admin_listen,
+					.max_connections = d->cfg->admin_max_connections,
+					.request_timeout_s = d->cfg->admin_request_timeout_s,
+					.fd_reserve = fd_reserve(d->cfg) },
 				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
 								  .ussd = d->ussd,
 								  .stopping = &d->stopping },

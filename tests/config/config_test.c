@@ -19,7 +19,7 @@ static const char *const files[] = {
 	"bad-section.conf", "bad-key-section.conf", "bad-unknown-key.conf", "bad-mcc.conf",
 	"bad-quote.conf", "bad-zone.conf", "bad-smpp-no-id.conf", "bad-smpp-twice.conf",
 	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-cap.conf",
-	"bad-country-code.conf", "missing-file.conf",
+	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
 	"bad-both-secrets.conf", "../../doc/examples/itinerad.conf",
 };
