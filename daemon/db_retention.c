@@ -3,7 +3,8 @@
  * and place: loads append), the days before today into presence_history. While they are built,
  * loads wait (presence_recent is locked against writes) and lookups go on; they wait only for
  * the swap itself. The old tables are dropped in the same transaction, which is what removes
- * expired rows from disk.
+ * expired rows from disk. The swap is the function itin_presence_swap (migration 090), which
+ * runs as the schema's owner: the loader's role that runs retention creates and drops nothing.
  */
 #include <stdio.h>
 
@@ -13,17 +14,7 @@
 
 int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, FILE *log)
 {
-	static const char *const swap[] = {
-		"DROP TABLE presence_history",
-		"ALTER TABLE presence_history_new RENAME TO presence_history",
-		"ALTER INDEX presence_history_new_pkey RENAME TO presence_history_pkey",
-		"DROP TABLE presence_recent",
-		"ALTER TABLE presence_recent_new RENAME TO presence_recent",
-		"ALTER INDEX presence_recent_new_subscriber_day_idx RENAME TO presence_recent_subscriber_day_idx",
-		"ANALYZE presence_history",
-		"ANALYZE presence_recent",
-	};
-	char sql[1024];
+	char sql[256];
 	int32_t today, keep_from;
 	int year, month, mday;
 	PGresult *res;
@@ -34,45 +25,24 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 	}
 	today = itin_local_day(now);
 	keep_from = today - (int32_t)cfg->window_days;
-	if (!itin_db_exec(conn, "BEGIN", "retention", log) ||
-	    !itin_db_exec(conn, "LOCK TABLE presence_recent IN SHARE ROW EXCLUSIVE MODE", "retention", log) ||
-	    !itin_db_exec(conn, "CREATE TABLE presence_history_new (LIKE presence_recent)", "retention", log))
+	if (!itin_db_exec(conn, "BEGIN", "retention", log))
+		return -1;
+	snprintf(sql, sizeof(sql), "SELECT * FROM itin_presence_swap(DATE '1970-01-01' + %d, "
+		 "DATE '1970-01-01' + %d)", today, keep_from);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		fprintf(log, "retention: %s", PQresultErrorMessage(res));
+		PQclear(res);
 		goto fail;
-	snprintf(sql, sizeof(sql),
-		 "INSERT INTO presence_history_new "
-		 "SELECT subscriber, day, place, min(first_seen), max(last_seen), sum(events)::integer "
-		 "FROM (SELECT * FROM presence_history WHERE day >= DATE '1970-01-01' + %d "
-		 "UNION ALL SELECT * FROM presence_recent WHERE day >= DATE '1970-01-01' + %d "
-		 "AND day < DATE '1970-01-01' + %d) kept "
-		 "GROUP BY subscriber, day, place ORDER BY subscriber, day, place",
-		 keep_from, keep_from, today);
-	if (!itin_db_exec(conn, sql, "retention", log) ||
-	    !itin_db_exec(conn, "ALTER TABLE presence_history_new ADD PRIMARY KEY (subscriber, day, place)",
-			  "retention", log) ||
-	    !itin_db_exec(conn, "CREATE TABLE presence_recent_new (LIKE presence_recent INCLUDING ALL)",
-			  "retention", log))
-		goto fail;
-	snprintf(sql, sizeof(sql), "INSERT INTO presence_recent_new "
-		 "SELECT subscriber, day, place, min(first_seen), max(last_seen), sum(events)::integer "
-		 "FROM presence_recent WHERE day >= DATE '1970-01-01' + %d "
-		 "GROUP BY subscriber, day, place ORDER BY subscriber, day, place", today);
-	if (!itin_db_exec(conn, sql, "retention", log))
-		goto fail;
-	for (unsigned i = 0; i < sizeof(swap) / sizeof(swap[0]); i++) {
-		if (!itin_db_exec(conn, swap[i], "retention", log))
-			goto fail;
 	}
+	itin_local_date(keep_from, &year, &month, &mday);
+	fprintf(log, "retention: kept %04d-%02d-%02d on: %s history rows, %s recent rows\n",
+		year, month, mday, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+	PQclear(res);
 	snprintf(sql, sizeof(sql), "SELECT itin_audit_maintain(DATE '1970-01-01' + %d, %u)", today,
 		 cfg->audit_days);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
-	res = PQexec(conn, "SELECT (SELECT count(*) FROM presence_history), "
-		     "(SELECT count(*) FROM presence_recent)");
-	itin_local_date(keep_from, &year, &month, &mday);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		fprintf(log, "retention: kept %04d-%02d-%02d on: %s history rows, %s recent rows\n",
-			year, month, mday, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
-	PQclear(res);
 	return itin_db_exec(conn, "COMMIT", "retention", log) ? 0 : -1;
 fail:
 	itin_db_exec(conn, "ROLLBACK", "retention", log);

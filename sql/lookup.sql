@@ -1,19 +1,9 @@
--- The itinerary lookup: a subscriber's presence rows from a day on, by the keyed hash of the
--- MSISDN or IMSI. $1 = subscriber key (bytea, 32 octets), $2 = first day of the window (date).
--- No row: unknown subscriber. One row with a NULL day: known, nothing in the window.
--- Index probes only: the key, the subscriber, then each presence table's (subscriber, day)
--- range, so the cost does not grow with the number of subscribers. Days are returned as days
--- since 1970-01-01 and times as Unix seconds, as the engine takes them (struct itin_presence).
-SELECT s.msisdn_mask, p.day - DATE '1970-01-01' AS day, p.place,
-	extract(epoch FROM p.first_seen)::bigint AS first_seen,
-	extract(epoch FROM p.last_seen)::bigint AS last_seen
-FROM subscriber_key k
-JOIN subscriber s ON s.id = k.subscriber
-LEFT JOIN LATERAL (
-	SELECT day, place, first_seen, last_seen FROM presence_history h
-	WHERE h.subscriber = k.subscriber AND h.day >= $2
-	UNION ALL
-	SELECT day, place, first_seen, last_seen FROM presence_recent r
-	WHERE r.subscriber = k.subscriber AND r.day >= $2
-) p ON true
-WHERE k.key = $1
+-- The itinerary lookup of one subscriber (itinerad-db query, the benchmarks): its presence rows
+-- from a day on, by the keyed hash of the MSISDN or IMSI. $1 = subscriber key (bytea, 32
+-- octets), $2 = first day of the window (date). No row: unknown subscriber. One row with a NULL
+-- day: known, nothing in the window. Days are returned as days since 1970-01-01 and times as
+-- Unix seconds, as the engine takes them (struct itin_presence). The query itself is the
+-- function itin_lookup (sql/migrations/090_roles.sql), which runs as the schema's owner: the
+-- daemon's role may not read presence but through it.
+SELECT msisdn_mask, day, place, first_seen, last_seen
+FROM itin_lookup(ARRAY[encode($1, 'hex')], ARRAY[$2::date])

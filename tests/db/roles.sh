@@ -1,0 +1,92 @@
+#!/bin/sh
+# Least privilege (issue 17, finding 8): the roles of sql/migrations/090_roles.sql with the
+# grants of sql/grants.sql. The loads and the retention run as itinerad_loader, the query as
+# itinerad_daemon (itinerad-db picks the role per command); the daemon's role answers through
+# the functions but reads no subscriber, key or presence row, cannot run a program by COPY nor
+# create a table; the loader's cannot read presence nor run the migrations' DDL. A role the
+# peer map does not give the OS user is refused (no trust authentication), and a second
+# database of the same cluster migrates with the roles already there. The whole transcript,
+# with PostgreSQL's error texts, must equal roles.out. (request_db.sh runs the daemon's
+# batches as itinerad_daemon, and every daemon test runs itinerad as it.)
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+itin_pg_db itin_roles
+ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
+export ITINERAD_CONFIG
+db="$top_builddir/itinerad-db"
+data="$srcdir/tests/db"
+out=$(mktemp)
+trap 'rm -f "$out" "$out.run"; "$ITIN_PGBIN/dropdb" --if-exists itin_roles_second 2> /dev/null; itin_pg_cleanup' EXIT
+AT=2026-11-20T12:00:00+08:00
+
+run() {
+	echo "\$ itinerad-db $*" | sed "s|$data/||g"
+	"$db" "$@" > "$out.run" 2>&1
+	rc=$?
+	grep -v ' lines/s$\|^migrate: applied' "$out.run" | sed "s|$data/||g; s|from /.*|from DATA|"
+	[ $rc -eq 0 ] || echo "(exit status $rc)"
+}
+# psql as a role: the statement, then its rows or PostgreSQL's error.
+as() {
+	echo "$1> $2"
+	psql -XAtq -U "$1" -c "$2" 2>&1 | sed "s|$PGHOST|PGHOST|g"
+}
+
+{
+	run migrate
+	echo "# the roles: a login and nothing more"
+	psql -XAtq -c "SELECT rolname, rolsuper, rolcreaterole, rolcreatedb, rolbypassrls, rolcanlogin
+		FROM pg_roles WHERE rolname IN ('itinerad_daemon', 'itinerad_loader') ORDER BY 1"
+
+	echo "# the loader's role loads and runs the retention"
+	run load cells "$data/cells.csv"
+	run load events "$data/events.csv"
+	run load risk "$data/risk.csv"
+	run retention --at $AT
+	echo "# the swap made presence_recent anew: the loader's grant came with it"
+	run load events "$data/events.csv"
+
+	echo "# the daemon's role answers through the functions"
+	run query --msisdn 8613800000001 --at $AT --lang en
+	as itinerad_daemon "SELECT count(*), count(day) FROM itin_lookup(ARRAY[encode(decode(repeat('00', 32), 'hex'), 'hex')], ARRAY[DATE '2026-11-06'])"
+	as itinerad_daemon "SELECT action, lang FROM itin_requests_begin(ARRAY[repeat('ab', 32)], '{1}', '{1}', '{1795060800}', '{00}', '{0102}', '{f}', 0::smallint, interval '10 min', 5, interval '1 hour', interval '30 s', false)"
+	as itinerad_daemon "SELECT itin_requests_done(ARRAY(SELECT id FROM request_pending), '{1}', '{NULL}', now())"
+	as itinerad_daemon "SELECT count(*) FROM feed_state"
+
+	echo "# ... and reads nothing else"
+	for t in presence_recent presence_history subscriber subscriber_key subscriber_state audit cell; do
+		as itinerad_daemon "SELECT count(*) FROM $t"
+	done
+	as itinerad_daemon "COPY (SELECT 1) TO PROGRAM 'id'"
+	as itinerad_daemon "CREATE TABLE stolen (key bytea)"
+	as itinerad_daemon "CREATE TEMP TABLE stolen (key bytea)"
+	as itinerad_daemon "SELECT * FROM itin_presence_swap(current_date, current_date - 14)"
+	as itinerad_daemon "DELETE FROM request_pending"
+
+	echo "# the loader's role reads no presence and runs no DDL"
+	as itinerad_loader "SELECT count(*) FROM presence_recent"
+	as itinerad_loader "SELECT count(*) FROM subscriber"
+	as itinerad_loader "SELECT count(*) FROM itin_lookup('{}', '{}')"
+	as itinerad_loader "COPY (SELECT 1) TO PROGRAM 'id'"
+	as itinerad_loader "CREATE TABLE stolen (key bytea)"
+	as itinerad_loader "ALTER TABLE presence_recent ADD COLUMN msisdn text"
+	as itinerad_loader "DROP TABLE subscriber_key"
+	as itinerad_loader "CREATE FUNCTION itin_evil() RETURNS int LANGUAGE sql AS 'SELECT 1'"
+	as itinerad_loader "TRUNCATE subscriber_key"
+
+	echo "# no trust: a role the peer map does not give this OS user"
+	psql -XAtq -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'itin_roles_stranger') THEN CREATE ROLE itin_roles_stranger LOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
+	as itin_roles_stranger "SELECT 1" | sed 's/^psql: error: .* failed: /psql: error: /'
+
+	echo "# a second database of the same cluster: the roles are there, its grants are its own"
+	"$ITIN_PGBIN/dropdb" --if-exists itin_roles_second 2> /dev/null
+	"$ITIN_PGBIN/createdb" itin_roles_second
+	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=itin_roles_second" run migrate
+	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=itin_roles_second" run migrate
+	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=itin_roles_second" run query --msisdn 8613800000001 --at $AT
+	PGDATABASE=itin_roles_second as itinerad_daemon "SELECT count(*) FROM subscriber"
+} > "$out" 2>&1
+
+# ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$out" "$srcdir/tests/db/roles.out"
+diff -u "$srcdir/tests/db/roles.out" "$out"
