@@ -7,7 +7,8 @@
 #                          on 127.0.0.1:P+1000 (extra lines on stdin)
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
-# The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
+# itinerad connects as itinerad_daemon and the itinerad-db steps load as itinerad_loader (see
+# tests/lib/pg.sh), not as the owner. The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
 # real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
 # command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
 ITIN_TEST_TIME='2026-11-20 04:00:00'
