@@ -5,7 +5,8 @@
 # the functions but reads no subscriber, key or presence row, cannot run a program by COPY nor
 # create a table; the loader's cannot read presence nor run the migrations' DDL. A role the
 # peer map does not give the OS user is refused (no trust authentication), and a second
-# database of the same cluster migrates with the roles already there. The whole transcript,
+# database of the same cluster migrates with the roles already there, and a third one whose
+# owner is not a superuser (as on a server of one's own). The whole transcript,
 # with PostgreSQL's error texts, must equal roles.out. (request_db.sh runs the daemon's
 # batches as itinerad_daemon, and every daemon test runs itinerad as it.)
 set -u
@@ -16,7 +17,8 @@ export ITINERAD_CONFIG
 db="$top_builddir/itinerad-db"
 data="$srcdir/tests/db"
 out=$(mktemp)
-trap 'rm -f "$out" "$out.run"; "$ITIN_PGBIN/dropdb" --if-exists itin_roles_second 2> /dev/null; itin_pg_cleanup' EXIT
+trap 'rm -f "$out" "$out.run"; "$ITIN_PGBIN/dropdb" --if-exists itin_roles_second 2> /dev/null;
+	"$ITIN_PGBIN/dropdb" --if-exists itin_roles_third 2> /dev/null; itin_pg_cleanup' EXIT
 AT=2026-11-20T12:00:00+08:00
 
 run() {
@@ -85,6 +87,18 @@ as() {
 	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=itin_roles_second" run migrate
 	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=itin_roles_second" run query --msisdn 8613800000001 --at $AT
 	PGDATABASE=itin_roles_second as itinerad_daemon "SELECT count(*) FROM subscriber"
+
+	echo "# an owner that is not a superuser (a server of one's own: the roles made beforehand)"
+	psql -XAtq -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'itin_roles_owner') THEN CREATE ROLE itin_roles_owner; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
+	"$ITIN_PGBIN/dropdb" --if-exists itin_roles_third 2> /dev/null
+	"$ITIN_PGBIN/createdb" -O itin_roles_owner itin_roles_third
+	third="host=$PGHOST user=postgres dbname=itin_roles_third"
+	ITINERAD_CONNINFO="$third options='-c role=itin_roles_owner'" run migrate
+	ITINERAD_CONNINFO="$third options='-c role=itin_roles_owner'" run migrate
+	PGDATABASE=itin_roles_third psql -XAtq -c "SELECT 'tables owned by ' || string_agg(DISTINCT tableowner, ', ') FROM pg_tables WHERE schemaname = 'public'"
+	ITINERAD_CONNINFO="$third" run load cells "$data/cells.csv"
+	ITINERAD_CONNINFO="$third" run query --msisdn 8613800000001 --at $AT
+	PGDATABASE=itin_roles_third as itinerad_daemon "SELECT count(*) FROM subscriber_key"
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).
