@@ -73,8 +73,9 @@ out:
 	return conninfo;
 }
 
-/* conninfo with its user replaced by role: written again as keyword = 'value' pairs, which
- * takes a URI as well. */
+/* conninfo with its user replaced by role, and without the owner's password (the role's, if it
+ * needs one, is in ~/.pgpass): written again as keyword = 'value' pairs, which takes a URI as
+ * well. */
 static char *conninfo_as(void *ctx, const char *conninfo, const char *role, char *err, size_t err_len)
 {
 	char *perr = NULL, *out;
@@ -87,7 +88,7 @@ static char *conninfo_as(void *ctx, const char *conninfo, const char *role, char
 	}
 	out = talloc_asprintf(ctx, "user=%s", role);
 	for (PQconninfoOption *o = opts; out && o->keyword; o++) {
-		if (!o->val || strcmp(o->keyword, "user") == 0)
+		if (!o->val || strcmp(o->keyword, "user") == 0 || strcmp(o->keyword, "password") == 0)
 			continue;
 		out = talloc_asprintf_append(out, " %s='", o->keyword);
 		for (const char *c = o->val; out && *c; c++)
