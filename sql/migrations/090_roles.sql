@@ -104,3 +104,7 @@ BEGIN
 	RETURN NEXT;
 END
 $$;
+
+-- Nobody's until sql/grants.sql, which this same migrate applies next: a function that runs
+-- as the owner must not be everyone's in between.
+REVOKE EXECUTE ON FUNCTION itin_lookup, itin_presence_swap FROM PUBLIC;
