@@ -76,6 +76,12 @@ as() {
 	as itinerad_loader "CREATE FUNCTION itin_evil() RETURNS int LANGUAGE sql AS 'SELECT 1'"
 	as itinerad_loader "TRUNCATE subscriber_key"
 
+	echo "# every migrate makes the grants sql/grants.sql's again: one granted by hand goes"
+	psql -XAtq -c "GRANT SELECT ON subscriber TO itinerad_daemon"
+	as itinerad_daemon "SELECT count(*) FROM subscriber"
+	run migrate
+	as itinerad_daemon "SELECT count(*) FROM subscriber"
+
 	echo "# no trust: a role the peer map does not give this OS user"
 	psql -XAtq -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'itin_roles_stranger') THEN CREATE ROLE itin_roles_stranger LOGIN; END IF; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END \$\$"
 	as itin_roles_stranger "SELECT 1" | sed 's/^psql: error: .* failed: /psql: error: /'
