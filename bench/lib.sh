@@ -39,7 +39,7 @@ bench_floor() {	# clients seconds
 			-c "ALTER TABLE bench_key ADD PRIMARY KEY (n)"
 		{
 			echo "\\set n random(1, $(psql -XAtq -c "SELECT count(*) FROM bench_key"))"
-			sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/current_date - 14/' \
+			sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/(current_date - 14)/; s/\$3/NULL::bytea/' \
 				"$top_srcdir/sql/lookup.sql"
 			echo ";"
 		} > "$work/lookup.sql"

@@ -9,11 +9,11 @@
  *   itinerad-db [-c FILE] query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]
  *
  * The config comes from -c, else $ITINERAD_CONFIG, else /etc/itinerad/itinerad.conf; the
- * database as db_connect.h says. query prints exactly what the subscriber would read (the SMS
- * reply; parts separated by a blank line). It takes the number from stdin when given "-" (a
- * number in argv still works, with a warning: ps and the shell's history show it) and answers
- * only once operator_audit holds who asked for which subscriber key. This file only
- * dispatches: the work is in the db_* modules and the engine.
+ * database as db_connect.h says, as the command's role. query prints exactly what the
+ * subscriber would read (the SMS reply; parts separated by a blank line). It takes the number
+ * from stdin when given "-" (a number in argv still works, with a warning: ps and the shell's
+ * history show it) and answers only once operator_audit holds who asked for which subscriber
+ * key. This file only dispatches: the work is in the db_* modules and the engine.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -64,6 +64,17 @@ static void usage(FILE *f)
 		"                                   -: the number is the first line of stdin)\n"
 		"TIME is Unix seconds or ISO 8601 with an offset. The config is -c, $ITINERAD_CONFIG\n"
 		"or " DEFAULT_CONFIG "; $ITINERAD_CONNINFO overrides its database.\n");
+}
+
+/* The database role a command runs as (db_connect.h): the owner changes the schema and empties
+ * it; loads and retention are the loader's; a query is what the daemon does for a subscriber. */
+static const char *command_role(const char *cmd)
+{
+	if (strcmp(cmd, "load") == 0 || strcmp(cmd, "retention") == 0)
+		return ITIN_DB_ROLE_LOADER;
+	if (strcmp(cmd, "query") == 0)
+		return ITIN_DB_ROLE_DAEMON;
+	return ITIN_DB_ROLE_OWNER;
 }
 
 static int cmd_migrate(PGconn *conn)
@@ -388,7 +399,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "unknown time zone %s\n", cfg->time_zone);
 		return 1;
 	}
-	conninfo = itin_db_conninfo(ctx, cfg, err, sizeof(err));
+	conninfo = itin_db_conninfo(ctx, cfg, command_role(cmd), err, sizeof(err));
 	if (!conninfo || !(conn = itin_db_connect_blocking(conninfo, err, sizeof(err)))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

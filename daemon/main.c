@@ -177,7 +177,7 @@ static int run(struct daemon *d)
 		return 1;
 	}
 	d->base = event_base_new();
-	conninfo = itin_db_conninfo(d->ctx, d->cfg, err, sizeof(err));
+	conninfo = itin_db_conninfo(d->ctx, d->cfg, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
 	if (!d->base || !conninfo) {
 		LOGP(DMAIN, LOGL_ERROR, "%s\n", d->base ? err : "event base");
 		return 1;

@@ -1,7 +1,9 @@
 /*
  * Connection set-up. The embedded cluster is the SQLite-like default of a fresh install: a
  * private PostgreSQL on a unix socket inside var_dir, started by the same script the tests use,
- * found installed (pkgdatadir) or, in a build tree, in the source directory.
+ * found installed (pkgdatadir) or, in a build tree, in the source directory. Its postgres role
+ * owns the schema; pgcluster.sh's peer map lets the cluster's OS user connect as it and as the
+ * roles of the daemon and the loader, and nobody else.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,15 +73,50 @@ out:
 	return conninfo;
 }
 
-char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, char *err, size_t err_len)
+/* conninfo with its user replaced by role, and without the owner's password (the role's, if it
+ * needs one, is in ~/.pgpass): written again as keyword = 'value' pairs, which takes a URI as
+ * well. */
+static char *conninfo_as(void *ctx, const char *conninfo, const char *role, char *err, size_t err_len)
+{
+	char *perr = NULL, *out;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+
+	if (!opts) {
+		snprintf(err, err_len, "database conninfo: %s", perr ? perr : "out of memory");
+		PQfreemem(perr);
+		return NULL;
+	}
+	out = talloc_asprintf(ctx, "user=%s", role);
+	for (PQconninfoOption *o = opts; out && o->keyword; o++) {
+		if (!o->val || strcmp(o->keyword, "user") == 0 || strcmp(o->keyword, "password") == 0)
+			continue;
+		out = talloc_asprintf_append(out, " %s='", o->keyword);
+		for (const char *c = o->val; out && *c; c++)
+			out = talloc_asprintf_append(out, "%s%c", *c == '\\' || *c == '\'' ? "\\" : "", *c);
+		out = out ? talloc_strdup_append(out, "'") : NULL;
+	}
+	PQconninfoFree(opts);
+	if (!out)
+		snprintf(err, err_len, "out of memory");
+	return out;
+}
+
+char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *role, char *err,
+		       size_t err_len)
 {
 	const char *env = getenv("ITINERAD_CONNINFO");
+	char *conninfo;
 
+	snprintf(err, err_len, "out of memory");
 	if (env && *env)
-		return talloc_strdup(ctx, env);
-	if (cfg->conninfo[0])
-		return talloc_strdup(ctx, cfg->conninfo);
-	return embedded_conninfo(ctx, cfg, err, err_len);
+		conninfo = talloc_strdup(ctx, env);
+	else if (cfg->conninfo[0])
+		conninfo = talloc_strdup(ctx, cfg->conninfo);
+	else
+		conninfo = embedded_conninfo(ctx, cfg, err, err_len);
+	if (!conninfo)
+		return NULL;
+	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
 }
 
 PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)

@@ -3,6 +3,10 @@
  * environment variable, the config's [database] conninfo, or the embedded cluster in
  * <var_dir>/pg, which is started (sql/pgcluster.sh) when it is not running. Used by
  * itinerad-db (blocking) and by the daemon's pool (which only needs the string).
+ *
+ * The user is the program's role (sql/migrations/090_roles.sql): the daemon connects as
+ * itinerad_daemon, the loads and the retention as itinerad_loader, whatever user the conninfo
+ * names; that user (or libpq's default) is the schema's owner, for migrate and purge.
  */
 #pragma once
 
@@ -10,9 +14,14 @@
 
 #include "common/config.h"
 
-/* The conninfo to use (talloc child of ctx); starts the embedded cluster if needed. NULL on
- * failure, with the reason in err. */
-char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, char *err, size_t err_len);
+#define ITIN_DB_ROLE_DAEMON "itinerad_daemon"
+#define ITIN_DB_ROLE_LOADER "itinerad_loader"
+#define ITIN_DB_ROLE_OWNER NULL	/* the conninfo's user */
+
+/* The conninfo to use as role (ITIN_DB_ROLE_*), a talloc child of ctx; starts the embedded
+ * cluster if needed. NULL on failure, with the reason in err. */
+char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *role, char *err,
+		       size_t err_len);
 
 /* A blocking connection for command-line tools; NULL with the reason in err. */
 PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);

@@ -3,7 +3,9 @@
  * this file only decides which to run. An advisory lock keeps two itinerad-db processes from
  * migrating at once. Reference tables are upserted from their CSV files (rows gone from a file
  * are deleted when nothing refers to them), which is idempotent and keeps the cell registry's
- * foreign keys intact.
+ * foreign keys intact. The grants of the daemon's and the loader's roles (sql/grants.sql) are
+ * applied again every time, in the same transaction, so a migration of any number finds them
+ * as the file says once migrate is done.
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -180,8 +182,11 @@ int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log)
 			goto out;
 		applied += r;
 	}
-	if (!exec_ok(conn, "BEGIN", log, "reference data"))
+	if (!exec_ok(conn, "BEGIN", log, "reference data") ||
+	    !exec_ok(conn, itin_sql_grants, log, "grants")) {
+		exec_ok(conn, "ROLLBACK", log, "grants");
 		goto out;
+	}
 	for (unsigned i = 0; i < sizeof(reference_tables) / sizeof(reference_tables[0]); i++) {
 		if (!refresh_reference(conn, &reference_tables[i], data_dir, log)) {
 			exec_ok(conn, "ROLLBACK", log, "reference data");

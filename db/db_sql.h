@@ -19,6 +19,9 @@ extern const unsigned itin_num_migrations;
 extern const char itin_sql_lookup[];
 /* The same lookup for many keys at once: $1 keys (text[], hexadecimal), $2 their first days
  * (date[]), $3 their previous keys (text[], hexadecimal or NULL) -> the key's position in $1
- * (from 1), then sql/lookup.sql's columns, in that order. Written by sql/embed.sh from
- * sql/lookup.sql. */
+ * (from 1), then sql/lookup.sql's columns, in that order: the function itin_lookup
+ * (migration 090) itself. */
 extern const char itin_sql_lookup_batch[];
+/* sql/grants.sql: the privileges of the daemon's and the loader's roles, applied by every
+ * migrate after the migrations. */
+extern const char itin_sql_grants[];

@@ -5,6 +5,12 @@
 #
 # usage: pgcluster.sh start DIR [postgres -c options...] | stop DIR | status DIR
 # After start, clients connect with: host=DIR user=postgres dbname=itinerad
+#
+# Authentication is peer, through the map itinerad of pg_ident.conf: the OS user that runs the
+# cluster and the one that first started it (root, when the cluster runs as postgres) may
+# connect as postgres (the owner of the schema) and as the roles of the daemon and the loader
+# (sql/migrations/090_roles.sql); nobody else may connect. A cluster made with trust
+# authentication by an older pgcluster.sh is changed to this at its next start.
 set -eu
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl)")}
 cmd=${1:?usage: pgcluster.sh start|stop|status DIR}
@@ -18,6 +24,23 @@ as_owner() {
 	else
 		"$@"
 	fi
+}
+
+# pg_hba.conf and pg_ident.conf of the data directory $1 (see the top of this file).
+write_auth() {
+	cluster_user=$(as_owner id -un)
+	{
+		echo "# Written by itinerad's pgcluster.sh: unix socket only, peer authentication."
+		echo "local all all peer map=itinerad"
+	} | as_owner tee "$1/pg_hba.conf" >/dev/null
+	{
+		echo "# Written by itinerad's pgcluster.sh: the OS users that may connect, and as whom."
+		for u in $(printf '%s\n' "$cluster_user" "$(id -un)" | sort -u); do
+			for role in postgres itinerad_daemon itinerad_loader; do
+				echo "itinerad $u $role"
+			done
+		done
+	} | as_owner tee "$1/pg_ident.conf" >/dev/null
 }
 
 # The directory's own path, without symbolic links: the postgres user may not be able to go
@@ -37,8 +60,15 @@ start)
 		fi
 	fi
 	if [ ! -f "$dir/data/PG_VERSION" ]; then
-		as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
+		as_owner "$PGBIN/initdb" -D "$dir/data" -U postgres --auth-local=peer --auth-host=reject \
+			-E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
 			{ cat "$dir/initdb.log" >&2; exit 1; }
+	fi
+	if ! grep -q '^local all all peer map=itinerad$' "$dir/data/pg_hba.conf"; then
+		write_auth "$dir/data"
+		if as_owner "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+			as_owner "$PGBIN/pg_ctl" -D "$dir/data" reload >/dev/null
+		fi
 	fi
 	if as_owner "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		exit 0

@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	w.cfg = cfg;
-	w.conninfo = itin_db_conninfo(w.ctx, cfg, err, sizeof(err));
+	w.conninfo = itin_db_conninfo(w.ctx, cfg, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
 	if (!w.conninfo) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

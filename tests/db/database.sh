@@ -62,9 +62,11 @@ ask() {
 	ask 8613800000002 --msisdn - --at $AT
 	ask 8613800000099 --msisdn - --at $AT
 
-	echo "# the lookup's plan: index scans only"
-	psql -XAtq -c "PREPARE lookup(bytea, date, bytea) AS $(sed '/^--/d' "$top_srcdir/sql/lookup.sql")" \
-		-c "EXPLAIN (COSTS OFF) EXECUTE lookup('\\x00', '2026-11-07', NULL)" |
+	echo "# the lookup's plan (the statement in itin_lookup, through auto_explain): index scans only"
+	psql -XAtq -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+		-c "SET auto_explain.log_nested_statements = on" -c "SET client_min_messages = log" \
+		-c "SELECT count(*) FROM itin_lookup(ARRAY['00'], ARRAY[DATE '2026-11-07'], ARRAY[NULL::text])" 2>&1 |
+		sed -n '/^Query Text: SELECT q\.i/,/^LOG:/p' |
 		sed -n 's/^ *\(->  \)\{0,1\}\([A-Za-z][A-Za-z ]*\(Scan\|Loop\|Append\|Join\)\).*/\2/p'
 
 	echo "# pg_dump holds no test MSISDN or IMSI, nor a mask of one"
@@ -114,7 +116,7 @@ ask() {
 	echo "# a batch that fails stops the load (the writer thread's failure, seen at the next"
 	echo "# hand-over); the batches before it stay, whole"
 	"$db" purge --yes > /dev/null 2>&1
-	sql "CREATE FUNCTION fail_at_250() RETURNS trigger LANGUAGE plpgsql AS \$\$ BEGIN IF (SELECT count(*) FROM presence_recent) >= 250 THEN RAISE EXCEPTION 'test: presence_recent is full'; END IF; RETURN NEW; END \$\$"
+	sql "CREATE FUNCTION fail_at_250() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER AS \$\$ BEGIN IF (SELECT count(*) FROM presence_recent) >= 250 THEN RAISE EXCEPTION 'test: presence_recent is full'; END IF; RETURN NEW; END \$\$"
 	sql "CREATE TRIGGER fail_at_250 BEFORE INSERT ON presence_recent FOR EACH ROW EXECUTE FUNCTION fail_at_250()"
 	run --batch-rows 100 load events "$out.events" --at $LOAD_AT | sed "s|$out.events|sample-events.csv|"
 	sql "SELECT 'presence rows ' || count(*) FROM presence_recent"

@@ -65,13 +65,17 @@ by_key_id() {
 	ask --msisdn 8613800000003
 	ask --imsi 460001000000003
 	echo "# the lookup: index scans; the previous key is probed only when the current one misses"
-	k2=$(sql "SELECT key FROM subscriber_key WHERE key_id = 2 LIMIT 1")
-	k1=$(sql "SELECT key FROM subscriber_key WHERE key_id = 1 LIMIT 1")
-	for args in "'$k2', '2026-10-29', '\\x01'" "'\\x00', '2026-10-29', '$k1'"; do
-		echo "current key $(case $args in "'\\x00'"*) echo misses;; *) echo hits;; esac):"
-		psql -XAtq -c "PREPARE lookup(bytea, date, bytea) AS $(sed '/^--/d' "$top_srcdir/sql/lookup.sql")" \
-			-c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE lookup($args)" |
-			grep -E -o '(Limit|Append|Nested Loop( Left Join)?|Hash Join|Seq Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan)( using [a-z_]+)?|never executed' |
+	echo "# (the statement in itin_lookup, through auto_explain)"
+	k2=$(sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 2 LIMIT 1")
+	k1=$(sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 1 LIMIT 1")
+	for args in "'$k2', '01'" "'00', '$k1'"; do
+		echo "current key $(case $args in "'00'"*) echo misses;; *) echo hits;; esac):"
+		psql -XAtq -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
+			-c "SET auto_explain.log_analyze = on" -c "SET auto_explain.log_timing = off" \
+			-c "SET auto_explain.log_nested_statements = on" -c "SET client_min_messages = log" \
+			-c "SELECT count(*) FROM itin_lookup(ARRAY[$(echo "$args" | cut -d, -f1)], ARRAY[DATE '2026-10-29'], ARRAY[$(echo "$args" | cut -d, -f2)])" 2>&1 |
+			sed -n '/^Query Text: SELECT q\.i/,/^LOG:/p' |
+			grep -E -o '(Limit|Append|Nested Loop( Left Join)?|Hash Join|Seq Scan|Index Scan|Bitmap Heap Scan|Bitmap Index Scan|Function Scan)( using [a-z_]+)?|never executed' |
 			tr '\n' ' ' | sed 's/ never executed/ (never executed)/g; s/ $/\n/'
 	done
 

@@ -15,8 +15,9 @@
 #                          smpp SMSC: database DB with the fixtures (itin_test_db), $WORK
 #                          (exported; removed at exit unless ITIN_KEEP is set), itinerad
 #                          stopped at exit
-# The daemon runs under faketime at 2026-11-20 12:00:00 Asia/Shanghai (monotonic clocks are
-# real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
+# itinerad connects as itinerad_daemon and the itinerad-db steps load as itinerad_loader (see
+# tests/lib/pg.sh), not as the owner. The daemon runs under faketime at 2026-11-20 12:00:00
+# Asia/Shanghai (monotonic clocks are real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
 # command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
 ITIN_TEST_TIME='2026-11-20 04:00:00'
 # The loads' clock (itinerad-db --at), which bounds the event times they accept: the end of the

@@ -2,6 +2,11 @@
 # database and exports PGHOST/PGUSER/PGDATABASE, and ITINERAD_CONNINFO for our programs. The cluster is the run's shared one when
 # ITIN_TEST_PGHOST is set (contrib/check.sh starts it), otherwise a private one in a temporary
 # directory that is stopped and removed when the test exits, pass or fail.
+# The conninfo's user, postgres, is the schema's owner (itinerad-db migrate and purge, and the
+# tests' own psql); itinerad and itinerad-db query connect as itinerad_daemon, the loads and the
+# retention as itinerad_loader (db/db_connect.h), so a test that runs them runs them with
+# exactly the grants of sql/grants.sql. The cluster takes peer authentication only
+# (sql/pgcluster.sh): this OS user may connect as those three and no other role.
 ITIN_PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 itin_pg_cleanup() {
