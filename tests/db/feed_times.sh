@@ -10,24 +10,17 @@ set -u
 itin_pg_db itin_feed_times
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
-db="$top_builddir/itinerad-db"
 work=$(mktemp -d)
+ITIN_STRIP=$work
+. "$top_srcdir/tests/lib/dbtool.sh"
 trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
 AT=2026-11-20T12:00:00+08:00
 
-sql() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
-run() {
-	echo "\$ itinerad-db $*" | sed "s|$work/||g"
-	"$db" "$@" > "$work/run.out" 2>&1
-	rc=$?
-	grep -v ' lines/s$' "$work/run.out" | sed "s|$work/||g"
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-}
 state() {
-	sql "SET TIME ZONE 'Asia/Shanghai'; SELECT 'newest event: ' || coalesce((SELECT to_char(newest_event, 'YYYY-MM-DD HH24:MI:SS') FROM feed_state WHERE feed = 'events'), 'none') || ', presence rows ' || (SELECT count(*) FROM presence_recent) || ' (' || (SELECT count(*) FROM presence_recent WHERE day > '2026-11-20') || ' after 2026-11-20)'"
+	itin_sql "SET TIME ZONE 'Asia/Shanghai'; SELECT 'newest event: ' || coalesce((SELECT to_char(newest_event, 'YYYY-MM-DD HH24:MI:SS') FROM feed_state WHERE feed = 'events'), 'none') || ', presence rows ' || (SELECT count(*) FROM presence_recent) || ' (' || (SELECT count(*) FROM presence_recent WHERE day > '2026-11-20') || ' after 2026-11-20)'"
 }
 ask() {
-	echo 8613800000001 | run query --msisdn - --at $AT --lang en
+	itin_ask 8613800000001 --msisdn - --at $AT --lang en
 }
 
 {
@@ -47,7 +40,7 @@ time,imsi,msisdn,mcc,mnc,lac,ci
 2026-11-06T00:00:00+08:00,460001000000001,8613800000001,460,00,4097,1001
 EOF
 	echo "# loaded at 12:00: four lines in range, six refused by line, one batch"
-	run load events "$work/events.csv" --at $AT
+	itin_run load events "$work/events.csv" --at $AT
 	state
 	ask
 
@@ -58,16 +51,16 @@ time,imsi,msisdn,mcc,mnc,lac,ci
 2100-01-01T00:00:00+08:00,460001000000002,8613800000002,460,00,4097,1001
 1700000000,460001000000002,8613800000002,460,00,4097,1001
 EOF
-	run load events "$work/refused.csv" --at $AT
+	itin_run load events "$work/refused.csv" --at $AT
 	state
 
 	echo "# a database an unbounded loader poisoned: an event of 2100-01-01 in presence and feed_state"
-	sql "INSERT INTO presence_recent SELECT subscriber, '2100-01-01', place, '2100-01-01 00:00+08', '2100-01-01 00:00+08', 1 FROM presence_recent ORDER BY day DESC LIMIT 1"
-	sql "UPDATE feed_state SET newest_event = '2100-01-01 00:00+08'"
+	itin_sql "INSERT INTO presence_recent SELECT subscriber, '2100-01-01', place, '2100-01-01 00:00+08', '2100-01-01 00:00+08', 1 FROM presence_recent ORDER BY day DESC LIMIT 1"
+	itin_sql "UPDATE feed_state SET newest_event = '2100-01-01 00:00+08'"
 	state
 	ask
 	echo "# retention repairs it: the row of 2100 goes, the newest event is the newest kept"
-	run retention --at $AT
+	itin_run retention --at $AT
 	state
 	ask
 
@@ -75,7 +68,7 @@ EOF
 	{ cat "$ITINERAD_CONFIG"; printf '[feed]\nmax_future_skew = 1h\n'; } > "$work/skew.conf"
 	printf '2026-11-20T12:30:00+08:00,460001000000001,8613800000001,460,00,8193,2001\n' > "$work/late.csv"
 	printf '2026-11-20T13:00:01+08:00,460001000000001,8613800000001,460,00,8193,2001\n' >> "$work/late.csv"
-	ITINERAD_CONFIG="$work/skew.conf" run load events "$work/late.csv" --at $AT
+	ITINERAD_CONFIG="$work/skew.conf" itin_run load events "$work/late.csv" --at $AT
 	state
 } > "$work/out" 2>&1
 

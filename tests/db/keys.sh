@@ -10,7 +10,6 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_keys
-db="$top_builddir/itinerad-db"
 data="$srcdir/tests/db"
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"; itin_pg_cleanup' EXIT
@@ -22,25 +21,15 @@ printf '[privacy]\nhmac_secret_file = secret\n[service]\ndomestic_mcc = 460, 001
 ITINERAD_CONFIG="$dir/itinerad.conf"
 export ITINERAD_CONFIG
 
-sql() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
-run() {
-	echo "\$ itinerad-db $*" | sed "s|$data/||g"
-	"$db" "$@" > "$dir/run" 2>&1
-	rc=$?
-	grep -v ' lines/s$' "$dir/run" | sed "s|$data/||g"
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-}
-ask() {	# --imsi or --msisdn, the number (on stdin, as operators give it)
-	echo "\$ echo $2 | itinerad-db query $1 - --at $AT --lang en"
-	echo "$2" | "$db" query "$1" - --at $AT --lang en > "$dir/run" 2>&1
-	rc=$?
-	cat "$dir/run"
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
+ITIN_STRIP=$data
+. "$top_srcdir/tests/lib/dbtool.sh"
+ask() {	# --imsi or --msisdn, the number
+	itin_ask "$2" "$1" - --at $AT --lang en
 }
 by_key_id() {
-	sql "SELECT 'subscriber_key: ' || coalesce(string_agg('key ' || key_id || ' ' || n, ', ' ORDER BY key_id), 'none') FROM (SELECT key_id, count(*) n FROM subscriber_key GROUP BY 1) c"
-	sql "SELECT 'subscriber: ' || coalesce(string_agg('key ' || key_id || ' ' || n, ', ' ORDER BY key_id), 'none') FROM (SELECT key_id, count(*) n FROM subscriber GROUP BY 1) c"
-	sql "SELECT 'masks sealed: ' || count(*) FILTER (WHERE get_byte(mask_sealed, 0) * 256 + get_byte(mask_sealed, 1) = key_id) || ' of ' || count(*) || ' under their key id' FROM subscriber"
+	itin_sql "SELECT 'subscriber_key: ' || coalesce(string_agg('key ' || key_id || ' ' || n, ', ' ORDER BY key_id), 'none') FROM (SELECT key_id, count(*) n FROM subscriber_key GROUP BY 1) c"
+	itin_sql "SELECT 'subscriber: ' || coalesce(string_agg('key ' || key_id || ' ' || n, ', ' ORDER BY key_id), 'none') FROM (SELECT key_id, count(*) n FROM subscriber GROUP BY 1) c"
+	itin_sql "SELECT 'masks sealed: ' || count(*) FILTER (WHERE get_byte(mask_sealed, 0) * 256 + get_byte(mask_sealed, 1) = key_id) || ' of ' || count(*) || ' under their key id' FROM subscriber"
 }
 
 {
@@ -48,14 +37,14 @@ by_key_id() {
 	"$db" migrate > /dev/null 2>&1 || echo "migrate failed"
 	"$db" load cells "$data/cells.csv" > /dev/null 2>&1 || echo "load cells failed"
 	echo "# key 1: A (Beijing, 11-01) and B (Guangzhou, 11-02)"
-	run load events "$data/keys-before.csv" --at 2026-11-02T20:00:00+08:00
+	itin_run load events "$data/keys-before.csv" --at 2026-11-02T20:00:00+08:00
 	by_key_id
 	ask --msisdn 8613800000001
 
 	echo "# rotation: key 2 added, the current key from now on"
 	echo "2 $KEY2" >> "$dir/secret"
 	echo "# key 2: A again (Shanghai, 11-10) and C (Tianjin, 11-11)"
-	run load events "$data/keys-after.csv" --at 2026-11-11T20:00:00+08:00
+	itin_run load events "$data/keys-after.csv" --at 2026-11-11T20:00:00+08:00
 	by_key_id
 	echo "# A from both loads, by its key 2; B by its key 1 (the previous key); C by its key 2"
 	ask --msisdn 8613800000001
@@ -66,8 +55,8 @@ by_key_id() {
 	ask --imsi 460001000000003
 	echo "# the lookup: index scans; the previous key is probed only when the current one misses"
 	echo "# (the statement in itin_lookup, through auto_explain)"
-	k2=$(sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 2 LIMIT 1")
-	k1=$(sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 1 LIMIT 1")
+	k2=$(itin_sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 2 LIMIT 1")
+	k1=$(itin_sql "SELECT encode(key, 'hex') FROM subscriber_key WHERE key_id = 1 LIMIT 1")
 	for args in "'$k2', '01'" "'00', '$k1'"; do
 		echo "current key $(case $args in "'00'"*) echo misses;; *) echo hits;; esac):"
 		psql -XAtq -c "LOAD 'auto_explain'" -c "SET auto_explain.log_min_duration = 0" \
@@ -80,27 +69,27 @@ by_key_id() {
 	done
 
 	echo "# too early: B's presence of 11-02 is reached by key 1 only"
-	run retire-key 1
-	run retire-key 2
-	run retire-key 3
+	itin_run retire-key 1
+	itin_run retire-key 2
+	itin_run retire-key 3
 	by_key_id
 
 	echo "# retention on 11-18 keeps 11-04 on: B's and A's presence of key 1's time go"
-	run retention --at 2026-11-18T01:00:00+08:00
+	itin_run retention --at 2026-11-18T01:00:00+08:00
 	echo "# a request left pending with its reply address sealed under key 1 holds the key"
-	sql "INSERT INTO request_pending (key, channel, intent, action, lang, received_at, reply_to) VALUES (decode(repeat('ab', 32), 'hex'), 0, 0, 1, 0, now(), '\\x0001' || decode(repeat('00', 30), 'hex'))"
-	run retire-key 1
-	sql "DELETE FROM request_pending"
-	run retire-key 1
+	itin_sql "INSERT INTO request_pending (key, channel, intent, action, lang, received_at, reply_to) VALUES (decode(repeat('ab', 32), 'hex'), 0, 0, 1, 0, now(), '\\x0001' || decode(repeat('00', 30), 'hex'))"
+	itin_run retire-key 1
+	itin_sql "DELETE FROM request_pending"
+	itin_run retire-key 1
 	by_key_id
-	sql "SELECT 'rows under key 1: ' || ((SELECT count(*) FROM subscriber_key WHERE key_id = 1) + (SELECT count(*) FROM subscriber WHERE key_id = 1))"
+	itin_sql "SELECT 'rows under key 1: ' || ((SELECT count(*) FROM subscriber_key WHERE key_id = 1) + (SELECT count(*) FROM subscriber WHERE key_id = 1))"
 	echo "# key 1 leaves the secret file: A and C answer under key 2 alone; B is gone"
 	(umask 077 && echo "2 $KEY2" > "$dir/secret")
 	ask --msisdn 8613800000001
 	ask --imsi 460001000000001
 	ask --msisdn 8613800000002
 	ask --imsi 460001000000003
-	run retire-key 1
+	itin_run retire-key 1
 } > "$out" 2>&1
 
 # ITIN_UPDATE_GOLDEN=1 rewrites the expected transcript (review the diff before committing it).

@@ -10,17 +10,11 @@ set -u
 itin_pg_db itin_long_lines
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
-db="$top_builddir/itinerad-db"
 work=$(mktemp -d /tmp/itin-long-lines.XXXXXX)
+ITIN_STRIP=$work
+. "$top_srcdir/tests/lib/dbtool.sh"
 trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
 
-run() {
-	echo "\$ itinerad-db $*" | sed "s|$work/||g"
-	"$db" "$@" > "$work/run.out" 2>&1
-	rc=$?
-	grep -v ' lines/s$' "$work/run.out" | sed "s|$work/||g; s|from /.*|from DATA|"
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-}
 xs() { head -c "$1" /dev/zero | tr '\0' x; }
 
 {
@@ -39,10 +33,10 @@ xs() { head -c "$1" /dev/zero | tr '\0' x; }
 } > "$work/risk.csv"
 
 {
-	run migrate | grep -v "^migrate: "
-	run load cells "$work/cells.csv"
+	itin_run migrate | grep -v "^migrate: "
+	itin_run load cells "$work/cells.csv"
 	psql -XAtq -c "SELECT 'cells ' || count(*) || ', Guangzhou ' || count(*) FILTER (WHERE region_code = 440100) FROM cell"
-	run load risk "$work/risk.csv"
+	itin_run load risk "$work/risk.csv"
 	psql -XAtq -c "SELECT region_code, level FROM risk_area"
 } > "$work/transcript" 2>&1
 

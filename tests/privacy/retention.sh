@@ -13,35 +13,27 @@ set -u
 itin_pg_db itin_retention
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
-db="$top_builddir/itinerad-db"
 work=$(mktemp -d)
+ITIN_STRIP=$work
+. "$top_srcdir/tests/lib/dbtool.sh"
 trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
 AT=2026-11-20T12:00:00+08:00
-
-sql() { psql -XAtq -v ON_ERROR_STOP=1 -c "$1"; }
-run() {
-	echo "\$ itinerad-db $*" | sed "s|$work/||g"
-	"$db" "$@" > "$work/run.out" 2>&1
-	rc=$?
-	grep -v ' lines/s$' "$work/run.out" | sed "s|$work/||g"
-	[ $rc -eq 0 ] || echo "(exit status $rc)"
-}
 # The keys of subscriber $1, as a SQL list (kept here: they outlive the rows).
 keys_of() {
-	sql "SELECT string_agg(quote_literal(key::text) || '::bytea', ', ') FROM subscriber_key WHERE subscriber = $1"
+	itin_sql "SELECT string_agg(quote_literal(key::text) || '::bytea', ', ') FROM subscriber_key WHERE subscriber = $1"
 }
 # A state row as itin_request_begin leaves it after a query with consent at time $2.
 request_state() {
-	sql "INSERT INTO subscriber_state (key, consent_asked_at, rate_period_start, rate_count, last_message, last_message_at) VALUES ($1, '$2', '$2', 1, '\\x00112233', '$2')"
+	itin_sql "INSERT INTO subscriber_state (key, consent_asked_at, rate_period_start, rate_count, last_message, last_message_at) VALUES ($1, '$2', '$2', 1, '\\x00112233', '$2')"
 }
 # Rows per table of subscriber $1 (id $2, keys $3).
 rows() {
-	sql "SELECT '$1: subscriber ' || (SELECT count(*) FROM subscriber WHERE id = $2) || ', subscriber_key ' || (SELECT count(*) FROM subscriber_key WHERE key IN ($3)) || ', subscriber_state ' || (SELECT count(*) FROM subscriber_state WHERE key IN ($3)) || ', presence ' || (SELECT count(*) FROM presence_history WHERE subscriber = $2) + (SELECT count(*) FROM presence_recent WHERE subscriber = $2) || ', audit ' || (SELECT count(*) FROM audit WHERE key IN ($3))"
+	itin_sql "SELECT '$1: subscriber ' || (SELECT count(*) FROM subscriber WHERE id = $2) || ', subscriber_key ' || (SELECT count(*) FROM subscriber_key WHERE key IN ($3)) || ', subscriber_state ' || (SELECT count(*) FROM subscriber_state WHERE key IN ($3)) || ', presence ' || (SELECT count(*) FROM presence_history WHERE subscriber = $2) + (SELECT count(*) FROM presence_recent WHERE subscriber = $2) || ', audit ' || (SELECT count(*) FROM audit WHERE key IN ($3))"
 }
 # Waits (up to 30 s) until the loads' advisory lock is held in mode $1, granted or not ($2).
 lock_is() {
 	n=0
-	until [ "$(sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]; do
+	until [ "$(itin_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]; do
 		n=$((n + 1))
 		[ $n -lt 300 ] || { echo "no $1 (granted $2) on the loads' lock"; return 1; }
 		sleep 0.1
@@ -52,7 +44,7 @@ counts() {
 	rows "B (old)" "$b_id" "$b_keys"
 	rows "C (asked, no data, old)" 0 "$c_key"
 	rows "D (asked, no data, today)" 0 "$d_key"
-	sql "SELECT 'all: subscriber ' || (SELECT count(*) FROM subscriber) || ', subscriber_key ' || (SELECT count(*) FROM subscriber_key) || ', subscriber_state ' || (SELECT count(*) FROM subscriber_state) || ', audit ' || (SELECT count(*) FROM audit)"
+	itin_sql "SELECT 'all: subscriber ' || (SELECT count(*) FROM subscriber) || ', subscriber_key ' || (SELECT count(*) FROM subscriber_key) || ', subscriber_state ' || (SELECT count(*) FROM subscriber_state) || ', audit ' || (SELECT count(*) FROM audit)"
 }
 
 {
@@ -61,17 +53,17 @@ counts() {
 	echo "# B was in Guangzhou on 2026-10-30 (loaded that evening), A in Beijing on 2026-11-19"
 	printf 'time,imsi,msisdn,mcc,mnc,lac,ci\n' > "$work/b.csv"
 	printf '2026-10-30T%s:00:00+08:00,460001000000002,8613800000002,460,00,8193,2001\n' 08 13 >> "$work/b.csv"
-	run load events "$work/b.csv" --at 2026-10-30T20:00:00+08:00
+	itin_run load events "$work/b.csv" --at 2026-10-30T20:00:00+08:00
 	printf 'time,imsi,msisdn,mcc,mnc,lac,ci\n' > "$work/a.csv"
 	printf '2026-11-19T%s:00:00+08:00,460001000000001,8613800000001,460,00,4097,1001\n' 08 13 >> "$work/a.csv"
-	run load events "$work/a.csv" --at $AT
-	a_id=$(sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-11-19'")
-	b_id=$(sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-10-30'")
+	itin_run load events "$work/a.csv" --at $AT
+	a_id=$(itin_sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-11-19'")
+	b_id=$(itin_sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-10-30'")
 	a_keys=$(keys_of "$a_id")
 	b_keys=$(keys_of "$b_id")
-	a_msisdn_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NULL")
-	a_imsi_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NOT NULL")
-	b_msisdn_key=$(sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $b_id AND imsi_seen IS NULL")
+	a_msisdn_key=$(itin_sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NULL")
+	a_imsi_key=$(itin_sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $a_id AND imsi_seen IS NOT NULL")
+	b_msisdn_key=$(itin_sql "SELECT quote_literal(key::text) || '::bytea' FROM subscriber_key WHERE subscriber = $b_id AND imsi_seen IS NULL")
 	c_key="sha256('C')"
 	d_key="sha256('D')"
 	echo "# requests: B by SMS on 2026-10-31, A by SMS today and by USSD on 2026-10-31, two"
@@ -81,17 +73,17 @@ counts() {
 	request_state "$a_imsi_key" '2026-10-31 10:00+08'
 	request_state "$c_key" '2026-10-31 10:00+08'
 	request_state "$d_key" '2026-11-20 11:00+08'
-	sql "INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts) VALUES ($b_msisdn_key, '2026-10-31 10:00+08', '2026-10-31 10:00+08', 0, 0, 2, 1)"
+	itin_sql "INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts) VALUES ($b_msisdn_key, '2026-10-31 10:00+08', '2026-10-31 10:00+08', 0, 0, 2, 1)"
 	counts
 	echo "# retention on 2026-11-20 keeps 2026-11-06 on (14 days + today)"
-	run retention --at $AT
+	itin_run retention --at $AT
 	counts
-	echo 8613800000001 | run query --msisdn - --at $AT --lang en
-	echo 460001000000001 | run query --imsi - --at $AT --lang en
-	echo 8613800000002 | run query --msisdn - --at $AT --lang en
-	echo 460001000000002 | run query --imsi - --at $AT --lang en
+	itin_ask 8613800000001 --msisdn - --at $AT --lang en
+	itin_ask 460001000000001 --imsi - --at $AT --lang en
+	itin_ask 8613800000002 --msisdn - --at $AT --lang en
+	itin_ask 460001000000002 --imsi - --at $AT --lang en
 	echo "# a second run finds nothing more to expire"
-	run retention --at $AT
+	itin_run retention --at $AT
 
 	echo "# retention waits for an event load in progress (its subscriber ids outlive a batch):"
 	echo "# 8613800000005's line comes once retention waits, and is kept"
