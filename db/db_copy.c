@@ -4,8 +4,11 @@
  * writer flushes every 1 MiB; a failure is sticky and reported once, at the end.
  */
 #include <endian.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <talloc.h>
 
 #include "db/db_copy.h"
 
@@ -73,7 +76,7 @@ static int one_line(struct line_state *ls, const char *line, size_t len)
 	ls->st->lines++;
 	err = ls->cb(ls->arg, line, len);
 	if (err == ITIN_LINE_ABORT)
-		return -1;
+		return -ECANCELED;
 	if (err)
 		report_skipped(ls, err);
 	return 0;
@@ -101,14 +104,14 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 	/* A read fills at most the free room, and the start of a line is kept only while it could
 	 * still be valid (MAX_LINE bytes and a '\r'), so a read always has READ_BLOCK of room. */
 	const size_t size = READ_BLOCK + MAX_LINE + 1;
-	char *buf = malloc(size);
+	char *buf = talloc_size(NULL, size);
 	bool skipping = false;
 	size_t have = 0;
 	int rc = 0;
 
 	if (!buf) {
 		fprintf(log, "%s: out of memory\n", name);
-		return -1;
+		return -ENOMEM;
 	}
 	for (;;) {
 		size_t n = fread(buf + have, 1, size - have, f);
@@ -119,10 +122,9 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 		if (skipping)
 			skipping = !skip_to_line_end(buf, &have);
 		while ((nl = memchr(buf + start, '\n', have - start))) {
-			if (one_line(&ls, buf + start, nl - (buf + start)) < 0) {
-				rc = -1;
+			rc = one_line(&ls, buf + start, nl - (buf + start));
+			if (rc < 0)
 				goto out;
-			}
 			start = nl - buf + 1;
 		}
 		have -= start;
@@ -139,15 +141,15 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 	}
 	if (ferror(f)) {
 		fprintf(log, "%s: read error\n", name);
-		rc = -1;
-	} else if (have > 0 && one_line(&ls, buf, have) < 0) {
-		rc = -1;
+		rc = -EIO;
+	} else if (have > 0) {
+		rc = one_line(&ls, buf, have);
 	}
 out:
 	if (st->skipped > MAX_REPORTED)
 		fprintf(log, "%s: %llu more malformed lines not shown\n", name,
 			(unsigned long long)(st->skipped - MAX_REPORTED));
-	free(buf);
+	talloc_free(buf);
 	return rc;
 }
 
@@ -186,15 +188,16 @@ int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql,
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		fprintf(log, "COPY: %s", PQerrorMessage(conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	PQclear(res);
 	*b = (struct itin_copy_buf){ .conn = conn, .size = COPY_FLUSH };
-	b->data = malloc(b->size);
+	b->data = talloc_size(NULL, b->size);
 	if (!b->data) {
+		fprintf(log, "COPY: out of memory\n");
 		PQputCopyEnd(conn, "out of memory");
 		PQclear(PQgetResult(conn));
-		return -1;
+		return -ENOMEM;
 	}
 	put(b, header, sizeof(header));
 	return 0;
@@ -261,11 +264,11 @@ int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log)
 {
 	uint16_t trailer = 0xffff;
 	PGresult *res;
-	int64_t rows = -1;
+	int64_t rows = -EIO;
 
 	put(b, &trailer, 2);
 	copy_flush(b);
-	free(b->data);
+	talloc_free(b->data);
 	b->data = NULL;
 	if (PQputCopyEnd(b->conn, b->failed ? "client failed to send data" : NULL) != 1)
 		b->failed = true;

@@ -28,7 +28,8 @@ extern const char ITIN_LINE_ABORT[];
 
 /* Reads f to its end, skipping empty lines, lines starting with '#' and a first data line that
  * starts with header_start. Skipped lines are reported as "NAME:LINE: reason" on log (the first
- * 100; then a count). Returns 0, or -1 on a read error or an abort. */
+ * 100; then a count). Returns 0, -EIO on a read error, -ECANCELED when the callback aborted,
+ * -ENOMEM. */
 int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
 		    struct itin_load_stats *st, FILE *log);
 
@@ -40,6 +41,7 @@ struct itin_copy_buf {
 	bool failed;
 };
 
+/* Starts COPY copy_sql; returns 0, or -EIO or -ENOMEM (reported on log). */
 int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql, FILE *log);
 void itin_copy_tuple(struct itin_copy_buf *b, uint16_t nfields);
 void itin_copy_int2(struct itin_copy_buf *b, int16_t v);
@@ -49,7 +51,7 @@ void itin_copy_bytes(struct itin_copy_buf *b, const void *p, size_t len);	/* byt
 void itin_copy_date(struct itin_copy_buf *b, int32_t unix_day);
 void itin_copy_timestamptz(struct itin_copy_buf *b, int64_t unix_s);
 void itin_copy_null(struct itin_copy_buf *b);
-/* Ends the COPY; returns the rows copied, or -1 (reported on log). Frees the buffer. */
+/* Ends the COPY; returns the rows copied, or -EIO (reported on log). Frees the buffer. */
 int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log);
 
 /* Runs a statement, reporting a failure on log as "WHAT: error". */

@@ -3,8 +3,11 @@
  * million cells), so the region codes are checked against a sorted array in memory and every
  * refused line is reported with its number.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <talloc.h>
 
 #include "db/db_load_registry.h"
 #include "common/feed_csv.h"
@@ -30,16 +33,20 @@ static int load_regions(struct registry_loader *rl, PGconn *conn, FILE *log)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(log, "reading regions: %s", PQerrorMessage(conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	rl->num_regions = PQntuples(res);
-	rl->regions = malloc((rl->num_regions + 1) * sizeof(*rl->regions));
+	rl->regions = talloc_array(NULL, int32_t, rl->num_regions + 1);
 	for (size_t i = 0; rl->regions && i < rl->num_regions; i++)
 		rl->regions[i] = atoi(PQgetvalue(res, i, 0));
 	PQclear(res);
-	if (!rl->regions || rl->num_regions == 0) {
+	if (!rl->regions) {
+		fprintf(log, "out of memory for %zu regions\n", rl->num_regions);
+		return -ENOMEM;
+	}
+	if (rl->num_regions == 0) {
 		fprintf(log, "no regions in the database: run itinerad-db migrate first\n");
-		return -1;
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -100,7 +107,7 @@ static int load_registry(PGconn *conn, FILE *f, const char *name, struct itin_lo
 	char sql[256];
 	PGresult *res;
 	int64_t rows;
-	int rc = -1;
+	int rc = -EIO;
 
 	if (!itin_db_exec(conn, "BEGIN", name, log) || load_regions(&rl, conn, log) < 0)
 		goto out;
@@ -132,7 +139,7 @@ static int load_registry(PGconn *conn, FILE *f, const char *name, struct itin_lo
 out:
 	if (rc < 0)
 		itin_db_exec(conn, "ROLLBACK", name, log);
-	free(rl.regions);
+	talloc_free(rl.regions);
 	return rc;
 }
 
