@@ -35,8 +35,8 @@ if [ ! -f var/sample/loaded ]; then
 	./itinerad-db load events var/sample/events.csv
 	touch var/sample/loaded
 fi
-echo "== what customer care sees: itinerad-db query --msisdn $msisdn"
-./itinerad-db query --msisdn "$msisdn"
+echo "== what customer care sees: echo $msisdn | itinerad-db query --msisdn -"
+echo "$msisdn" | ./itinerad-db query --msisdn -
 
 stop() {
 	[ -n "${itinerad_pid:-}" ] && kill "$itinerad_pid" 2> /dev/null && wait "$itinerad_pid" 2> /dev/null
