@@ -7,6 +7,7 @@
  * applied again every time, in the same transaction, so a migration of any number finds them
  * as the file says once migrate is done.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,11 +89,11 @@ static int apply_migration(PGconn *conn, const struct itin_migration *m, FILE *l
 
 	snprintf(what, sizeof(what), "migration %03d %s", m->version, m->name);
 	if (!exec_ok(conn, "BEGIN", log, what))
-		return -1;
+		return -EIO;
 	if (!migration_applied(conn, m->version, &applied, log))
 		goto fail;
 	if (applied)
-		return exec_ok(conn, "COMMIT", log, what) ? 0 : -1;
+		return exec_ok(conn, "COMMIT", log, what) ? 0 : -EIO;
 	snprintf(record, sizeof(record), "INSERT INTO schema_version (version, name) VALUES (%d, '%s')",
 		 m->version, m->name);
 	if (!exec_ok(conn, m->sql, log, what) || !exec_ok(conn, record, log, what) ||
@@ -102,7 +103,7 @@ static int apply_migration(PGconn *conn, const struct itin_migration *m, FILE *l
 	return 1;
 fail:
 	exec_ok(conn, "ROLLBACK", log, what);
-	return -1;
+	return -EIO;
 }
 
 static bool copy_file(PGconn *conn, const char *path, FILE *log)
@@ -167,7 +168,7 @@ int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log)
 {
 	char lock[64];
 	unsigned applied = 0;
-	int rc = -1;
+	int rc = -EIO;
 
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK_ID);
 	if (!exec_ok(conn, "SET client_min_messages = warning", log, "session") ||

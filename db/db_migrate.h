@@ -10,7 +10,7 @@
 
 #include <libpq-fe.h>
 
-/* Returns 0 or -1 with the reason written to log. Progress lines go to log too. */
+/* Returns 0 or -EIO with the reason written to log. Progress lines go to log too. */
 int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log);
 
 /* The directory of the reference CSV files: ITINERAD_DATA_DIR, installed, or the source tree. */

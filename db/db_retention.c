@@ -10,6 +10,7 @@
  * Each step that reads presence is a function of migration 090 that runs as the schema's
  * owner: the loader's role that runs retention creates and drops nothing and reads no presence.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -32,7 +33,7 @@ static int expire_identities(PGconn *conn, int64_t cutoff, FILE *log)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(log, "retention: %s", PQresultErrorMessage(res));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	fprintf(log, "retention: expired %s subscribers, %s keys, %s subscriber states\n",
 		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
@@ -53,7 +54,7 @@ static int clamp_feed_state(PGconn *conn, int64_t newest, FILE *log)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
 		fprintf(log, "retention: %s", PQresultErrorMessage(res));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	clamped = strtoll(PQgetvalue(res, 0, 0), NULL, 10) > 0;
 	PQclear(res);
@@ -72,7 +73,7 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 
 	if (itin_localtime_init(cfg->time_zone) < 0) {
 		fprintf(log, "retention: unknown time zone %s\n", cfg->time_zone);
-		return -1;
+		return -EINVAL;
 	}
 	today = itin_local_day(now);
 	keep_from = today - (int32_t)cfg->window_days;
@@ -108,10 +109,10 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
 	fputs(kept, log);
-	return itin_db_exec(conn, "COMMIT", "retention", log) ? 0 : -1;
+	return itin_db_exec(conn, "COMMIT", "retention", log) ? 0 : -EIO;
 fail:
 	itin_db_exec(conn, "ROLLBACK", "retention", log);
-	return -1;
+	return -EIO;
 }
 
 int itin_db_purge(PGconn *conn, FILE *log)
@@ -119,7 +120,7 @@ int itin_db_purge(PGconn *conn, FILE *log)
 	if (!itin_db_exec(conn, "TRUNCATE presence_history, presence_recent, subscriber_key, "
 			  "subscriber, feed_state, risk_area, subscriber_state, request_pending, audit, "
 			  "operator_audit", "purge", log))
-		return -1;
+		return -EIO;
 	fprintf(log, "purge: all subscriber data deleted\n");
 	return 0;
 }

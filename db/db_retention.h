@@ -15,6 +15,7 @@
 
 #include "common/config.h"
 
-/* now: Unix seconds of "today" in cfg->time_zone. Returns 0 or -1 (reported on log). */
+/* now: Unix seconds of "today" in cfg->time_zone. Returns 0, or -EINVAL (an unknown zone) or
+ * -EIO (reported on log). itin_db_purge the same. */
 int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, FILE *log);
 int itin_db_purge(PGconn *conn, FILE *log);
