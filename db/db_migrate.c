@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db/db_copy.h"
 #include "db/db_migrate.h"
 #include "db/db_sql.h"
 
@@ -51,16 +52,13 @@ const char *itin_db_data_dir(void)
 	return ITIN_SRCDIR "/data";
 }
 
+/* itin_db_exec() with the failure reported as "migrate: WHAT: error". */
 static bool exec_ok(PGconn *conn, const char *sql, FILE *log, const char *what)
 {
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-	bool ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	char label[128];
 
-	if (!ok)
-		fprintf(log, "migrate: %s: %s", what, PQerrorMessage(conn));
-	PQclear(res);
-	return ok;
+	snprintf(label, sizeof(label), "migrate: %s", what);
+	return itin_db_exec(conn, sql, label, log);
 }
 
 static bool migration_applied(PGconn *conn, int version, bool *applied, FILE *log)
