@@ -55,6 +55,9 @@ run() {	# as the OS user $as, if set
 	mkdir -m 755 "$work/svc" "$work/svc/bin"
 	cp "$db" "$top_srcdir/sql/pgcluster.sh" "$work/svc/bin/"
 	cp -r "$top_srcdir/data" "$work/svc/bin/data"
+	# the feed too: the checkout may be closed to others (a clone under mktemp -d is 0700)
+	mkdir -p "$work/svc/bin/tests/db"
+	cp "$top_srcdir/tests/db/cells.csv" "$work/svc/bin/tests/db/"
 	chmod -R a+rX "$work/svc/bin"
 	chown nobody: "$work/svc"
 	conf "$work/svc/var"
@@ -62,7 +65,8 @@ run() {	# as the OS user $as, if set
 	db="$work/svc/bin/itinerad-db"
 	export ITINERAD_PGCLUSTER="$work/svc/bin/pgcluster.sh" ITINERAD_DATA_DIR="$work/svc/bin/data"
 	as=nobody run migrate
-	as=nobody run load cells "$top_srcdir/tests/db/cells.csv" | sed "s|$top_srcdir/||" | grep -v " lines/s$"
+	as=nobody run load cells "$work/svc/bin/tests/db/cells.csv" |
+		sed "s|$work/svc/bin/||; s|WORK/svc/bin/||" | grep -v " lines/s$"
 	echo 8613800000001 | as=nobody run query --msisdn -
 	grep -v '^#' "$work/svc/var/pg/data/pg_hba.conf"
 	grep -v '^#' "$work/svc/var/pg/data/pg_ident.conf"
