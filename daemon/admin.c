@@ -64,7 +64,7 @@ struct itin_admin {
 	double grace_s;			/* ITIN_ADMIN_GRACE_S (0 in the fuzz harness) */
 	struct event *resume;		/* accepting again after a failed accept() */
 	bool accept_failed;
-	long noticed;			/* CLOCK_MONOTONIC second of the last NOTICE */
+	struct itin_log_limit evict_log, accept_log;	/* an attack must not flood the log */
 	unsigned long long timed_out, evicted, accept_errors;
 };
 
@@ -355,19 +355,6 @@ static void other_cb(struct evhttp_request *r, void *arg)
 	text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz\n");
 }
 
-/* A NOTICE at most every ten seconds per admin endpoint, so that an attack does not flood
- * the log; what was not logged is counted in /metrics. */
-static bool notice_due(struct itin_admin *a)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (a->noticed && now.tv_sec - a->noticed < 10)
-		return false;
-	a->noticed = now.tv_sec;
-	return true;
-}
-
 static double now_s(void)
 {
 	struct timespec now;
@@ -472,9 +459,8 @@ static void make_room(struct itin_admin *a)
 			evtimer_add(a->room_ev, &tv);
 			return;
 		}
-		if (notice_due(a))
-			LOGP(DADMIN, LOGL_NOTICE, "admin: %u connections, the limit: the oldest are "
-			     "closed to make room (%llu so far)\n", a->num_conns, a->evicted + 1);
+		LOGP_LIMITED(&a->evict_log, DADMIN, LOGL_NOTICE, "admin: %u connections, the limit: the "
+			     "oldest are closed to make room (%llu so far)", a->num_conns, a->evicted + 1);
 		conn_close(oldest, &a->evicted);
 	}
 	accepting(a, true);
@@ -540,9 +526,8 @@ static void accept_error_cb(struct evconnlistener *lev, void *http)
 		if (a->http != http)
 			continue;
 		a->accept_errors++;
-		if (notice_due(a))
-			LOGP(DADMIN, LOGL_NOTICE, "admin: cannot accept a connection: %s; "
-			     "paused for 1 s (%llu so far)\n", strerror(err), a->accept_errors);
+		LOGP_LIMITED(&a->accept_log, DADMIN, LOGL_NOTICE, "admin: cannot accept a connection: "
+			     "%s; paused for 1 s (%llu so far)", strerror(err), a->accept_errors);
 		a->accept_failed = true;
 		accepting(a, false);
 		event_add(a->resume, &(struct timeval){ .tv_sec = 1 });
