@@ -30,10 +30,11 @@ request_state() {
 rows() {
 	itin_sql "SELECT '$1: subscriber ' || (SELECT count(*) FROM subscriber WHERE id = $2) || ', subscriber_key ' || (SELECT count(*) FROM subscriber_key WHERE key IN ($3)) || ', subscriber_state ' || (SELECT count(*) FROM subscriber_state WHERE key IN ($3)) || ', presence ' || (SELECT count(*) FROM presence_history WHERE subscriber = $2) + (SELECT count(*) FROM presence_recent WHERE subscriber = $2) || ', audit ' || (SELECT count(*) FROM audit WHERE key IN ($3))"
 }
-# Waits (up to 30 s) until the loads' advisory lock is held in mode $1, granted or not ($2).
+# Waits (up to 30 s) until the loads' advisory lock is held in mode $1, granted or not ($2),
+# in this database: the other tests of a run share the cluster, and their loads take the lock too.
 lock_is() {
 	n=0
-	until [ "$(itin_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]; do
+	until [ "$(itin_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]; do
 		n=$((n + 1))
 		[ $n -lt 300 ] || { echo "no $1 (granted $2) on the loads' lock"; return 1; }
 		sleep 0.1
