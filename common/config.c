@@ -24,6 +24,9 @@
 
 enum cfg_type {
 	CFG_STRING,
+	CFG_STRING_8,		/* the SMPP bind's C-Octet Strings: 9, 13, 16 octets with the NUL */
+	CFG_STRING_12,
+	CFG_STRING_15,
 	CFG_UINT,
 	CFG_BOOL,
 	CFG_DURATION,
@@ -199,6 +202,11 @@ static int split_list(char *s, char **items, unsigned max, unsigned *num)
 	return 0;
 }
 
+static size_t string_max(enum cfg_type type)
+{
+	return type == CFG_STRING_8 ? 8 : type == CFG_STRING_12 ? 12 : 15;
+}
+
 static int set_value(struct cfg_parser *p, const struct cfg_option *opt, void *base,
 		     const char *value)
 {
@@ -209,6 +217,14 @@ static int set_value(struct cfg_parser *p, const struct cfg_option *opt, void *b
 	unsigned n;
 
 	switch (opt->type) {
+	case CFG_STRING_8:
+	case CFG_STRING_12:
+	case CFG_STRING_15:
+		/* libsmpp34 would cut a longer one, and the SMSC refuse the bind for ever */
+		if (strlen(value) > string_max(opt->type))
+			return cfg_error(p, "%s: longer than %zu characters (SMPP 3.4)", opt->key,
+					 string_max(opt->type));
+		/* fall through */
 	case CFG_STRING:
 		talloc_free(*(char **)field);
 		*(char **)field = copy;
@@ -746,7 +762,8 @@ bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc)
 }
 
 static const char *const type_names[] = {
-	[CFG_STRING] = "string", [CFG_UINT] = "integer", [CFG_BOOL] = "yes/no",
+	[CFG_STRING] = "string", [CFG_STRING_8] = "string", [CFG_STRING_12] = "string",
+	[CFG_STRING_15] = "string", [CFG_UINT] = "integer", [CFG_BOOL] = "yes/no",
 	[CFG_DURATION] = "duration", [CFG_DURATION_MS] = "duration", [CFG_PORT] = "port",
 	[CFG_LANG] = "zh|en", [CFG_MCC_LIST] = "MCC list", [CFG_RATE] = "count/duration",
 	[CFG_CAP] = "count/duration|off", [CFG_CC_LIST] = "country codes",

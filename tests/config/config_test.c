@@ -21,7 +21,8 @@ static const char *const files[] = {
 	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-cap.conf",
 	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
-	"bad-both-secrets.conf", "../../doc/examples/itinerad.conf",
+	"bad-both-secrets.conf", "bad-smpp-password.conf", "bad-smpp-system-id.conf",
+	"bad-smpp-system-type.conf", "../../doc/examples/itinerad.conf",
 };
 
 #define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
