@@ -113,6 +113,11 @@ static void requests_metrics(struct evbuffer *b)
 	for (int c = 0; c < 2; c++)
 		evbuffer_add_printf(b, "itinerad_requests_refused_total{channel=\"%s\"} %llu\n",
 				    itin_channel_name(c), st.refused[c]);
+	help(b, "itinerad_requests_unrecorded_total", "counter",
+	     "Requests the database did not record within the reply deadline: the busy text.");
+	for (int c = 0; c < 2; c++)
+		evbuffer_add_printf(b, "itinerad_requests_unrecorded_total{channel=\"%s\"} %llu\n",
+				    itin_channel_name(c), st.unrecorded[c]);
 	help(b, "itinerad_replies_total", "counter",
 	     "Requests finished: replied (or silent by the rules), or left pending for a retry.");
 	for (int c = 0; c < 2; c++)

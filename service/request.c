@@ -57,9 +57,10 @@ struct request_service {
 
 static struct request_service *svc;
 
-/* A lookup in flight: its request may be answered (the busy text at the deadline) and freed
- * before the result comes; then the result finds req NULL. */
-struct itin_request_lookup {
+/* A statement in flight for a request: the request may be answered (the busy text at the
+ * deadline) and freed before the result comes; then a lookup's result finds req NULL, and a
+ * begin's finds the stand-in that takes it over (stand_in()). */
+struct itin_request_wait {
 	struct itin_request *req;
 };
 
@@ -102,6 +103,8 @@ static int request_destructor(struct itin_request *req)
 		event_free(req->deadline);
 	if (req->lookup)
 		req->lookup->req = NULL;
+	if (req->begin)
+		req->begin->req = NULL;
 	svc->in_flight--;
 	return 0;
 }
@@ -189,18 +192,60 @@ static void reply_text(struct itin_request *req, enum itin_text text)
 	deliver(req, reply);
 }
 
+/* A request the database did not record: the busy text, which asks the subscriber to try
+ * again, is its answer, and the peer is told it was taken, so that it does not deliver it again:
+ * an SMSC that re-sends would otherwise give the subscriber a busy text per attempt, and an
+ * itinerary for the attempt that gets through besides the one the subscriber asked again for
+ * (doc/SPEC.md section 5). Nothing is kept: nothing is left to answer later. */
+static void answer_unrecorded(struct itin_request *req)
+{
+	svc->stats.unrecorded[req->channel]++;
+	req->action = ITIN_ACTION_BUSY;
+	req->lang = svc->cfg->default_lang;	/* the subscriber's own is in the database */
+	req->ops->accepted(req, true);
+	reply_text(req, ITIN_TEXT_BUSY);
+}
+
+/* The request as its begin statement's result needs it, without the channel's state: the
+ * request itself is answered with the busy text, and if the begin commits after all, this
+ * copy answers what it recorded, like a pending request after a restart. */
+static struct itin_request *stand_in(const struct itin_request *req)
+{
+	struct itin_request *late = itin_request_alloc(svc);
+
+	if (!late)
+		return NULL;
+	late->channel = req->channel;
+	late->identity_kind = req->identity_kind;
+	memcpy(late->identity, req->identity, sizeof(late->identity));
+	late->intent = req->intent;
+	late->received_at = req->received_at;
+	late->ops = req->ops;
+	memcpy(late->key, req->key, sizeof(late->key));
+	late->busy_answered = true;
+	return late;
+}
+
 static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct itin_request *req = arg;
 
 	if (!req->recorded) {
 		/* The peer must not wait on a slow database (osmo-msc gives up on a deliver_sm
-		 * after 5 s): a temporary error now, so that it delivers the message again. If
-		 * the request is recorded after all, it is answered, and the repeat is a duplicate. */
-		LOGPREQ(req, LOGL_NOTICE, "not recorded within the reply deadline: refused\n");
-		req->refused = true;
-		svc->stats.refused[req->channel]++;
-		req->ops->accepted(req, false);
+		 * after 5 s). */
+		struct itin_request *late = stand_in(req);
+
+		LOGPREQ(req, LOGL_NOTICE, "not recorded within the reply deadline: busy text\n");
+		if (late) {
+			late->begin = req->begin;
+			late->begin->req = late;
+		} else {
+			LOGPREQ(req, LOGL_ERROR, "out of memory: if it is recorded after all, it is "
+				"answered at the next start\n");
+			req->begin->req = NULL;
+		}
+		req->begin = NULL;
+		answer_unrecorded(req);
 		return;
 	}
 	LOGPREQ(req, LOGL_NOTICE, "no answer within the reply deadline: busy text\n");
@@ -210,7 +255,7 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
-	struct itin_request_lookup *wait = arg;
+	struct itin_request_wait *wait = arg;
 	struct itin_request *req = wait->req;
 	struct itin_subscriber who;
 	struct itin_reply *reply;
@@ -273,7 +318,7 @@ static void act(struct itin_request *req)
 		deliver(req, NULL);
 		return;
 	case ITIN_ACTION_ITINERARY:
-		req->lookup = talloc_zero(svc, struct itin_request_lookup);
+		req->lookup = talloc_zero(svc, struct itin_request_wait);
 		if (!req->lookup) {
 			LOGPREQ(req, LOGL_ERROR, "out of memory for the lookup\n");
 			req->action = ITIN_ACTION_BUSY;
@@ -302,24 +347,31 @@ static void start_deadline(struct itin_request *req)
 		evtimer_add(req->deadline, &tv);
 }
 
-/* Not recorded: the channel refuses the PDU with a temporary error (unless the deadline did
- * already), so the peer retries. */
+/* Not even sent to the database (no memory, no key): the channel refuses the PDU with a
+ * temporary error, so that the peer retries. */
 static void refuse(struct itin_request *req, const char *why)
 {
 	LOGPREQ(req, LOGL_ERROR, "not recorded: %s\n", why);
-	if (!req->refused) {
-		svc->stats.refused[req->channel]++;
-		req->ops->accepted(req, false);
-	}
+	svc->stats.refused[req->channel]++;
+	req->ops->accepted(req, false);
 	talloc_free(req);
 }
 
 static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
-	struct itin_request *req = arg;
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
 
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->begin = NULL;
 	if (!row) {
-		refuse(req, why);
+		LOGPREQ(req, LOGL_ERROR, "not recorded: %s", why);
+		if (req->busy_answered)
+			talloc_free(req);
+		else
+			answer_unrecorded(req);
 		return;
 	}
 	req->recorded = true;
@@ -328,11 +380,13 @@ static void begin_cb(void *arg, const struct itin_request_row *row, const char *
 	req->lang = row->english ? ITIN_LANG_EN : ITIN_LANG_ZH;
 	if (req->action <= ITIN_ACTION_BUSY && req->intent <= ITIN_INTENT_UNKNOWN)
 		svc->stats.actions[req->channel][req->intent][req->action]++;
-	if (req->refused)
-		LOGPREQ(req, LOGL_NOTICE, "recorded after its refusal: answered\n");
-	else
+	if (req->busy_answered) {
+		/* No deadline: a second busy text would tell the subscriber nothing new. */
+		LOGPREQ(req, LOGL_NOTICE, "recorded after its busy text: answered\n");
+	} else {
 		req->ops->accepted(req, true);
-	start_deadline(req);
+		start_deadline(req);
+	}
 	act(req);
 }
 
@@ -383,11 +437,20 @@ int itin_request_accept(struct itin_request *req)
 		.ask_consent = cfg->consent && !req->consent_given,
 	};
 	req->message = NULL;
+	req->begin = talloc_zero(svc, struct itin_request_wait);
+	if (!req->begin) {
+		refuse(req, "out of memory");
+		return -ENOMEM;
+	}
+	req->begin->req = req;
 	start_deadline(req);
 	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
-	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req);
-	if (rc < 0)
+	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req->begin);
+	if (rc < 0) {
+		talloc_free(req->begin);
+		req->begin = NULL;
 		refuse(req, "out of memory");
+	}
 	return rc;
 }
 

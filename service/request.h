@@ -8,8 +8,8 @@
  * Life of a request:
  *   channel: req = itin_request_alloc(); fill; itin_request_accept(req)
  *   request: ... accepted(req, ok)          -> channel acknowledges the PDU (or refuses it
- *                                              with a temporary error when !ok: not recorded,
- *                                              or not within the reply deadline)
+ *                                              with a temporary error when !ok: not sent to
+ *                                              the database)
  *   request: ... reply(req, reply)          -> channel encodes and sends the reply
  *   channel: itin_request_replied(req, ok, parts) -> request marks it answered (or leaves it
  *                                              pending, to be answered again) and frees it
@@ -65,10 +65,10 @@ enum itin_action {
 struct itin_request;
 
 struct itin_request_ops {
-	/* The request is durably recorded (ok) or could not be, or not within the reply deadline
-	 * (!ok: refuse the PDU temporarily). Called once. In the last case the request may still
-	 * be recorded after: it is then answered through reply() like any other (the peer's
-	 * repeat of it is a duplicate, answered with silence). */
+	/* The request is taken (ok): durably recorded, or, when the database did not record it
+	 * within the reply deadline, answered with the busy text, which reply() brings next; or
+	 * it could not even be sent to the database (!ok: refuse the PDU temporarily). Called
+	 * once. */
 	void (*accepted)(struct itin_request *req, bool ok);
 	/* The reply to send; NULL when the rules say silence (rate limited after the one notice,
 	 * unknown text within the help period) or the global reply cap holds an SMS reply back.
@@ -95,9 +95,11 @@ struct itin_request {
 	enum itin_lang lang;
 	bool recovered;			/* answered again after a restart */
 	bool recorded;			/* "begin" committed: the database has it */
-	bool refused;			/* accepted(req, false) was called (at the deadline) */
+	bool busy_answered;		/* a stand-in: the request, not recorded within the
+					   reply deadline, got the busy text */
 	bool replying;			/* the reply was handed to the channel */
-	struct itin_request_lookup *lookup;	/* the lookup in flight */
+	struct itin_request_wait *begin;	/* the begin in flight */
+	struct itin_request_wait *lookup;	/* the lookup in flight */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 };
@@ -116,8 +118,7 @@ unsigned itin_requests_in_flight(void);
 
 struct itin_request *itin_request_alloc(void *ctx);
 /* Always answers through ops->accepted(); on a negative return it has already called
- * accepted(req, false) and freed req. After accepted(req, false), the channel must not use req
- * again: it is freed, or (refused at the reply deadline) may still come back through reply(). */
+ * accepted(req, false) and freed req, and the channel must not use req again. */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
 /* Answered requests are marked done in batches, a few milliseconds late (a batch the database
@@ -133,6 +134,7 @@ extern const double itin_latency_bounds[ITIN_LATENCY_BUCKETS];
 struct itin_request_stats {
 	unsigned long long actions[2][ITIN_INTENT_UNKNOWN + 1][ITIN_ACTION_BUSY + 1];
 	unsigned long long refused[2];		/* not recorded: the PDU got a temporary error */
+	unsigned long long unrecorded[2];	/* not recorded in time: the busy text */
 	unsigned long long replied[2];		/* answered (or silent by the rules) */
 	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
 	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */

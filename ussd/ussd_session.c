@@ -157,8 +157,7 @@ static void ussd_accepted(struct itin_request *req, bool ok)
 
 	if (ok || !ss)
 		return;
-	/* Not recorded (or not in time: then it may still be answered, to no session); tell the
-	 * subscriber. */
+	/* Not sent to the database: tell the subscriber. */
 	ss->req = NULL;
 	req->channel_data = NULL;
 	session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_BUSY,

@@ -6,16 +6,18 @@
 # its connection, 1 s later. Meanwhile, in turn: PostgreSQL is stopped (pg_ctl -m fast) for 5 s
 # and started; the generator cuts the SMSC link; itinerad is killed with SIGKILL and started
 # again; a session holds request_pending locked for 6 s (a slow database: no request can be
-# recorded), then presence_recent for 4 s (a lookup waits past the reply deadline of 2 s and
-# its request gets the busy text; the statements pipelined behind it on its connection wait
-# too). /metrics is scraped all along.
+# recorded within the reply deadline of 2 s: the busy text, then, once recorded, the reply),
+# then presence_recent for 4 s (a lookup waits past the reply deadline and its request gets the
+# busy text; the statements pipelined behind it on its connection wait too). /metrics is
+# scraped all along.
 #
 # What is checked (tests/faults/load_check.py prints load.ok's yes/no lines; the counts behind
 # them vary with timing and go to the log only): every deliver_sm gets a response within 5 s
 # (osmo-msc's timeout) or is lost with its connection, and the responses are 0 or the
-# temporary error 0x64 (the SMSC gets temporary errors rather than timeouts); every request
-# is acknowledged in the end and then answered whole; the audit has one answered row per
-# subscriber; itinerad's queues stay under generous bounds.
+# temporary error 0x64 (never a timeout); a request the database cannot record in time (stopped
+# or locked) is taken and gets the busy text; every request is acknowledged in the end and
+# then answered whole; the audit has one answered row per subscriber recorded; itinerad's
+# queues stay under generous bounds.
 #
 # "Exactly once as seen by the subscriber": itinerad sends a reply at least once. It sends one
 # again only when it cannot know that the SMSC took it: a submit_sm whose response was lost
@@ -23,7 +25,8 @@
 # then get the same text twice unless the SMSC or the handset drops the copy; SMPP 3.4 gives
 # the ESME no way to prevent that, and we do not assume the SMSC deduplicates. So the test
 # checks what itinerad can promise: no request goes unanswered, no subscriber gets two
-# different replies (a copy is the same parts, byte for byte after the UDH), copies come only
+# different replies besides the busy text (a copy is the same parts, byte for byte after the
+# UDH), copies come only
 # on a later connection than the original (never as a retry on a working link), and nobody
 # gets a reply they did not ask for. The SMSC's repeat of a deliver_sm that itinerad did record
 # is a duplicate (same subscriber, same text within 30 s) and gets no reply.

@@ -1,9 +1,10 @@
 #!/bin/sh
 # itinerad under faults, against the npm smpp SMSC (tests/smsc/conversation.js, port 24012):
-# throttling, the SMSC dropping the link mid-conversation, PostgreSQL stopped and started,
-# itinerad killed with SIGKILL with a reply pending and restarted. Every accepted request must
-# be answered: the transcript is compared with faults.ok. Uses a private PostgreSQL cluster,
-# since it stops and starts it.
+# throttling, the SMSC dropping the link mid-conversation, PostgreSQL stopped and started (the
+# busy text at once), request_pending locked past the reply deadline (the busy text, then the
+# reply once recorded), itinerad killed with SIGKILL with a reply pending and restarted. Every
+# accepted request must be answered: the transcript is compared with faults.ok. Uses a private
+# PostgreSQL cluster, since it stops and starts it.
 set -u
 ITIN_TEST_PGHOST=
 . "$top_srcdir/tests/lib/pg.sh"
@@ -21,6 +22,32 @@ itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
 cat > "$WORK/pg.sh" <<PG
 sh "$top_srcdir/sql/pgcluster.sh" \$1 "$PGHOST" -c fsync=off
 PG
+# Returns once itinerad has a database connection again.
+cat > "$WORK/db-up.sh" <<UP
+. "$top_srcdir/tests/lib/daemon.sh"
+itin_poll 300 eval '! curl -s http://127.0.0.1:$((port + 1000))/readyz | grep -q "^database: down"'
+UP
+# hold: returns once a session holds request_pending locked (no request can be recorded);
+# release: ends that session.
+cat > "$WORK/lock.sh" <<'LOCK'
+. "$top_srcdir/tests/lib/daemon.sh"
+locked() {
+	[ "$(psql -XAtq -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+		WHERE a.application_name = 'itin_lock' AND l.relation = 'request_pending'::regclass
+		AND l.mode = 'ExclusiveLock' AND l.granted")" = 1 ]
+}
+if [ "$1" = hold ]; then
+	PGAPPNAME=itin_lock psql -XAtq -c 'BEGIN' -c 'LOCK TABLE request_pending IN EXCLUSIVE MODE' \
+		-c 'SELECT pg_sleep(120)' > /dev/null 2>&1 &
+	echo $! > "$WORK/lock.pid"
+	itin_poll 300 locked
+else
+	psql -XAtq -c "SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+		WHERE application_name = 'itin_lock'" > /dev/null
+	wait "$(cat "$WORK/lock.pid")" 2> /dev/null
+	itin_poll 300 eval '! kill -0 "$(cat "$WORK/lock.pid")" 2> /dev/null'
+fi
+LOCK
 # (Re)starts itinerad in the background; its pid in itinerad.pid, its log appended.
 cat > "$WORK/itinerad.sh" <<DAEMON
 . "$top_srcdir/tests/lib/daemon.sh"
