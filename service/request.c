@@ -402,6 +402,26 @@ struct itin_request *itin_request_alloc(void *ctx)
 	return req;
 }
 
+/* What tells an SMSC's redelivery from a new message: the begin statement compares it with
+ * the subscriber's last one within DEDUP_S. The text, and the handset's message reference when
+ * the SMSC passes it: a redelivery keeps it, a new message (the same text sent again) has
+ * another. Without it, the same text within DEDUP_S is taken for a redelivery. */
+static int message_digest(const struct itin_request *req, uint8_t digest[32])
+{
+	const uint8_t ref[7] = { 'T', 'P', '-', 'M', 'R', req->message_ref >> 8,
+				 req->message_ref & 0xff };
+	gnutls_hash_hd_t h;
+	int rc;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return -EIO;
+	rc = req->has_message_ref ? gnutls_hash(h, ref, sizeof(ref)) : 0;
+	if (rc == 0)
+		rc = gnutls_hash(h, req->message, req->message_len);
+	gnutls_hash_deinit(h, digest);
+	return rc < 0 ? -EIO : 0;
+}
+
 int itin_request_accept(struct itin_request *req)
 {
 	const struct itin_config *cfg = svc->cfg;
@@ -422,7 +442,7 @@ int itin_request_accept(struct itin_request *req)
 		itin_subscriber_key_imsi(svc->keyer, req->identity, req->key);
 	sealed_len = itin_seal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, req->identity, sealed);
 	if (rc < 0 || sealed_len < 0 ||
-	    gnutls_hash_fast(GNUTLS_DIG_SHA256, req->message, req->message_len, digest) < 0) {
+	    message_digest(req, digest) < 0) {
 		refuse(req, "keying failed");
 		return -EIO;
 	}

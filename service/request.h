@@ -85,6 +85,8 @@ struct itin_request {
 	int64_t received_at;		/* Unix s: rules and window use this time */
 	const uint8_t *message;		/* the text as received, to recognise a redelivery; */
 	size_t message_len;		/* only read during itin_request_accept() */
+	bool has_message_ref;		/* SMS: the handset's message reference (TP-MR) came */
+	uint16_t message_ref;		/* with it: a redelivery has the same text and reference */
 	const struct itin_request_ops *ops;
 	void *channel_data;		/* the channel's own state for this request */
 

@@ -385,6 +385,19 @@ static void on_submit_resp(struct smpp_session *s, uint32_t seq, uint32_t status
 	link_pump(l);
 }
 
+/* The handset's message reference, where the SMSC passes it (SMPP 3.4 5.3.2.17). */
+static void read_msg_ref(const deliver_sm_t *d, struct smpp_deliver *dv)
+{
+	tlv_t *t;
+
+	smpp34_tlv_for_each(t, d->tlv) {
+		if (t->tag == TLVID_user_message_reference) {
+			dv->has_msg_ref = true;
+			dv->msg_ref = t->value.val16;
+		}
+	}
+}
+
 static void on_deliver(struct smpp_session *s, deliver_sm_t *d)
 {
 	struct smpp_link *l = s->link;
@@ -413,6 +426,7 @@ static void on_deliver(struct smpp_session *s, deliver_sm_t *d)
 			}
 		}
 	}
+	read_msg_ref(d, &dv);
 	LOGPSESS(s, LOGL_DEBUG, "deliver_sm %u from ...%s: %u octets, esm_class 0x%02x, data_coding %u\n",
 		 dv.seq, addr_tail(dv.src), dv.msg_len, dv.esm_class, dv.data_coding);
 	if (dv.is_receipt)

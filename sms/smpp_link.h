@@ -33,6 +33,8 @@ struct smpp_deliver {
 	uint16_t msg_len;
 	bool is_receipt;		/* esm_class message type is not 0: a delivery receipt or
 					 * an acknowledgement, never a subscriber's text */
+	bool has_msg_ref;		/* the user_message_reference TLV came: msg_ref is the */
+	uint16_t msg_ref;		/* handset's TP-MR, kept on a redelivery, new on a new SMS */
 };
 
 struct smpp_submit {

@@ -109,6 +109,8 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 	req->channel_data = sr;
 	req->message = d->msg;
 	req->message_len = d->msg_len;
+	req->has_message_ref = d->has_msg_ref;
+	req->message_ref = d->msg_ref;
 	if (itin_msisdn_normalize(d->src, d->src_ton, ch->cfg->country_code, req->identity) < 0) {
 		/* Nobody to answer: acknowledge, so the SMSC does not retry it forever. */
 		LOGP(DSMPP, LOGL_NOTICE, "%s: deliver_sm from an address that is not a number "

@@ -12,6 +12,8 @@
 //   deliver FROM TEXT        deliver_sm from FROM (TON 1), GSM 03.38 one code per octet
 //   deliver-osmo FROM TEXT   as osmo-msc sends it: TON 2, esm_class 0x01, data_coding 1
 //   deliver-ucs2 FROM TEXT   data_coding 8
+//   deliver-mr FROM MR TEXT  as deliver, with the user_message_reference TLV MR (the handset's
+//                            TP-MR, which an SMSC keeps when it delivers a message again)
 //   receipt FROM             a delivery receipt (esm_class 0x04)
 //   deliver-bad FROM KIND    a PDU from FROM that no SMSC should send, written as raw octets:
 //                            payload-cut (deliver_sm, its message_payload TLV says 160
@@ -117,7 +119,7 @@ function onSubmit(pdu) {
 	if (waiter) waiter();
 }
 
-function deliverPdu(from, text, kind) {
+function deliverPdu(from, text, kind, mr) {
 	const pdu = {
 		source_addr: from, source_addr_ton: 1, source_addr_npi: 1,
 		destination_addr: '12306', dest_addr_ton: 0, dest_addr_npi: 1,
@@ -125,6 +127,7 @@ function deliverPdu(from, text, kind) {
 	};
 	if (kind === 'osmo') { pdu.source_addr_ton = 2; pdu.esm_class = 1; pdu.data_coding = 1; }
 	if (kind === 'ucs2') pdu.data_coding = 8;
+	if (mr !== undefined) pdu.user_message_reference = mr;
 	if (kind === 'receipt') {
 		pdu.esm_class = 4;
 		pdu.short_message = 'id:1 sub:001 dlvrd:001 submit date:2611200000 done date:2611200000 stat:DELIVRD err:000 text:';
@@ -132,10 +135,11 @@ function deliverPdu(from, text, kind) {
 	return new PDU('deliver_sm', pdu);
 }
 
-function deliver(from, text, kind) {
+function deliver(from, text, kind, mr) {
 	return new Promise((resolve) => {
-		session.send(deliverPdu(from, text, kind), (resp) => {
-			out(`deliver_sm ${kind || 'gsm'} from ${from} ${JSON.stringify(kind === 'receipt' ? 'receipt' : text)} ` +
+		session.send(deliverPdu(from, text, kind, mr), (resp) => {
+			out(`deliver_sm ${kind || 'gsm'}${mr !== undefined ? ` mr ${mr}` : ''} from ${from} ` +
+				`${JSON.stringify(kind === 'receipt' ? 'receipt' : text)} ` +
 				`-> status ${resp.command_status}`);
 			resolve();
 		});
@@ -292,6 +296,9 @@ async function run() {
 		case 'deliver': await deliver(args[0], text); break;
 		case 'deliver-osmo': await deliver(args[0], text, 'osmo'); break;
 		case 'deliver-ucs2': await deliver(args[0], text, 'ucs2'); break;
+		case 'deliver-mr':
+			await deliver(args[0], text.slice(args[1].length).trim(), undefined, +args[1]);
+			break;
 		case 'receipt': await deliver(args[0], '', 'receipt'); break;
 		case 'deliver-bad': await deliverBad(args[0], args[1]); break;
 		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
