@@ -13,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/queue.h>
 #include <sys/resource.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <osmocom/core/linuxlist.h>
@@ -251,14 +253,40 @@ static void send_reply(struct evhttp_request *r, int code, const char *reason, s
 	evhttp_send_reply(r, code, reason, b);
 }
 
+static void text_reply(struct evhttp_request *r, int code, const char *reason, const char *text)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (!b) {
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evbuffer_add(b, text, strlen(text));
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	send_reply(r, code, reason, b);
+	evbuffer_free(b);
+}
+
+/* Only /log takes a POST. */
+static bool method_fits(struct evhttp_request *r)
+{
+	if (evhttp_request_get_command(r) != EVHTTP_REQ_POST)
+		return true;
+	text_reply(r, HTTP_BADMETHOD, "Method Not Allowed", "POST only to /log\n");
+	return false;
+}
+
 static void metrics_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
 	struct evbuffer *b = evbuffer_new();
 
 	conn_answering(a, r);
-	if (!b) {
-		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	if (!method_fits(r) || !b) {
+		if (b)
+			evbuffer_free(b);
+		else
+			evhttp_send_error(r, HTTP_INTERNAL, NULL);
 		return;
 	}
 	help(b, "itinerad_build_info", "gauge", "The running version.");
@@ -280,24 +308,11 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	evbuffer_free(b);
 }
 
-static void text_reply(struct evhttp_request *r, int code, const char *reason, const char *text)
-{
-	struct evbuffer *b = evbuffer_new();
-
-	if (!b) {
-		evhttp_send_error(r, HTTP_INTERNAL, NULL);
-		return;
-	}
-	evbuffer_add(b, text, strlen(text));
-	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
-	send_reply(r, code, reason, b);
-	evbuffer_free(b);
-}
-
 static void healthz_cb(struct evhttp_request *r, void *arg)
 {
 	conn_answering(arg, r);
-	text_reply(r, HTTP_OK, "OK", "ok\n");
+	if (method_fits(r))
+		text_reply(r, HTTP_OK, "OK", "ok\n");
 }
 
 int itin_admin_readyz_body(struct evbuffer *b, const struct itin_readiness *r)
@@ -331,8 +346,11 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 	struct evbuffer *b = evbuffer_new();
 
 	conn_answering(a, r);
-	if (!b) {
-		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	if (!method_fits(r) || !b) {
+		if (b)
+			evbuffer_free(b);
+		else
+			evhttp_send_error(r, HTTP_INTERNAL, NULL);
 		return;
 	}
 	for (unsigned i = 0; i < st.num_links; i++) {
@@ -349,10 +367,95 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 	evbuffer_free(b);
 }
 
+/* A peer on this host: loopback, in IPv4 or IPv6. */
+static bool peer_is_local(struct evhttp_request *r)
+{
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	evhttp_connection_get_peer(evhttp_request_get_connection(r), &addr, &port);
+	return addr && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+			strncmp(addr, "::ffff:127.", 11) == 0);
+}
+
+static void print_level(void *arg, const char *category, const char *level)
+{
+	evbuffer_add_printf(arg, "%s %s\n", category, level);
+}
+
+/* The query of POST /log applied: every CATEGORY=LEVEL pair checked first, so that a bad one
+ * changes nothing. NULL, or what was wrong. */
+static const char *set_levels(struct evhttp_request *r, char *why, size_t len)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r));
+	struct evkeyvalq params;
+	struct evkeyval *kv;
+	const char *err = NULL;
+
+	TAILQ_INIT(&params);
+	if (!query || evhttp_parse_query_str(query, &params) < 0 || TAILQ_EMPTY(&params)) {
+		evhttp_clear_headers(&params);
+		return "usage: POST /log?CATEGORY=LEVEL[&...] (a category of GET /log or all; "
+		       "debug, info, notice, error or fatal)\n";
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		int rc = itin_log_set_level(kv->key, kv->value, false);
+
+		if (rc < 0) {
+			snprintf(why, len, rc == -ENOENT ? "unknown category %s\n" :
+				 "unknown level %s (debug, info, notice, error or fatal)\n",
+				 rc == -ENOENT ? kv->key : kv->value);
+			err = why;
+			break;
+		}
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		if (err)
+			break;
+		itin_log_set_level(kv->key, kv->value, true);
+		LOGP(DMAIN, LOGL_NOTICE, "admin: log level of %s set to %s\n", kv->key, kv->value);
+	}
+	evhttp_clear_headers(&params);
+	return err;
+}
+
+/* GET /log: each category's level; POST /log?CATEGORY=LEVEL changes it until the next start,
+ * from this host only: the endpoint may listen on a management address that scrapers reach,
+ * and a level of debug everywhere would fill the journal. */
+static void log_cb(struct evhttp_request *r, void *arg)
+{
+	struct evbuffer *b;
+	char why[160];
+	const char *err;
+
+	conn_answering(arg, r);
+	if (evhttp_request_get_command(r) == EVHTTP_REQ_POST) {
+		if (!peer_is_local(r)) {
+			text_reply(r, 403, "Forbidden", "log levels are changed from this host only\n");
+			return;
+		}
+		err = set_levels(r, why, sizeof(why));
+		if (err) {
+			text_reply(r, HTTP_BADREQUEST, "Bad Request", err);
+			return;
+		}
+	}
+	b = evbuffer_new();
+	if (!b) {
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	itin_log_levels(print_level, b);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
 static void other_cb(struct evhttp_request *r, void *arg)
 {
 	conn_answering(arg, r);
-	text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz\n");
+	if (method_fits(r))
+		text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz, /log\n");
 }
 
 static double now_s(void)
@@ -590,14 +693,15 @@ static struct itin_admin *admin_alloc(void *ctx, struct event_base *base,
 	    !(a->resume = evtimer_new(base, resume_cb, a)) ||
 	    evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
 	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||
-	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0) {
+	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0 ||
+	    evhttp_set_cb(a->http, "/log", log_cb, a) < 0) {
 		talloc_free(a);
 		return NULL;
 	}
 	evhttp_set_gencb(a->http, other_cb, a);
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(a->http, ITIN_ADMIN_MAX_HEADERS);
-	/* GET and HEAD carry none; a POST is refused (405) after its body, so none is read */
+	/* GET and HEAD carry none, nor POST /log (its query says it all); a body is refused (413) */
 	evhttp_set_max_body_size(a->http, 0);
 	/* the idle timeout too, for a reply the client does not read */
 	evhttp_set_timeout(a->http, opt->request_timeout_s);

@@ -18,6 +18,7 @@
 #include <talloc.h>
 
 #include "daemon/admin.h"
+#include "daemon/systemd.h"
 #include "common/config.h"
 #include "common/coredump.h"
 #include "db/db_connect.h"
@@ -140,6 +141,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	     (int)sig, itin_requests_in_flight());
 	d->stopping_since = time(NULL);
 	d->stopping = true;
+	itin_systemd_notify("STOPPING=1");
 	itin_sms_channel_stop(d->sms);
 	if (d->ussd)
 		itin_ussd_gsup_stop(d->ussd);
@@ -248,8 +250,14 @@ static int run(struct daemon *d)
 	event_add(sigint, NULL);
 	event_add(sighup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (itin_systemd_watchdog_start(d->ctx, d->base) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s)\n",
 	     d->cfg->num_smpp, d->ussd ? "over GSUP" : "off");
+	/* Ready for systemd once the admin endpoint listens: /readyz says when it serves. */
+	itin_systemd_notify("READY=1");
 	event_base_dispatch(d->base);
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad stopped\n");
 	event_free(sigterm);
