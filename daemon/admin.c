@@ -95,36 +95,43 @@ static void metric(struct evbuffer *b, const char *name, const char *type, const
 	evbuffer_add_printf(b, "%s %lld\n", name, value);
 }
 
-static void requests_metrics(struct evbuffer *b)
+/* The channels in use: SMS always, USSD when [gsup] host is set. Their series are written from
+ * the start, at zero, so that a rate() or an alert on them has something to read before the
+ * first request; a channel not in use has none. */
+static unsigned num_channels(const struct itin_admin *a)
+{
+	return a->src.ussd ? 2 : 1;
+}
+
+static void requests_metrics(struct evbuffer *b, unsigned channels)
 {
 	struct itin_request_stats st;
 
 	itin_requests_get_stats(&st);
 	help(b, "itinerad_requests_total", "counter",
 	     "Requests recorded, by channel, what the subscriber asked and what the rules decided.");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		for (int i = 0; i <= ITIN_INTENT_UNKNOWN; i++)
 			for (int a = 0; a <= ITIN_ACTION_BUSY; a++)
-				if (st.actions[c][i][a])
-					evbuffer_add_printf(b, "itinerad_requests_total{channel=\"%s\","
-							    "intent=\"%s\",action=\"%s\"} %llu\n",
-							    itin_channel_name(c), itin_intent_name(i),
-							    itin_action_name(a), st.actions[c][i][a]);
+				evbuffer_add_printf(b, "itinerad_requests_total{channel=\"%s\","
+						    "intent=\"%s\",action=\"%s\"} %llu\n",
+						    itin_channel_name(c), itin_intent_name(i),
+						    itin_action_name(a), st.actions[c][i][a]);
 	help(b, "itinerad_requests_refused_total", "counter",
 	     "Requests that could not be recorded (the peer got a temporary error and retries).");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		evbuffer_add_printf(b, "itinerad_requests_refused_total{channel=\"%s\"} %llu\n",
 				    itin_channel_name(c), st.refused[c]);
 	help(b, "itinerad_replies_total", "counter",
 	     "Requests finished: replied (or silent by the rules), or left pending for a retry.");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		evbuffer_add_printf(b, "itinerad_replies_total{channel=\"%s\",result=\"sent\"} %llu\n"
 				       "itinerad_replies_total{channel=\"%s\",result=\"pending\"} %llu\n",
 				    itin_channel_name(c), st.replied[c], itin_channel_name(c),
 				    st.left_pending[c]);
 	help(b, "itinerad_request_duration_seconds", "histogram",
 	     "From the request decoded to its reply accepted by the peer.");
-	for (int c = 0; c < 2; c++) {
+	for (unsigned c = 0; c < channels; c++) {
 		unsigned long long cum = 0;
 
 		for (int i = 0; i < ITIN_LATENCY_BUCKETS; i++) {
@@ -183,7 +190,7 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	       "Reply parts handed to an SMSC link.", st.parts);
 	metric(b, "itinerad_sms_parts_failed_total", "counter",
 	       "Reply parts an SMSC refused or lost.", st.parts_failed);
-	for (unsigned m = 0; m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
+	for (unsigned m = 0; n && m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
 		help(b, link_metrics[m].name, link_metrics[m].type, link_metrics[m].help);
 		for (unsigned i = 0; i < n; i++) {
 			const struct smpp_link *l = itin_sms_channel_link(ch, i);
@@ -293,14 +300,16 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	evbuffer_add_printf(b, "itinerad_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
 	metric(b, "itinerad_start_time_seconds", "gauge",
 	       "When the process started.", a->started);
-	requests_metrics(b);
+	requests_metrics(b, num_channels(a));
 	sms_metrics(b, a->src.sms);
 	db_metrics(b, a->src.db);
-	metric(b, "itinerad_gsup_link_up", "gauge",
-	       "1 when the GSUP link to osmo-hlr is up.",
-	       a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd));
-	metric(b, "itinerad_ussd_sessions", "gauge",
-	       "USSD sessions open.", a->src.ussd ? itin_ussd_gsup_sessions(a->src.ussd) : 0);
+	/* Only with a GSUP link configured: a link that does not exist is not down. */
+	if (a->src.ussd) {
+		metric(b, "itinerad_gsup_link_up", "gauge",
+		       "1 when the GSUP link to osmo-hlr is up.", itin_ussd_gsup_is_up(a->src.ussd));
+		metric(b, "itinerad_ussd_sessions", "gauge",
+		       "USSD sessions open.", itin_ussd_gsup_sessions(a->src.ussd));
+	}
 	admin_metrics(b, a);
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
 			  "text/plain; version=0.0.4; charset=utf-8");

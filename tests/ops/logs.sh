@@ -5,7 +5,8 @@
 # carries its syslog priority (<5> notice, <3> error); GET and POST /log read and change the
 # levels per category (a line of a category set to error is not written, then is again);
 # READY=1, WATCHDOG=1 and STOPPING=1 arrive. And the embedded cluster's log rotation as
-# sql/pgcluster.sh sets it. No SMSC listens (port 26510); the admin endpoint on 26511.
+# sql/pgcluster.sh sets it. /metrics at the start: every family has its series at zero, and
+# the manual's table lists them all, the USSD ones only with USSD on. No SMSC listens (port 26510); the admin endpoint on 26511.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -51,6 +52,9 @@ ITIN_DAEMON_PID=$!
 itin_poll 100 grep -q '^WATCHDOG=1' "$WORK/notify.out" || { echo "no watchdog ping"; cat "$WORK/itinerad.log"; exit 1; }
 
 {
+	echo "# /metrics at the start against the metric table of doc/manual/operator.md (USSD off)"
+	/usr/bin/python3 "$srcdir/tests/ops/metrics_table.py" $admin/metrics \
+		"$top_srcdir/doc/manual/operator.md"
 	http GET $admin/log
 	http POST "$admin/log?DMAIN=error&dreq=debug"
 	http POST "$admin/log?DNOTHING=debug"
