@@ -156,6 +156,11 @@ static void requests_metrics(struct evbuffer *b, unsigned channels)
 	       "The newest location event loaded (0: none yet).", st.data_updated_at);
 	metric(b, "itinerad_feed_loaded_timestamp_seconds", "gauge",
 	       "When itinerad-db last committed location events (0: never).", st.data_loaded_at);
+	metric(b, "itinerad_retention_timestamp_seconds", "gauge",
+	       "When itinerad-db retention last ran to its end (0: never).", st.retention_at);
+	metric(b, "itinerad_retention_kept_from_timestamp_seconds", "gauge",
+	       "The first day the last retention kept, at local midnight (0: never ran).",
+	       st.kept_from);
 }
 
 static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)

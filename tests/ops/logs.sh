@@ -6,7 +6,8 @@
 # levels per category (a line of a category set to error is not written, then is again);
 # READY=1, WATCHDOG=1 and STOPPING=1 arrive. And the embedded cluster's log rotation as
 # sql/pgcluster.sh sets it. /metrics at the start: every family has its series at zero, and
-# the manual's table lists them all, the USSD ones only with USSD on. No SMSC listens (port 26510); the admin endpoint on 26511.
+# the manual's table lists them all, the USSD ones only with USSD on; the retention run before
+# the start is in them. No SMSC listens (port 26510); the admin endpoint on 26511.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -14,7 +15,7 @@ itin_pg_db itin_logs
 WORK=$(mktemp -d)
 export WORK
 trap 'itin_daemon_stop; [ -n "${notify_pid:-}" ] && kill "$notify_pid"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
-itin_db_steps migrate
+itin_db_steps migrate retention
 port=26510
 admin=http://127.0.0.1:$((port + 1))
 itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
@@ -40,6 +41,11 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode(), end="")
 PY
 http() { echo "# $1 ${2#$admin}"; /usr/bin/python3 "$WORK/admin_http.py" "$1" "$2"; }
+metric() {	# NAME: its value in /metrics now
+	/usr/bin/python3 -c 'import sys, urllib.request
+for l in urllib.request.urlopen(sys.argv[1], timeout=5).read().decode().splitlines():
+    if l.split(" ")[0] == sys.argv[2]: print(l.split(" ")[1])' $admin/metrics "$1"
+}
 
 /usr/bin/python3 "$WORK/notify.py" "$WORK/notify" > "$WORK/notify.out" &
 notify_pid=$!
@@ -55,6 +61,10 @@ itin_poll 100 grep -q '^WATCHDOG=1' "$WORK/notify.out" || { echo "no watchdog pi
 	echo "# /metrics at the start against the metric table of doc/manual/operator.md (USSD off)"
 	/usr/bin/python3 "$srcdir/tests/ops/metrics_table.py" $admin/metrics \
 		"$top_srcdir/doc/manual/operator.md"
+	# read once the database is up
+	itin_poll 100 eval '[ "$(metric itinerad_retention_timestamp_seconds)" != 0 ]' || exit 1
+	echo "# the retention run before the start (itinerad-db retention --at $ITIN_TEST_LOAD_AT)"
+	echo "first day kept: $(TZ=Asia/Shanghai date -d @"$(metric itinerad_retention_kept_from_timestamp_seconds)" '+%F %T %z')"
 	http GET $admin/log
 	http POST "$admin/log?DMAIN=error&dreq=debug"
 	http POST "$admin/log?DNOTHING=debug"
