@@ -7,8 +7,8 @@
  * priority as sd-daemon(3) has it, "<3>" for an error, so that journalctl -p err finds errors;
  * the journal stamps the lines itself. Debian's libosmocore is built without its sd-journal
  * target (no log_target_create_systemd), hence an output function of our own for its stderr
- * target. The levels can be
- * changed per category while running (itin_log_set_level, the admin endpoint's /log).
+ * target. The levels can be changed per category while running (itin_log_set_level, the
+ * admin endpoint's /log).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -45,13 +45,16 @@ static void check_close(struct itin_db_schema_check *c)
 	c->pg = NULL;
 }
 
+static void check_unreachable(struct itin_db_schema_check *c);
+
+/* Waits for what on the connection's socket; out of memory, it tries again later. */
 static void check_watch(struct itin_db_schema_check *c, short what)
 {
 	if (c->io)
 		event_free(c->io);
 	c->io = event_new(c->base, PQsocket(c->pg), what, check_io_cb, c);
-	if (c->io)
-		event_add(c->io, NULL);
+	if (!c->io || event_add(c->io, NULL) < 0)
+		check_unreachable(c);
 }
 
 static void check_unreachable(struct itin_db_schema_check *c)
