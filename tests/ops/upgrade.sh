@@ -56,7 +56,12 @@ itin_db_steps "load cells $top_srcdir/tests/db/cells.csv" "load events $top_srcd
 	itin_daemon_start "$WORK/itinerad.conf" "$WORK/refused.log"
 	# It exits by itself; one that does not (it waits for a database it cannot use) is stopped.
 	itin_poll 100 grep -q 'the database schema\|preparing a statement failed' "$WORK/refused.log"
-	kill -TERM "$ITIN_DAEMON_PID" 2>/dev/null && echo "still running: stopped"
+	# (/proc: a process that exited stays there, a zombie, until wait)
+	if ! itin_poll 50 eval '[ ! -e /proc/$ITIN_DAEMON_PID ] ||
+		[ "$(cut -d" " -f3 /proc/$ITIN_DAEMON_PID/stat)" = Z ]'; then
+		kill -TERM "$ITIN_DAEMON_PID"
+		echo "still running: stopped"
+	fi
 	wait "$ITIN_DAEMON_PID"
 	echo "exit status $?"
 	ITIN_DAEMON_PID=
