@@ -20,8 +20,16 @@ enum itin_log_subsys {
 	DADMIN,		/* admin HTTP endpoint */
 };
 
-/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). */
+/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). On the journal's
+ * stream ($JOURNAL_STREAM) each line starts with its priority (<3> error ... <7> debug). */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
+
+/* Sets category ("DSMPP", "all"; any case) to level ("debug", "info", "notice", "error",
+ * "fatal") on every target, or only checks them when !apply: 0, -ENOENT for an unknown
+ * category, -EINVAL for an unknown level. */
+int itin_log_set_level(const char *category, const char *level, bool apply);
+/* Each category with its level (stderr's), in the order of enum itin_log_subsys. */
+void itin_log_levels(void (*print)(void *arg, const char *category, const char *level), void *arg);
 
 /* A line a peer can make us write once per message it sends: the first of each
  * ITIN_LOG_LIMIT_S seconds is logged, the others only counted, and the next line logged says

@@ -5,17 +5,19 @@ set -eu
 PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libevent-dev libpq-dev libgnutls28-dev libtalloc-dev
-libosmocore-dev libsmpp34-dev libosmo-sigtran-dev
+libosmocore-dev libsmpp34-dev libosmo-sigtran-dev libsystemd-dev
 postgresql-15 postgresql-contrib
 osmo-stp osmo-hlr osmo-msc
 libnet-smpp-perl
 faketime
 clang
 python3-prometheus-client
+prometheus
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
 # their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers and
 # the sanitizer builds. python3-prometheus-client: a /metrics parser we did not write.
+# prometheus: its promtool checks and unit-tests the alerting rules of contrib/prometheus.
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -13,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/queue.h>
 #include <sys/resource.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <osmocom/core/linuxlist.h>
@@ -93,24 +95,31 @@ static void metric(struct evbuffer *b, const char *name, const char *type, const
 	evbuffer_add_printf(b, "%s %lld\n", name, value);
 }
 
-static void requests_metrics(struct evbuffer *b)
+/* The channels in use: SMS always, USSD when [gsup] host is set. Their series are written from
+ * the start, at zero, so that a rate() or an alert on them has something to read before the
+ * first request; a channel not in use has none. */
+static unsigned num_channels(const struct itin_admin *a)
+{
+	return a->src.ussd ? 2 : 1;
+}
+
+static void requests_metrics(struct evbuffer *b, unsigned channels)
 {
 	struct itin_request_stats st;
 
 	itin_requests_get_stats(&st);
 	help(b, "itinerad_requests_total", "counter",
 	     "Requests recorded, by channel, what the subscriber asked and what the rules decided.");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		for (int i = 0; i <= ITIN_INTENT_UNKNOWN; i++)
 			for (int a = 0; a <= ITIN_ACTION_BUSY; a++)
-				if (st.actions[c][i][a])
-					evbuffer_add_printf(b, "itinerad_requests_total{channel=\"%s\","
-							    "intent=\"%s\",action=\"%s\"} %llu\n",
-							    itin_channel_name(c), itin_intent_name(i),
-							    itin_action_name(a), st.actions[c][i][a]);
+				evbuffer_add_printf(b, "itinerad_requests_total{channel=\"%s\","
+						    "intent=\"%s\",action=\"%s\"} %llu\n",
+						    itin_channel_name(c), itin_intent_name(i),
+						    itin_action_name(a), st.actions[c][i][a]);
 	help(b, "itinerad_requests_refused_total", "counter",
 	     "Requests that could not be recorded (the peer got a temporary error and retries).");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		evbuffer_add_printf(b, "itinerad_requests_refused_total{channel=\"%s\"} %llu\n",
 				    itin_channel_name(c), st.refused[c]);
 	help(b, "itinerad_requests_unrecorded_total", "counter",
@@ -120,14 +129,14 @@ static void requests_metrics(struct evbuffer *b)
 				    itin_channel_name(c), st.unrecorded[c]);
 	help(b, "itinerad_replies_total", "counter",
 	     "Requests finished: replied (or silent by the rules), or left pending for a retry.");
-	for (int c = 0; c < 2; c++)
+	for (unsigned c = 0; c < channels; c++)
 		evbuffer_add_printf(b, "itinerad_replies_total{channel=\"%s\",result=\"sent\"} %llu\n"
 				       "itinerad_replies_total{channel=\"%s\",result=\"pending\"} %llu\n",
 				    itin_channel_name(c), st.replied[c], itin_channel_name(c),
 				    st.left_pending[c]);
 	help(b, "itinerad_request_duration_seconds", "histogram",
 	     "From the request decoded to its reply accepted by the peer.");
-	for (int c = 0; c < 2; c++) {
+	for (unsigned c = 0; c < channels; c++) {
 		unsigned long long cum = 0;
 
 		for (int i = 0; i < ITIN_LATENCY_BUCKETS; i++) {
@@ -152,6 +161,11 @@ static void requests_metrics(struct evbuffer *b)
 	       "The newest location event loaded (0: none yet).", st.data_updated_at);
 	metric(b, "itinerad_feed_loaded_timestamp_seconds", "gauge",
 	       "When itinerad-db last committed location events (0: never).", st.data_loaded_at);
+	metric(b, "itinerad_retention_timestamp_seconds", "gauge",
+	       "When itinerad-db retention last ran to its end (0: never).", st.retention_at);
+	metric(b, "itinerad_retention_kept_from_timestamp_seconds", "gauge",
+	       "The first day the last retention kept, at local midnight (0: never ran).",
+	       st.kept_from);
 }
 
 static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
@@ -186,7 +200,7 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	       "Reply parts handed to an SMSC link.", st.parts);
 	metric(b, "itinerad_sms_parts_failed_total", "counter",
 	       "Reply parts an SMSC refused or lost.", st.parts_failed);
-	for (unsigned m = 0; m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
+	for (unsigned m = 0; n && m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
 		help(b, link_metrics[m].name, link_metrics[m].type, link_metrics[m].help);
 		for (unsigned i = 0; i < n; i++) {
 			const struct smpp_link *l = itin_sms_channel_link(ch, i);
@@ -256,35 +270,6 @@ static void send_reply(struct evhttp_request *r, int code, const char *reason, s
 	evhttp_send_reply(r, code, reason, b);
 }
 
-static void metrics_cb(struct evhttp_request *r, void *arg)
-{
-	struct itin_admin *a = arg;
-	struct evbuffer *b = evbuffer_new();
-
-	conn_answering(a, r);
-	if (!b) {
-		evhttp_send_error(r, HTTP_INTERNAL, NULL);
-		return;
-	}
-	help(b, "itinerad_build_info", "gauge", "The running version.");
-	evbuffer_add_printf(b, "itinerad_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
-	metric(b, "itinerad_start_time_seconds", "gauge",
-	       "When the process started.", a->started);
-	requests_metrics(b);
-	sms_metrics(b, a->src.sms);
-	db_metrics(b, a->src.db);
-	metric(b, "itinerad_gsup_link_up", "gauge",
-	       "1 when the GSUP link to osmo-hlr is up.",
-	       a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd));
-	metric(b, "itinerad_ussd_sessions", "gauge",
-	       "USSD sessions open.", a->src.ussd ? itin_ussd_gsup_sessions(a->src.ussd) : 0);
-	admin_metrics(b, a);
-	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
-			  "text/plain; version=0.0.4; charset=utf-8");
-	send_reply(r, HTTP_OK, "OK", b);
-	evbuffer_free(b);
-}
-
 static void text_reply(struct evhttp_request *r, int code, const char *reason, const char *text)
 {
 	struct evbuffer *b = evbuffer_new();
@@ -299,10 +284,54 @@ static void text_reply(struct evhttp_request *r, int code, const char *reason, c
 	evbuffer_free(b);
 }
 
+/* Only /log takes a POST. */
+static bool method_fits(struct evhttp_request *r)
+{
+	if (evhttp_request_get_command(r) != EVHTTP_REQ_POST)
+		return true;
+	text_reply(r, HTTP_BADMETHOD, "Method Not Allowed", "POST only to /log\n");
+	return false;
+}
+
+static void metrics_cb(struct evhttp_request *r, void *arg)
+{
+	struct itin_admin *a = arg;
+	struct evbuffer *b = evbuffer_new();
+
+	conn_answering(a, r);
+	if (!method_fits(r) || !b) {
+		if (b)
+			evbuffer_free(b);
+		else
+			evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	help(b, "itinerad_build_info", "gauge", "The running version.");
+	evbuffer_add_printf(b, "itinerad_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
+	metric(b, "itinerad_start_time_seconds", "gauge",
+	       "When the process started.", a->started);
+	requests_metrics(b, num_channels(a));
+	sms_metrics(b, a->src.sms);
+	db_metrics(b, a->src.db);
+	/* Only with a GSUP link configured: a link that does not exist is not down. */
+	if (a->src.ussd) {
+		metric(b, "itinerad_gsup_link_up", "gauge",
+		       "1 when the GSUP link to osmo-hlr is up.", itin_ussd_gsup_is_up(a->src.ussd));
+		metric(b, "itinerad_ussd_sessions", "gauge",
+		       "USSD sessions open.", itin_ussd_gsup_sessions(a->src.ussd));
+	}
+	admin_metrics(b, a);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type",
+			  "text/plain; version=0.0.4; charset=utf-8");
+	send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
 static void healthz_cb(struct evhttp_request *r, void *arg)
 {
 	conn_answering(arg, r);
-	text_reply(r, HTTP_OK, "OK", "ok\n");
+	if (method_fits(r))
+		text_reply(r, HTTP_OK, "OK", "ok\n");
 }
 
 int itin_admin_readyz_body(struct evbuffer *b, const struct itin_readiness *r)
@@ -336,8 +365,11 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 	struct evbuffer *b = evbuffer_new();
 
 	conn_answering(a, r);
-	if (!b) {
-		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	if (!method_fits(r) || !b) {
+		if (b)
+			evbuffer_free(b);
+		else
+			evhttp_send_error(r, HTTP_INTERNAL, NULL);
 		return;
 	}
 	for (unsigned i = 0; i < st.num_links; i++) {
@@ -354,10 +386,95 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 	evbuffer_free(b);
 }
 
+/* A peer on this host: loopback, in IPv4 or IPv6. */
+static bool peer_is_local(struct evhttp_request *r)
+{
+	char *addr = NULL;
+	ev_uint16_t port;
+
+	evhttp_connection_get_peer(evhttp_request_get_connection(r), &addr, &port);
+	return addr && (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0 ||
+			strncmp(addr, "::ffff:127.", 11) == 0);
+}
+
+static void print_level(void *arg, const char *category, const char *level)
+{
+	evbuffer_add_printf(arg, "%s %s\n", category, level);
+}
+
+/* The query of POST /log applied: every CATEGORY=LEVEL pair checked first, so that a bad one
+ * changes nothing. NULL, or what was wrong. */
+static const char *set_levels(struct evhttp_request *r, char *why, size_t len)
+{
+	const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(r));
+	struct evkeyvalq params;
+	struct evkeyval *kv;
+	const char *err = NULL;
+
+	TAILQ_INIT(&params);
+	if (!query || evhttp_parse_query_str(query, &params) < 0 || TAILQ_EMPTY(&params)) {
+		evhttp_clear_headers(&params);
+		return "usage: POST /log?CATEGORY=LEVEL[&...] (a category of GET /log or all; "
+		       "debug, info, notice, error or fatal)\n";
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		int rc = itin_log_set_level(kv->key, kv->value, false);
+
+		if (rc < 0) {
+			snprintf(why, len, rc == -ENOENT ? "unknown category %s\n" :
+				 "unknown level %s (debug, info, notice, error or fatal)\n",
+				 rc == -ENOENT ? kv->key : kv->value);
+			err = why;
+			break;
+		}
+	}
+	TAILQ_FOREACH(kv, &params, next) {
+		if (err)
+			break;
+		itin_log_set_level(kv->key, kv->value, true);
+		LOGP(DMAIN, LOGL_NOTICE, "admin: log level of %s set to %s\n", kv->key, kv->value);
+	}
+	evhttp_clear_headers(&params);
+	return err;
+}
+
+/* GET /log: each category's level; POST /log?CATEGORY=LEVEL changes it until the next start,
+ * from this host only: the endpoint may listen on a management address that scrapers reach,
+ * and a level of debug everywhere would fill the journal. */
+static void log_cb(struct evhttp_request *r, void *arg)
+{
+	struct evbuffer *b;
+	char why[160];
+	const char *err;
+
+	conn_answering(arg, r);
+	if (evhttp_request_get_command(r) == EVHTTP_REQ_POST) {
+		if (!peer_is_local(r)) {
+			text_reply(r, 403, "Forbidden", "log levels are changed from this host only\n");
+			return;
+		}
+		err = set_levels(r, why, sizeof(why));
+		if (err) {
+			text_reply(r, HTTP_BADREQUEST, "Bad Request", err);
+			return;
+		}
+	}
+	b = evbuffer_new();
+	if (!b) {
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+		return;
+	}
+	itin_log_levels(print_level, b);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
 static void other_cb(struct evhttp_request *r, void *arg)
 {
 	conn_answering(arg, r);
-	text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz\n");
+	if (method_fits(r))
+		text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz, /log\n");
 }
 
 static double now_s(void)
@@ -595,14 +712,15 @@ static struct itin_admin *admin_alloc(void *ctx, struct event_base *base,
 	    !(a->resume = evtimer_new(base, resume_cb, a)) ||
 	    evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
 	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||
-	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0) {
+	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0 ||
+	    evhttp_set_cb(a->http, "/log", log_cb, a) < 0) {
 		talloc_free(a);
 		return NULL;
 	}
 	evhttp_set_gencb(a->http, other_cb, a);
-	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST);
 	evhttp_set_max_headers_size(a->http, ITIN_ADMIN_MAX_HEADERS);
-	/* GET and HEAD carry none; a POST is refused (405) after its body, so none is read */
+	/* GET and HEAD carry none, nor POST /log (its query says it all); a body is refused (413) */
 	evhttp_set_max_body_size(a->http, 0);
 	/* the idle timeout too, for a reply the client does not read */
 	evhttp_set_timeout(a->http, opt->request_timeout_s);

@@ -1,6 +1,7 @@
 /*
  * itinerad-db: the one command-line tool of operators and customer care.
  *
+ *   itinerad-db --version
  *   itinerad-db [-c FILE] migrate
  *   itinerad-db [-c FILE] load cells|events|risk FILE|- [--at TIME]
  *   itinerad-db [-c FILE] retention [--at TIME]
@@ -41,6 +42,7 @@
 #include "db/db_lookup.h"
 #include "db/db_migrate.h"
 #include "db/db_retention.h"
+#include "db/db_schema.h"
 #include "db/db_sql.h"
 #include "engine/sms_segment.h"
 #include "engine/subscriber_reply.h"
@@ -50,7 +52,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: itinerad-db [-c FILE] COMMAND\n"
+		"usage: itinerad-db [-c FILE] COMMAND | --version\n"
 		"  migrate                          create or upgrade the schema, refresh reference data\n"
 		"  load cells|events|risk FILE|-    load an operator feed (SPEC section 7)\n"
 		"       [--batch-rows N]            events: folded rows per transaction (1048576)\n"
@@ -307,6 +309,7 @@ int main(int argc, char **argv)
 		{ "yes", no_argument, NULL, 'y' },
 		{ "batch-rows", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	void *ctx = talloc_named_const(NULL, 0, "itinerad-db");
@@ -321,7 +324,7 @@ int main(int argc, char **argv)
 	int lang = -1, opt, rc;
 	bool parts = false, yes = false, at = false;
 
-	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			config_path = optarg;
@@ -361,6 +364,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("itinerad-db " PACKAGE_VERSION " (database schema %d)\n",
+			       itin_db_schema_version());
 			return 0;
 		default:
 			usage(stderr);

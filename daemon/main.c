@@ -5,7 +5,7 @@
  * requests, answer those in flight, unbind, exit), SIGHUP (reload the reply rules).
  *
  *   itinerad -c FILE [--check] [--syslog] [--debug]
- *   itinerad --config-reference
+ *   itinerad --config-reference | --version
  */
 #include <getopt.h>
 #include <signal.h>
@@ -18,10 +18,12 @@
 #include <talloc.h>
 
 #include "daemon/admin.h"
+#include "daemon/systemd.h"
 #include "common/config.h"
 #include "common/coredump.h"
 #include "db/db_connect.h"
 #include "db/db_pool.h"
+#include "db/db_schema.h"
 #include "common/localtime.h"
 #include "common/log.h"
 #include "db/request_db.h"
@@ -46,12 +48,38 @@ struct daemon {
 	time_t stopping_since;
 	bool stopping;
 	bool unbinding;
+	int exit_status;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: itinerad -c FILE [--check] [--syslog] [--debug]\n"
-		   "       itinerad --config-reference\n");
+		   "       itinerad --config-reference | --version\n");
+}
+
+/* The pool starts once the database is known to have this build's migrations: against an
+ * older schema every request would fail on a statement that cannot be prepared. */
+static void schema_checked(void *arg, int version, const char *error)
+{
+	struct daemon *d = arg;
+	int want = itin_db_schema_version();
+
+	if (version >= want) {
+		if (version > want)
+			LOGP(DMAIN, LOGL_NOTICE, "the database schema is at version %d, newer than "
+			     "this itinerad's %d: an older itinerad runs on it as long as the newer "
+			     "migrations kept what it uses\n", version, want);
+		itin_db_pool_start(d->db);
+		return;
+	}
+	if (version < 0)
+		LOGP(DMAIN, LOGL_ERROR, "the database schema is older than this itinerad's (version "
+		     "%d; %s): run 'itinerad-db migrate -c %s'\n", want, error, d->config_path);
+	else
+		LOGP(DMAIN, LOGL_ERROR, "the database schema is at version %d, this itinerad needs "
+		     "%d: run 'itinerad-db migrate -c %s'\n", version, want, d->config_path);
+	d->exit_status = 1;
+	event_base_loopexit(d->base, NULL);
 }
 
 /* Bind to the SMSCs only once the database is up and a previous run's pending requests are
@@ -113,6 +141,7 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	     (int)sig, itin_requests_in_flight());
 	d->stopping_since = time(NULL);
 	d->stopping = true;
+	itin_systemd_notify("STOPPING=1");
 	itin_sms_channel_stop(d->sms);
 	if (d->ussd)
 		itin_ussd_gsup_stop(d->ussd);
@@ -188,7 +217,10 @@ static int run(struct daemon *d)
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
-	itin_db_pool_start(d->db);
+	if (!itin_db_schema_check_start(d->ctx, d->base, conninfo, schema_checked, d)) {
+		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
 	d->sms = itin_sms_channel_alloc(d->ctx, d->base, d->cfg);
 	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, d->cfg);
 	if (!d->sms || (d->cfg->gsup_host[0] && !d->ussd)) {
@@ -218,8 +250,14 @@ static int run(struct daemon *d)
 	event_add(sigint, NULL);
 	event_add(sighup, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (itin_systemd_watchdog_start(d->ctx, d->base) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
+		return 1;
+	}
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s)\n",
 	     d->cfg->num_smpp, d->ussd ? "over GSUP" : "off");
+	/* Ready for systemd once the admin endpoint listens: /readyz says when it serves. */
+	itin_systemd_notify("READY=1");
 	event_base_dispatch(d->base);
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad stopped\n");
 	event_free(sigterm);
@@ -228,7 +266,7 @@ static int run(struct daemon *d)
 	event_free(d->db_wait);
 	if (d->drain)
 		event_free(d->drain);
-	return 0;
+	return d->exit_status;
 }
 
 int main(int argc, char **argv)
@@ -240,6 +278,7 @@ int main(int argc, char **argv)
 		{ "syslog", no_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	/* Before the config (and its secret) is read. */
@@ -249,7 +288,7 @@ int main(int argc, char **argv)
 	int level = LOGL_NOTICE, opt, rc;
 	char err[512];
 
-	while ((opt = getopt_long(argc, argv, "c:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:hV", options, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			d.config_path = optarg;
@@ -268,6 +307,10 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("itinerad " PACKAGE_VERSION " (database schema %d)\n",
+			       itin_db_schema_version());
 			return 0;
 		default:
 			usage(stderr);

@@ -14,8 +14,10 @@
 #include "common/localtime.h"
 
 const char itin_sql_freshness[] =
-	"SELECT extract(epoch FROM newest_event)::bigint, extract(epoch FROM loaded_at)::bigint "
-	"FROM feed_state WHERE feed = 'events'";
+	"SELECT extract(epoch FROM e.newest_event)::bigint, extract(epoch FROM e.loaded_at)::bigint, "
+	"extract(epoch FROM r.loaded_at)::bigint, extract(epoch FROM r.newest_event)::bigint "
+	"FROM (SELECT) one LEFT JOIN feed_state e ON e.feed = 'events' "
+	"LEFT JOIN feed_state r ON r.feed = 'retention'";
 const char itin_sql_risks[] =
 	"SELECT region_code, valid_from - DATE '1970-01-01', valid_to - DATE '1970-01-01' "
 	"FROM risk_area WHERE valid_to >= current_date - 31";
@@ -99,11 +101,18 @@ int64_t itin_freshness_from_result(const PGresult *res)
 	return strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 }
 
-int64_t itin_loaded_at_from_result(const PGresult *res)
+static int64_t column(const PGresult *res, int col)
 {
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQgetisnull(res, 0, 1))
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) == 0 || PQnfields(res) <= col ||
+	    PQgetisnull(res, 0, col))
 		return 0;
-	return strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	return strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+void itin_feed_times_from_result(const PGresult *res, struct itin_feed_times *t)
+{
+	*t = (struct itin_feed_times){ .updated_at = column(res, 0), .loaded_at = column(res, 1),
+				       .retention_at = column(res, 2), .kept_from = column(res, 3) };
 }
 
 int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num)

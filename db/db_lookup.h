@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/feed_times.h"
 #include "db/lookup_result.h"
 #include "engine/itinerary.h"
 
@@ -37,9 +38,10 @@ int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
 			   struct itin_lookup *out);
 
 /* SQL of the deployment-wide inputs, and their parsers. */
-extern const char itin_sql_freshness[];	/* -> one row: newest event, last load (Unix s) */
+/* -> one row: newest event, last load, last retention, its first day kept (Unix s or NULL) */
+extern const char itin_sql_freshness[];
 extern const char itin_sql_risks[];	/* -> region, from day, to day (days since 1970) */
 int64_t itin_freshness_from_result(const PGresult *res);
-/* When the loader last committed events (Unix s; 0: never), from the same result. */
-int64_t itin_loaded_at_from_result(const PGresult *res);
+/* The feeds' and the retention's times, from the same result. */
+void itin_feed_times_from_result(const PGresult *res, struct itin_feed_times *t);
 int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num);

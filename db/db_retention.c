@@ -108,6 +108,13 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 		 today, cfg->audit_days);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
+	/* For the daemon's /metrics, and an alert when the daily run stops. */
+	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event, loaded_at) VALUES "
+		 "('retention', to_timestamp(%lld), now()) ON CONFLICT (feed) DO UPDATE SET "
+		 "newest_event = EXCLUDED.newest_event, loaded_at = EXCLUDED.loaded_at",
+		 (long long)itin_local_day_start(keep_from));
+	if (!itin_db_exec(conn, sql, "retention", log))
+		goto fail;
 	fputs(kept, log);
 	return itin_db_exec(conn, "COMMIT", "retention", log) ? 0 : -EIO;
 fail:

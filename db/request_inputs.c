@@ -33,8 +33,12 @@ static void freshness_cb(void *arg, const PGresult *res)
 {
 	struct inputs_read *r = arg;
 
-	if (tuples(res))
-		r->freshness(r->arg, itin_freshness_from_result(res), itin_loaded_at_from_result(res));
+	struct itin_feed_times t;
+
+	if (tuples(res)) {
+		itin_feed_times_from_result(res, &t);
+		r->freshness(r->arg, &t);
+	}
 	talloc_free(r);
 }
 

@@ -10,13 +10,14 @@
 
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/feed_times.h"
 #include "engine/itinerary.h"
 
 struct itin_db_pool;
 
 /* Each callback comes only with a result: after a failure the previous values stay. The risks
  * are talloc children of ctx, for the callback to keep. */
-typedef void (*itin_freshness_cb)(void *arg, int64_t updated_at, int64_t loaded_at);
+typedef void (*itin_freshness_cb)(void *arg, const struct itin_feed_times *t);
 typedef void (*itin_risks_cb)(void *arg, struct itin_risk *risks, unsigned num);
 void itin_request_inputs_read(struct itin_db_pool *db, void *ctx, itin_freshness_cb freshness,
 			      itin_risks_cb risks, void *arg);

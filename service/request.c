@@ -39,6 +39,7 @@ struct request_service {
 	const struct itin_request_ops *channel_ops[2];
 	int64_t updated_at;		/* the newest event loaded */
 	int64_t loaded_at;		/* the loader's last commit */
+	int64_t retention_at, kept_from;	/* the last retention run, its first day kept */
 	struct itin_risk *risks;
 	unsigned num_risks;
 	struct event *refresh;
@@ -494,10 +495,12 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	talloc_free(req);
 }
 
-static void freshness_cb(void *arg, int64_t updated_at, int64_t loaded_at)
+static void freshness_cb(void *arg, const struct itin_feed_times *t)
 {
-	svc->updated_at = updated_at;
-	svc->loaded_at = loaded_at;
+	svc->updated_at = t->updated_at;
+	svc->loaded_at = t->loaded_at;
+	svc->retention_at = t->retention_at;
+	svc->kept_from = t->kept_from;
 }
 
 static void risks_cb(void *arg, struct itin_risk *risks, unsigned num)
@@ -630,6 +633,8 @@ void itin_requests_get_stats(struct itin_request_stats *st)
 	st->in_flight = svc->in_flight;
 	st->data_updated_at = svc->updated_at;
 	st->data_loaded_at = svc->loaded_at;
+	st->retention_at = svc->retention_at;
+	st->kept_from = svc->kept_from;
 }
 
 unsigned itin_requests_in_flight(void)

@@ -145,6 +145,8 @@ struct itin_request_stats {
 	unsigned in_flight;
 	int64_t data_updated_at;		/* the newest event loaded, Unix s (0: unknown) */
 	int64_t data_loaded_at;			/* the loader's last commit, Unix s (0: never) */
+	int64_t retention_at;			/* the last retention run, Unix s (0: never) */
+	int64_t kept_from;			/* its first day kept, local midnight, Unix s */
 };
 void itin_requests_get_stats(struct itin_request_stats *st);
 

@@ -33,12 +33,15 @@ ALTER FUNCTION itin_identities_expire SECURITY DEFINER SET search_path = public,
 ALTER FUNCTION itin_feed_state_clamp SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_operator_audit_expire SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_audit_maintain SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_schema_version SECURITY DEFINER SET search_path = public, pg_temp;
 
 -- itinerad: the request rules, the lookup; the data freshness and the risk list of every
 -- reply; its own pending requests after a restart (service/request.c). itinerad-db query, as
 -- the same role: the lookup, and the audit row written before it answers (migration 080; no
--- sequence, the defaults fill the rest), which it may not read back.
-GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup TO itinerad_daemon;
+-- sequence, the defaults fill the rest), which it may not read back. The schema version it
+-- checks at start (migration 140).
+GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
+	itin_schema_version TO itinerad_daemon;
 GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
 GRANT INSERT ON operator_audit TO itinerad_daemon;
 

@@ -11,6 +11,10 @@
 # connect as postgres (the owner of the schema) and as the roles of the daemon and the loader
 # (sql/migrations/090_roles.sql); nobody else may connect. A cluster made with trust
 # authentication by an older pgcluster.sh is changed to this at its next start.
+#
+# Logs: DIR/postgres.log has what pg_ctl saw until PostgreSQL's logging collector took over
+# (a failed start's reason); from then on the collector writes DIR/log/postgres-DAY.log, a file
+# per weekday, emptied when it is reused a week later: seven days are kept, never more.
 set -eu
 PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || dirname "$(command -v pg_ctl)")}
 cmd=${1:?usage: pgcluster.sh start|stop|status DIR}
@@ -74,6 +78,8 @@ start)
 		exit 0
 	fi
 	opts="-k $dir -c listen_addresses= -c shared_buffers=512MB -c max_connections=100"
+	opts="$opts -c logging_collector=on -c log_directory=$dir/log -c log_filename=postgres-%a.log"
+	opts="$opts -c log_rotation_age=1d -c log_rotation_size=0 -c log_truncate_on_rotation=on"
 	for o in "$@"; do opts="$opts $o"; done
 	as_owner "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 -o "$opts" start >/dev/null ||
 		{ tail -20 "$dir/postgres.log" >&2; exit 1; }

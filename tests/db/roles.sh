@@ -66,7 +66,7 @@ as() {
 		-c "UPDATE feed_state SET newest_event = '2100-01-01 00:00:00+00' WHERE feed = 'events'"
 	run retention --at $AT
 	psql -XAtq -c "SELECT 'subscriber 999: ' || count(*) FROM subscriber WHERE id = 999" \
-		-c "SELECT 'newest event: ' || to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state"
+		-c "SELECT 'newest event: ' || to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state WHERE feed = 'events'"
 	echo "# the swap made presence_recent anew: the loader's grant came with it"
 	run load events "$data/events.csv" --at $LOAD_AT
 

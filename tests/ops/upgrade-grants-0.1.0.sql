@@ -1,0 +1,64 @@
+-- sql/grants.sql as release 0.1.0 had it (git commit 8894cee), for tests/ops/upgrade.sh: the
+-- grants of a database that release's itinerad-db migrate left, before migration 140.
+-- Who may do what (issue 17, finding 8; the roles: migration 090). Applied by every
+-- `itinerad-db migrate` after the migrations, in one transaction: everything is revoked from
+-- the two roles and from PUBLIC, then granted again as listed here, so this file is the whole
+-- truth and a grant removed here is gone on the next migrate. A new table or function that the
+-- daemon or the loader uses gets its line here (and, if it must run as the owner, its
+-- ALTER FUNCTION line); doc/manual/operator.md, "Database roles and authentication", says more.
+-- Functions are named without their arguments, so a migration that changes a signature needs
+-- no change here.
+
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC, itinerad_daemon, itinerad_loader;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM PUBLIC, itinerad_daemon, itinerad_loader;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC, itinerad_daemon, itinerad_loader;
+-- What the owner makes from now on is nobody else's until granted here (functions are
+-- executable by everyone by default).
+ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- As PostgreSQL 15 has it for new databases, also for older ones: only the owner creates.
+-- Temporary tables only for the loader's staging (and the owner's reference data).
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+DO $$
+BEGIN
+	EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', current_database());
+	EXECUTE format('GRANT TEMPORARY ON DATABASE %I TO itinerad_loader', current_database());
+END
+$$;
+
+-- Functions that run as the owner, with a search path of their own: the roles reach the
+-- tables behind them only through them.
+ALTER FUNCTION itin_requests_begin SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_requests_done SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_lookup SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_presence_swap SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_identities_expire SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_feed_state_clamp SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_operator_audit_expire SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_audit_maintain SECURITY DEFINER SET search_path = public, pg_temp;
+
+-- itinerad: the request rules, the lookup; the data freshness and the risk list of every
+-- reply; its own pending requests after a restart (service/request.c). itinerad-db query, as
+-- the same role: the lookup, and the audit row written before it answers (migration 080; no
+-- sequence, the defaults fill the rest), which it may not read back.
+GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup TO itinerad_daemon;
+GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
+GRANT INSERT ON operator_audit TO itinerad_daemon;
+
+-- itinerad-db load (db/db_load_events.c, db_load_registry.c; staging in temporary tables)
+-- and retention (the swap, the expiry of identities, the feed time clamp, both audits'
+-- maintenance: functions, so that it reads no presence nor audit row). During a key rotation
+-- the event load joins a subscriber found by the previous key to its new key: it updates the
+-- subscriber's key id and sealed mask by id.
+GRANT SELECT ON region TO itinerad_loader;
+GRANT SELECT, INSERT, UPDATE ON cell TO itinerad_loader;
+GRANT SELECT, INSERT, DELETE ON risk_area TO itinerad_loader;
+GRANT INSERT, SELECT (id), UPDATE (key_id, mask_sealed) ON subscriber TO itinerad_loader;
+GRANT SELECT, INSERT, UPDATE ON subscriber_key TO itinerad_loader;
+GRANT USAGE ON SEQUENCE subscriber_id_seq TO itinerad_loader;
+GRANT INSERT ON presence_recent TO itinerad_loader;	-- again in itin_presence_swap
+GRANT SELECT, INSERT, UPDATE ON feed_state TO itinerad_loader;
+GRANT EXECUTE ON FUNCTION itin_presence_swap, itin_identities_expire, itin_feed_state_clamp,
+	itin_audit_maintain, itin_operator_audit_expire TO itinerad_loader;
+
+-- itinerad-db retire-key (db/db_keys.c) and purge run as the owner, like migrate: they delete
+-- keys, subscribers and states and read presence to refuse early.
