@@ -57,12 +57,11 @@ LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA
 
 # started after the load, so that the reply's "updated" time is the newest event's (12:00:00)
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until { grep -q "bound as itinerary" "$run/itinerad.log" &&
-	grep -q "identified as EUSE-itinerary" "$run/itinerad.log"; } || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+linked() {	# bound to the MSC's SMSC and identified to osmo-hlr
+	itin_log_count "$run/itinerad.log" 1 "bound as itinerary" &&
+		itin_log_count "$run/itinerad.log" 1 "identified as EUSE-itinerary"
+}
+itin_poll 100 linked
 
 rc2=0
 LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \

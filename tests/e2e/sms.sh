@@ -23,11 +23,7 @@ sh "$net" provision "$run" 001010000000001 8613800000001 > /dev/null
 sh "$net" provision "$run" 001010000000009 8613800000009 > /dev/null
 itin_daemon_conf "$run/itinerad.conf" "$ITIN_SIM_MSC_SMPP" < /dev/null
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q "bound as itinerary" "$run/itinerad.log" || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+itin_poll 100 itin_log_count "$run/itinerad.log" 1 "bound as itinerary"
 
 rc=0
 LD_PRELOAD=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir") \

@@ -29,11 +29,7 @@ port = $ITIN_SIM_HLR_GSUP
 euse_name = itinerary
 CONF
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q "identified as EUSE-itinerary" "$run/itinerad.log" || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+itin_poll 100 itin_log_count "$run/itinerad.log" 1 "identified as EUSE-itinerary"
 
 rc=0
 LD_PRELOAD=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir") \
