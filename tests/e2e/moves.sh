@@ -8,20 +8,10 @@
 # events written, the loader's summary, the phone's screens.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_e2e_moves
 . "$top_srcdir/tests/lib/daemon.sh"
-net=$top_srcdir/sim/network.sh
-ITIN_SIM_BUILDDIR=$top_builddir
-ITIN_SIM_PORT_BASE=24500
-export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
-run=$(mktemp -d)
-trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
-trap 'exit 1' INT TERM
+itin_e2e_test itin_e2e_moves 24500
 imsi=001010000000021
 msisdn=8613800000021
-
-sh "$net" start "$run" > /dev/null || exit 99
-. "$run/ports.env"
 sh "$net" provision "$run" $imsi $msisdn > /dev/null
 itin_daemon_conf "$run/itinerad.conf" "$ITIN_SIM_MSC_SMPP" <<CONF
 [gsup]

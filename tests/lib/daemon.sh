@@ -16,6 +16,11 @@
 #                          smpp SMSC: database DB with the fixtures (itin_test_db), $WORK
 #                          (exported; removed at exit unless ITIN_KEEP is set), itinerad
 #                          stopped at exit, after the shell commands CLEANUP (another peer)
+#   itin_e2e_test DB BASE  the start-up of the tests through the Osmocom network of
+#                          sim/network.sh: database DB (empty), $run (removed at exit unless
+#                          ITIN_KEEP is set) with the network started in it on the ports from
+#                          BASE, its ports ($run/ports.env) read, $net; itinerad and the network
+#                          stopped at exit
 # and those of tests/lib/poll.sh (itin_poll N CMD..., itin_listens, itin_log_count, itin_metric).
 # itinerad connects as itinerad_daemon and the itinerad-db steps load as itinerad_loader (see
 # tests/lib/pg.sh), not as the owner. The daemon runs under faketime at 2026-11-20 12:00:00
@@ -104,4 +109,17 @@ itin_sms_test() {
 	# shellcheck disable=SC2064
 	trap "${2:+$2;} itin_daemon_stop; "'[ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
 	itin_test_db
+}
+
+itin_e2e_test() {
+	itin_pg_db "$1"
+	net=$top_srcdir/sim/network.sh
+	ITIN_SIM_BUILDDIR=$top_builddir
+	ITIN_SIM_PORT_BASE=$2
+	export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
+	run=$(mktemp -d)
+	trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
+	trap 'exit 1' INT TERM
+	sh "$net" start "$run" || exit 99
+	. "$run/ports.env"
 }
