@@ -48,8 +48,9 @@ static void run(const struct itin_config *cfg, enum itin_lang lang, unsigned num
 	t0 = now_us();
 	for (unsigned i = 0; i < rounds; i++) {
 		void *ctx = talloc_named_const(NULL, 0, "round");
-		struct itin_reply *r = itin_reply_render(ctx, cfg, ITIN_TEXT_ITINERARY, lang, &args);
-		int n = r ? itin_sms_segment(r, cfg->max_parts, i, parts, 16) : -1;
+		struct itin_reply *r = itin_reply_render(ctx, &cfg->service, cfg->templates,
+							 ITIN_TEXT_ITINERARY, lang, &args);
+		int n = r ? itin_sms_segment(r, cfg->service.max_parts, i, parts, 16) : -1;
 
 		if (n <= 0) {
 			fprintf(stderr, "rendering failed\n");
@@ -69,7 +70,7 @@ int main(int argc, char **argv)
 	struct itin_config *cfg = itin_config_load(NULL, NULL, err, sizeof(err));
 	static const unsigned sizes[] = { 5, 20, 200 };
 
-	if (!cfg || itin_localtime_init(cfg->time_zone) < 0) {
+	if (!cfg || itin_localtime_init(cfg->service.time_zone) < 0) {
 		fprintf(stderr, "config: %s\n", cfg ? "time zone" : err);
 		return 1;
 	}

@@ -52,35 +52,20 @@ struct cfg_option {
 
 static const struct cfg_option global_options[] = {
 #define ITIN_OPTION(section, key, type, field, def, doc) \
-	{ section, key, CFG_##type, offsetof(struct itin_config, field), def, doc },
-#define ITIN_LINK_OPTION(key, type, field, def, doc)
-#define ITIN_TEMPLATE_OPTION(key, field, doc)
+	{ #section, key, CFG_##type, offsetof(struct itin_config, section.field), def, doc },
 #include "common/config_options.def"
-#undef ITIN_OPTION
-#undef ITIN_LINK_OPTION
-#undef ITIN_TEMPLATE_OPTION
 };
 
 static const struct cfg_option link_options[] = {
-#define ITIN_OPTION(section, key, type, field, def, doc)
 #define ITIN_LINK_OPTION(key, type, field, def, doc) \
 	{ "smpp NAME", key, CFG_##type, offsetof(struct itin_smpp_link_config, field), def, doc },
-#define ITIN_TEMPLATE_OPTION(key, field, doc)
 #include "common/config_options.def"
-#undef ITIN_OPTION
-#undef ITIN_LINK_OPTION
-#undef ITIN_TEMPLATE_OPTION
 };
 
 static const struct cfg_option template_options[] = {
-#define ITIN_OPTION(section, key, type, field, def, doc)
-#define ITIN_LINK_OPTION(key, type, field, def, doc)
 #define ITIN_TEMPLATE_OPTION(key, field, doc) \
 	{ "templates zh|en", key, CFG_STRING, offsetof(struct itin_templates, field), NULL, doc },
 #include "common/config_options.def"
-#undef ITIN_OPTION
-#undef ITIN_LINK_OPTION
-#undef ITIN_TEMPLATE_OPTION
 };
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -363,13 +348,13 @@ static int enter_section(struct cfg_parser *p, char *name)
 			return cfg_error(p, "[smpp] link name '%.*s%s' is not 1 to %d letters, digits, "
 					 "'.', '_' or '-'", 40, arg, strlen(arg) > 40 ? "..." : "",
 					 ITIN_LINK_NAME_MAX);
-		for (unsigned i = 0; i < cfg->num_smpp; i++) {
-			if (strcmp(cfg->smpp[i].name, arg) == 0)
+		for (unsigned i = 0; i < cfg->smpp.num; i++) {
+			if (strcmp(cfg->smpp.link[i].name, arg) == 0)
 				return cfg_error(p, "[smpp %s] appears twice", arg);
 		}
-		if (cfg->num_smpp == ITIN_MAX_SMPP_LINKS)
+		if (cfg->smpp.num == ITIN_MAX_SMPP_LINKS)
 			return cfg_error(p, "more than %d [smpp] links", ITIN_MAX_SMPP_LINKS);
-		link = &cfg->smpp[cfg->num_smpp++];
+		link = &cfg->smpp.link[cfg->smpp.num++];
 		set_defaults(p, link_options, ARRAY_LEN(link_options), link);
 		link->name = talloc_strdup(cfg, arg);
 		p->options = link_options;
@@ -535,22 +520,22 @@ static int secret_weakness(const char *secret, char *why, size_t why_len)
 /* Adds a key, keeping keys[] ordered by id, highest (current) first. */
 static int add_key(struct cfg_parser *p, unsigned id, const char *secret)
 {
-	struct itin_config *cfg = p->cfg;
+	struct itin_keys *keys = &p->cfg->keys;
 	unsigned i;
 
-	for (i = 0; i < cfg->num_keys; i++) {
-		if (cfg->keys[i].id == id)
+	for (i = 0; i < keys->num; i++) {
+		if (keys->key[i].id == id)
 			return cfg_error(p, "key %u appears twice", id);
 	}
-	if (cfg->num_keys == ITIN_MAX_KEYS)
+	if (keys->num == ITIN_MAX_KEYS)
 		return cfg_error(p, "more than %d keys: the file holds the current and the previous "
 				 "key only; retire the oldest (itinerad-db retire-key ID) and delete "
 				 "its line", ITIN_MAX_KEYS);
-	for (i = cfg->num_keys; i > 0 && cfg->keys[i - 1].id < id; i--)
-		cfg->keys[i] = cfg->keys[i - 1];
-	cfg->keys[i].id = id;
-	cfg->keys[i].secret = talloc_strdup(cfg, secret);
-	cfg->num_keys++;
+	for (i = keys->num; i > 0 && keys->key[i - 1].id < id; i--)
+		keys->key[i] = keys->key[i - 1];
+	keys->key[i].id = id;
+	keys->key[i].secret = talloc_strdup(p->cfg, secret);
+	keys->num++;
 	return 0;
 }
 
@@ -579,10 +564,10 @@ static int load_secret_file(struct cfg_parser *p)
 {
 	struct itin_config *cfg = p->cfg;
 	const char *slash = strrchr(p->path, '/');
-	char *path = cfg->hmac_secret_file[0] == '/' || !slash
-		? talloc_strdup(cfg, cfg->hmac_secret_file)
-		: talloc_asprintf(cfg, "%.*s/%s", (int)(slash - p->path), p->path,
-				  cfg->hmac_secret_file);
+	const char *file = cfg->privacy.hmac_secret_file;
+	char *path = file[0] == '/' || !slash
+		? talloc_strdup(cfg, file)
+		: talloc_asprintf(cfg, "%.*s/%s", (int)(slash - p->path), p->path, file);
 	const char *config_path = p->path;
 	char *line = NULL;
 	size_t line_cap = 0;
@@ -624,33 +609,37 @@ static int load_secret_file(struct cfg_parser *p)
 	fclose(f);
 	p->path = config_path;
 	p->line = 0;
-	if (rc == 0 && cfg->num_keys == 0)
+	if (rc == 0 && cfg->keys.num == 0)
 		rc = cfg_error(p, "[privacy] hmac_secret_file '%s' holds no 'ID SECRET' line", path);
 	return rc;
 }
 
 static int load_keys(struct cfg_parser *p)
 {
-	struct itin_config *cfg = p->cfg;
+	const struct itin_privacy_config *privacy = &p->cfg->privacy;
+	struct itin_keys *keys = &p->cfg->keys;
 	char why[160];
 
-	if (*cfg->hmac_secret && *cfg->hmac_secret_file)
+	if (*privacy->hmac_secret && *privacy->hmac_secret_file)
 		return cfg_error(p, "[privacy] set hmac_secret_file or hmac_secret, not both");
-	if (*cfg->hmac_secret_file)
+	if (*privacy->hmac_secret_file)
 		return load_secret_file(p);
-	if (!*cfg->hmac_secret)
+	if (!*privacy->hmac_secret)
 		return cfg_error(p, "[privacy] hmac_secret_file (or hmac_secret) is required");
-	if (secret_weakness(cfg->hmac_secret, why, sizeof(why)))
+	if (secret_weakness(privacy->hmac_secret, why, sizeof(why)))
 		return cfg_error(p, "[privacy] hmac_secret %s", why);
-	cfg->keys[0].id = 1;
-	cfg->keys[0].secret = cfg->hmac_secret;
-	cfg->num_keys = 1;
+	keys->key[0].id = 1;
+	keys->key[0].secret = privacy->hmac_secret;
+	keys->num = 1;
 	return 0;
 }
 
 static int validate(struct cfg_parser *p)
 {
-	struct itin_config *cfg = p->cfg;
+	const struct itin_service_config *svc = &p->cfg->service;
+	const struct itin_database_config *db = &p->cfg->database;
+	const struct itin_admin_config *admin = &p->cfg->admin;
+	const struct itin_smpp_config *smpp = &p->cfg->smpp;
 	char zone_path[PATH_MAX];
 	const char *tzdir = getenv("TZDIR");
 	struct stat st;
@@ -660,35 +649,36 @@ static int validate(struct cfg_parser *p)
 	p->line = 0;
 	if (load_keys(p))
 		return -EINVAL;
-	if (cfg->window_days < 1 || cfg->window_days > 30)
-		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", cfg->window_days);
-	if (cfg->max_parts < 1 || cfg->max_parts > 255)
-		return cfg_error(p, "[service] max_parts must be 1 to 255, not %u", cfg->max_parts);
-	if (cfg->pool_size < 1 || cfg->pool_size > 64)
-		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", cfg->pool_size);
-	if (cfg->consent_timeout_s == 0)
+	if (svc->window_days < 1 || svc->window_days > 30)
+		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", svc->window_days);
+	if (svc->max_parts < 1 || svc->max_parts > 255)
+		return cfg_error(p, "[service] max_parts must be 1 to 255, not %u", svc->max_parts);
+	if (db->pool_size < 1 || db->pool_size > 64)
+		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", db->pool_size);
+	if (svc->consent_timeout_s == 0)
 		return cfg_error(p, "[service] consent_timeout must be more than 0");
-	if (cfg->admin_max_connections < 1)
+	if (admin->max_connections < 1)
 		return cfg_error(p, "[admin] max_connections must be 1 or more");
-	if (cfg->admin_request_timeout_s < 1)
+	if (admin->request_timeout_s < 1)
 		return cfg_error(p, "[admin] request_timeout must be 1s or more");
-	if (!*cfg->country_code || strspn(cfg->country_code, "0123456789") != strlen(cfg->country_code)
-	    || strlen(cfg->country_code) > 3)
-		return cfg_error(p, "[service] country_code '%s' is not 1 to 3 digits", cfg->country_code);
+	if (!*svc->country_code || strspn(svc->country_code, "0123456789") != strlen(svc->country_code)
+	    || strlen(svc->country_code) > 3)
+		return cfg_error(p, "[service] country_code '%s' is not 1 to 3 digits", svc->country_code);
 	snprintf(zone_path, sizeof(zone_path), "%s/%s", tzdir ? tzdir : "/usr/share/zoneinfo",
-		 cfg->time_zone);
-	if (!*cfg->time_zone || strstr(cfg->time_zone, "..") || stat(zone_path, &st) || !S_ISREG(st.st_mode))
+		 svc->time_zone);
+	if (!*svc->time_zone || strstr(svc->time_zone, "..") || stat(zone_path, &st) ||
+	    !S_ISREG(st.st_mode))
 		return cfg_error(p, "[service] time_zone '%s' is not a known time zone (%s)",
-				 cfg->time_zone, zone_path);
-	if (*cfg->shutdown_date
-	    && (sscanf(cfg->shutdown_date, "%4u.%2u.%2u%c", &y, &m, &d, &tail) != 3
-		|| m < 1 || m > 12 || d < 1 || d > 31 || strlen(cfg->shutdown_date) != 10))
-		return cfg_error(p, "[service] shutdown_date '%s' is not YYYY.MM.DD", cfg->shutdown_date);
-	for (unsigned i = 0; i < cfg->num_smpp; i++) {
-		if (!*cfg->smpp[i].system_id)
-			return cfg_error(p, "[smpp %s] system_id is required", cfg->smpp[i].name);
-		if (cfg->smpp[i].window == 0)
-			return cfg_error(p, "[smpp %s] window must be 1 or more", cfg->smpp[i].name);
+				 svc->time_zone, zone_path);
+	if (*svc->shutdown_date
+	    && (sscanf(svc->shutdown_date, "%4u.%2u.%2u%c", &y, &m, &d, &tail) != 3
+		|| m < 1 || m > 12 || d < 1 || d > 31 || strlen(svc->shutdown_date) != 10))
+		return cfg_error(p, "[service] shutdown_date '%s' is not YYYY.MM.DD", svc->shutdown_date);
+	for (unsigned i = 0; i < smpp->num; i++) {
+		if (!*smpp->link[i].system_id)
+			return cfg_error(p, "[smpp %s] system_id is required", smpp->link[i].name);
+		if (smpp->link[i].window == 0)
+			return cfg_error(p, "[smpp %s] window must be 1 or more", smpp->link[i].name);
 	}
 	return 0;
 }
@@ -738,13 +728,13 @@ struct itin_config *itin_config_load(void *ctx, const char *path, char *err, siz
 	return cfg;
 }
 
-bool itin_config_answers_number(const struct itin_config *cfg, const char *e164)
+bool itin_config_answers_number(const struct itin_service_config *service, const char *e164)
 {
 	/* E.164 country codes are a prefix code: no code is the beginning of another. */
-	if (strncmp(e164, cfg->country_code, strlen(cfg->country_code)) == 0)
+	if (strncmp(e164, service->country_code, strlen(service->country_code)) == 0)
 		return true;
-	for (unsigned i = 0; i < cfg->reply_country_codes.num; i++) {
-		const char *cc = cfg->reply_country_codes.cc[i];
+	for (unsigned i = 0; i < service->reply_country_codes.num; i++) {
+		const char *cc = service->reply_country_codes.cc[i];
 
 		if (strncmp(e164, cc, strlen(cc)) == 0)
 			return true;
@@ -752,10 +742,10 @@ bool itin_config_answers_number(const struct itin_config *cfg, const char *e164)
 	return false;
 }
 
-bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc)
+bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint16_t mcc)
 {
-	for (unsigned i = 0; i < cfg->domestic_mcc.num; i++) {
-		if (cfg->domestic_mcc.mcc[i] == mcc)
+	for (unsigned i = 0; i < service->domestic_mcc.num; i++) {
+		if (service->domestic_mcc.mcc[i] == mcc)
 			return true;
 	}
 	return false;

@@ -1,8 +1,9 @@
 /*
- * itinerad configuration: one struct filled from the operator's config file, shared by the
- * daemon and itinerad-db. Every option is declared once, in config_options.def (X-macros), from
- * which parsing, defaults and the reference documentation follow. This module only parses and
- * validates; it opens no sockets and knows nothing of SMPP, GSUP or SQL.
+ * itinerad configuration: the operator's config file as one struct per section, gathered in
+ * struct itin_config for the daemon and itinerad-db. Every option is declared once, in
+ * config_options.def (X-macros), from which the structs, parsing, defaults and the reference
+ * documentation follow. This module only parses and validates; it opens no sockets and knows
+ * nothing of SMPP, GSUP or SQL.
  */
 #pragma once
 
@@ -58,93 +59,68 @@ struct itin_words {
 	unsigned num;
 };
 
+/* The C type of a field, by the option's type in config_options.def. */
+#define ITIN_CFG_CTYPE_STRING		char *	/* never NULL: empty = unset */
+#define ITIN_CFG_CTYPE_STRING_8		char *	/* the SMPP bind's C-Octet Strings: checked lengths */
+#define ITIN_CFG_CTYPE_STRING_12	char *
+#define ITIN_CFG_CTYPE_STRING_15	char *
+#define ITIN_CFG_CTYPE_UINT		unsigned
+#define ITIN_CFG_CTYPE_BOOL		bool
+#define ITIN_CFG_CTYPE_DURATION		unsigned	/* seconds */
+#define ITIN_CFG_CTYPE_DURATION_MS	unsigned	/* milliseconds */
+#define ITIN_CFG_CTYPE_PORT		uint16_t
+#define ITIN_CFG_CTYPE_LANG		enum itin_lang
+#define ITIN_CFG_CTYPE_MCC_LIST		struct itin_mcc_list
+#define ITIN_CFG_CTYPE_RATE		struct itin_rate
+#define ITIN_CFG_CTYPE_CAP		struct itin_rate	/* count 0: off */
+#define ITIN_CFG_CTYPE_CC_LIST		struct itin_cc_list
+#define ITIN_CFG_CTYPE_BIND_MODE	enum itin_smpp_bind_mode
+#define ITIN_CFG_CTYPE_WORDS		struct itin_words
+
+/* One struct per [section] of config_options.def: struct itin_database_config,
+ * itin_privacy_config, itin_service_config, itin_feed_config, itin_keywords_config,
+ * itin_gsup_config, itin_admin_config. Each part of the program is handed only the sections it
+ * reads; see config_options.def for what each field means. */
+#define ITIN_SECTION(section) struct itin_##section##_config {
+#define ITIN_OPTION(section, key, type, field, def, doc) ITIN_CFG_CTYPE_##type field;
+#define ITIN_SECTION_END(section) };
+#include "common/config_options.def"
+
 /* One SMSC link ([smpp NAME] section). */
 struct itin_smpp_link_config {
 	char *name;
-	char *host;
-	uint16_t port;
-	char *system_id;
-	char *password;
-	char *system_type;
-	enum itin_smpp_bind_mode bind_mode;
-	unsigned enquire_link_s;	/* our enquire_link interval */
-	unsigned response_timeout_s;	/* a PDU unanswered this long drops the link */
-	unsigned window;		/* outstanding submit_sm */
-	unsigned submit_rate;		/* submit_sm per second, 0 = unlimited */
+#define ITIN_LINK_OPTION(key, type, field, def, doc) ITIN_CFG_CTYPE_##type field;
+#include "common/config_options.def"
 };
 
-/* The replies' texts: NULL means the built-in default of the engine. */
+/* The [smpp NAME] sections, in the order of the file. */
+struct itin_smpp_config {
+	struct itin_smpp_link_config link[ITIN_MAX_SMPP_LINKS];
+	unsigned num;
+};
+
+/* The replies' texts of one language ([templates zh], [templates en]): NULL means the built-in
+ * default of the engine. Indexed by enum itin_lang wherever two are handed on. */
 struct itin_templates {
-	char *itinerary;
-	char *no_data;
-	char *consent_prompt;
-	char *consent_expired;
-	char *cancelled;
-	char *rate_limited;
-	char *busy;
-	char *help;
-	char *shutdown;
-	char *lang_switched;
-	char *ussd_consent_menu;
+#define ITIN_TEMPLATE_OPTION(key, field, doc) char *field;
+#include "common/config_options.def"
 };
 
+/* The operator secrets [privacy] names, read at load time. */
+struct itin_keys {
+	struct itin_secret_key key[ITIN_MAX_KEYS];	/* [0] current (highest id), [1] previous */
+	unsigned num;
+};
+
+/* The whole file: owned by the programs (daemon/main.c, daemon/itinerad_db.c), which hand
+ * each part its sections. */
 struct itin_config {
-	char *path;			/* the file it was read from; strings are never NULL: empty = unset */
-
-	/* [database] */
-	char *conninfo;			/* empty: the embedded cluster in var_dir/pg */
-	char *var_dir;			/* state directory of the embedded database */
-	unsigned pool_size;
-
-	/* [privacy] */
-	char *hmac_secret;		/* the secret given inline: key 1 */
-	char *hmac_secret_file;		/* or the file of "ID SECRET" lines */
-	struct itin_secret_key keys[ITIN_MAX_KEYS];	/* [0] current (highest id), [1] previous */
-	unsigned num_keys;
-	unsigned audit_days;
-
-	/* [service] */
-	char *country_code;		/* E.164 country code of national numbers, "86" */
-	struct itin_mcc_list domestic_mcc;
-	char *time_zone;		/* IANA name, "Asia/Shanghai" */
-	unsigned window_days;
-	bool window_ends_yesterday;
-	unsigned min_stay_s;
-	enum itin_lang default_lang;
-	bool consent;
-	unsigned consent_timeout_s;
-	struct itin_rate rate_limit;	/* requests per subscriber per period */
-	struct itin_rate max_replies;	/* SMS replies per period in all; count 0: no cap */
-	struct itin_cc_list reply_country_codes;	/* answered besides country_code */
-	unsigned max_parts;
-	bool risk_marker;
-	char *shutdown_date;		/* non-empty: shutdown mode, "2022.12.13" */
-	unsigned reply_deadline_ms;	/* past this, the subscriber gets the "busy" text */
-
-	/* [feed] */
-	unsigned max_future_skew_s;	/* events later than the loader's clock plus this: refused */
-
-	/* [keywords]: extra words per meaning, on top of SPEC section 2 */
-	struct itin_words kw_query;
-
-	/* [templates zh] and [templates en] */
-	struct itin_templates templates[2];
-
-	/* [smpp NAME], repeated */
-	struct itin_smpp_link_config smpp[ITIN_MAX_SMPP_LINKS];
-	unsigned num_smpp;
-	char *short_code;		/* source address of our replies, "12306" */
-
-	/* [gsup] */
-	char *gsup_host;
-	uint16_t gsup_port;
-	char *euse_name;		/* IPA unit name and serial become EUSE-<name> */
-	unsigned ussd_session_timeout_s;
-
-	/* [admin] */
-	char *admin_listen;		/* "127.0.0.1:8080", empty = off */
-	unsigned admin_max_connections;
-	unsigned admin_request_timeout_s;
+	char *path;			/* the file it was read from */
+#define ITIN_SECTION(section) struct itin_##section##_config section;
+#include "common/config_options.def"
+	struct itin_keys keys;		/* from [privacy] hmac_secret_file or hmac_secret */
+	struct itin_templates templates[2];	/* [templates zh] and [templates en] */
+	struct itin_smpp_config smpp;	/* [smpp NAME], repeated */
 };
 
 /*
@@ -155,10 +131,10 @@ struct itin_config *itin_config_load(void *ctx, const char *path, char *err, siz
 
 /* True when an SMS from this E.164 number (digits, no '+') is answered: it is of the home
  * country_code or of one of reply_country_codes. */
-bool itin_config_answers_number(const struct itin_config *cfg, const char *e164);
+bool itin_config_answers_number(const struct itin_service_config *service, const char *e164);
 
 /* True when mcc is one of the configured domestic MCCs. */
-bool itin_config_mcc_is_domestic(const struct itin_config *cfg, uint16_t mcc);
+bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint16_t mcc);
 
 /* Write the reference of every option (section, key, type, default, description) to f. */
 void itin_config_print_reference(FILE *f);

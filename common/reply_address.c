@@ -37,7 +37,7 @@ static int sealer_destructor(struct itin_sealer *s)
 	return 0;
 }
 
-struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_config *cfg)
+struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_keys *keys)
 {
 	struct itin_sealer *s = talloc_zero(ctx, struct itin_sealer);
 	uint8_t key[ITIN_DERIVED_KEY_LEN];
@@ -46,8 +46,8 @@ struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_config *cfg)
 	if (!s)
 		return NULL;
 	talloc_set_destructor(s, sealer_destructor);
-	for (unsigned i = 0; i < cfg->num_keys; i++) {
-		int rc = itin_key_derive(cfg->keys[i].secret, "itinerad seal v2", key);
+	for (unsigned i = 0; i < keys->num; i++) {
+		int rc = itin_key_derive(keys->key[i].secret, "itinerad seal v2", key);
 
 		if (rc == 0 && gnutls_aead_cipher_init(&s->key[i].aead, GNUTLS_CIPHER_AES_256_GCM,
 						       &datum) < 0)
@@ -57,7 +57,7 @@ struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_config *cfg)
 			talloc_free(s);
 			return NULL;
 		}
-		s->key[i].id = cfg->keys[i].id;
+		s->key[i].id = keys->key[i].id;
 		s->num_keys++;
 	}
 	if (s->num_keys == 0) {

@@ -23,8 +23,8 @@ enum itin_seal_purpose {
 
 struct itin_sealer;
 
-/* A sealer with every key of cfg; it seals with the current one. NULL on failure. */
-struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_config *cfg);
+/* A sealer with every one of keys; it seals with the current one. NULL on failure. */
+struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_keys *keys);
 /* Returns the sealed length, or -errno. */
 int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
 	      uint8_t out[ITIN_SEALED_MAX]);

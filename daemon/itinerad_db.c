@@ -99,7 +99,8 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(what, "events") == 0)
-		rc = itin_db_load_events(conn, cfg, f, path, now, batch_rows, &st, stderr);
+		rc = itin_db_load_events(conn, &cfg->service, &cfg->feed, &cfg->keys, f, path, now,
+					 batch_rows, &st, stderr);
 	else if (strcmp(what, "cells") == 0)
 		rc = itin_db_load_cells(conn, f, path, &st, stderr);
 	else if (strcmp(what, "risk") == 0)
@@ -200,10 +201,10 @@ static int audit_query(PGconn *conn, const uint8_t *key, const char *command)
 	return rc;
 }
 
-static void print_parts(const struct itin_reply *reply, const struct itin_config *cfg)
+static void print_parts(const struct itin_reply *reply, unsigned max_parts)
 {
 	struct itin_sms_part parts[16];
-	int n = itin_sms_segment(reply, cfg->max_parts, 1, parts, 16);
+	int n = itin_sms_segment(reply, max_parts, 1, parts, 16);
 
 	for (int i = 0; i < n; i++) {
 		printf("%spart %d/%d: data_coding %u, esm_class 0x%02x, %u octets\n", i ? "\n" : "",
@@ -219,10 +220,11 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 		     const char *imsi, int64_t now, enum itin_lang lang, bool parts, const char *command)
 {
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], previous[ITIN_SUBSCRIBER_KEY_LEN];
-	struct itin_subscriber_keyer *keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys[0]);
+	const struct itin_service_config *service = &cfg->service;
+	struct itin_subscriber_keyer *keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[0]);
 	struct itin_subscriber_keyer *previous_keyer =
-		cfg->num_keys > 1 ? itin_subscriber_keyer_alloc(ctx, &cfg->keys[1]) : NULL;
-	struct itin_sealer *sealer = itin_sealer_alloc(ctx, cfg);
+		cfg->keys.num > 1 ? itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[1]) : NULL;
+	struct itin_sealer *sealer = itin_sealer_alloc(ctx, &cfg->keys);
 	struct itin_lookup_params params;
 	struct itin_lookup lookup;
 	struct itin_risk *risks;
@@ -233,11 +235,11 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	char e164[16];
 	int64_t updated_at;
 
-	if (!keyer || !sealer || (cfg->num_keys > 1 && !previous_keyer))
+	if (!keyer || !sealer || (cfg->keys.num > 1 && !previous_keyer))
 		return 1;
 	if (msisdn) {
 		if (itin_msisdn_normalize(msisdn[0] == '+' ? msisdn + 1 : msisdn, msisdn[0] == '+' ? 1 : 3,
-					  cfg->country_code, e164) < 0) {
+					  service->country_code, e164) < 0) {
 			fprintf(stderr, "query: not a phone number\n");
 			return 1;
 		}
@@ -255,7 +257,7 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	}
 	if (audit_query(conn, key, command) < 0)
 		return 1;
-	itin_lookup_params_set(&params, cfg, key, previous_keyer ? previous : NULL, now);
+	itin_lookup_params_set(&params, service, key, previous_keyer ? previous : NULL, now);
 	res = exec_params(conn, itin_sql_lookup, 3, params.values);
 	if (itin_lookup_from_result(ctx, res, &lookup) < 0) {
 		PQclear(res);
@@ -275,7 +277,7 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 		return 1;
 	}
 	PQclear(res);
-	reply = itin_subscriber_reply(ctx, cfg, &(struct itin_subscriber){
+	reply = itin_subscriber_reply(ctx, service, cfg->templates, &(struct itin_subscriber){
 		.e164 = msisdn ? e164 : NULL, .mask_sealed = lookup.mask_sealed,
 		.mask_sealed_len = lookup.mask_sealed_len, .rows = lookup.rows,
 		.num_rows = lookup.num_rows }, &(struct itin_reply_inputs){
@@ -289,7 +291,7 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 		return 1;
 	}
 	if (parts)
-		print_parts(reply, cfg);
+		print_parts(reply, service->max_parts);
 	else
 		printf("%s\n", itin_reply_flatten(ctx, reply));
 	return 0;
@@ -402,11 +404,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
-	if (itin_localtime_init(cfg->time_zone) < 0) {
-		fprintf(stderr, "unknown time zone %s\n", cfg->time_zone);
+	if (itin_localtime_init(cfg->service.time_zone) < 0) {
+		fprintf(stderr, "unknown time zone %s\n", cfg->service.time_zone);
 		return 1;
 	}
-	conninfo = itin_db_conninfo(ctx, cfg, command_role(cmd), err, sizeof(err));
+	conninfo = itin_db_conninfo(ctx, &cfg->database, command_role(cmd), err, sizeof(err));
 	if (!conninfo || !(conn = itin_db_connect_blocking(conninfo, err, sizeof(err)))) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
@@ -416,7 +418,8 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
-		rc = itin_db_retention(conn, cfg, now, stderr) < 0 ? 1 : 0;
+		rc = itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now,
+				       stderr) < 0 ? 1 : 0;
 	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
 		char *end;
 		unsigned long id = strtoul(argv[optind + 1], &end, 10);
@@ -426,7 +429,7 @@ int main(int argc, char **argv)
 				argv[optind + 1], ITIN_KEY_ID_MAX);
 			rc = 1;
 		} else {
-			rc = itin_db_retire_key(conn, cfg, id, stdout, stderr);
+			rc = itin_db_retire_key(conn, &cfg->keys, &cfg->service, id, stdout, stderr);
 			rc = rc == 0 ? 0 : rc == 1 ? 2 : 1;	/* 2: refused, not yet */
 		}
 	} else if (strcmp(cmd, "purge") == 0) {
@@ -438,7 +441,7 @@ int main(int argc, char **argv)
 		}
 	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,
-			       lang < 0 ? cfg->default_lang : (enum itin_lang)lang, parts, command);
+			       lang < 0 ? cfg->service.default_lang : (enum itin_lang)lang, parts, command);
 	} else {
 		usage(stderr);
 		rc = 1;

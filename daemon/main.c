@@ -149,12 +149,12 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	event_add(d->drain, &tv);
 }
 
-static bool same_keys(const struct itin_config *a, const struct itin_config *b)
+static bool same_keys(const struct itin_keys *a, const struct itin_keys *b)
 {
-	if (a->num_keys != b->num_keys)
+	if (a->num != b->num)
 		return false;
-	for (unsigned i = 0; i < a->num_keys; i++) {
-		if (a->keys[i].id != b->keys[i].id || strcmp(a->keys[i].secret, b->keys[i].secret))
+	for (unsigned i = 0; i < a->num; i++) {
+		if (a->key[i].id != b->key[i].id || strcmp(a->key[i].secret, b->key[i].secret))
 			return false;
 	}
 	return true;
@@ -171,15 +171,15 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	/* The keys are derived once, at the start: a rotation needs a restart. */
-	if (!same_keys(cfg, d->start_cfg))
+	if (!same_keys(&cfg->keys, &d->start_cfg->keys))
 		LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: the operator secrets changed; itinerad keeps "
 		     "the keys it started with until it is restarted\n");
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
-	itin_requests_set_config(cfg);
-	itin_sms_channel_set_config(d->sms, cfg);
+	itin_requests_set_config(&cfg->service, cfg->templates);
+	itin_sms_channel_set_config(d->sms, &cfg->service, &cfg->keywords);
 	if (d->ussd)
-		itin_ussd_gsup_set_config(d->ussd, cfg);
+		itin_ussd_gsup_set_config(d->ussd, &cfg->gsup, &cfg->service, cfg->templates);
 	d->cfg = cfg;
 	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: config reloaded from %s\n", d->config_path);
 }
@@ -191,7 +191,7 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
  * opens before the old socket is closed). */
 static unsigned fd_reserve(const struct itin_config *cfg)
 {
-	return 32 + 2 * cfg->num_smpp + cfg->pool_size + 1;
+	return 32 + 2 * cfg->smpp.num + cfg->database.pool_size + 1;
 }
 
 static int run(struct daemon *d)
@@ -201,19 +201,20 @@ static int run(struct daemon *d)
 	struct event *sigterm, *sigint, *sighup;
 	struct timeval tv = { 0, 100000 };
 
-	if (itin_localtime_init(d->cfg->time_zone) < 0) {
-		LOGP(DMAIN, LOGL_ERROR, "unknown time zone %s\n", d->cfg->time_zone);
+	if (itin_localtime_init(d->cfg->service.time_zone) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "unknown time zone %s\n", d->cfg->service.time_zone);
 		return 1;
 	}
 	d->base = event_base_new();
-	conninfo = itin_db_conninfo(d->ctx, d->cfg, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
+	conninfo = itin_db_conninfo(d->ctx, &d->cfg->database, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
 	if (!d->base || !conninfo) {
 		LOGP(DMAIN, LOGL_ERROR, "%s\n", d->base ? err : "event base");
 		return 1;
 	}
-	d->db = itin_db_pool_alloc(d->ctx, d->base, conninfo, d->cfg->pool_size,
+	d->db = itin_db_pool_alloc(d->ctx, d->base, conninfo, d->cfg->database.pool_size,
 				   itin_request_statements, itin_num_request_statements);
-	if (!d->db || itin_requests_init(d->ctx, d->base, d->cfg, d->db) < 0) {
+	if (!d->db || itin_requests_init(d->ctx, d->base, &d->cfg->service, d->cfg->templates,
+					   &d->cfg->keys, d->db) < 0) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
@@ -221,17 +222,19 @@ static int run(struct daemon *d)
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
-	d->sms = itin_sms_channel_alloc(d->ctx, d->base, d->cfg);
-	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, d->cfg);
-	if (!d->sms || (d->cfg->gsup_host[0] && !d->ussd)) {
+	d->sms = itin_sms_channel_alloc(d->ctx, d->base, &d->cfg->smpp, &d->cfg->service,
+					&d->cfg->keywords);
+	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, &d->cfg->gsup, &d->cfg->service,
+				       d->cfg->templates);
+	if (!d->sms || (d->cfg->gsup.host[0] && !d->ussd)) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
 	d->admin = itin_admin_start(d->ctx, d->base,
 				    &(struct itin_admin_options){
-					.listen = d->cfg->admin_listen,
-					.max_connections = d->cfg->admin_max_connections,
-					.request_timeout_s = d->cfg->admin_request_timeout_s,
+					.listen = d->cfg->admin.listen,
+					.max_connections = d->cfg->admin.max_connections,
+					.request_timeout_s = d->cfg->admin.request_timeout_s,
 					.fd_reserve = fd_reserve(d->cfg) },
 				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
 								  .ussd = d->ussd,
@@ -255,7 +258,7 @@ static int run(struct daemon *d)
 		return 1;
 	}
 	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s)\n",
-	     d->cfg->num_smpp, d->ussd ? "over GSUP" : "off");
+	     d->cfg->smpp.num, d->ussd ? "over GSUP" : "off");
 	/* Ready for systemd once the admin endpoint listens: /readyz says when it serves. */
 	itin_systemd_notify("READY=1");
 	event_base_dispatch(d->base);

@@ -37,9 +37,10 @@ static char *sh_quote(void *ctx, const char *s)
 	return q ? talloc_strdup_append(q, "'") : NULL;
 }
 
-static char *embedded_conninfo(void *ctx, const struct itin_config *cfg, char *err, size_t err_len)
+static char *embedded_conninfo(void *ctx, const struct itin_database_config *db, char *err,
+			       size_t err_len)
 {
-	char *dir = talloc_asprintf(ctx, "%s/pg", cfg->var_dir);
+	char *dir = talloc_asprintf(ctx, "%s/pg", db->var_dir);
 	char *abs = NULL, *cmd, *conninfo = NULL;
 	struct stat st;
 	int rc;
@@ -48,7 +49,7 @@ static char *embedded_conninfo(void *ctx, const struct itin_config *cfg, char *e
 		return NULL;
 	/* Open to others: as root, the cluster runs as the postgres user, which must reach dir
 	 * (pgcluster.sh gives it dir; the data directory in it is its own, mode 0700). */
-	mkdir(cfg->var_dir, 0755);
+	mkdir(db->var_dir, 0755);
 	mkdir(dir, 0750);
 	abs = realpath(dir, NULL);
 	if (!abs) {
@@ -101,8 +102,8 @@ static char *conninfo_as(void *ctx, const char *conninfo, const char *role, char
 	return out;
 }
 
-char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *role, char *err,
-		       size_t err_len)
+char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const char *role,
+		       char *err, size_t err_len)
 {
 	const char *env = getenv("ITINERAD_CONNINFO");
 	char *conninfo;
@@ -110,10 +111,10 @@ char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *rol
 	snprintf(err, err_len, "out of memory");
 	if (env && *env)
 		conninfo = talloc_strdup(ctx, env);
-	else if (cfg->conninfo[0])
-		conninfo = talloc_strdup(ctx, cfg->conninfo);
+	else if (db->conninfo[0])
+		conninfo = talloc_strdup(ctx, db->conninfo);
 	else
-		conninfo = embedded_conninfo(ctx, cfg, err, err_len);
+		conninfo = embedded_conninfo(ctx, db, err, err_len);
 	if (!conninfo)
 		return NULL;
 	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;

@@ -20,8 +20,8 @@
 
 /* The conninfo to use as role (ITIN_DB_ROLE_*), a talloc child of ctx; starts the embedded
  * cluster if needed. NULL on failure, with the reason in err. */
-char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *role, char *err,
-		       size_t err_len);
+char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const char *role,
+		       char *err, size_t err_len);
 
 /* A blocking connection for command-line tools; NULL with the reason in err. */
 PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);

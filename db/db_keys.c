@@ -35,18 +35,18 @@ static long long deleted(PGconn *conn, const char *sql, const char *id, FILE *lo
 	return n;
 }
 
-int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id, FILE *out,
-		       FILE *log)
+int itin_db_retire_key(PGconn *conn, const struct itin_keys *in_use,
+		       const struct itin_service_config *service, unsigned id, FILE *out, FILE *log)
 {
 	char id_text[8], days[12];
 	PGresult *res;
 	long long n, keys, subscribers, states;
 	int rc = -1;
 
-	if (cfg->num_keys && id >= cfg->keys[0].id) {
+	if (in_use->num && id >= in_use->key[0].id) {
 		fprintf(log, "retire-key: key %u is %s: only an older key can be retired; to "
 			"rotate, add a key with a higher id first\n", id,
-			id == cfg->keys[0].id ? "the current key" : "newer than the current key");
+			id == in_use->key[0].id ? "the current key" : "newer than the current key");
 		return 1;
 	}
 	snprintf(id_text, sizeof(id_text), "%u", id);
@@ -62,7 +62,7 @@ int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id,
 		goto fail;
 	PQclear(res);
 	/* Their newest day, and the day retention drops it: it keeps window_days + 1 days. */
-	snprintf(days, sizeof(days), "%u", cfg->window_days + 1);
+	snprintf(days, sizeof(days), "%u", service->window_days + 1);
 	res = query(conn, "SELECT count(DISTINCT p.subscriber), to_char(max(p.day), 'YYYY-MM-DD'), "
 		    "to_char(max(p.day) + $1::integer, 'YYYY-MM-DD') "
 		    "FROM (SELECT subscriber, day FROM presence_recent "

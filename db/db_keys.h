@@ -15,5 +15,5 @@
 #include "common/config.h"
 
 /* Returns 0 (retired: report on out), 1 (refused: the reason on log) or -1 (error on log). */
-int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id, FILE *out,
-		       FILE *log);
+int itin_db_retire_key(PGconn *conn, const struct itin_keys *in_use,
+		       const struct itin_service_config *service, unsigned id, FILE *out, FILE *log);

@@ -84,7 +84,7 @@ struct batch_job {
 
 struct loader {
 	PGconn *conn;
-	const struct itin_config *cfg;
+	const struct itin_service_config *service;	/* country code, domestic MCCs */
 	FILE *log;
 	struct itin_load_stats *st;
 	struct itin_subscriber_keyer *keyer;		/* the current secret's */
@@ -232,7 +232,7 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 		l->idents_size = size;
 	}
 	id = &l->idents[l->num_idents];
-	if (itin_msisdn_mask(ev->msisdn, l->cfg->country_code, id->mask) < 0)
+	if (itin_msisdn_mask(ev->msisdn, l->service->country_code, id->mask) < 0)
 		return "MSISDN cannot be masked";
 	strcpy(id->imsi, ev->imsi);
 	id->imsi_at = ev->time;
@@ -563,7 +563,7 @@ static const char *event_line(void *arg, const char *line, size_t len)
 
 	if ((err = itin_feed_parse_event(line, len, &l->bounds, &ev)))
 		return err;
-	if (itin_config_mcc_is_domestic(l->cfg, ev.mcc)) {
+	if (itin_config_mcc_is_domestic(l->service, ev.mcc)) {
 		if (!cell_get(l, cell_key(ev.mcc, ev.mnc, ev.lac, ev.ci), &place)) {
 			l->st->unknown++;
 			return NULL;
@@ -600,8 +600,10 @@ static int loader_destructor(struct loader *l)
 	return 0;
 }
 
-int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log)
+int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
+			const struct itin_feed_config *feed, const struct itin_keys *keys, FILE *f,
+			const char *name, int64_t now, unsigned batch_rows,
+			struct itin_load_stats *st, FILE *log)
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
 	size_t fold_size = 2;
@@ -609,31 +611,31 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 
 	if (!l)
 		return -1;
-	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1,
+	*l = (struct loader){ .conn = conn, .service = service, .log = log, .st = st, .batch = 1,
 			      .batch_rows = batch_rows };
 	talloc_set_destructor(l, loader_destructor);
 	while (fold_size < 2 * (size_t)batch_rows)
 		fold_size *= 2;
-	l->keyer = itin_subscriber_keyer_alloc(l, &cfg->keys[0]);
-	l->previous_keyer = cfg->num_keys > 1 ? itin_subscriber_keyer_alloc(l, &cfg->keys[1]) : NULL;
-	l->sealer = itin_sealer_alloc(l, cfg);
+	l->keyer = itin_subscriber_keyer_alloc(l, &keys->key[0]);
+	l->previous_keyer = keys->num > 1 ? itin_subscriber_keyer_alloc(l, &keys->key[1]) : NULL;
+	l->sealer = itin_sealer_alloc(l, keys);
 	l->fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->spare_fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->fold_mask = fold_size - 1;
 	l->order = talloc_array(l, struct row_order, batch_rows);
-	if (!l->keyer || (cfg->num_keys > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
+	if (!l->keyer || (keys->num > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
 	    !l->spare_fold || !l->order || !grow_ident_map(l) || subscriber_sql_init(l) < 0) {
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;
 	}
-	if (itin_localtime_init(cfg->time_zone) < 0) {
-		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
+	if (itin_localtime_init(service->time_zone) < 0) {
+		fprintf(log, "%s: unknown time zone %s\n", name, service->time_zone);
 		goto out;
 	}
 	/* The days retention keeps (window + 1, today included), and no more than the skew
 	 * ahead of this load's clock, read once so that every line is judged alike. */
-	l->bounds.oldest = itin_local_day_start(itin_local_day(now) - (int32_t)cfg->window_days);
-	l->bounds.newest = now + cfg->max_future_skew_s;
+	l->bounds.oldest = itin_local_day_start(itin_local_day(now) - (int32_t)service->window_days);
+	l->bounds.newest = now + feed->max_future_skew_s;
 	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
 	 * read by one batch are used by the next without reading them again. Released with the
 	 * connection if the load stops. */

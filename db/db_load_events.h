@@ -18,8 +18,11 @@
 /* The advisory lock an event load holds shared from start to end, and retention exclusive. */
 #define ITIN_DB_LOAD_LOCK "7401003"
 
-/* Loads f (named name in reports) into the database, batch_rows folded rows per transaction;
- * returns 0 or -1 (reported on log). now: the loader's clock (Unix seconds), which bounds the
- * event times accepted (feed_csv.h). */
-int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log);
+/* Loads f (named name in reports) into the database, batch_rows folded rows per transaction,
+ * keyed with keys; returns 0 or -1 (reported on log). now: the loader's clock (Unix seconds),
+ * which with service->window_days and feed->max_future_skew_s bounds the event times accepted
+ * (feed_csv.h). */
+int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
+			const struct itin_feed_config *feed, const struct itin_keys *keys, FILE *f,
+			const char *name, int64_t now, unsigned batch_rows,
+			struct itin_load_stats *st, FILE *log);

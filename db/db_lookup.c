@@ -29,7 +29,7 @@ static void bytea_hex(char *out, size_t size, const uint8_t *bytes, size_t len)
 	osmo_hexdump_buf(out + 2, size - 2, bytes, len, "", false);
 }
 
-void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_service_config *service,
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN],
 			    const uint8_t *previous_key, int64_t now)
 {
@@ -37,17 +37,17 @@ void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_conf
 	if (previous_key)
 		bytea_hex(p->previous_key, sizeof(p->previous_key), previous_key,
 			  ITIN_SUBSCRIBER_KEY_LEN);
-	itin_lookup_first_day(cfg, now, p->first_day);
+	itin_lookup_first_day(service, now, p->first_day);
 	p->values[0] = p->key;
 	p->values[1] = p->first_day;
 	p->values[2] = previous_key ? p->previous_key : NULL;
 }
 
-void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16])
+void itin_lookup_first_day(const struct itin_service_config *service, int64_t now, char out[16])
 {
 	int year, month, mday;
 
-	itin_local_date(itin_local_day(now) - (int32_t)cfg->window_days, &year, &month, &mday);
+	itin_local_date(itin_local_day(now) - (int32_t)service->window_days, &year, &month, &mday);
 	snprintf(out, 16, "%04d-%02d-%02d", year, month, mday);
 }
 

@@ -26,7 +26,7 @@ struct itin_lookup_params {
 	char previous_key[2 + 2 * ITIN_SUBSCRIBER_KEY_LEN + 1];
 	const char *values[3];
 };
-void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_config *cfg,
+void itin_lookup_params_set(struct itin_lookup_params *p, const struct itin_service_config *service,
 			    const uint8_t key[ITIN_SUBSCRIBER_KEY_LEN],
 			    const uint8_t *previous_key, int64_t now);
 

@@ -63,20 +63,22 @@ static int clamp_feed_state(PGconn *conn, int64_t newest, FILE *log)
 	return 0;
 }
 
-int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, FILE *log)
+int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
+		      const struct itin_feed_config *feed, const struct itin_privacy_config *privacy,
+		      int64_t now, FILE *log)
 {
 	char sql[256], kept[128];
 	int32_t today, keep_from, last_day;
-	int64_t newest = now + cfg->max_future_skew_s;
+	int64_t newest = now + feed->max_future_skew_s;
 	int year, month, mday;
 	PGresult *res;
 
-	if (itin_localtime_init(cfg->time_zone) < 0) {
-		fprintf(log, "retention: unknown time zone %s\n", cfg->time_zone);
+	if (itin_localtime_init(service->time_zone) < 0) {
+		fprintf(log, "retention: unknown time zone %s\n", service->time_zone);
 		return -EINVAL;
 	}
 	today = itin_local_day(now);
-	keep_from = today - (int32_t)cfg->window_days;
+	keep_from = today - (int32_t)service->window_days;
 	last_day = itin_local_day(newest);
 	/* Alone, not beside an event load (db_load_events.c holds this lock shared while it
 	 * runs): a load keeps the subscriber ids it has read for its later batches, which must
@@ -101,11 +103,11 @@ int itin_db_retention(PGconn *conn, const struct itin_config *cfg, int64_t now, 
 	    clamp_feed_state(conn, newest, log) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "SELECT itin_audit_maintain(DATE '1970-01-01' + %d, %u)", today,
-		 cfg->audit_days);
+		 privacy->audit_days);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
 	snprintf(sql, sizeof(sql), "SELECT itin_operator_audit_expire(DATE '1970-01-01' + %d, %u)",
-		 today, cfg->audit_days);
+		 today, privacy->audit_days);
 	if (!itin_db_exec(conn, sql, "retention", log))
 		goto fail;
 	/* For the daemon's /metrics, and an alert when the daily run stops. */

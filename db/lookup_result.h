@@ -23,4 +23,4 @@ struct itin_lookup {
 
 
 /* The window's first day as the lookup takes it (one day early: the engine decides the edges). */
-void itin_lookup_first_day(const struct itin_config *cfg, int64_t now, char out[16]);
+void itin_lookup_first_day(const struct itin_service_config *service, int64_t now, char out[16]);

@@ -38,10 +38,10 @@ static int cmp_recent_first(const void *a, const void *b)
 	return (x->visit.place > y->visit.place) - (x->visit.place < y->visit.place);
 }
 
-static bool stay_counts(const struct itin_config *cfg, const struct itin_presence *p)
+static bool stay_counts(const struct itin_service_config *service, const struct itin_presence *p)
 {
-	return cfg->min_stay_s == 0 || itin_place_is_abroad(p->place) ||
-	       p->last_seen - p->first_seen >= (int64_t)cfg->min_stay_s;
+	return service->min_stay_s == 0 || itin_place_is_abroad(p->place) ||
+	       p->last_seen - p->first_seen >= (int64_t)service->min_stay_s;
 }
 
 static bool at_risk(const struct itin_risk *risks, unsigned num_risks, int32_t place, int32_t today)
@@ -53,9 +53,10 @@ static bool at_risk(const struct itin_risk *risks, unsigned num_risks, int32_t p
 	return false;
 }
 
-int itin_itinerary_build(void *ctx, const struct itin_config *cfg, const struct itin_presence *rows,
-			 unsigned num_rows, const struct itin_risk *risks, unsigned num_risks,
-			 int64_t now, struct itin_itinerary *out)
+int itin_itinerary_build(void *ctx, const struct itin_service_config *service,
+			 const struct itin_presence *rows, unsigned num_rows,
+			 const struct itin_risk *risks, unsigned num_risks, int64_t now,
+			 struct itin_itinerary *out)
 {
 	int32_t today = itin_local_day(now);
 	struct itin_presence *sorted = NULL;
@@ -63,8 +64,8 @@ int itin_itinerary_build(void *ctx, const struct itin_config *cfg, const struct 
 	unsigned num_counted = 0;
 
 	*out = (struct itin_itinerary){ 0 };
-	out->last_day = cfg->window_ends_yesterday ? today - 1 : today;
-	out->first_day = out->last_day - (int32_t)cfg->window_days + 1;
+	out->last_day = service->window_ends_yesterday ? today - 1 : today;
+	out->first_day = out->last_day - (int32_t)service->window_days + 1;
 	if (num_rows == 0)
 		return 0;
 	sorted = talloc_memdup(ctx, rows, num_rows * sizeof(*rows));
@@ -86,7 +87,7 @@ int itin_itinerary_build(void *ctx, const struct itin_config *cfg, const struct 
 			if (sorted[i].last_seen > day.last_seen)
 				day.last_seen = sorted[i].last_seen;
 		}
-		if (day.day < out->first_day || day.day > out->last_day || !stay_counts(cfg, &day) ||
+		if (day.day < out->first_day || day.day > out->last_day || !stay_counts(service, &day) ||
 		    !itin_place_is_known(day.place))
 			continue;
 		c = num_counted ? &counted[num_counted - 1] : NULL;
@@ -107,7 +108,7 @@ int itin_itinerary_build(void *ctx, const struct itin_config *cfg, const struct 
 		goto nomem;
 	for (unsigned i = 0; i < num_counted; i++) {
 		out->visits[i] = counted[i].visit;
-		out->visits[i].risk = cfg->risk_marker && !itin_place_is_abroad(counted[i].visit.place) &&
+		out->visits[i].risk = service->risk_marker && !itin_place_is_abroad(counted[i].visit.place) &&
 				      at_risk(risks, num_risks, counted[i].visit.place, today);
 		out->any_risk |= out->visits[i].risk;
 	}

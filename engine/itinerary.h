@@ -38,12 +38,14 @@ struct itin_itinerary {
 /*
  * Rows may come in any order and repeat a (day, place) (the two presence tables): they are
  * merged, after the codes of one place are made one (itin_place_canonical(): 311 is 310, the
- * MCC 454 is Hong Kong's 810100); codes without a name are left out. Applies the window (cfg->window_days ending today or yesterday, in the zone of
- * itin_localtime_init()), the stay rule (cfg->min_stay_s within one day in one domestic city;
- * abroad counts on any event), de-duplication, the order (last day counted, then last seen,
- * most recent first) and the risk marker (cfg->risk_marker; entries valid on the query day).
+ * MCC 454 is Hong Kong's 810100); codes without a name are left out. Applies the window
+ * (service->window_days ending today or yesterday, in the zone of itin_localtime_init()), the
+ * stay rule (service->min_stay_s within one day in one domestic city; abroad counts on any
+ * event), de-duplication, the order (last day counted, then last seen, most recent first) and
+ * the risk marker (service->risk_marker; entries valid on the query day).
  * out->visits is a talloc child of ctx. Returns 0 or -ENOMEM.
  */
-int itin_itinerary_build(void *ctx, const struct itin_config *cfg, const struct itin_presence *rows,
-			 unsigned num_rows, const struct itin_risk *risks, unsigned num_risks,
-			 int64_t now, struct itin_itinerary *out);
+int itin_itinerary_build(void *ctx, const struct itin_service_config *service,
+			 const struct itin_presence *rows, unsigned num_rows,
+			 const struct itin_risk *risks, unsigned num_risks, int64_t now,
+			 struct itin_itinerary *out);

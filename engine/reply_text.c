@@ -87,9 +87,11 @@ static const char *const risk_note[] = {
 	"visited those areas.)",
 };
 
-static const char *template_of(const struct itin_config *cfg, enum itin_text text, enum itin_lang lang)
+static const char *template_of(const struct itin_service_config *service,
+			       const struct itin_templates *templates, enum itin_text text,
+			       enum itin_lang lang)
 {
-	const struct itin_templates *t = &cfg->templates[lang];
+	const struct itin_templates *t = &templates[lang];
 	const char *custom[] = {
 		[ITIN_TEXT_ITINERARY] = t->itinerary,
 		[ITIN_TEXT_NO_DATA] = t->no_data,
@@ -107,7 +109,7 @@ static const char *template_of(const struct itin_config *cfg, enum itin_text tex
 
 	if (custom[text] && custom[text][0])
 		return custom[text];
-	if (cfg->min_stay_s == 0 && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_HELP))
+	if (service->min_stay_s == 0 && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_HELP))
 		b = &builtin_any_stay[text];
 	return lang == ITIN_LANG_EN ? b->en : b->zh;
 }
@@ -153,8 +155,9 @@ static char *format_updated(void *ctx, int64_t t, enum itin_lang lang)
 
 /* The value of the placeholder [name, name + len) as a talloc string; *known is false (and the
  * placeholder stays as written) for names we do not know and {from}/{to} without an itinerary. */
-static char *placeholder(void *ctx, const char *name, size_t len, const struct itin_config *cfg,
-			 enum itin_lang lang, const struct itin_reply_args *args, bool *known)
+static char *placeholder(void *ctx, const char *name, size_t len,
+			 const struct itin_service_config *service, enum itin_lang lang,
+			 const struct itin_reply_args *args, bool *known)
 {
 	const struct itin_itinerary *it = args->itinerary;
 
@@ -163,17 +166,17 @@ static char *placeholder(void *ctx, const char *name, size_t len, const struct i
 	if (IS("{mask}"))
 		return talloc_strdup(ctx, args->mask ? args->mask : "");
 	if (IS("{N}"))
-		return talloc_asprintf(ctx, "%u", cfg->window_days);
+		return talloc_asprintf(ctx, "%u", service->window_days);
 	if (IS("{N+1}"))
-		return talloc_asprintf(ctx, "%u", cfg->window_days + 1);
+		return talloc_asprintf(ctx, "%u", service->window_days + 1);
 	if (IS("{T}"))
-		return talloc_asprintf(ctx, "%u", (cfg->consent_timeout_s + 59) / 60);
+		return talloc_asprintf(ctx, "%u", (service->consent_timeout_s + 59) / 60);
 	if (IS("{stay}"))
-		return format_stay(ctx, cfg->min_stay_s, lang);
+		return format_stay(ctx, service->min_stay_s, lang);
 	if (IS("{updated}"))
 		return format_updated(ctx, args->updated_at ? args->updated_at : args->now, lang);
 	if (IS("{date}"))
-		return format_date(ctx, cfg->shutdown_date, lang);
+		return format_date(ctx, service->shutdown_date, lang);
 	if (IS("{from}") && it)
 		return format_day(ctx, it->first_day, lang);
 	if (IS("{to}") && it)
@@ -184,8 +187,9 @@ static char *placeholder(void *ctx, const char *name, size_t len, const struct i
 }
 
 /* Replaces the placeholders of [s, s + len); {places} is left to the caller. NULL: no memory. */
-static char *fill(void *ctx, const char *s, size_t len, const struct itin_config *cfg,
-		  enum itin_lang lang, const struct itin_reply_args *args)
+static char *fill(void *ctx, const char *s, size_t len,
+		  const struct itin_service_config *service, enum itin_lang lang,
+		  const struct itin_reply_args *args)
 {
 	char *out = talloc_strdup(ctx, "");
 	const char *end = s + len;
@@ -199,7 +203,7 @@ static char *fill(void *ctx, const char *s, size_t len, const struct itin_config
 		if (!close)
 			return talloc_strndup_append(out, s, end - s);
 		out = talloc_strndup_append(out, s, open - s);
-		value = out ? placeholder(out, open, close - open + 1, cfg, lang, args, &known) : NULL;
+		value = out ? placeholder(out, open, close - open + 1, service, lang, args, &known) : NULL;
 		if (!out || (known && !value)) {
 			talloc_free(out);
 			return NULL;
@@ -211,10 +215,11 @@ static char *fill(void *ctx, const char *s, size_t len, const struct itin_config
 	return out;
 }
 
-struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, enum itin_text text,
+struct itin_reply *itin_reply_render(void *ctx, const struct itin_service_config *service,
+				     const struct itin_templates *templates, enum itin_text text,
 				     enum itin_lang lang, const struct itin_reply_args *args)
 {
-	const char *tpl = template_of(cfg, text, lang);
+	const char *tpl = template_of(service, templates, text, lang);
 	const char *places = text == ITIN_TEXT_ITINERARY ? strstr(tpl, "{places}") : NULL;
 	const struct itin_itinerary *it = args->itinerary;
 	struct itin_reply *r = talloc_zero(ctx, struct itin_reply);
@@ -225,13 +230,13 @@ struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, e
 	r->separator = lang == ITIN_LANG_EN ? "; " : "，";
 	r->more = talloc_strdup(r, lang == ITIN_LANG_EN ? " and {k} more" : "等{k}个地区");
 	if (!places || !it) {
-		r->head = fill(r, tpl, strlen(tpl), cfg, lang, args);
+		r->head = fill(r, tpl, strlen(tpl), service, lang, args);
 		r->tail = talloc_strdup(r, "");
 		goto out;
 	}
-	r->head = fill(r, tpl, places - tpl, cfg, lang, args);
+	r->head = fill(r, tpl, places - tpl, service, lang, args);
 	places += strlen("{places}");
-	r->tail = fill(r, places, strlen(places), cfg, lang, args);
+	r->tail = fill(r, places, strlen(places), service, lang, args);
 	if (r->tail && it->any_risk)
 		r->tail = talloc_strdup_append(r->tail, risk_note[lang]);
 	r->items = talloc_array(r, const char *, it->num_visits ? it->num_visits : 1);

@@ -38,8 +38,12 @@ struct itin_reply_args {
 	const struct itin_itinerary *itinerary;	/* ITINERARY and NO_DATA */
 };
 
-/* A talloc child of ctx; NULL only when out of memory. */
-struct itin_reply *itin_reply_render(void *ctx, const struct itin_config *cfg, enum itin_text text,
+/* text in lang: the operator's templates[lang] if set, else the built-in one, with the
+ * placeholders filled from args and from the [service] rules it quotes ({N}, {T}, {stay},
+ * {date}). templates: [ITIN_LANG_ZH] and [ITIN_LANG_EN]. A talloc child of ctx; NULL only when
+ * out of memory. */
+struct itin_reply *itin_reply_render(void *ctx, const struct itin_service_config *service,
+				     const struct itin_templates *templates, enum itin_text text,
 				     enum itin_lang lang, const struct itin_reply_args *args);
 /* The whole reply as one UTF-8 string: head, every item, tail. */
 char *itin_reply_flatten(void *ctx, const struct itin_reply *reply);

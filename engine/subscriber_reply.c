@@ -8,13 +8,14 @@
 #include "engine/subscriber_reply.h"
 
 /* The mask from the number, or opened from the sealed one; "" when neither can be had. */
-static void subscriber_mask(const struct itin_config *cfg, const struct itin_subscriber *who,
-			    struct itin_sealer *sealer, char mask[16], bool *mask_lost)
+static void subscriber_mask(const struct itin_service_config *service,
+			    const struct itin_subscriber *who, struct itin_sealer *sealer,
+			    char mask[16], bool *mask_lost)
 {
 	mask[0] = '\0';
 	*mask_lost = false;
 	if (who->e164) {
-		if (itin_msisdn_mask(who->e164, cfg->country_code, mask) < 0)
+		if (itin_msisdn_mask(who->e164, service->country_code, mask) < 0)
 			mask[0] = '\0';
 	} else if (who->mask_sealed_len > 0 &&
 		   itin_unseal(sealer, ITIN_SEAL_MASK, who->mask_sealed, who->mask_sealed_len, mask,
@@ -24,7 +25,8 @@ static void subscriber_mask(const struct itin_config *cfg, const struct itin_sub
 	}
 }
 
-struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_config *cfg,
+struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_service_config *service,
+					 const struct itin_templates *templates,
 					 const struct itin_subscriber *who,
 					 const struct itin_reply_inputs *in, int64_t now,
 					 enum itin_lang lang, bool *mask_lost)
@@ -33,14 +35,14 @@ struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_config *cf
 	struct itin_reply *reply;
 	char mask[16];
 
-	subscriber_mask(cfg, who, in->sealer, mask, mask_lost);
-	if (itin_itinerary_build(ctx, cfg, who->rows, who->num_rows, in->risks, in->num_risks, now,
+	subscriber_mask(service, who, in->sealer, mask, mask_lost);
+	if (itin_itinerary_build(ctx, service, who->rows, who->num_rows, in->risks, in->num_risks, now,
 				 &itinerary) < 0)
 		return NULL;
-	reply = itin_reply_render(ctx, cfg, itinerary.num_visits ? ITIN_TEXT_ITINERARY :
-				  ITIN_TEXT_NO_DATA, lang, &(struct itin_reply_args){
-					  .mask = mask, .updated_at = in->updated_at, .now = now,
-					  .itinerary = &itinerary });
+	reply = itin_reply_render(ctx, service, templates,
+				  itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA, lang,
+				  &(struct itin_reply_args){ .mask = mask, .updated_at = in->updated_at,
+							     .now = now, .itinerary = &itinerary });
 	/* The reply's items may point into the visits: they live as long as the reply. */
 	if (reply)
 		talloc_steal(reply, itinerary.visits);

@@ -36,7 +36,8 @@ struct itin_reply_inputs {
 /* The itinerary (or no-data) reply as of now, a talloc child of ctx; NULL when it could not be
  * built (out of memory). *mask_lost says that a sealed mask could not be opened (its key has
  * left the secret file): the reply then shows no mask. */
-struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_config *cfg,
+struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_service_config *service,
+					 const struct itin_templates *templates,
 					 const struct itin_subscriber *who,
 					 const struct itin_reply_inputs *in, int64_t now,
 					 enum itin_lang lang, bool *mask_lost);

@@ -30,7 +30,8 @@
 
 struct request_service {
 	struct event_base *base;
-	const struct itin_config *cfg;
+	const struct itin_service_config *service;	/* replaced on SIGHUP */
+	const struct itin_templates *templates;		/* [zh], [en]; replaced on SIGHUP */
 	struct itin_db_pool *db;
 	struct itin_request_db *rdb;	/* begin and lookup, batched */
 	struct itin_subscriber_keyer *keyer;		/* the current secret's */
@@ -141,7 +142,7 @@ static enum itin_text text_of(enum itin_action action)
  * cannot be given any more; the subscriber can ask again (doc/manual/operator.md, Security). */
 static bool reply_capped(void)
 {
-	const struct itin_rate *max = &svc->cfg->max_replies;
+	const struct itin_rate *max = &svc->service->max_replies;
 	struct timespec now;
 	long long now_ms;
 
@@ -184,11 +185,13 @@ static void deliver(struct itin_request *req, const struct itin_reply *reply)
 static void reply_text(struct itin_request *req, enum itin_text text)
 {
 	struct itin_reply_args args = { .updated_at = svc->updated_at, .now = req->received_at };
-	struct itin_reply *reply = itin_reply_render(req, svc->cfg, text, req->lang, &args);
+	struct itin_reply *reply = itin_reply_render(req, svc->service, svc->templates, text,
+						     req->lang, &args);
 
 	if (!reply) {
 		LOGPREQ(req, LOGL_ERROR, "rendering %s failed\n", itin_text_name(text));
-		reply = itin_reply_render(req, svc->cfg, ITIN_TEXT_BUSY, req->lang, &args);
+		reply = itin_reply_render(req, svc->service, svc->templates, ITIN_TEXT_BUSY,
+					  req->lang, &args);
 	}
 	deliver(req, reply);
 }
@@ -202,7 +205,7 @@ static void answer_unrecorded(struct itin_request *req)
 {
 	svc->stats.unrecorded[req->channel]++;
 	req->action = ITIN_ACTION_BUSY;
-	req->lang = svc->cfg->default_lang;	/* the subscriber's own is in the database */
+	req->lang = svc->service->default_lang;	/* the subscriber's own is in the database */
 	req->ops->accepted(req, true);
 	reply_text(req, ITIN_TEXT_BUSY);
 }
@@ -278,7 +281,8 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 		.e164 = req->identity_kind == ITIN_IDENTITY_MSISDN ? req->identity : NULL,
 		.mask_sealed = lookup->mask_sealed, .mask_sealed_len = lookup->mask_sealed_len,
 		.rows = lookup->rows, .num_rows = lookup->num_rows };
-	reply = itin_subscriber_reply(req, svc->cfg, &who, &(struct itin_reply_inputs){
+	reply = itin_subscriber_reply(req, svc->service, svc->templates, &who,
+				      &(struct itin_reply_inputs){
 		.risks = svc->risks, .num_risks = svc->num_risks, .updated_at = svc->updated_at,
 		.sealer = svc->sealer }, req->received_at, req->lang, &mask_lost);
 	if (mask_lost)
@@ -305,7 +309,7 @@ static int lookup(struct itin_request *req)
 	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous) :
 	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous)) < 0)
 		return -EIO;
-	itin_lookup_first_day(svc->cfg, req->received_at, first_day);
+	itin_lookup_first_day(svc->service, req->received_at, first_day);
 	return itin_request_db_lookup(svc->rdb, req->key, svc->previous_keyer ? previous : NULL,
 				      first_day, lookup_cb, req->lookup);
 }
@@ -339,8 +343,8 @@ static void act(struct itin_request *req)
 /* (Re)starts the reply deadline: from the accept for the recording, then for the reply. */
 static void start_deadline(struct itin_request *req)
 {
-	struct timeval tv = { svc->cfg->reply_deadline_ms / 1000,
-			      (svc->cfg->reply_deadline_ms % 1000) * 1000 };
+	struct timeval tv = { svc->service->reply_deadline_ms / 1000,
+			      (svc->service->reply_deadline_ms % 1000) * 1000 };
 
 	if (!req->deadline)
 		req->deadline = evtimer_new(svc->base, deadline_cb, req);
@@ -425,14 +429,14 @@ static int message_digest(const struct itin_request *req, uint8_t digest[32])
 
 int itin_request_accept(struct itin_request *req)
 {
-	const struct itin_config *cfg = svc->cfg;
+	const struct itin_service_config *service = svc->service;
 	uint8_t sealed[ITIN_SEALED_MAX], digest[32];
 	struct itin_begin_rules rules = {
-		.english = cfg->default_lang == ITIN_LANG_EN,
-		.shutdown = cfg->shutdown_date[0] != '\0',
-		.consent_timeout_s = cfg->consent_timeout_s,
-		.rate_count = cfg->rate_limit.count,
-		.rate_period_s = cfg->rate_limit.period_s,
+		.english = service->default_lang == ITIN_LANG_EN,
+		.shutdown = service->shutdown_date[0] != '\0',
+		.consent_timeout_s = service->consent_timeout_s,
+		.rate_count = service->rate_limit.count,
+		.rate_period_s = service->rate_limit.period_s,
 		.dedup_s = DEDUP_S,
 	};
 	struct itin_begin_args args;
@@ -455,7 +459,7 @@ int itin_request_accept(struct itin_request *req)
 		.digest = req->channel == ITIN_CHANNEL_SMS ? digest : NULL,
 		.sealed = sealed,
 		.sealed_len = sealed_len,
-		.ask_consent = cfg->consent && !req->consent_given,
+		.ask_consent = service->consent && !req->consent_given,
 	};
 	req->message = NULL;
 	req->begin = talloc_zero(svc, struct itin_request_wait);
@@ -597,8 +601,9 @@ static int service_destructor(struct request_service *s)
 	return 0;
 }
 
-int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
-		       struct itin_db_pool *db)
+int itin_requests_init(void *ctx, struct event_base *base,
+		       const struct itin_service_config *service, const struct itin_templates *templates,
+		       const struct itin_keys *keys, struct itin_db_pool *db)
 {
 	struct timeval tv = { REFRESH_S, 0 };
 
@@ -607,13 +612,14 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 		return -ENOMEM;
 	talloc_set_destructor(svc, service_destructor);
 	svc->base = base;
-	svc->cfg = cfg;
+	svc->service = service;
+	svc->templates = templates;
 	svc->db = db;
 	svc->rdb = itin_request_db_alloc(svc, base, db);
-	svc->keyer = itin_subscriber_keyer_alloc(svc, &cfg->keys[0]);
-	if (cfg->num_keys > 1 && !(svc->previous_keyer = itin_subscriber_keyer_alloc(svc, &cfg->keys[1])))
+	svc->keyer = itin_subscriber_keyer_alloc(svc, &keys->key[0]);
+	if (keys->num > 1 && !(svc->previous_keyer = itin_subscriber_keyer_alloc(svc, &keys->key[1])))
 		return -ENOMEM;
-	svc->sealer = itin_sealer_alloc(svc, cfg);
+	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done = itin_request_done_alloc(svc, base, db);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done)
@@ -622,9 +628,11 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 	return 0;
 }
 
-void itin_requests_set_config(const struct itin_config *cfg)
+void itin_requests_set_config(const struct itin_service_config *service,
+			      const struct itin_templates *templates)
 {
-	svc->cfg = cfg;
+	svc->service = service;
+	svc->templates = templates;
 }
 
 void itin_requests_get_stats(struct itin_request_stats *st)

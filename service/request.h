@@ -107,11 +107,15 @@ struct itin_request {
 };
 
 /* The request service: call once, with the pool whose statements are itin_request_statements
- * (db/request_db.h). */
-int itin_requests_init(void *ctx, struct event_base *base, const struct itin_config *cfg,
-		       struct itin_db_pool *db);
-/* New config after SIGHUP (templates, limits, shutdown mode); the old one may be freed after. */
-void itin_requests_set_config(const struct itin_config *cfg);
+ * (db/request_db.h). It keys and seals with keys (derived at once: they need not outlive the
+ * call); service and templates ([zh], [en]) must outlive it, or the next set_config. */
+int itin_requests_init(void *ctx, struct event_base *base,
+		       const struct itin_service_config *service, const struct itin_templates *templates,
+		       const struct itin_keys *keys, struct itin_db_pool *db);
+/* New rules and texts after SIGHUP (templates, limits, shutdown mode); the old ones may be
+ * freed after. */
+void itin_requests_set_config(const struct itin_service_config *service,
+			      const struct itin_templates *templates);
 /* Answers what a previous run accepted and did not answer, through the channel's ops.
  * ready() runs once the previous run's requests are known: start taking new ones then. */
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);

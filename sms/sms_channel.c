@@ -31,7 +31,8 @@
 
 struct itin_sms_channel {
 	struct event_base *base;
-	const struct itin_config *cfg;
+	const struct itin_service_config *service;	/* replaced on SIGHUP */
+	const struct itin_keywords_config *keywords;	/* replaced on SIGHUP */
 	struct smpp_link *links[ITIN_MAX_SMPP_LINKS];
 	unsigned num_links;
 	unsigned stopped_links;
@@ -111,7 +112,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 	req->message_len = d->msg_len;
 	req->has_message_ref = d->has_msg_ref;
 	req->message_ref = d->msg_ref;
-	if (itin_msisdn_normalize(d->src, d->src_ton, ch->cfg->country_code, req->identity) < 0) {
+	if (itin_msisdn_normalize(d->src, d->src_ton, ch->service->country_code, req->identity) < 0) {
 		/* Nobody to answer: acknowledge, so the SMSC does not retry it forever. */
 		LOGP(DSMPP, LOGL_NOTICE, "%s: deliver_sm from an address that is not a number "
 		     "(TON %u): ignored\n", smpp_link_name(link), d->src_ton);
@@ -120,7 +121,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 		smpp_link_deliver_resp(link, d->token, ESME_ROK);
 		return;
 	}
-	if (!itin_config_answers_number(ch->cfg, req->identity)) {
+	if (!itin_config_answers_number(ch->service, req->identity)) {
 		/* Replies to foreign numbers are what SMS pumping is after (the operator pays the
 		 * termination); the subscribers are the home network's. Acknowledged, so that the
 		 * SMSC does not retry, and not recorded: a flood of them costs no database write. */
@@ -133,7 +134,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 	}
 	rc = decode_text(d, text, sizeof(text));
 	req->intent = rc < 0 ? ITIN_INTENT_UNKNOWN :
-		itin_keyword_parse(text, strlen(text), &ch->cfg->kw_query);
+		itin_keyword_parse(text, strlen(text), &ch->keywords->query);
 	if (rc < 0)
 		ch->stats.undecodable++;
 	itin_request_accept(req);
@@ -197,7 +198,7 @@ static void sms_reply(struct itin_request *req, const struct itin_reply *reply)
 		itin_request_replied(req, true, 0);
 		return;
 	}
-	n = itin_sms_segment(reply, ch->cfg->max_parts, ch->next_ref++, parts, MAX_PARTS);
+	n = itin_sms_segment(reply, ch->service->max_parts, ch->next_ref++, parts, MAX_PARTS);
 	link = pick_link(ch, sr->link);
 	if (n <= 0 || !link) {
 		LOGP(DSMPP, LOGL_ERROR, "reply not sent: %s\n", n <= 0 ? "segmenting failed" :
@@ -255,22 +256,26 @@ static const struct smpp_link_ops link_ops = {
 };
 
 struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *base,
-						const struct itin_config *cfg)
+						const struct itin_smpp_config *smpp,
+						const struct itin_service_config *service,
+						const struct itin_keywords_config *keywords)
 {
 	struct itin_sms_channel *ch = talloc_zero(ctx, struct itin_sms_channel);
 
 	if (!ch)
 		return NULL;
 	ch->base = base;
-	ch->cfg = cfg;
-	for (unsigned i = 0; i < cfg->num_smpp; i++) {
-		ch->links[i] = smpp_link_alloc(ch, base, &cfg->smpp[i], cfg->short_code, &link_ops, ch);
+	ch->service = service;
+	ch->keywords = keywords;
+	for (unsigned i = 0; i < smpp->num; i++) {
+		ch->links[i] = smpp_link_alloc(ch, base, &smpp->link[i], service->short_code,
+					       &link_ops, ch);
 		if (!ch->links[i]) {
 			talloc_free(ch);
 			return NULL;
 		}
 	}
-	ch->num_links = cfg->num_smpp;
+	ch->num_links = smpp->num;
 	the_channel = ch;
 	itin_requests_register_channel(ITIN_CHANNEL_SMS, &sms_request_ops);
 	return ch;
@@ -309,9 +314,12 @@ void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_s
 	*st = ch->stats;
 }
 
-void itin_sms_channel_set_config(struct itin_sms_channel *ch, const struct itin_config *cfg)
+void itin_sms_channel_set_config(struct itin_sms_channel *ch,
+				 const struct itin_service_config *service,
+				 const struct itin_keywords_config *keywords)
 {
-	ch->cfg = cfg;
+	ch->service = service;
+	ch->keywords = keywords;
 }
 
 unsigned itin_sms_channel_num_links(const struct itin_sms_channel *ch)

@@ -15,11 +15,17 @@
 
 struct itin_sms_channel;
 
+/* A link per [smpp NAME] of smpp; smpp, service ([service]: country codes, part cap, short
+ * code) and keywords must outlive the channel, or service and keywords the next set_config. */
 struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *base,
-						const struct itin_config *cfg);
+						const struct itin_smpp_config *smpp,
+						const struct itin_service_config *service,
+						const struct itin_keywords_config *keywords);
 int itin_sms_channel_start(struct itin_sms_channel *ch);
 /* After SIGHUP: keywords and the part cap of new requests (links keep their settings). */
-void itin_sms_channel_set_config(struct itin_sms_channel *ch, const struct itin_config *cfg);
+void itin_sms_channel_set_config(struct itin_sms_channel *ch,
+				 const struct itin_service_config *service,
+				 const struct itin_keywords_config *keywords);
 /* Stop taking requests (a temporary error makes the SMSC keep them); replies still go out. */
 void itin_sms_channel_stop(struct itin_sms_channel *ch);
 /* Then unbind every link; is_unbound once all are closed. */

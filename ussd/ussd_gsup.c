@@ -241,20 +241,22 @@ static const struct gsup_link_ops link_ops = {
 };
 
 struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
-					    const struct itin_config *cfg)
+					    const struct itin_gsup_config *gsup,
+					    const struct itin_service_config *service,
+					    const struct itin_templates *templates)
 {
 	struct itin_ussd_gsup *u;
 
-	if (!cfg->gsup_host[0])
+	if (!gsup->host[0])
 		return NULL;
 	u = talloc_zero(ctx, struct itin_ussd_gsup);
 	if (!u)
 		return NULL;
 	INIT_LLIST_HEAD(&u->open);
 	hash_init(u->open_by_key);
-	u->unit_name = talloc_asprintf(u, "EUSE-%s", cfg->euse_name);
-	u->link = gsup_link_alloc(u, base, cfg->gsup_host, cfg->gsup_port, cfg->euse_name, &link_ops, u);
-	u->sessions = ussd_sessions_alloc(u, base, cfg, &transport_ops, u);
+	u->unit_name = talloc_asprintf(u, "EUSE-%s", gsup->euse_name);
+	u->link = gsup_link_alloc(u, base, gsup->host, gsup->port, gsup->euse_name, &link_ops, u);
+	u->sessions = ussd_sessions_alloc(u, base, gsup, service, templates, &transport_ops, u);
 	if (!u->unit_name || !u->link || !u->sessions) {
 		talloc_free(u);
 		return NULL;
@@ -294,9 +296,11 @@ void itin_ussd_gsup_stop(struct itin_ussd_gsup *u)
 	log_skipped(u);
 }
 
-void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_config *cfg)
+void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_gsup_config *gsup,
+			       const struct itin_service_config *service,
+			       const struct itin_templates *templates)
 {
-	ussd_sessions_set_config(u->sessions, cfg);
+	ussd_sessions_set_config(u->sessions, gsup, service, templates);
 }
 
 bool itin_ussd_gsup_is_up(const struct itin_ussd_gsup *u)

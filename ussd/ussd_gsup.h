@@ -13,12 +13,17 @@
 
 struct itin_ussd_gsup;
 
-/* NULL when cfg has no [gsup] host (no USSD channel) or when out of memory. */
+/* NULL when gsup has no host (no USSD channel) or when out of memory. gsup, service and
+ * templates ([zh], [en]) must outlive the channel, or the next set_config. */
 struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
-					    const struct itin_config *cfg);
+					    const struct itin_gsup_config *gsup,
+					    const struct itin_service_config *service,
+					    const struct itin_templates *templates);
 int itin_ussd_gsup_start(struct itin_ussd_gsup *u);
 void itin_ussd_gsup_stop(struct itin_ussd_gsup *u);
 /* After SIGHUP: the session timeout and menu texts of new sessions. */
-void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_config *cfg);
+void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_gsup_config *gsup,
+			       const struct itin_service_config *service,
+			       const struct itin_templates *templates);
 bool itin_ussd_gsup_is_up(const struct itin_ussd_gsup *u);
 unsigned itin_ussd_gsup_sessions(const struct itin_ussd_gsup *u);

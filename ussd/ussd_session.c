@@ -45,7 +45,11 @@ struct ussd_session {
 
 struct ussd_sessions {
 	struct event_base *base;
-	const struct itin_config *cfg;
+	/* [gsup] (the session timeout), [service] (language, consent) and the texts: replaced on
+	 * SIGHUP */
+	const struct itin_gsup_config *gsup;
+	const struct itin_service_config *service;
+	const struct itin_templates *templates;
 	const struct ussd_transport_ops *ops;
 	void *transport;
 	struct llist_head sessions;
@@ -93,7 +97,7 @@ static void session_free(struct ussd_session *ss)
 
 static void session_touch(struct ussd_session *ss)
 {
-	struct timeval tv = { ss->owner->cfg->ussd_session_timeout_s, 0 };
+	struct timeval tv = { ss->owner->gsup->session_timeout_s, 0 };
 
 	evtimer_add(ss->guard, &tv);
 }
@@ -111,6 +115,15 @@ static void session_show(struct ussd_session *ss, const char *text, bool final)
 	}
 	ss->last_text = text;
 	session_touch(ss);
+}
+
+/* A text of the deployment (menu, busy, cancelled) in the session's language, as one screen. */
+static char *session_text(struct ussd_session *ss, enum itin_text text)
+{
+	struct ussd_sessions *s = ss->owner;
+
+	return itin_reply_flatten(ss, itin_reply_render(ss, s->service, s->templates, text, ss->lang,
+							&(struct itin_reply_args){ 0 }));
 }
 
 static void guard_cb(evutil_socket_t fd, short what, void *arg)
@@ -132,8 +145,7 @@ static void start_request(struct ussd_session *ss)
 	struct itin_request *req = itin_request_alloc(ss->owner);
 
 	if (!req) {
-		session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg,
-			     ITIN_TEXT_BUSY, ss->lang, &(struct itin_reply_args){ 0 })), true);
+		session_show(ss, session_text(ss, ITIN_TEXT_BUSY), true);
 		return;
 	}
 	req->channel = ITIN_CHANNEL_USSD;
@@ -160,8 +172,7 @@ static void ussd_accepted(struct itin_request *req, bool ok)
 	/* Not sent to the database: tell the subscriber. */
 	ss->req = NULL;
 	req->channel_data = NULL;
-	session_show(ss, itin_reply_flatten(ss, itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_BUSY,
-		     ss->lang, &(struct itin_reply_args){ 0 })), true);
+	session_show(ss, session_text(ss, ITIN_TEXT_BUSY), true);
 }
 
 static void ussd_reply(struct itin_request *req, const struct itin_reply *reply)
@@ -175,7 +186,8 @@ static void ussd_reply(struct itin_request *req, const struct itin_reply *reply)
 	}
 	ss->req = NULL;
 	if (!reply) {	/* silence is not an option on a screen: end with the rate-limit text */
-		reply = itin_reply_render(ss, ss->owner->cfg, ITIN_TEXT_RATE_LIMITED, req->lang,
+		reply = itin_reply_render(ss, ss->owner->service, ss->owner->templates,
+					  ITIN_TEXT_RATE_LIMITED, req->lang,
 					  &(struct itin_reply_args){ 0 });
 	}
 	n = reply ? itin_ussd_paginate(ss, reply, &ss->pages) : -ENOMEM;
@@ -198,7 +210,6 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 			const char *text)
 {
 	struct ussd_session *ss = session_find(s, imsi, session_id);
-	struct itin_reply *menu;
 
 	if (ss) {	/* a BEGIN for a session we still hold: the old one is gone */
 		LOGPSS(ss, LOGL_NOTICE, "begun again: old session dropped\n");
@@ -212,21 +223,19 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 	ss->owner = s;
 	snprintf(ss->imsi, sizeof(ss->imsi), "%s", imsi);
 	ss->id = session_id;
-	ss->lang = s->cfg->default_lang;
+	ss->lang = s->service->default_lang;
 	ss->guard = evtimer_new(s->base, guard_cb, ss);
 	llist_add_tail(&ss->list, &s->sessions);
 	hash_add(s->by_key, &ss->by_key, ussd_session_key(ss->imsi, ss->id));
 	s->count++;
 	LOGPSS(ss, LOGL_INFO, "begin\n");
-	if (!s->cfg->consent) {
+	if (!s->service->consent) {
 		session_touch(ss);
 		start_request(ss);
 		return;
 	}
-	menu = itin_reply_render(ss, s->cfg, ITIN_TEXT_USSD_CONSENT_MENU, ss->lang,
-				 &(struct itin_reply_args){ 0 });
 	ss->state = USSD_CONSENT_MENU;
-	session_show(ss, itin_reply_flatten(ss, menu), false);
+	session_show(ss, session_text(ss, ITIN_TEXT_USSD_CONSENT_MENU), false);
 }
 
 static void unknown_input(struct ussd_session *ss)
@@ -243,7 +252,6 @@ void ussd_session_continue(struct ussd_sessions *s, const char *imsi, uint32_t s
 			   const char *text)
 {
 	struct ussd_session *ss = session_find(s, imsi, session_id);
-	struct itin_reply *r;
 
 	if (!ss) {
 		s->ops->release(s->transport, imsi, session_id);
@@ -255,9 +263,7 @@ void ussd_session_continue(struct ussd_sessions *s, const char *imsi, uint32_t s
 			session_touch(ss);
 			start_request(ss);
 		} else if (strcmp(text, "2") == 0) {
-			r = itin_reply_render(ss, s->cfg, ITIN_TEXT_CANCELLED, ss->lang,
-					      &(struct itin_reply_args){ 0 });
-			session_show(ss, itin_reply_flatten(ss, r), true);
+			session_show(ss, session_text(ss, ITIN_TEXT_CANCELLED), true);
 		} else {
 			unknown_input(ss);
 		}
@@ -297,7 +303,9 @@ void ussd_sessions_drop_all(struct ussd_sessions *s)
 }
 
 struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
-					  const struct itin_config *cfg,
+					  const struct itin_gsup_config *gsup,
+					  const struct itin_service_config *service,
+					  const struct itin_templates *templates,
 					  const struct ussd_transport_ops *ops, void *transport)
 {
 	struct ussd_sessions *s = talloc_zero(ctx, struct ussd_sessions);
@@ -305,7 +313,7 @@ struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
 	if (!s)
 		return NULL;
 	s->base = base;
-	s->cfg = cfg;
+	ussd_sessions_set_config(s, gsup, service, templates);
 	s->ops = ops;
 	s->transport = transport;
 	INIT_LLIST_HEAD(&s->sessions);
@@ -313,9 +321,13 @@ struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
 	return s;
 }
 
-void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_config *cfg)
+void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_gsup_config *gsup,
+			      const struct itin_service_config *service,
+			      const struct itin_templates *templates)
 {
-	s->cfg = cfg;
+	s->gsup = gsup;
+	s->service = service;
+	s->templates = templates;
 }
 
 unsigned ussd_sessions_count(const struct ussd_sessions *s)

@@ -33,10 +33,16 @@ struct ussd_transport_ops {
 	void (*release)(void *transport, const char *imsi, uint32_t session_id);
 };
 
+/* gsup (the session timeout), service (language, consent) and templates ([zh], [en]) must
+ * outlive the sessions, or the next set_config. */
 struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
-					  const struct itin_config *cfg,
+					  const struct itin_gsup_config *gsup,
+					  const struct itin_service_config *service,
+					  const struct itin_templates *templates,
 					  const struct ussd_transport_ops *ops, void *transport);
-void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_config *cfg);
+void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_gsup_config *gsup,
+			      const struct itin_service_config *service,
+			      const struct itin_templates *templates);
 
 /* The subscriber dialled the service code (text is what was dialled, e.g. "*#14#"). */
 void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t session_id,

@@ -106,7 +106,7 @@ static char *webapp_sms_text(void *ctx, const struct itin_config *cfg, const str
 			     int *coding)
 {
 	struct itin_sms_part parts[MAX_PARTS];
-	int n = itin_sms_segment(reply, cfg->max_parts, 0, parts, MAX_PARTS);
+	int n = itin_sms_segment(reply, cfg->service.max_parts, 0, parts, MAX_PARTS);
 	char *text = talloc_strdup(ctx, "");
 	char buf[4 * 160 + 1];
 
@@ -141,12 +141,12 @@ static char *webapp_reply(struct webapp *w, void *ctx, const char *from, int *co
 	int rc;
 
 	if (itin_msisdn_normalize(from[0] == '+' ? from + 1 : from, from[0] == '+' ? 1 : 3,
-				  cfg->country_code, e164) < 0 ||
-	    itin_msisdn_mask(e164, cfg->country_code, mask) < 0)
+				  cfg->service.country_code, e164) < 0 ||
+	    itin_msisdn_mask(e164, cfg->service.country_code, mask) < 0)
 		return NULL;
 	webapp_refresh(w, now);
 	itin_subscriber_key_msisdn(w->keyer, e164, key);
-	itin_lookup_params_set(&params, cfg, key, NULL, now);
+	itin_lookup_params_set(&params, &cfg->service, key, NULL, now);
 	res = PQexecPrepared(w->conn, "lookup", 3, params.values, NULL, NULL, 0);
 	rc = itin_lookup_from_result(ctx, res, &lookup);
 	if (rc < 0) {
@@ -158,14 +158,15 @@ static char *webapp_reply(struct webapp *w, void *ctx, const char *from, int *co
 	}
 	PQclear(res);
 	/* Like itinerad for an MSISDN: an unknown subscriber reads "no data". */
-	if (itin_itinerary_build(ctx, cfg, lookup.rows, lookup.num_rows, w->risks, w->num_risks, now,
-				 &itinerary) < 0)
+	if (itin_itinerary_build(ctx, &cfg->service, lookup.rows, lookup.num_rows, w->risks,
+				 w->num_risks, now, &itinerary) < 0)
 		return NULL;
 	args.mask = mask;
 	args.updated_at = w->updated_at;
 	args.itinerary = &itinerary;
-	reply = itin_reply_render(ctx, cfg, itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA,
-				  cfg->default_lang, &args);
+	reply = itin_reply_render(ctx, &cfg->service, cfg->templates,
+				  itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA,
+				  cfg->service.default_lang, &args);
 	return reply ? webapp_sms_text(ctx, cfg, reply, coding) : NULL;
 }
 
@@ -211,7 +212,7 @@ static int webapp_worker(struct webapp *w, evutil_socket_t fd)
 
 	if (!http || webapp_connect(w) < 0)
 		return 1;
-	w->keyer = itin_subscriber_keyer_alloc(w->ctx, &w->cfg->keys[0]);
+	w->keyer = itin_subscriber_keyer_alloc(w->ctx, &w->cfg->keys.key[0]);
 	if (!w->keyer || evhttp_accept_socket(http, fd) < 0)
 		return 1;
 	evhttp_set_gencb(http, webapp_request_cb, w);
@@ -280,12 +281,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", config_path ? err : "webapp: no config (-c or ITINERAD_CONFIG)");
 		return 1;
 	}
-	if (itin_localtime_init(cfg->time_zone) < 0) {
-		fprintf(stderr, "unknown time zone %s\n", cfg->time_zone);
+	if (itin_localtime_init(cfg->service.time_zone) < 0) {
+		fprintf(stderr, "unknown time zone %s\n", cfg->service.time_zone);
 		return 1;
 	}
 	w.cfg = cfg;
-	w.conninfo = itin_db_conninfo(w.ctx, cfg, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
+	w.conninfo = itin_db_conninfo(w.ctx, &cfg->database, ITIN_DB_ROLE_DAEMON, err, sizeof(err));
 	if (!w.conninfo) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

@@ -8,28 +8,23 @@
 # The SMSC's transcript and the checks are compared with tests/abuse/admin.ok. About 30 s.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_abuse_admin
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/npm.sh"
 itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
-WORK=$(mktemp -d)
-trap 'itin_daemon_stop; [ -f "$WORK/slow.pid" ] && kill "$(cat "$WORK/slow.pid")" 2>/dev/null; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+itin_sms_test itin_abuse_admin '[ -f "$WORK/slow.pid" ] && kill "$(cat "$WORK/slow.pid")" 2>/dev/null'
 port=24140
 ATTACK="$top_srcdir/tests/abuse/admin_attack.py" ADMIN_PORT=$((port + 1000))
-export WORK ATTACK ADMIN_PORT
+export ATTACK ADMIN_PORT
 
-itin_test_db
 printf 'max_connections = 16\nrequest_timeout = 3s\n' | itin_daemon_conf "$WORK/itinerad.conf" $port
-timeout 50 node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/abuse/admin.scenario" \
-	> "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-smsc=$!
-sleep 0.5
+ITIN_SMSC_TIMEOUT=50 itin_smsc_start $port "$srcdir/tests/abuse/admin.scenario" "$WORK/smsc.out" \
+	"$WORK/smsc.err"
 hard=$(ulimit -Hn)
 ulimit -Sn 128
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 ulimit -Sn "$hard"
 echo "$ITIN_DAEMON_PID" > "$WORK/itinerad.pid"
-wait $smsc || echo "the SMSC's scenario did not finish (status $?)" >> "$WORK/smsc.out"
+wait $ITIN_SMSC_PID || echo "the SMSC's scenario did not finish (status $?)" >> "$WORK/smsc.out"
 echo "# log lines about descriptors: $(grep -c 'Too many open files' "$WORK/itinerad.log")" \
 	>> "$WORK/smsc.out"
 itin_daemon_stop

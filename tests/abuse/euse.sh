@@ -34,12 +34,12 @@ itin_hlr_conf "$run" $VTY
 # impostor.out, once it is identified) and stopped; a forger (MSC-forger) whose every message
 # osmo-hlr forwards to EUSE-itinerary, with gsup_msc steps.
 cat > "$run/ctl.sh" <<CTL
+. "$top_srcdir/tests/lib/poll.sh"
 case \$1 in
 impostor-start)
 	$msc --name EUSE-itinerary wait 60 > "$run/impostor.out" 2>&1 &
 	echo \$! > "$run/impostor.pid"
-	n=0
-	until grep -q 'link up' "$run/impostor.out" || [ \$n -ge 200 ]; do sleep 0.05; n=\$((n + 1)); done ;;
+	itin_poll 100 itin_log_count "$run/impostor.out" 1 'link up' ;;
 impostor-stop)
 	[ -f "$run/impostor.pid" ] || exit 0
 	kill \$(cat "$run/impostor.pid") 2> /dev/null

@@ -8,15 +8,12 @@
 # that it still runs with a bounded RSS, and the audit are compared with links.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_abuse_links
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/npm.sh"
 itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
-work=$(mktemp -d)
-trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_sms_test itin_abuse_links
 
-itin_test_db
-itin_daemon_conf "$work/itinerad.conf" 24902 <<CONF
+itin_daemon_conf "$WORK/itinerad.conf" 24902 <<CONF
 [smpp b]
 host = 127.0.0.1
 port = 24903
@@ -24,22 +21,20 @@ system_id = itinerary
 password = wrong
 CONF
 for smsc in a:24902 b:24903; do
-	SMSC_READY="$work/ready-${smsc%:*}" node "$top_srcdir/tests/smsc/smsc.js" "${smsc#*:}" \
-		"$srcdir/tests/abuse/links-${smsc%:*}.scenario" > "$work/smsc-${smsc%:*}.out" \
-		2> "$work/smsc-${smsc%:*}.err" &
-	echo $! >> "$work/smsc.pids"
+	ITIN_SMSC_SCRIPT=smsc.js itin_smsc_start "${smsc#*:}" \
+		"$srcdir/tests/abuse/links-${smsc%:*}.scenario" "$WORK/smsc-${smsc%:*}.out" \
+		"$WORK/smsc-${smsc%:*}.err"
+	echo $ITIN_SMSC_PID >> "$WORK/smsc.pids"
 done
-n=0
-until [ -f "$work/ready-a" ] && [ -f "$work/ready-b" ] || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
-itin_daemon_start "$work/itinerad.conf" "$work/itinerad.log"
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 rc=0
-for pid in $(cat "$work/smsc.pids"); do wait "$pid" || rc=$?; done
-count() { echo "$(grep -c "$1" "$work/itinerad.log") x $1"; }
+for pid in $(cat "$WORK/smsc.pids"); do wait "$pid" || rc=$?; done
+count() { echo "$(grep -c "$1" "$WORK/itinerad.log") x $1"; }
 {
 	echo "# SMSC a (port 24902)"
-	cat "$work/smsc-a.out"
+	cat "$WORK/smsc-a.out"
 	echo "# SMSC b (port 24903)"
-	cat "$work/smsc-b.out"
+	cat "$WORK/smsc-b.out"
 	echo "# SMSCs exit $rc"
 	if kill -0 "$ITIN_DAEMON_PID" 2> /dev/null; then echo "itinerad running"; else echo "itinerad DIED"; fi
 	rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$ITIN_DAEMON_PID/status" 2> /dev/null)
@@ -54,10 +49,10 @@ count() { echo "$(grep -c "$1" "$work/itinerad.log") x $1"; }
 	count "smpp test-smsc: bound as itinerary"
 	echo "# audit: intent, action, parts, requests"
 	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
-} > "$work/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$work/out" "$srcdir/tests/abuse/links.ok"
-diff -u "$srcdir/tests/abuse/links.ok" "$work/out" || {
-	cat "$work/smsc-a.err" "$work/smsc-b.err"
-	grep -a "NOTICE\|ERROR" "$work/itinerad.log" | tail -20
+} > "$WORK/out"
+[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/abuse/links.ok"
+diff -u "$srcdir/tests/abuse/links.ok" "$WORK/out" || {
+	cat "$WORK/smsc-a.err" "$WORK/smsc-b.err"
+	grep -a "NOTICE\|ERROR" "$WORK/itinerad.log" | tail -20
 	exit 1
 }

@@ -56,29 +56,33 @@ static void print_text(const char *name, const char *text)
 
 static void print_config(const struct itin_config *cfg)
 {
-	printf("  conninfo='%s' var_dir='%s' pool_size=%u audit_days=%u keys=", cfg->conninfo,
-	       cfg->var_dir, cfg->pool_size, cfg->audit_days);
-	for (unsigned i = 0; i < cfg->num_keys; i++)
-		printf("%s%u", i ? "," : "", cfg->keys[i].id);
+	const struct itin_database_config *db = &cfg->database;
+	const struct itin_service_config *svc = &cfg->service;
+	const struct itin_gsup_config *gsup = &cfg->gsup;
+
+	printf("  conninfo='%s' var_dir='%s' pool_size=%u audit_days=%u keys=", db->conninfo,
+	       db->var_dir, db->pool_size, cfg->privacy.audit_days);
+	for (unsigned i = 0; i < cfg->keys.num; i++)
+		printf("%s%u", i ? "," : "", cfg->keys.key[i].id);
 	printf("\n");
 	printf("  country_code=%s time_zone=%s window_days=%u ends_yesterday=%d min_stay_s=%u\n",
-	       cfg->country_code, cfg->time_zone, cfg->window_days, cfg->window_ends_yesterday,
-	       cfg->min_stay_s);
+	       svc->country_code, svc->time_zone, svc->window_days, svc->window_ends_yesterday,
+	       svc->min_stay_s);
 	printf("  domestic_mcc=");
-	for (unsigned i = 0; i < cfg->domestic_mcc.num; i++)
-		printf("%s%03u", i ? "," : "", cfg->domestic_mcc.mcc[i]);
+	for (unsigned i = 0; i < svc->domestic_mcc.num; i++)
+		printf("%s%03u", i ? "," : "", svc->domestic_mcc.mcc[i]);
 	printf(" lang=%s consent=%d consent_timeout_s=%u rate=%u/%us max_parts=%u risk=%d\n",
-	       itin_lang_name(cfg->default_lang), cfg->consent, cfg->consent_timeout_s,
-	       cfg->rate_limit.count, cfg->rate_limit.period_s, cfg->max_parts, cfg->risk_marker);
-	printf("  shutdown_date='%s' reply_deadline_ms=%u short_code=%s keywords=", cfg->shutdown_date,
-	       cfg->reply_deadline_ms, cfg->short_code);
-	for (unsigned i = 0; i < cfg->kw_query.num; i++)
-		printf("%s%s", i ? "|" : "", cfg->kw_query.word[i]);
-	printf("\n  gsup=%s:%u euse=%s session_timeout_s=%u admin='%s'\n", cfg->gsup_host,
-	       cfg->gsup_port, cfg->euse_name, cfg->ussd_session_timeout_s, cfg->admin_listen);
-	printf("  max_future_skew_s=%u\n", cfg->max_future_skew_s);
-	for (unsigned i = 0; i < cfg->num_smpp; i++) {
-		const struct itin_smpp_link_config *l = &cfg->smpp[i];
+	       itin_lang_name(svc->default_lang), svc->consent, svc->consent_timeout_s,
+	       svc->rate_limit.count, svc->rate_limit.period_s, svc->max_parts, svc->risk_marker);
+	printf("  shutdown_date='%s' reply_deadline_ms=%u short_code=%s keywords=", svc->shutdown_date,
+	       svc->reply_deadline_ms, svc->short_code);
+	for (unsigned i = 0; i < cfg->keywords.query.num; i++)
+		printf("%s%s", i ? "|" : "", cfg->keywords.query.word[i]);
+	printf("\n  gsup=%s:%u euse=%s session_timeout_s=%u admin='%s'\n", gsup->host,
+	       gsup->port, gsup->euse_name, gsup->session_timeout_s, cfg->admin.listen);
+	printf("  max_future_skew_s=%u\n", cfg->feed.max_future_skew_s);
+	for (unsigned i = 0; i < cfg->smpp.num; i++) {
+		const struct itin_smpp_link_config *l = &cfg->smpp.link[i];
 
 		printf("  smpp %s: %s:%u id=%s pw=%s type='%s' bind=%s enquire=%us timeout=%us "
 		       "window=%u rate=%u\n", l->name, l->host, l->port, l->system_id, l->password,
@@ -93,17 +97,17 @@ static void print_config(const struct itin_config *cfg)
 		print_text("busy", t->busy);
 		print_text("help", t->help);
 	}
-	printf("  max_replies=%u/%us reply_country_codes=", cfg->max_replies.count,
-	       cfg->max_replies.period_s);
-	for (unsigned i = 0; i < cfg->reply_country_codes.num; i++)
-		printf("%s%s", i ? "," : "", cfg->reply_country_codes.cc[i]);
+	printf("  max_replies=%u/%us reply_country_codes=", svc->max_replies.count,
+	       svc->max_replies.period_s);
+	for (unsigned i = 0; i < svc->reply_country_codes.num; i++)
+		printf("%s%s", i ? "," : "", svc->reply_country_codes.cc[i]);
 	printf(" answered: 8613800000001=%d 85291234567=%d 447700900123=%d\n",
-	       itin_config_answers_number(cfg, "8613800000001"),
-	       itin_config_answers_number(cfg, "85291234567"),
-	       itin_config_answers_number(cfg, "447700900123"));
+	       itin_config_answers_number(svc, "8613800000001"),
+	       itin_config_answers_number(svc, "85291234567"),
+	       itin_config_answers_number(svc, "447700900123"));
 	printf("  mcc 460 domestic=%d, 001 domestic=%d, 310 domestic=%d\n",
-	       itin_config_mcc_is_domestic(cfg, 460), itin_config_mcc_is_domestic(cfg, 1),
-	       itin_config_mcc_is_domestic(cfg, 310));
+	       itin_config_mcc_is_domestic(svc, 460), itin_config_mcc_is_domestic(svc, 1),
+	       itin_config_mcc_is_domestic(svc, 310));
 }
 
 static void write_file(const char *name, mode_t mode, const char *text)
@@ -136,8 +140,9 @@ static void try_secret_files(void *ctx)
 		cfg = itin_config_load(ctx, conf, err, sizeof(err));
 		printf("%s (%s, %04o):\n", conf, secret_files[i].name, (unsigned)secret_files[i].mode);
 		if (cfg)
-			printf("  keys %u (current), %u: '%s', '%s'\n", cfg->keys[0].id, cfg->keys[1].id,
-			       cfg->keys[0].secret, cfg->keys[1].secret ? cfg->keys[1].secret : "");
+			printf("  keys %u (current), %u: '%s', '%s'\n", cfg->keys.key[0].id,
+			       cfg->keys.key[1].id, cfg->keys.key[0].secret,
+			       cfg->keys.key[1].secret ? cfg->keys.key[1].secret : "");
 		else
 			printf("  refused: %s\n", err);
 		unlink(conf);

@@ -14,6 +14,7 @@
 # The transcript must equal operator_query.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/poll.sh"
 itin_pg_db itin_operator_query
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
@@ -38,18 +39,15 @@ ask() {
 # Another user than root for the programs whose /proc/PID is looked at (nobody when root).
 as_user=
 [ "$(id -u)" = 0 ] && as_user="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+not_dumpable() {	# PID: sets uid and owner (of /proc/PID); true once it got there
+	uid=$(awk '/^Uid:/ { print $3 }' "/proc/$1/status" 2> /dev/null)
+	owner=$(stat -c %u "/proc/$1/environ" 2> /dev/null)
+	[ -n "$uid" ] && [ "$uid" != 0 ] && [ "$owner" = 0 ]
+}
 # Whether PID, running as a user other than root, has its /proc files owned by root, and its
 # core size limit (soft, hard); waits up to 10 s for it to get there.
 dumpable() {
-	n=0
-	while [ $n -lt 200 ]; do
-		uid=$(awk '/^Uid:/ { print $3 }' "/proc/$1/status" 2> /dev/null)
-		owner=$(stat -c %u "/proc/$1/environ" 2> /dev/null)
-		[ -n "$uid" ] && [ "$uid" != 0 ] && [ "$owner" = 0 ] && break
-		sleep 0.05
-		n=$((n + 1))
-	done
-	if [ -n "$uid" ] && [ "$uid" != 0 ] && [ "$owner" = 0 ]; then
+	if itin_poll 100 not_dumpable "$1"; then
 		echo "$2: runs as a user, /proc/PID owned by root: not dumpable"
 	else
 		echo "$2: DUMPABLE (uid ${uid:-?}, /proc/PID owned by ${owner:-?})"
@@ -126,8 +124,7 @@ dumpable() {
 	chmod 644 "$work/itinerad.conf"
 	$as_user "$work/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
 	pid=$!
-	n=0
-	until grep -q 'itinerad .* started' "$work/itinerad.log" || [ $n -ge 200 ]; do sleep 0.05; n=$((n + 1)); done
+	itin_poll 100 itin_log_count "$work/itinerad.log" 1 'itinerad .* started'
 	dumpable $pid itinerad
 	kill $pid
 	wait $pid

@@ -145,8 +145,8 @@ int main(int argc, char **argv)
 	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, itin_request_statements,
 				  itin_num_request_statements);
 	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
-	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys[0]);
-	sealer = itin_sealer_alloc(ctx, cfg);
+	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[0]);
+	sealer = itin_sealer_alloc(ctx, &cfg->keys);
 	step_timer = evtimer_new(base, step_cb, NULL);
 	if (!base || !rdb || !keyer || !sealer || !step_timer || itin_db_pool_start(pool) < 0) {
 		fprintf(stderr, "setting up failed\n");

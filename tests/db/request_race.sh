@@ -7,6 +7,7 @@
 # transcript must equal request_race.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/poll.sh"
 itin_pg_db itin_request_race
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
@@ -24,13 +25,11 @@ begin() {
 state() {
 	psql -XAtq -c "SELECT 'state: count ' || rate_count || ', noticed ' || rate_noticed || ', last message ' || encode(last_message, 'hex') FROM subscriber_state WHERE key = '\\x$1'"
 }
+active() {	# SQL condition on pg_stat_activity: one session meets it
+	[ "$(psql -XAtq -c "SELECT count(*) FROM pg_stat_activity WHERE $1")" = 1 ]
+}
 wait_for() {	# SQL condition on pg_stat_activity
-	for i in $(seq 100); do
-		[ "$(psql -XAtq -c "SELECT count(*) FROM pg_stat_activity WHERE $1")" = 1 ] && return 0
-		sleep 0.1
-	done
-	echo "timed out waiting for: $1"
-	exit 1
+	itin_poll 100 active "$1" || { echo "timed out waiting for: $1"; exit 1; }
 }
 race() {	# KEY MESSAGE_A SECONDS_A MESSAGE_B SECONDS_B
 	rm -f "$work/a" "$work/b"

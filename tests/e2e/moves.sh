@@ -8,20 +8,10 @@
 # events written, the loader's summary, the phone's screens.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_e2e_moves
 . "$top_srcdir/tests/lib/daemon.sh"
-net=$top_srcdir/sim/network.sh
-ITIN_SIM_BUILDDIR=$top_builddir
-ITIN_SIM_PORT_BASE=24500
-export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
-run=$(mktemp -d)
-trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
-trap 'exit 1' INT TERM
+itin_e2e_test itin_e2e_moves 24500
 imsi=001010000000021
 msisdn=8613800000021
-
-sh "$net" start "$run" > /dev/null || exit 99
-. "$run/ports.env"
 sh "$net" provision "$run" $imsi $msisdn > /dev/null
 itin_daemon_conf "$run/itinerad.conf" "$ITIN_SIM_MSC_SMPP" <<CONF
 [gsup]
@@ -57,12 +47,11 @@ LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA
 
 # started after the load, so that the reply's "updated" time is the newest event's (12:00:00)
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until { grep -q "bound as itinerary" "$run/itinerad.log" &&
-	grep -q "identified as EUSE-itinerary" "$run/itinerad.log"; } || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+linked() {	# bound to the MSC's SMSC and identified to osmo-hlr
+	itin_log_count "$run/itinerad.log" 1 "bound as itinerary" &&
+		itin_log_count "$run/itinerad.log" 1 "identified as EUSE-itinerary"
+}
+itin_poll 100 linked
 
 rc2=0
 LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \

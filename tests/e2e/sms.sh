@@ -6,28 +6,14 @@
 # and osmo-msc's view are compared with sms.ok. Ports: network base 24300.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_e2e_sms
 . "$top_srcdir/tests/lib/daemon.sh"
-net=$top_srcdir/sim/network.sh
-ITIN_SIM_BUILDDIR=$top_builddir
-ITIN_SIM_PORT_BASE=24300
-export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
-run=$(mktemp -d)
-trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
-trap 'exit 1' INT TERM
-
+itin_e2e_test itin_e2e_sms 24300
 itin_test_db
-sh "$net" start "$run" || exit 99
-. "$run/ports.env"
 sh "$net" provision "$run" 001010000000001 8613800000001 > /dev/null
 sh "$net" provision "$run" 001010000000009 8613800000009 > /dev/null
 itin_daemon_conf "$run/itinerad.conf" "$ITIN_SIM_MSC_SMPP" < /dev/null
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q "bound as itinerary" "$run/itinerad.log" || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+itin_poll 100 itin_log_count "$run/itinerad.log" 1 "bound as itinerary"
 
 rc=0
 LD_PRELOAD=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir") \

@@ -5,19 +5,9 @@
 # The screens the phones show are compared with ussd.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_e2e_ussd
 . "$top_srcdir/tests/lib/daemon.sh"
-net=$top_srcdir/sim/network.sh
-ITIN_SIM_BUILDDIR=$top_builddir
-ITIN_SIM_PORT_BASE=24400
-export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
-run=$(mktemp -d)
-trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
-trap 'exit 1' INT TERM
-
+itin_e2e_test itin_e2e_ussd 24400
 itin_test_db
-sh "$net" start "$run" > /dev/null || exit 99
-. "$run/ports.env"
 for s in "460001000000005 8613800000005" "460001000000001 8613800000001" "001010000000009 8613800000009"; do
 	# shellcheck disable=SC2086
 	sh "$net" provision "$run" $s > /dev/null
@@ -29,11 +19,7 @@ port = $ITIN_SIM_HLR_GSUP
 euse_name = itinerary
 CONF
 itin_daemon_start "$run/itinerad.conf" "$run/itinerad.log"
-n=0
-until grep -q "identified as EUSE-itinerary" "$run/itinerad.log" || [ $n -ge 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+itin_poll 100 itin_log_count "$run/itinerad.log" 1 "identified as EUSE-itinerary"
 
 rc=0
 LD_PRELOAD=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir") \

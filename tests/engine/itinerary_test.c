@@ -133,21 +133,21 @@ static void set_option(struct scenario *sc, const char *key, const char *value, 
 	struct itin_config *cfg = sc->cfg;
 
 	if (!strcmp(key, "window_days"))
-		cfg->window_days = atoi(value);
+		cfg->service.window_days = atoi(value);
 	else if (!strcmp(key, "window_ends_yesterday"))
-		cfg->window_ends_yesterday = parse_bool(value, line);
+		cfg->service.window_ends_yesterday = parse_bool(value, line);
 	else if (!strcmp(key, "min_stay"))
-		cfg->min_stay_s = parse_duration(value, line);
+		cfg->service.min_stay_s = parse_duration(value, line);
 	else if (!strcmp(key, "risk_marker"))
-		cfg->risk_marker = parse_bool(value, line);
+		cfg->service.risk_marker = parse_bool(value, line);
 	else if (!strcmp(key, "consent_timeout"))
-		cfg->consent_timeout_s = parse_duration(value, line);
+		cfg->service.consent_timeout_s = parse_duration(value, line);
 	else if (!strcmp(key, "shutdown_date"))
-		cfg->shutdown_date = talloc_strdup(cfg, value);
+		cfg->service.shutdown_date = talloc_strdup(cfg, value);
 	else if (!strcmp(key, "country_code"))
-		cfg->country_code = talloc_strdup(cfg, value);
+		cfg->service.country_code = talloc_strdup(cfg, value);
 	else if (!strcmp(key, "time_zone")) {
-		cfg->time_zone = talloc_strdup(cfg, value);
+		cfg->service.time_zone = talloc_strdup(cfg, value);
 		if (itin_localtime_init(value) < 0)
 			fail("unknown zone", line);
 	} else
@@ -237,13 +237,13 @@ static void parse_from(struct scenario *sc, const char *line)
 
 	if (sscanf(line, "from %63s %u", addr, &ton) != 2)
 		fail("bad from", line);
-	rc = itin_msisdn_normalize(addr, ton, sc->cfg->country_code, e164);
+	rc = itin_msisdn_normalize(addr, ton, sc->cfg->service.country_code, e164);
 	if (rc < 0) {
 		snprintf(sc->notes + len, sizeof(sc->notes) - len, "from %s ton %u: %s\n", addr, ton,
 			 rc == -EINVAL ? "-EINVAL" : "?");
 		return;
 	}
-	rc = itin_msisdn_mask(e164, sc->cfg->country_code, mask);
+	rc = itin_msisdn_mask(e164, sc->cfg->service.country_code, mask);
 	snprintf(sc->notes + len, sizeof(sc->notes) - len, "from %s ton %u: %s mask %s\n", addr, ton, e164,
 		 rc < 0 ? "-EINVAL" : mask);
 	if (rc == 0)
@@ -320,15 +320,16 @@ static void run(struct scenario *sc)
 
 	if (!sc->now)
 		fail("no now", sc->name);
-	rc = itin_itinerary_build(sc->ctx, sc->cfg, sc->rows, sc->num_rows, sc->risks, sc->num_risks,
-				  sc->now, &it);
+	rc = itin_itinerary_build(sc->ctx, &sc->cfg->service, sc->rows, sc->num_rows, sc->risks,
+				  sc->num_risks, sc->now, &it);
 	printf("== %s\n%s", sc->name, sc->notes);
 	if (rc < 0) {
 		printf("build: %s\n", strerror(-rc));
 		return;
 	}
 	text = sc->text >= 0 ? (enum itin_text)sc->text : it.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA;
-	reply = itin_reply_render(sc->ctx, sc->cfg, text, sc->lang, &(struct itin_reply_args){
+	reply = itin_reply_render(sc->ctx, &sc->cfg->service, sc->cfg->templates, text, sc->lang,
+				  &(struct itin_reply_args){
 		.mask = sc->mask, .updated_at = sc->updated, .now = sc->now, .itinerary = &it });
 	if (!reply) {
 		printf("render failed\n");
@@ -352,8 +353,8 @@ static struct scenario *scenario_new(void *ctx, const char *name)
 		printf("defaults: %s\n", err);
 		exit(1);
 	}
-	if (itin_localtime_init(sc->cfg->time_zone) < 0)
-		fail("default zone", sc->cfg->time_zone);
+	if (itin_localtime_init(sc->cfg->service.time_zone) < 0)
+		fail("default zone", sc->cfg->service.time_zone);
 	sc->mask = "138****0001";
 	sc->text = -1;
 	return sc;

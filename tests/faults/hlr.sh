@@ -3,10 +3,12 @@
 # 127.0.0.1:24960, VTY 24961, CTRL 24962, moved there by sim/itinerad-port-shim.so) with
 # itinerad as its external USSD entity (admin endpoint 25960, consent off, session timeout
 # 2 s) and 4,000 sample subscribers' 14 days loaded; tests/ussd/gsup_msc's load mode plays the
-# MSC, 40 *#14# sessions/s from distinct subscribers for 20 s. After 7 s osmo-hlr is killed
-# with SIGKILL and started again 2 s later; the sessions open then are lost with it (the MSC's
-# link to it drops too), which is what the subscriber would see of a crashed HLR. Then a second
-# load of 5 s. /metrics is scraped all along.
+# MSC, 40 *#14# sessions/s from distinct subscribers for 20 s. Once itinerad has answered 7 s
+# worth of them (280), osmo-hlr is killed with SIGKILL, and started again once itinerad has seen
+# its GSUP link go down; the sessions open then are lost with it (the MSC's link to it drops
+# too), which is what the subscriber would see of a crashed HLR. Then a second load of 5 s,
+# whose subscribers (the first 5 s worth) are not those of the lost sessions. /metrics is
+# scraped all along.
 # Checked (hlr.ok): itinerad identifies again to the new osmo-hlr; after that every session is
 # answered; itinerad keeps no session and no request of the lost ones (after the session
 # timeout), nothing stays pending, its queues stay bounded, and it still runs. The counts of
@@ -39,10 +41,13 @@ itin_hlr_conf "$WORK" $VTY
 hlr_start() { itin_hlr_start "$WORK" $GSUP $VTY $CTRL; }
 identified() { grep -c 'identified as EUSE-itinerary' "$WORK/itinerad.log"; }
 metric() {	# NAME: its value now (summed over labels)
-	/usr/bin/python3 -c 'import sys, urllib.request
-text = urllib.request.urlopen(sys.argv[1], timeout=5).read().decode()
-print("%g" % sum(float(l.rsplit(" ", 1)[1]) for l in text.splitlines()
-                 if l.split("{")[0].split(" ")[0] == sys.argv[2]))' "http://127.0.0.1:$ADMIN/metrics" "$1"
+	itin_metric "http://127.0.0.1:$ADMIN/metrics" "$1"
+}
+metric_at_least() {	# NAME N: its value is N or more
+	[ -n "$(metric "$1" | awk -v n="$2" '$1 >= n')" ]
+}
+metric_is() {	# NAME VALUE
+	[ "$(metric "$1")" = "$2" ]
 }
 
 {
@@ -65,14 +70,18 @@ load() {	# SECONDS OUTPUT
 }
 load 20 "$WORK/load-1" &
 loading=$!
-sleep 7
+itin_poll 300 metric_at_least itinerad_replies_total $((rate * 7)) ||
+	{ echo "no USSD session answered under load"; tail "$WORK/itinerad.log"; exit 1; }
 kill -9 "$(cat "$WORK/hlr.pid")"
-sleep 2
+itin_poll 150 metric_is itinerad_gsup_link_up 0 ||
+	{ echo "itinerad did not see osmo-hlr go"; tail "$WORK/itinerad.log"; exit 1; }
 hlr_start
 itin_euse_wait "$WORK/itinerad.log" 2
 wait $loading
 load 5 "$WORK/load-2"
-sleep 3	# the session timeout ends what the lost sessions left open
+# the session timeout (2 s) ends what the lost sessions left open; the output says if it did not
+itin_poll 100 metric_is itinerad_ussd_sessions 0
+itin_poll 50 metric_is itinerad_requests_in_flight 0
 field() {	# NAME FILE: the number after NAME in gsup_msc's line
 	awk -v name="$1" '{ for (i = 1; i < NF; i++) if ($i == name) print $(i + 1) }' "$2"
 }

@@ -86,27 +86,24 @@ at() {	# wait until SECONDS after the load began
 lock() {	# TABLE SECONDS: a session holds TABLE locked; returns once it has the lock
 	psql -XAtq -c "BEGIN; LOCK $1; SELECT pg_sleep($2); COMMIT;" > /dev/null 2>&1 &
 	echo $! > "$WORK/lock.pid"
-	until [ "$(psql -XAtq -c "SELECT count(*) FROM pg_locks WHERE granted AND
-		relation = '$1'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ]; do
-		sleep 0.05
-	done
+	itin_poll 200 locked "$1"
+}
+locked() {	# TABLE: a session holds it locked
+	[ "$(psql -XAtq -c "SELECT count(*) FROM pg_locks WHERE granted AND
+		relation = '$1'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ]
 }
 
 "$top_builddir/bench/itinerad-smsc-load" --port $port --subscribers $subs --rate $rate \
 	--duration $secs --window 200 --faults "$WORK/smsc.log" > "$WORK/load.ok" 2>&1 &
 echo $! > "$WORK/load.pid"
-sleep 0.3
+itin_poll 100 itin_listens $port || { echo "the load generator did not listen"; exit 99; }
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 /usr/bin/python3 "$top_srcdir/tests/lib/scrape_metrics.py" "http://127.0.0.1:$admin/metrics" \
 	"$WORK/metrics" itinerad_requests_in_flight itinerad_smpp_queue_length \
 	itinerad_smpp_window_outstanding itinerad_db_queries_in_flight &
 echo $! > "$WORK/scrape.pid"
-n=0
-until grep -q '^bind' "$WORK/smsc.log" 2> /dev/null; do
-	n=$((n + 1))
-	[ $n -lt 300 ] || { echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
-	sleep 0.1
-done
+itin_poll 300 itin_log_count "$WORK/smsc.log" 1 '^bind' ||
+	{ echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
 t0=$(now)
 
 at 5

@@ -61,7 +61,7 @@ struct event_base *fuzz_init(const char *program, const struct itin_config *cfg)
 	reply_cfg = cfg;
 	base = event_base_new();
 	if (!base || itin_log_init(NULL, program, false, LOGL_FATAL) < 0
-	    || itin_localtime_init(cfg->time_zone) < 0)
+	    || itin_localtime_init(cfg->service.time_zone) < 0)
 		abort();
 	log_set_all_filter(osmo_stderr_target, 0);
 	t = log_target_create();
@@ -140,7 +140,7 @@ static void answer(struct itin_request *req)
 					.itinerary = &itinerary };
 	enum itin_text text;
 
-	req->lang = req->intent == ITIN_INTENT_LANG_EN ? ITIN_LANG_EN : reply_cfg->default_lang;
+	req->lang = req->intent == ITIN_INTENT_LANG_EN ? ITIN_LANG_EN : reply_cfg->service.default_lang;
 	req->ops->accepted(req, ++num_answers % 4 != 0);
 	switch (req->intent) {
 	case ITIN_INTENT_QUERY:
@@ -161,7 +161,8 @@ static void answer(struct itin_request *req)
 		req->ops->reply(req, NULL);
 		return;
 	}
-	req->ops->reply(req, itin_reply_render(req, reply_cfg, text, req->lang, &args));
+	req->ops->reply(req, itin_reply_render(req, &reply_cfg->service, reply_cfg->templates, text,
+					       req->lang, &args));
 }
 
 void fuzz_requests_answer(void)

@@ -124,7 +124,8 @@ static size_t next_write(const uint8_t *data, size_t size)
 static void play(const uint8_t *data, size_t size, const struct itin_config *cfg, bool frame_per_write)
 {
 	void *ctx = talloc_named_const(NULL, 0, "fuzz_gsup");
-	struct itin_ussd_gsup *u = itin_ussd_gsup_alloc(ctx, base, cfg);
+	struct itin_ussd_gsup *u = itin_ussd_gsup_alloc(ctx, base, &cfg->gsup, &cfg->service,
+							 cfg->templates);
 	struct bufferevent *hlr;
 	size_t n;
 

@@ -124,7 +124,8 @@ static void play(const uint8_t *data, size_t size, bool pdu_per_write)
 {
 	static const char *const names[3] = { "trx", "split (tx)", "split (rx)" };
 	void *ctx = talloc_named_const(NULL, 0, "fuzz_smpp");
-	struct itin_sms_channel *ch = itin_sms_channel_alloc(ctx, base, cfg);
+	struct itin_sms_channel *ch = itin_sms_channel_alloc(ctx, base, &cfg->smpp, &cfg->service,
+							     &cfg->keywords);
 	struct smpp_session *sessions[3];
 	struct bufferevent *smsc[3];
 	size_t n;

@@ -44,14 +44,14 @@ static void try_unseal(const char *what, struct itin_sealer *s, enum itin_seal_p
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "keys_test");
-	struct itin_config both = { .num_keys = 2, .keys = { { 2, SECRET2 }, { 1, SECRET1 } } };
-	struct itin_config one = { .num_keys = 1, .keys = { { 1, SECRET1 } } };
-	struct itin_config two = { .num_keys = 1, .keys = { { 2, SECRET2 } } };
+	struct itin_keys both = { .num = 2, .key = { { 2, SECRET2 }, { 1, SECRET1 } } };
+	struct itin_keys one = { .num = 1, .key = { { 1, SECRET1 } } };
+	struct itin_keys two = { .num = 1, .key = { { 2, SECRET2 } } };
 	struct itin_sealer *s_both = itin_sealer_alloc(ctx, &both);
 	struct itin_sealer *s_one = itin_sealer_alloc(ctx, &one);
 	struct itin_sealer *s_two = itin_sealer_alloc(ctx, &two);
-	struct itin_subscriber_keyer *k1 = itin_subscriber_keyer_alloc(ctx, &one.keys[0]);
-	struct itin_subscriber_keyer *k2 = itin_subscriber_keyer_alloc(ctx, &both.keys[0]);
+	struct itin_subscriber_keyer *k1 = itin_subscriber_keyer_alloc(ctx, &one.key[0]);
+	struct itin_subscriber_keyer *k2 = itin_subscriber_keyer_alloc(ctx, &both.key[0]);
 	uint8_t derived[ITIN_DERIVED_KEY_LEN], key[ITIN_SUBSCRIBER_KEY_LEN];
 	uint8_t sealed[ITIN_SEALED_MAX];
 	int len;

@@ -7,18 +7,27 @@
 #                          on 127.0.0.1:P+1000 (extra lines on stdin)
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
-#   itin_smsc_start P S O E  the npm smpp SMSC of tests/smsc/conversation.js on 127.0.0.1:P
-#                          playing scenario S, its transcript to O and stderr to E; returns once
-#                          it listens ($ITIN_SMSC_PID; wait for it to end the scenario)
-#   itin_poll N CMD...     run CMD every 0.1 s until it succeeds; fail after N tries
-#   itin_sms_test DB       the start-up of the tests that talk to itinerad through the npm
+#   itin_smsc_start P S O E  the npm smpp SMSC of tests/smsc/conversation.js (or of
+#                          tests/smsc/$ITIN_SMSC_SCRIPT) on 127.0.0.1:P playing scenario S, its
+#                          transcript to O and stderr to E, under timeout(1) when
+#                          $ITIN_SMSC_TIMEOUT gives seconds; returns once it listens
+#                          ($ITIN_SMSC_PID; wait for it to end the scenario)
+#   itin_sms_test DB [CLEANUP]  the start-up of the tests that talk to itinerad through the npm
 #                          smpp SMSC: database DB with the fixtures (itin_test_db), $WORK
 #                          (exported; removed at exit unless ITIN_KEEP is set), itinerad
+#                          stopped at exit, after the shell commands CLEANUP (another peer)
+#   itin_e2e_test DB BASE  the start-up of the tests through the Osmocom network of
+#                          sim/network.sh: database DB (empty), $run (removed at exit unless
+#                          ITIN_KEEP is set) with the network started in it on the ports from
+#                          BASE, its ports ($run/ports.env) read, $net; itinerad and the network
 #                          stopped at exit
+# and those of tests/lib/poll.sh (itin_poll N CMD..., itin_listens, itin_log_count, itin_metric).
 # itinerad connects as itinerad_daemon and the itinerad-db steps load as itinerad_loader (see
 # tests/lib/pg.sh), not as the owner. The daemon runs under faketime at 2026-11-20 12:00:00
-# Asia/Shanghai (monotonic clocks are real), so replies, with their dates, are the same on every run. With ITIN_VALGRIND set (a
-# command and its options, as contrib/check-valgrind.sh sets it), itinerad runs through it.
+# Asia/Shanghai (monotonic clocks are real), so replies, with their dates, are the same on every
+# run. With ITIN_VALGRIND set (a command and its options, as contrib/check-valgrind.sh sets it),
+# itinerad runs through it.
+. "$top_srcdir/tests/lib/poll.sh"
 ITIN_TEST_TIME='2026-11-20 04:00:00'
 # The loads' clock (itinerad-db --at), which bounds the event times they accept: the end of the
 # test day, since the fixtures hold events until 19:00 of it.
@@ -82,19 +91,11 @@ itin_daemon_stop() {
 	ITIN_DAEMON_PID=
 }
 
-itin_poll() {
-	itin_poll_left=$1
-	shift
-	until "$@"; do
-		[ "$itin_poll_left" -gt 0 ] || return 1
-		itin_poll_left=$((itin_poll_left - 1))
-		sleep 0.1
-	done
-}
-
 itin_smsc_start() {
 	rm -f "$3.ready"
-	SMSC_READY="$3.ready" node "$top_srcdir/tests/smsc/conversation.js" "$1" "$2" > "$3" 2> "$4" &
+	# shellcheck disable=SC2086
+	SMSC_READY="$3.ready" ${ITIN_SMSC_TIMEOUT:+timeout $ITIN_SMSC_TIMEOUT} \
+		node "$top_srcdir/tests/smsc/${ITIN_SMSC_SCRIPT:-conversation.js}" "$1" "$2" > "$3" 2> "$4" &
 	ITIN_SMSC_PID=$!
 	itin_poll 100 test -f "$3.ready" || { echo "the SMSC on port $1 did not listen"; cat "$4"; exit 99; }
 	rm -f "$3.ready"
@@ -105,6 +106,20 @@ itin_sms_test() {
 	command -v node > /dev/null || { echo "node missing"; exit 77; }
 	WORK=$(mktemp -d)
 	export WORK
-	trap 'itin_daemon_stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
+	# shellcheck disable=SC2064
+	trap "${2:+$2;} itin_daemon_stop; "'[ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
 	itin_test_db
+}
+
+itin_e2e_test() {
+	itin_pg_db "$1"
+	net=$top_srcdir/sim/network.sh
+	ITIN_SIM_BUILDDIR=$top_builddir
+	ITIN_SIM_PORT_BASE=$2
+	export ITIN_SIM_BUILDDIR ITIN_SIM_PORT_BASE
+	run=$(mktemp -d)
+	trap 'itin_daemon_stop; sh "$net" stop "$run"; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
+	trap 'exit 1' INT TERM
+	sh "$net" start "$run" || exit 99
+	. "$run/ports.env"
 }

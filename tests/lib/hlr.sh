@@ -7,6 +7,7 @@
 #                                    moved by sim/itinerad-port-shim.so; wait for its VTY
 #   itin_euse_wait LOG [N]           wait (up to 30 s) until itinerad's LOG shows its Nth
 #                                    (default first) identification as EUSE-itinerary
+. "$top_srcdir/tests/lib/poll.sh"
 command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
 
 itin_hlr_conf() {
@@ -32,9 +33,5 @@ itin_hlr_start() {
 }
 
 itin_euse_wait() {
-	n=0
-	until [ "$(grep -c 'identified as EUSE-itinerary' "$1")" -ge "${2:-1}" ] || [ $n -ge 600 ]; do
-		sleep 0.05
-		n=$((n + 1))
-	done
+	itin_poll 300 itin_log_count "$1" "${2:-1}" 'identified as EUSE-itinerary'
 }

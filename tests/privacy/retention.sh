@@ -10,6 +10,7 @@
 # retention.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/poll.sh"
 itin_pg_db itin_retention
 ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
 export ITINERAD_CONFIG
@@ -33,12 +34,10 @@ rows() {
 # Waits (up to 30 s) until the loads' advisory lock is held in mode $1, granted or not ($2),
 # in this database: the other tests of a run share the cluster, and their loads take the lock too.
 lock_is() {
-	n=0
-	until [ "$(itin_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]; do
-		n=$((n + 1))
-		[ $n -lt 300 ] || { echo "no $1 (granted $2) on the loads' lock"; return 1; }
-		sleep 0.1
-	done
+	itin_poll 300 lock_held "$1" "$2" || { echo "no $1 (granted $2) on the loads' lock"; return 1; }
+}
+lock_held() {
+	[ "$(itin_sql "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND objid = 7401003 AND mode = '$1' AND granted = $2")" = 1 ]
 }
 counts() {
 	rows "A (recent)" "$a_id" "$a_keys"

@@ -19,11 +19,9 @@ sh "$net" start "$run"
 asp_state() {
 	sh "$net" vty "$run" stp "show cs7 instance 0 asp" | awk '$4 == "m3ua" { print $1, $3 }'
 }
-n=0
-while [ "$(asp_state)" != "asp-dyn-1 ASP_ACTIVE" ] && [ $n -lt 100 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+. "$top_srcdir/tests/lib/poll.sh"
+asp_active() { [ "$(asp_state)" = "asp-dyn-1 ASP_ACTIVE" ]; }
+itin_poll 100 asp_active || true	# not active: the output below shows it
 
 {
 	sh "$net" status "$run" | sed 's/pid [0-9]*/pid N/'

@@ -6,6 +6,9 @@
 # ended, it gets SIGTERM. Set SMPP_UPDATE=1 to rewrite the golden file instead. With
 # ITIN_VALGRIND set (contrib/check-valgrind.sh), smpp_echo runs through it.
 . "$top_srcdir/tests/lib/npm.sh"
+. "$top_srcdir/tests/lib/poll.sh"
+smsc_ready_or_gone() { [ -f "$SMSC_READY" ] || ! kill -0 $smsc_pid 2> /dev/null; }
+esme_gone() { ! kill -0 $esme_pid 2> /dev/null; }
 smpp_case() {
 	name=$1 port=$2 n=$3
 	shift 3
@@ -16,18 +19,14 @@ smpp_case() {
 	export ESME_PIDFILE SMSC_READY
 	node "$top_srcdir/tests/smsc/smsc.js" "$port" "$dir/$name.scenario" > "$tmp/smsc" 2> "$tmp/smsc.err" &
 	smsc_pid=$!
-	i=0
-	while [ ! -f "$SMSC_READY" ]; do
-		if [ $i -ge 100 ] || ! kill -0 $smsc_pid 2>/dev/null; then
-			echo "smsc.js did not listen on 127.0.0.1:$port"
-			cat "$tmp/smsc.err"
-			kill $smsc_pid 2>/dev/null
-			rm -rf "$tmp"
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
+	itin_poll 100 smsc_ready_or_gone
+	if [ ! -f "$SMSC_READY" ]; then
+		echo "smsc.js did not listen on 127.0.0.1:$port"
+		cat "$tmp/smsc.err"
+		kill $smsc_pid 2>/dev/null
+		rm -rf "$tmp"
+		return 1
+	fi
 	# shellcheck disable=SC2086
 	${ITIN_VALGRIND:-} "$top_builddir/tests/smpp/smpp_echo" "$@" "$port" "$n" > "$tmp/esme" \
 		2> "$tmp/esme.err" &
@@ -35,11 +34,7 @@ smpp_case() {
 	echo $esme_pid > "$ESME_PIDFILE"
 	wait $smsc_pid
 	smsc_rc=$?
-	i=0
-	while kill -0 $esme_pid 2>/dev/null && [ $i -lt 30 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	itin_poll 30 esme_gone
 	kill -TERM $esme_pid 2>/dev/null
 	wait $esme_pid
 	esme_rc=$?

@@ -8,29 +8,33 @@
 set -u
 ITIN_TEST_PGHOST=
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_sms_faults
 . "$top_srcdir/tests/lib/daemon.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-WORK=$(mktemp -d)
-export WORK
+# itinerad is started by $WORK/itinerad.sh, a process of its own: its pid is in a file
+itin_sms_test itin_sms_faults 'kill -9 $(cat "$WORK/itinerad.pid" 2>/dev/null) 2>/dev/null'
 chmod 755 "$WORK"
-trap 'kill -9 $(cat "$WORK/itinerad.pid" 2>/dev/null) 2>/dev/null; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$WORK"; itin_pg_cleanup' EXIT
 port=24012
 
-itin_test_db
 itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
 cat > "$WORK/pg.sh" <<PG
 sh "$top_srcdir/sql/pgcluster.sh" \$1 "$PGHOST" -c fsync=off
 PG
-# Returns once itinerad has a database connection again.
-cat > "$WORK/db-up.sh" <<UP
-. "$top_srcdir/tests/lib/daemon.sh"
-itin_poll 300 eval '! curl -s http://127.0.0.1:$((port + 1000))/readyz | grep -q "^database: down"'
-UP
+# wait.sh done: until every answered request is marked done; wait.sh db-up: until itinerad's
+# two database connections are up again. (The SMSC is blocked while it runs them.)
+cat > "$WORK/wait.sh" <<WAIT
+. "$top_srcdir/tests/lib/poll.sh"
+none_pending() { [ "\$(psql -XAtq -c 'SELECT count(*) FROM request_pending')" = 0 ]; }
+db_up() {
+	[ "\$(itin_metric http://127.0.0.1:$((port + 1000))/metrics itinerad_db_connections_up)" = 2 ]
+}
+case \$1 in
+done)	itin_poll 100 none_pending ;;
+db-up)	itin_poll 300 db_up ;;
+esac
+WAIT
 # hold: returns once a session holds request_pending locked (no request can be recorded);
 # release: ends that session.
 cat > "$WORK/lock.sh" <<'LOCK'
-. "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/poll.sh"
 locked() {
 	[ "$(psql -XAtq -c "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid)
 		WHERE a.application_name = 'itin_lock' AND l.relation = 'request_pending'::regclass

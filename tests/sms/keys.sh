@@ -34,19 +34,13 @@ step --at "$ITIN_TEST_LOAD_AT" load events "$top_srcdir/tests/db/events.csv"
 echo "2 e3a7c05f9b2d41e8a6c3f70b9d15e42c8a0f6b3d71c9e25a4f08b6d3c1e97a52" >> "$work/secret"
 step --at "$ITIN_TEST_LOAD_AT" load events "$srcdir/tests/sms/keys-after.csv"
 
-node "$top_srcdir/tests/smsc/conversation.js" $port "$srcdir/tests/sms/keys.scenario" > "$work/smsc.out" 2> "$work/smsc.err" &
-smsc=$!
-sleep 0.5
+itin_smsc_start $port "$srcdir/tests/sms/keys.scenario" "$work/smsc.out" "$work/smsc.err"
 itin_daemon_start "$conf" "$work/itinerad.log"
-wait $smsc
+wait $ITIN_SMSC_PID
 # A reload does not change the keys in use: it says so when the file changed.
 (umask 077 && sed -i 's/^2 /3 /' "$work/secret")
 kill -HUP "$ITIN_DAEMON_PID"
-n=0
-until grep -q "SIGHUP: config reloaded" "$work/itinerad.log" || [ $n -ge 50 ]; do
-	sleep 0.1
-	n=$((n + 1))
-done
+itin_poll 50 itin_log_count "$work/itinerad.log" 1 "SIGHUP: config reloaded"
 itin_daemon_stop
 {
 	cat "$work/smsc.out"

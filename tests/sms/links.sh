@@ -22,15 +22,29 @@ CONF
 # lock.sh S: a session holds presence_recent for S seconds (started in the background, the
 # lock taken before it returns); wait-lock.sh waits for it to end.
 cat > "$WORK/lock.sh" <<SH
+. "$top_srcdir/tests/lib/poll.sh"
+locked() {
+	[ "\$(psql -XAtq -c "SELECT count(*) FROM pg_locks WHERE granted AND
+		relation = 'presence_recent'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ]
+}
 psql -XAtq -c "BEGIN; LOCK presence_recent; SELECT pg_sleep(\$1); COMMIT;" > /dev/null 2>&1 &
 echo \$! > "$WORK/lock.pid"
-until [ "\$(psql -XAtq -c "SELECT count(*) FROM pg_locks WHERE granted AND
-	relation = 'presence_recent'::regclass AND mode = 'AccessExclusiveLock'")" = 1 ]; do
-	sleep 0.05
-done
+itin_poll 200 locked
 SH
 cat > "$WORK/wait-lock.sh" <<SH
-while kill -0 \$(cat "$WORK/lock.pid") 2>/dev/null; do sleep 0.1; done
+. "$top_srcdir/tests/lib/poll.sh"
+unlocked() { ! kill -0 \$(cat "$WORK/lock.pid") 2> /dev/null; }
+itin_poll 100 unlocked
+SH
+# wait-replies.sh N: until itinerad has answered N requests in all (the SMSCs' scenarios take
+# turns by it, so that the concatenation references are the same on every run).
+cat > "$WORK/wait-replies.sh" <<SH
+. "$top_srcdir/tests/lib/poll.sh"
+answered() {
+	[ -n "\$(itin_metric http://127.0.0.1:25014/metrics itinerad_replies_total |
+		awk -v n="\$1" '\$1 >= n')" ]
+}
+itin_poll 300 answered "\$1"
 SH
 for smsc in a:24014 b:24015; do
 	itin_smsc_start "${smsc#*:}" "$srcdir/tests/sms/links-${smsc%:*}.scenario" \

@@ -106,9 +106,11 @@ static void print_case(void *ctx, const struct itin_config *cfg, const char *nam
 	it.first_day = it.last_day - 13;
 	for (unsigned i = 0; i < num_places; i++)
 		visits[i] = (struct itin_visit){ .place = cities[i], .last_day = it.last_day };
-	r = itin_reply_render(ctx, cfg, ITIN_TEXT_ITINERARY, lang, &args);
-	n = r ? itin_sms_segment(r, cfg->max_parts, 7, parts, 16) : -1;
-	printf("== %s: %u places, cap %u parts -> %d parts\n", name, num_places, cfg->max_parts, n);
+	r = itin_reply_render(ctx, &cfg->service, cfg->templates, ITIN_TEXT_ITINERARY, lang,
+			      &args);
+	n = r ? itin_sms_segment(r, cfg->service.max_parts, 7, parts, 16) : -1;
+	printf("== %s: %u places, cap %u parts -> %d parts\n", name, num_places,
+	       cfg->service.max_parts, n);
 	if (n <= 0)
 		exit(1);
 	text = decode_parts(ctx, parts, n);
@@ -140,7 +142,7 @@ int main(void)
 	struct itin_config *cfg = itin_config_load(ctx, NULL, err, sizeof(err));
 	static const unsigned sizes[] = { 1, 5, 20, 200 };
 
-	if (!cfg || itin_localtime_init(cfg->time_zone) < 0) {
+	if (!cfg || itin_localtime_init(cfg->service.time_zone) < 0) {
 		printf("config: %s\n", cfg ? "time zone" : err);
 		return 1;
 	}
@@ -157,7 +159,7 @@ int main(void)
 		"\xf0\x9f\x93\x8d Trip Card {mask}, {from} to {to}: {places}. Updated {updated}.");
 	print_case(ctx, cfg, "en with an emoji", ITIN_LANG_EN, 5);
 	print_case(ctx, cfg, "en with an emoji", ITIN_LANG_EN, 20);
-	cfg->max_parts = 1;
+	cfg->service.max_parts = 1;
 	print_case(ctx, cfg, "zh, one part allowed", ITIN_LANG_ZH, 20);
 	talloc_free(ctx);
 	return 0;

@@ -34,8 +34,11 @@
 //                            each distinct whole message (parts reassembled) with its count
 //   quiet MS                 wait MS; any submit_sm that arrives is printed (it should not)
 //   throttle N               answer the next N submit_sm with ESME_RTHROTTLED
+//   throttled N [MS]         wait until N submit_sm were answered so since the last throttle
+//                            step (default 10 s)
 //   drop                     close the ESME's connection (it binds again)
 //   exec CMD                 run a shell command and wait for it
+//   unbind [MS]              wait until the ESME unbinds (printed when it comes; default 10 s)
 //   sleep MS
 'use strict';
 const smpp = require('smpp');
@@ -55,9 +58,13 @@ PDU.prototype.fromBuffer = function (buffer) {
 };
 
 let session = null;
+let unbound = false;
+let onUnbind = null;
 let binds = 0;
 let onBind = null;
 let throttleLeft = 0;
+let throttledSince = 0;	// submit_sm answered ESME_RTHROTTLED since the last throttle step
+let onThrottled = null;
 let count = 0;		// submit_sm received
 let expected = 0;	// submit_sm the scenario expected so far
 let waiter = null;
@@ -82,8 +89,10 @@ function rawShortMessage(pdu) {
 function onSubmit(pdu) {
 	if (throttleLeft > 0) {
 		throttleLeft--;
+		throttledSince++;
 		out(`submit_sm to ${pdu.destination_addr} -> answered ESME_RTHROTTLED`);
 		session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		if (onThrottled) onThrottled();
 		return;
 	}
 	count++;
@@ -265,6 +274,35 @@ function flood(n, window, from, text) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+function throttled(n, ms) {
+	return new Promise((resolve) => {
+		const timer = setTimeout(() => {
+			onThrottled = null;
+			out(`throttled ${n}: timed out with ${throttledSince}`);
+			resolve();
+		}, ms);
+		onThrottled = () => {
+			if (throttledSince < n) return;
+			clearTimeout(timer);
+			onThrottled = null;
+			resolve();
+		};
+		onThrottled();
+	});
+}
+
+function waitUnbind(ms) {
+	return new Promise((resolve) => {
+		if (unbound) { resolve(); return; }
+		const timer = setTimeout(() => {
+			onUnbind = null;
+			out(`unbind: none within ${ms} ms`);
+			resolve();
+		}, ms);
+		onUnbind = () => { clearTimeout(timer); resolve(); };
+	});
+}
+
 smpp.createServer((s) => {
 	s.on('error', () => {});
 	s.on('bind_transceiver', (pdu) => {
@@ -280,7 +318,12 @@ smpp.createServer((s) => {
 	});
 	s.on('submit_sm', (pdu) => { if (s === session) onSubmit(pdu); });
 	s.on('enquire_link', (pdu) => s.send(pdu.response()));
-	s.on('unbind', (pdu) => { out('unbind'); s.send(pdu.response()); });
+	s.on('unbind', (pdu) => {
+		out('unbind');
+		s.send(pdu.response());
+		unbound = true;
+		if (onUnbind) { const f = onUnbind; onUnbind = null; f(); }
+	});
 }).listen(port, '127.0.0.1', () => {
 	if (process.env.SMSC_READY) fs.writeFileSync(process.env.SMSC_READY, '');
 });
@@ -312,9 +355,11 @@ async function run() {
 			}
 			break;
 		case 'quiet': await sleep(+args[0]); expected = count; break;
-		case 'throttle': throttleLeft = +args[0]; break;
+		case 'throttle': throttleLeft = +args[0]; throttledSince = 0; break;
+		case 'throttled': await throttled(+args[0], +(args[1] || 10000)); break;
 		case 'drop': out('drop'); session.socket.destroy(); session = null; break;
 		case 'exec': execSync(step.slice(cmd.length).trim(), { stdio: ['ignore', 'inherit', 'inherit'] }); break;
+		case 'unbind': await waitUnbind(+(args[0] || 10000)); break;
 		case 'sleep': await sleep(+args[0]); break;
 		default: throw new Error(`unknown scenario step ${step}`);
 		}

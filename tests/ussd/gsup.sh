@@ -45,9 +45,13 @@ CFG
 
 # What the MSC's steps run (gsup_msc exec): start, kill and stop this osmo-hlr (by the pid we
 # wrote), wait for itinerad's Nth identification, switch itinerad to English without consent by
-# SIGHUP, print itinerad's open USSD sessions.
+# SIGHUP, print itinerad's open USSD sessions (now, or once none is left).
 cat > "$run/ctl.sh" <<CTL
 run=$run
+. "$top_srcdir/tests/lib/poll.sh"
+hlr_gone() { ! kill -0 "\$1" 2> /dev/null; }
+sessions() { itin_metric http://127.0.0.1:$ADMIN/metrics itinerad_ussd_sessions; }
+none_open() { [ "\$(sessions)" = 0 ]; }
 case \$1 in
 hlr-start)
 	(cd "\$run" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \\
@@ -60,27 +64,18 @@ hlr-kill|hlr-stop)
 	pid=\$(cat "\$run/hlr.pid")
 	rm -f "\$run/hlr.pid"
 	kill \$([ "\$1" = hlr-kill ] && echo -9) "\$pid" 2> /dev/null || exit 0
-	n=0
-	while kill -0 "\$pid" 2> /dev/null && [ \$n -lt 100 ]; do sleep 0.05; n=\$((n + 1)); done ;;
+	itin_poll 50 hlr_gone "\$pid" ;;
 euse-wait)
-	n=0
-	until [ "\$(grep -c 'identified as EUSE-itinerary' "\$run/itinerad.log")" -ge "\$2" ] ||
-	      [ \$n -ge 200 ]; do
-		sleep 0.05
-		n=\$((n + 1))
-	done ;;
+	itin_poll 100 itin_log_count "\$run/itinerad.log" "\$2" 'identified as EUSE-itinerary' ;;
 english)	# PID: itinerad, reloading its config with language = en, consent = off
 	sed -i 's/^language = zh\$/language = en/; s/^consent = on\$/consent = off/' "\$run/itinerad.conf"
 	kill -HUP "\$2"
-	n=0
-	until grep -q 'SIGHUP: config reloaded' "\$run/itinerad.log" || [ \$n -ge 200 ]; do
-		sleep 0.05
-		n=\$((n + 1))
-	done ;;
+	itin_poll 100 itin_log_count "\$run/itinerad.log" 1 'SIGHUP: config reloaded' ;;
 sessions)
-	python3 -c 'import urllib.request as u
-for l in u.urlopen("http://127.0.0.1:$ADMIN/metrics").read().decode().splitlines():
-    if l.startswith("itinerad_ussd_sessions "): print(l)' ;;
+	echo "itinerad_ussd_sessions \$(sessions)" ;;
+sessions-released)	# once the guard timer has released them (5 s at most)
+	itin_poll 50 none_open
+	echo "itinerad_ussd_sessions \$(sessions)" ;;
 esac
 CTL
 
@@ -141,7 +136,7 @@ rc=0
 	begin 460001000000001 8 '*#14#' expect wait 3 continue 460001000000001 8 1 expect \
 	note "the handset releases: osmo-hlr does not forward it, the guard timer ends it" \
 	begin 460001000000001 9 '*#14#' expect end 460001000000001 9 wait 0.5 \
-	exec "sh $run/ctl.sh sessions" wait 2 exec "sh $run/ctl.sh sessions" \
+	exec "sh $run/ctl.sh sessions" exec "sh $run/ctl.sh sessions-released" \
 	note "malformed: not BER (osmo-hlr answers itself)" \
 	raw 460001000000001 10 begin $bad_ber expect \
 	note "malformed: USSD string longer than the IE" \
