@@ -16,6 +16,9 @@
  * writer alone touches the connection, that batch and the subscriber ids; the reader alone
  * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
  * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
+ *
+ * The tables sized by the subscribers outgrow talloc's limit of 256 MB for one chunk (a feed's
+ * 5 M subscribers' identities take 720 MB): they are kept in pages (struct paged).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -40,6 +43,39 @@ static uint64_t mix64(uint64_t x)
 	x ^= x >> 27;
 	x *= 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+/* A table of fixed-size elements in pages of PAGE_LEN: a talloc array of pages, each page its
+ * talloc child, so that freeing the array frees the table. Growing it never moves an element. */
+#define PAGE_SHIFT 16
+#define PAGE_LEN ((size_t)1 << PAGE_SHIFT)
+#define PAGE_MASK (PAGE_LEN - 1)
+struct paged {
+	void **page;
+	size_t len;		/* the elements it has room for: pages * PAGE_LEN */
+};
+#define PAGED_AT(p, type, i) (&((type *)(p)->page[(i) >> PAGE_SHIFT])[(i) & PAGE_MASK])
+
+/* Room for n elements of size bytes (new pages zeroed if zero: a map's free slots); 0 or
+ * -ENOMEM. */
+static int paged_reserve(void *ctx, struct paged *p, size_t size, size_t n, bool zero)
+{
+	size_t pages = (n + PAGE_MASK) >> PAGE_SHIFT;
+	void **page;
+
+	if (n <= p->len)
+		return 0;
+	page = talloc_realloc(ctx, p->page, void *, pages);
+	if (!page)
+		return -ENOMEM;
+	p->page = page;
+	for (; p->len < n; p->len += PAGE_LEN) {
+		page[p->len >> PAGE_SHIFT] = zero ? talloc_zero_size(page, PAGE_LEN * size)
+						  : talloc_size(page, PAGE_LEN * size);
+		if (!page[p->len >> PAGE_SHIFT])
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Open addressing maps; key 0 marks a free slot, so keys are stored plus one. */
@@ -76,8 +112,8 @@ struct ident_row {
  * read when it was handed over, and, once joined, the rows it wrote (-1: it failed). */
 struct batch_job {
 	struct fold_slot *fold;
-	struct ident_row *idents;
-	size_t num_idents, idents_size;
+	struct paged idents;		/* of struct ident_row */
+	size_t num_idents;
 	int64_t newest;
 	int64_t rows;
 };
@@ -97,10 +133,10 @@ struct loader {
 	struct cell_slot *cells;
 	size_t cells_mask;
 
-	struct ident_slot *ident_map;
+	struct paged ident_map;		/* of struct ident_slot */
 	size_t ident_mask, num_idents_mapped;
-	struct ident *idents;
-	size_t num_idents, idents_size;
+	struct paged idents;		/* of struct ident */
+	size_t num_idents;
 
 	struct fold_slot *fold;		/* the batch being read */
 	size_t fold_mask, num_fold;
@@ -113,8 +149,7 @@ struct loader {
 	/* The writer's while it runs (the reader's in between). */
 	struct batch_job job;
 	struct row_order *order;	/* the batch's slots in COPY order */
-	int64_t *subscriber_of;		/* each identity's subscriber id, once a batch sent it */
-	size_t subscriber_of_size;
+	struct paged subscriber_of;	/* int64_t: each identity's subscriber id, once a batch sent it */
 	pthread_t writer;
 	bool writing;
 };
@@ -155,7 +190,7 @@ static int load_cells(struct loader *l)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(l->log, "reading the cell registry: %s", PQerrorMessage(l->conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	n = PQntuples(res);
 	while (size < 2 * n)
@@ -163,7 +198,7 @@ static int load_cells(struct loader *l)
 	l->cells = talloc_zero_array(l, struct cell_slot, size);
 	if (!l->cells) {
 		PQclear(res);
-		return -1;
+		return -ENOMEM;
 	}
 	l->cells_mask = size - 1;
 	for (size_t r = 0; r < n; r++) {
@@ -176,22 +211,36 @@ static int load_cells(struct loader *l)
 	return 0;
 }
 
+static struct ident_slot *ident_slot(const struct paged *map, size_t i)
+{
+	return PAGED_AT(map, struct ident_slot, i);
+}
+
+static struct ident *ident_at(const struct loader *l, size_t i)
+{
+	return PAGED_AT(&l->idents, struct ident, i);
+}
+
 static bool grow_ident_map(struct loader *l)
 {
-	size_t size = l->ident_map ? 2 * (l->ident_mask + 1) : 1 << 16;
-	struct ident_slot *map = calloc(size, sizeof(*map));
+	size_t size = l->ident_map.len ? 2 * (l->ident_mask + 1) : PAGE_LEN;
+	struct paged map = { 0 };
 
-	if (!map)
+	if (paged_reserve(l, &map, sizeof(struct ident_slot), size, true) < 0) {
+		talloc_free(map.page);
 		return false;
-	for (size_t i = 0; l->ident_map && i <= l->ident_mask; i++) {
-		size_t j;
-		if (!l->ident_map[i].key)
-			continue;
-		for (j = mix64(l->ident_map[i].key) & (size - 1); map[j].key; j = (j + 1) & (size - 1))
-			;
-		map[j] = l->ident_map[i];
 	}
-	free(l->ident_map);
+	for (size_t i = 0; l->ident_map.len && i <= l->ident_mask; i++) {
+		const struct ident_slot *s = ident_slot(&l->ident_map, i);
+		size_t j;
+
+		if (!s->key)
+			continue;
+		for (j = mix64(s->key) & (size - 1); ident_slot(&map, j)->key; j = (j + 1) & (size - 1))
+			;
+		*ident_slot(&map, j) = *s;
+	}
+	talloc_free(l->ident_map.page);
 	l->ident_map = map;
 	l->ident_mask = size - 1;
 	return true;
@@ -203,15 +252,17 @@ static bool grow_ident_map(struct loader *l)
 static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, uint32_t *out)
 {
 	uint64_t key = (strtoull(ev->msisdn, NULL, 10) << 4 | strlen(ev->msisdn)) + 1;
+	struct ident_slot *s;
 	struct ident *id;
 	size_t i;
 
 	if (2 * (l->num_idents_mapped + 1) > l->ident_mask + 1 && !grow_ident_map(l))
 		return (l->error = "out of memory");
-	for (i = mix64(key) & l->ident_mask; l->ident_map[i].key; i = (i + 1) & l->ident_mask) {
-		if (l->ident_map[i].key != key)
+	for (i = mix64(key) & l->ident_mask; (s = ident_slot(&l->ident_map, i))->key;
+	     i = (i + 1) & l->ident_mask) {
+		if (s->key != key)
 			continue;
-		id = &l->idents[l->ident_map[i].ident];
+		id = ident_at(l, s->ident);
 		if (ev->time >= id->imsi_at) {
 			if (strcmp(id->imsi, ev->imsi) != 0) {
 				strcpy(id->imsi, ev->imsi);
@@ -220,18 +271,12 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 			}
 			id->imsi_at = ev->time;
 		}
-		*out = l->ident_map[i].ident;
+		*out = s->ident;
 		return NULL;
 	}
-	if (l->num_idents == l->idents_size) {
-		size_t size = l->idents_size ? 2 * l->idents_size : 1 << 16;
-		struct ident *idents = realloc(l->idents, size * sizeof(*idents));
-		if (!idents)
-			return (l->error = "out of memory");
-		l->idents = idents;
-		l->idents_size = size;
-	}
-	id = &l->idents[l->num_idents];
+	if (paged_reserve(l, &l->idents, sizeof(struct ident), l->num_idents + 1, false) < 0)
+		return (l->error = "out of memory");
+	id = ident_at(l, l->num_idents);
 	if (itin_msisdn_mask(ev->msisdn, l->cfg->country_code, id->mask) < 0)
 		return "MSISDN cannot be masked";
 	strcpy(id->imsi, ev->imsi);
@@ -243,8 +288,8 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 		return (l->error = "keying failed");
 	id->batch = 0;
 	id->written = false;
-	l->ident_map[i].key = key;
-	l->ident_map[i].ident = l->num_idents;
+	s->key = key;
+	s->ident = l->num_idents;
 	l->num_idents_mapped++;
 	*out = l->num_idents++;
 	return NULL;
@@ -268,7 +313,7 @@ static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, i
 	}
 	*s = (struct fold_slot){ .key = key, .place = place, .events = 1, .first = t, .last = t };
 	l->num_fold++;
-	l->idents[ident].batch = l->batch;
+	ident_at(l, ident)->batch = l->batch;
 }
 
 /* write_subscribers' statements for the current key id and, during a key rotation, with the
@@ -345,9 +390,9 @@ static int write_subscribers(struct loader *l)
 			  "imsi_key bytea, imsi_at timestamptz, mask bytea, previous_msisdn_key bytea) "
 			  "ON COMMIT DROP", "load", l->log) ||
 	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
-		return -1;
+		return -EIO;
 	for (size_t i = 0; i < job->num_idents; i++) {
-		const struct ident_row *id = &job->idents[i];
+		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
 		itin_copy_tuple(&b, 6);
 		itin_copy_int4(&b, id->n);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
@@ -360,10 +405,10 @@ static int write_subscribers(struct loader *l)
 			itin_copy_null(&b);
 	}
 	if (itin_copy_end(&b, l->log) < 0)
-		return -1;
+		return -EIO;
 	for (unsigned i = 0; i < l->num_subscriber_sql; i++) {
 		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load", l->log))
-			return -1;
+			return -EIO;
 	}
 	return 0;
 }
@@ -377,11 +422,11 @@ static int read_subscribers(struct loader *l)
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(l->log, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	n = PQntuples(res);
 	for (int r = 0; r < n; r++) {
-		l->subscriber_of[strtoul(PQgetvalue(res, r, 0), NULL, 10)] =
+		*PAGED_AT(&l->subscriber_of, int64_t, strtoul(PQgetvalue(res, r, 0), NULL, 10)) =
 			strtoll(PQgetvalue(res, r, 1), NULL, 10);
 	}
 	PQclear(res);
@@ -390,7 +435,7 @@ static int read_subscribers(struct loader *l)
 
 static int64_t slot_subscriber(const struct loader *l, const struct fold_slot *s)
 {
-	return l->subscriber_of[(s->key - 1) >> 32];
+	return *PAGED_AT(&l->subscriber_of, int64_t, (s->key - 1) >> 32);
 }
 
 /* Folded rows by subscriber id, then day (the order of presence_recent's index). The keys sit
@@ -406,7 +451,7 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 /* The batch's folded rows into presence_recent, in index order: its index then grows at a
- * few places instead of at a random page per row. Returns the rows written or -1. */
+ * few places instead of at a random page per row. Returns the rows written or -EIO. */
 static int64_t copy_presence(struct loader *l)
 {
 	const struct fold_slot *fold = l->job.fold;
@@ -424,7 +469,7 @@ static int64_t copy_presence(struct loader *l)
 	qsort(l->order, n, sizeof(*l->order), cmp_rows);
 	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
 			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
-		return -1;
+		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		const struct row_order *o = &l->order[i];
 		const struct fold_slot *s = &fold[o->slot];
@@ -467,7 +512,7 @@ fail:
 	return NULL;
 }
 
-/* Waits for the writer, if it has a batch; returns 0 when that batch was written. */
+/* Waits for the writer, if it has a batch; returns 0 when that batch was written, else -EIO. */
 static int finish_writing(struct loader *l)
 {
 	if (!l->writing)
@@ -476,7 +521,7 @@ static int finish_writing(struct loader *l)
 	l->writing = false;
 	if (l->job.rows < 0) {
 		l->error = "database error";
-		return -1;
+		return -EIO;
 	}
 	l->st->rows += l->job.rows;
 	return 0;
@@ -488,30 +533,21 @@ static int collect_idents(struct loader *l)
 {
 	struct batch_job *job = &l->job;
 
-	if (l->subscriber_of_size < l->num_idents) {
-		int64_t *ids = realloc(l->subscriber_of, l->idents_size * sizeof(*ids));
-		if (!ids)
-			return -1;
-		l->subscriber_of = ids;
-		l->subscriber_of_size = l->idents_size;
-	}
+	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0)
+		return -ENOMEM;
 	job->num_idents = 0;
 	for (size_t i = 0; i < l->num_idents; i++) {
-		struct ident *id = &l->idents[i];
+		struct ident *id = ident_at(l, i);
 		struct ident_row *row;
 
 		if (id->batch != l->batch || id->written)
 			continue;
-		if (job->num_idents == job->idents_size) {
-			size_t size = job->idents_size ? 2 * job->idents_size : 1 << 16;
-			struct ident_row *rows = realloc(job->idents, size * sizeof(*rows));
-			if (!rows)
-				return -1;
-			job->idents = rows;
-			job->idents_size = size;
-		}
+		if (paged_reserve(l, &job->idents, sizeof(struct ident_row), job->num_idents + 1,
+				  false) < 0)
+			return -ENOMEM;
 		id->written = true;
-		row = &job->idents[job->num_idents++];
+		row = PAGED_AT(&job->idents, struct ident_row, job->num_idents);
+		job->num_idents++;
 		row->n = i;
 		memcpy(row->msisdn_key, id->msisdn_key, sizeof(row->msisdn_key));
 		memcpy(row->imsi_key, id->imsi_key, sizeof(row->imsi_key));
@@ -522,7 +558,7 @@ static int collect_idents(struct loader *l)
 		 * in clear (migration 070). */
 		row->mask_sealed_len = itin_seal(l->sealer, ITIN_SEAL_MASK, id->mask, row->mask_sealed);
 		if (row->mask_sealed_len < 0)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -532,12 +568,13 @@ static int collect_idents(struct loader *l)
 static int hand_over(struct loader *l)
 {
 	struct fold_slot *full = l->fold;
+	int rc;
 
-	if (finish_writing(l) < 0 || l->num_fold == 0)
-		return l->error ? -1 : 0;
-	if (collect_idents(l) < 0) {
+	if ((rc = finish_writing(l)) < 0 || l->num_fold == 0)
+		return rc;
+	if ((rc = collect_idents(l)) < 0) {
 		l->error = "out of memory";
-		return -1;
+		return rc;
 	}
 	l->job.fold = full;
 	l->job.newest = l->newest;
@@ -547,7 +584,7 @@ static int hand_over(struct loader *l)
 	l->batch++;
 	if (pthread_create(&l->writer, NULL, write_batch, l) != 0) {
 		l->error = "cannot start the writer thread";
-		return -1;
+		return -EAGAIN;
 	}
 	l->writing = true;
 	return 0;
@@ -586,17 +623,11 @@ static const char *event_line(void *arg, const char *line, size_t len)
 	return NULL;
 }
 
-/* The identity map and table outgrow talloc's limit of 256 MB for one chunk from about 2.3 M
- * subscribers (a feed's 5 M subscribers take about 720 MB): they are malloc'ed, as are the
- * arrays sized by them. A load that stops still waits for the batch being written. */
+/* A load that stops still waits for the batch being written: the thread uses the loader. */
 static int loader_destructor(struct loader *l)
 {
 	if (l->writing)
 		pthread_join(l->writer, NULL);
-	free(l->ident_map);
-	free(l->idents);
-	free(l->subscriber_of);
-	free(l->job.idents);
 	return 0;
 }
 
@@ -605,10 +636,12 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
 	size_t fold_size = 2;
-	int rc = -1;
+	int rc = -ENOMEM;
 
-	if (!l)
-		return -1;
+	if (!l) {
+		fprintf(log, "%s: out of memory\n", name);
+		return -ENOMEM;
+	}
 	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1,
 			      .batch_rows = batch_rows };
 	talloc_set_destructor(l, loader_destructor);
@@ -626,8 +659,9 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 		fprintf(log, "%s: out of memory\n", name);
 		goto out;
 	}
-	if (itin_localtime_init(cfg->time_zone) < 0) {
+	if ((rc = itin_localtime_init(cfg->time_zone)) < 0) {
 		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
+		rc = -EINVAL;
 		goto out;
 	}
 	/* The days retention keeps (window + 1, today included), and no more than the skew
@@ -637,17 +671,20 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
 	 * read by one batch are used by the next without reading them again. Released with the
 	 * connection if the load stops. */
-	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log) ||
-	    load_cells(l) < 0)
+	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)) {
+		rc = -EIO;
 		goto out;
-	if (itin_read_lines(f, name, "time,", event_line, l, st, log) < 0 || hand_over(l) < 0 ||
-	    finish_writing(l) < 0) {
+	}
+	if ((rc = load_cells(l)) < 0)
+		goto out;
+	if ((rc = itin_read_lines(f, name, "time,", event_line, l, st, log)) < 0 ||
+	    (rc = hand_over(l)) < 0 || (rc = finish_writing(l)) < 0) {
 		if (l->error)
 			fprintf(log, "%s: load stopped: %s\n", name, l->error);
 		goto out;
 	}
 	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)
-		? 0 : -1;
+		? 0 : -EIO;
 out:
 	talloc_free(l);
 	return rc;
