@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <talloc.h>
 
 #include "db/db_connect.h"
@@ -119,7 +120,7 @@ char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *rol
 	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
 }
 
-PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
+itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
 {
 	PGconn *conn = PQconnectdb(conninfo);
 
@@ -130,4 +131,9 @@ PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len
 	}
 	PQsetClientEncoding(conn, "UTF8");
 	return conn;
+}
+
+void itin_db_disconnect(itin_db_conn *conn)
+{
+	PQfinish(conn);
 }

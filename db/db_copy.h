@@ -12,14 +12,7 @@
 
 #include <libpq-fe.h>
 
-/* Counts every loader reports (SPEC section 7: loaded, skipped, unknown-cell lines). */
-struct itin_load_stats {
-	uint64_t lines;		/* data lines read (header and comments excluded) */
-	uint64_t loaded;
-	uint64_t skipped;	/* malformed, reported with their line numbers */
-	uint64_t unknown;	/* events: unknown cell or country; cells/risk: unknown region */
-	uint64_t rows;		/* rows written to the database after folding */
-};
+#include "db/load_stats.h"
 
 /* Called per data line; returns NULL if the line was used, else why it was skipped. A return
  * of ITIN_LINE_ABORT stops the read (the callback has reported why). */

@@ -2,6 +2,7 @@
  * itinerad-db retire-key: the checks and deletes of db_keys.h, in one transaction that holds
  * the loader's lock, so that no load writes under the key in between.
  */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "db/db_copy.h"
@@ -41,13 +42,13 @@ int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id,
 	char id_text[8], days[12];
 	PGresult *res;
 	long long n, keys, subscribers, states;
-	int rc = -1;
+	int rc = -EIO;
 
 	if (cfg->num_keys && id >= cfg->keys[0].id) {
 		fprintf(log, "retire-key: key %u is %s: only an older key can be retired; to "
 			"rotate, add a key with a higher id first\n", id,
 			id == cfg->keys[0].id ? "the current key" : "newer than the current key");
-		return 1;
+		return -EBUSY;
 	}
 	snprintf(id_text, sizeof(id_text), "%u", id);
 	if (!itin_db_exec(conn, "BEGIN", "retire-key", log) ||
@@ -76,7 +77,7 @@ int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id,
 			"newest day %s; retention drops it on %s (window_days + 1 days later): retire "
 			"the key after that run\n", id, n, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 		PQclear(res);
-		rc = 1;
+		rc = -EBUSY;
 		goto fail;
 	}
 	PQclear(res);
@@ -90,7 +91,7 @@ int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id,
 		fprintf(log, "retire-key: %lld pending requests hold a reply address sealed under key "
 			"%u: let itinerad answer them with the key still in the secret file, then "
 			"retire it\n", n, id);
-		rc = 1;
+		rc = -EBUSY;
 		goto fail;
 	}
 	/* The state of a requester is kept under the key of the request's identity. */

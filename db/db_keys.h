@@ -10,10 +10,10 @@
 
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 #include "common/config.h"
+#include "db/db_connect.h"
 
-/* Returns 0 (retired: report on out), 1 (refused: the reason on log) or -1 (error on log). */
-int itin_db_retire_key(PGconn *conn, const struct itin_config *cfg, unsigned id, FILE *out,
+/* Returns 0 (retired: report on out), -EBUSY (refused: the key is current or still reaches
+ * something; the reason on log) or -EIO (error on log). */
+int itin_db_retire_key(itin_db_conn *conn, const struct itin_config *cfg, unsigned id, FILE *out,
 		       FILE *log);

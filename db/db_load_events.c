@@ -33,6 +33,7 @@
 #include "common/msisdn.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/db_copy.h"
 #include "db/db_load_events.h"
 #include "engine/places.h"
 

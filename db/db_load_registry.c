@@ -9,6 +9,7 @@
 
 #include <talloc.h>
 
+#include "db/db_copy.h"
 #include "db/db_load_registry.h"
 #include "common/feed_csv.h"
 

@@ -8,10 +8,10 @@
 
 #include <stdio.h>
 
-#include <libpq-fe.h>
+#include "db/db_connect.h"
 
 /* Returns 0 or -EIO with the reason written to log. Progress lines go to log too. */
-int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log);
+int itin_db_migrate(itin_db_conn *conn, const char *data_dir, FILE *log);
 
 /* The directory of the reference CSV files: ITINERAD_DATA_DIR, installed, or the source tree. */
 const char *itin_db_data_dir(void);
