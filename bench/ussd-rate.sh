@@ -17,20 +17,12 @@ subs=${1:-100000}
 secs=${2:-20}
 outstanding=${3:-200}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=$(cd "${top_builddir:-.}" && pwd)
 GSUP=24640 VTY=24641 CTRL=24642
-load=$top_builddir/bench/itinerad-gsup-load
-work=$(mktemp -d /tmp/itin-bench-ussd.XXXXXX)
-chmod 755 "$work"
 . "$top_srcdir/bench/lib.sh"
-trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; bench_pg_stop; rm -rf "$work"' EXIT
+load=$top_builddir/bench/itinerad-gsup-load
+bench_work ussd
 bench_pg_start 1GB
-cat > "$work/itinerad.conf" <<CONF
-[privacy]
-hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
-[service]
-domestic_mcc = 460, 001
-rate_limit = 100/1h
+{ bench_conf; cat; } > "$work/itinerad.conf" <<CONF
 consent = off
 reply_deadline = 30s
 [templates zh]
