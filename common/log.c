@@ -3,6 +3,7 @@
  * or one request; colours are off because logs usually go to a journal, not a terminal. Lines a
  * peer can repeat at will go through a limit, so that it cannot fill the journal.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <syslog.h>
 
@@ -27,6 +28,8 @@ static const struct log_info_cat itin_log_cats[] = {
 		    .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DADMIN] = { .name = "DADMIN", .description = "admin HTTP endpoint",
 		     .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DLOAD] = { .name = "DLOAD", .description = "itinerad-db: loads, migrations, retention, keys",
+		    .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 static const struct log_info itin_log_info = {
@@ -55,6 +58,25 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 		for (unsigned i = 0; i < ARRAY_SIZE(itin_log_cats); i++)
 			log_set_category_filter(t, i, 1, level);
 	}
+	return 0;
+}
+
+int itin_log_init_tool(void *ctx)
+{
+	struct log_target *t;
+
+	if (osmo_init_logging2(ctx, &itin_log_info) < 0)
+		return -ENOMEM;
+	log_enable_multithread();
+	t = osmo_stderr_target;
+	log_set_print_category(t, 0);
+	log_set_print_category_hex(t, 0);
+	log_set_print_level(t, 0);
+	log_set_print_filename2(t, LOG_FILENAME_NONE);
+	log_set_use_color(t, 0);
+	log_set_print_timestamp(t, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(itin_log_cats); i++)
+		log_set_category_filter(t, i, 1, LOGL_NOTICE);
 	return 0;
 }
 

@@ -18,10 +18,15 @@ enum itin_log_subsys {
 	DGSUP,		/* GSUP/IPA link to osmo-hlr */
 	DUSSD,		/* USSD sessions */
 	DADMIN,		/* admin HTTP endpoint */
+	DLOAD,		/* itinerad-db: loads, migrations, retention, keys, operator queries */
 };
 
 /* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
+/* itinerad-db's logging: NOTICE and above on stderr as plain lines, without timestamp,
+ * category or level (an operator or a cron mail reads them; the tests compare them). Safe
+ * from the event loader's writer thread. */
+int itin_log_init_tool(void *ctx);
 
 /* A line a peer can make us write once per message it sends: the first of each
  * ITIN_LOG_LIMIT_S seconds is logged, the others only counted, and the next line logged says

@@ -31,6 +31,7 @@
 #include "common/coredump.h"
 #include "common/feed_csv.h"
 #include "common/localtime.h"
+#include "common/log.h"
 #include "common/msisdn.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
@@ -92,11 +93,11 @@ static int cmd_load(itin_db_conn *conn, const struct itin_config *cfg, const cha
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(what, "events") == 0)
-		rc = itin_db_load_events(conn, cfg, f, path, now, batch_rows, &st, stderr);
+		rc = itin_db_load_events(conn, cfg, f, path, now, batch_rows, &st);
 	else if (strcmp(what, "cells") == 0)
-		rc = itin_db_load_cells(conn, f, path, &st, stderr);
+		rc = itin_db_load_cells(conn, f, path, &st);
 	else if (strcmp(what, "risk") == 0)
-		rc = itin_db_load_risk(conn, f, path, &st, stderr);
+		rc = itin_db_load_risk(conn, f, path, &st);
 	else {
 		fprintf(stderr, "load: unknown feed %s (cells, events or risk)\n", what);
 		rc = -EINVAL;
@@ -220,7 +221,7 @@ static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cf
 			itin_subscriber_key_imsi(previous_keyer, imsi, previous);
 	}
 	audit_users(uid, sizeof(uid), &q.os_user, &q.sudo_user);
-	rc = itin_db_query_subscriber(ctx, conn, cfg, &q, &found, stderr);
+	rc = itin_db_query_subscriber(ctx, conn, cfg, &q, &found);
 	if (rc == -ENOENT)
 		fprintf(stderr, "query: no such subscriber\n");
 	if (rc < 0)
@@ -350,6 +351,11 @@ int main(int argc, char **argv)
 					  lang < 0 ? "" : " --lang ", lang < 0 ? "" : lang == ITIN_LANG_EN ? "en" : "zh",
 					  parts ? " --parts" : "");
 	}
+	/* The db_* modules' reports (DLOAD), as plain lines on stderr. */
+	if (itin_log_init_tool(ctx) < 0) {
+		fprintf(stderr, "itinerad-db: cannot set up logging\n");
+		return 1;
+	}
 	cfg = itin_config_load(ctx, config_path && *config_path ? config_path : DEFAULT_CONFIG, err,
 			       sizeof(err));
 	if (!cfg) {
@@ -366,11 +372,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(cmd, "migrate") == 0) {
-		rc = itin_db_migrate(conn, itin_db_data_dir(), stderr);
+		rc = itin_db_migrate(conn, itin_db_data_dir());
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
-		rc = itin_db_retention(conn, cfg, now, stderr);
+		rc = itin_db_retention(conn, cfg, now);
 	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
 		char *end;
 		unsigned long id = strtoul(argv[optind + 1], &end, 10);
@@ -380,14 +386,14 @@ int main(int argc, char **argv)
 				argv[optind + 1], ITIN_KEY_ID_MAX);
 			rc = -EINVAL;
 		} else {
-			rc = itin_db_retire_key(conn, cfg, id, stdout, stderr);
+			rc = itin_db_retire_key(conn, cfg, id, stdout);
 		}
 	} else if (strcmp(cmd, "purge") == 0) {
 		if (!yes) {
 			fprintf(stderr, "purge deletes every subscriber's data: add --yes\n");
 			rc = -EINVAL;
 		} else {
-			rc = itin_db_purge(conn, stderr);
+			rc = itin_db_purge(conn);
 		}
 	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,

@@ -14,6 +14,5 @@
 #include "db/db_connect.h"
 
 /* Returns 0 (retired: report on out), -EBUSY (refused: the key is current or still reaches
- * something; the reason on log) or -EIO (error on log). */
-int itin_db_retire_key(itin_db_conn *conn, const struct itin_config *cfg, unsigned id, FILE *out,
-		       FILE *log);
+ * something; the reason logged in DLOAD) or -EIO (logged). */
+int itin_db_retire_key(itin_db_conn *conn, const struct itin_config *cfg, unsigned id, FILE *out);

@@ -28,6 +28,7 @@
 
 #include <talloc.h>
 
+#include "common/log.h"
 #include "common/feed_csv.h"
 #include "common/localtime.h"
 #include "common/msisdn.h"
@@ -122,7 +123,6 @@ struct batch_job {
 struct loader {
 	PGconn *conn;
 	const struct itin_config *cfg;
-	FILE *log;
 	struct itin_load_stats *st;
 	struct itin_subscriber_keyer *keyer;		/* the current secret's */
 	struct itin_subscriber_keyer *previous_keyer;	/* during a key rotation, else NULL */
@@ -189,7 +189,7 @@ static int load_cells(struct loader *l)
 	size_t n, size = 1024;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(l->log, "reading the cell registry: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "reading the cell registry: %s", PQerrorMessage(l->conn));
 		PQclear(res);
 		return -EIO;
 	}
@@ -389,8 +389,8 @@ static int write_subscribers(struct loader *l)
 
 	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
 			  "imsi_key bytea, imsi_at timestamptz, mask bytea, previous_msisdn_key bytea) "
-			  "ON COMMIT DROP", "load", l->log) ||
-	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
+			  "ON COMMIT DROP", "load") ||
+	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)") < 0)
 		return -EIO;
 	for (size_t i = 0; i < job->num_idents; i++) {
 		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
@@ -405,10 +405,10 @@ static int write_subscribers(struct loader *l)
 		else
 			itin_copy_null(&b);
 	}
-	if (itin_copy_end(&b, l->log) < 0)
+	if (itin_copy_end(&b) < 0)
 		return -EIO;
 	for (unsigned i = 0; i < l->num_subscriber_sql; i++) {
-		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load", l->log))
+		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load"))
 			return -EIO;
 	}
 	return 0;
@@ -421,7 +421,7 @@ static int read_subscribers(struct loader *l)
 	int n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(l->log, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
 		PQclear(res);
 		return -EIO;
 	}
@@ -469,7 +469,7 @@ static int64_t copy_presence(struct loader *l)
 	}
 	qsort(l->order, n, sizeof(*l->order), cmp_rows);
 	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
-			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
+			    "last_seen, events) FROM STDIN (FORMAT binary)") < 0)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		const struct row_order *o = &l->order[i];
@@ -483,7 +483,7 @@ static int64_t copy_presence(struct loader *l)
 		itin_copy_timestamptz(&b, s->last);
 		itin_copy_int4(&b, s->events);
 	}
-	return itin_copy_end(&b, l->log);
+	return itin_copy_end(&b);
 }
 
 /* The writer thread: one batch in one transaction. Leaves its fold table cleared for reuse. */
@@ -495,21 +495,21 @@ static void *write_batch(void *arg)
 	int64_t rows;
 
 	job->rows = -1;
-	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) || write_subscribers(l) < 0 ||
+	if (!itin_db_exec(l->conn, "BEGIN", "load") || write_subscribers(l) < 0 ||
 	    read_subscribers(l) < 0 || (rows = copy_presence(l)) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
 		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
 		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
 		 "loaded_at = now()", (long long)job->newest);
-	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
-	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
+	if (!itin_db_exec(l->conn, sql, "load") ||
+	    !itin_db_exec(l->conn, "COMMIT", "load"))
 		goto fail;
 	memset(job->fold, 0, (l->fold_mask + 1) * sizeof(*job->fold));
 	job->rows = rows;
 	return NULL;
 fail:
-	itin_db_exec(l->conn, "ROLLBACK", "load", l->log);
+	itin_db_exec(l->conn, "ROLLBACK", "load");
 	return NULL;
 }
 
@@ -633,17 +633,17 @@ static int loader_destructor(struct loader *l)
 }
 
 int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log)
+			int64_t now, unsigned batch_rows, struct itin_load_stats *st)
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
 	size_t fold_size = 2;
 	int rc = -ENOMEM;
 
 	if (!l) {
-		fprintf(log, "%s: out of memory\n", name);
+		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
 		return -ENOMEM;
 	}
-	*l = (struct loader){ .conn = conn, .cfg = cfg, .log = log, .st = st, .batch = 1,
+	*l = (struct loader){ .conn = conn, .cfg = cfg, .st = st, .batch = 1,
 			      .batch_rows = batch_rows };
 	talloc_set_destructor(l, loader_destructor);
 	while (fold_size < 2 * (size_t)batch_rows)
@@ -657,11 +657,11 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	l->order = talloc_array(l, struct row_order, batch_rows);
 	if (!l->keyer || (cfg->num_keys > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
 	    !l->spare_fold || !l->order || !grow_ident_map(l) || subscriber_sql_init(l) < 0) {
-		fprintf(log, "%s: out of memory\n", name);
+		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
 		goto out;
 	}
 	if ((rc = itin_localtime_init(cfg->time_zone)) < 0) {
-		fprintf(log, "%s: unknown time zone %s\n", name, cfg->time_zone);
+		LOGP(DLOAD, LOGL_ERROR, "%s: unknown time zone %s\n", name, cfg->time_zone);
 		rc = -EINVAL;
 		goto out;
 	}
@@ -672,19 +672,19 @@ int itin_db_load_events(PGconn *conn, const struct itin_config *cfg, FILE *f, co
 	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
 	 * read by one batch are used by the next without reading them again. Released with the
 	 * connection if the load stops. */
-	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)) {
+	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load")) {
 		rc = -EIO;
 		goto out;
 	}
 	if ((rc = load_cells(l)) < 0)
 		goto out;
-	if ((rc = itin_read_lines(f, name, "time,", event_line, l, st, log)) < 0 ||
+	if ((rc = itin_read_lines(f, name, "time,", event_line, l, st)) < 0 ||
 	    (rc = hand_over(l)) < 0 || (rc = finish_writing(l)) < 0) {
 		if (l->error)
-			fprintf(log, "%s: load stopped: %s\n", name, l->error);
+			LOGP(DLOAD, LOGL_ERROR, "%s: load stopped: %s\n", name, l->error);
 		goto out;
 	}
-	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)
+	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load")
 		? 0 : -EIO;
 out:
 	talloc_free(l);

@@ -18,7 +18,7 @@
 #define ITIN_DB_LOAD_LOCK "7401003"
 
 /* Loads f (named name in reports) into the database, batch_rows folded rows per transaction;
- * returns 0 or a negative errno (reported on log). now: the loader's clock (Unix seconds),
+ * returns 0 or a negative errno (logged in DLOAD). now: the loader's clock (Unix seconds),
  * which bounds the event times accepted (feed_csv.h). */
-int itin_db_load_events(itin_db_conn *conn, const struct itin_config *cfg, FILE *f, const char *name,
-			int64_t now, unsigned batch_rows, struct itin_load_stats *st, FILE *log);
+int itin_db_load_events(itin_db_conn *conn, const struct itin_config *cfg, FILE *f,
+			const char *name, int64_t now, unsigned batch_rows, struct itin_load_stats *st);

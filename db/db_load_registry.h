@@ -11,5 +11,5 @@
 #include "db/db_connect.h"
 #include "db/load_stats.h"
 
-int itin_db_load_cells(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log);
-int itin_db_load_risk(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log);
+int itin_db_load_cells(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st);
+int itin_db_load_risk(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st);

@@ -7,24 +7,25 @@
 
 #include <libpq-fe.h>
 
+#include "common/log.h"
 #include "db/db_lookup.h"
 #include "db/db_query.h"
 #include "db/db_sql.h"
 
 /* A statement returning rows; its result (to clear) is NULL after a failure, reported on log. */
-static PGresult *rows_of(PGconn *conn, const char *sql, int n, const char *const *values, FILE *log)
+static PGresult *rows_of(PGconn *conn, const char *sql, int n, const char *const *values)
 {
 	PGresult *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
 
 	if (PQresultStatus(res) == PGRES_TUPLES_OK)
 		return res;
-	fprintf(log, "query: %s", PQerrorMessage(conn));
+	LOGP(DLOAD, LOGL_ERROR, "query: %s", PQerrorMessage(conn));
 	PQclear(res);
 	return NULL;
 }
 
 /* The database adds the time and its own user to the row. */
-static int audit(PGconn *conn, const struct itin_db_query *q, FILE *log)
+static int audit(PGconn *conn, const struct itin_db_query *q)
 {
 	const char *values[4] = { q->os_user, q->sudo_user, q->command, (const char *)q->key };
 	int lengths[4] = { 0, 0, 0, ITIN_SUBSCRIBER_KEY_LEN };
@@ -35,7 +36,7 @@ static int audit(PGconn *conn, const struct itin_db_query *q, FILE *log)
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(log, "query: not audited, so not answered: %s", PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "query: not audited, so not answered: %s", PQerrorMessage(conn));
 		rc = -EACCES;
 	}
 	PQclear(res);
@@ -43,18 +44,17 @@ static int audit(PGconn *conn, const struct itin_db_query *q, FILE *log)
 }
 
 int itin_db_query_subscriber(void *ctx, itin_db_conn *conn, const struct itin_config *cfg,
-			     const struct itin_db_query *q, struct itin_db_query_result *out,
-			     FILE *log)
+			     const struct itin_db_query *q, struct itin_db_query_result *out)
 {
 	struct itin_lookup_params params;
 	PGresult *res;
 	int rc;
 
 	*out = (struct itin_db_query_result){ 0 };
-	if ((rc = audit(conn, q, log)) < 0)
+	if ((rc = audit(conn, q)) < 0)
 		return rc;
 	itin_lookup_params_set(&params, cfg, q->key, q->previous_key, q->now);
-	if (!(res = rows_of(conn, itin_sql_lookup, 3, params.values, log)))
+	if (!(res = rows_of(conn, itin_sql_lookup, 3, params.values)))
 		return -EIO;
 	rc = itin_lookup_from_result(ctx, res, &out->lookup);
 	PQclear(res);
@@ -63,10 +63,10 @@ int itin_db_query_subscriber(void *ctx, itin_db_conn *conn, const struct itin_co
 	if (!out->lookup.known)
 		return -ENOENT;
 	/* No freshness row yet reads as 0, as in the daemon. */
-	res = rows_of(conn, itin_sql_freshness, 0, NULL, log);
+	res = rows_of(conn, itin_sql_freshness, 0, NULL);
 	out->updated_at = itin_freshness_from_result(res);
 	PQclear(res);
-	if (!(res = rows_of(conn, itin_sql_risks, 0, NULL, log)))
+	if (!(res = rows_of(conn, itin_sql_risks, 0, NULL)))
 		return -EIO;
 	rc = itin_risks_from_result(ctx, res, &out->risks, &out->num_risks);
 	PQclear(res);

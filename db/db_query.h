@@ -7,7 +7,6 @@
 #pragma once
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/config.h"
 #include "common/subscriber_key.h"
@@ -32,7 +31,6 @@ struct itin_db_query_result {
 };
 
 /* Returns 0, -ENOENT (no such subscriber: lookup.known is false), -EACCES (not audited, so not
- * answered), -EIO or -ENOMEM; failures are reported on log. */
+ * answered), -EIO or -ENOMEM; failures are logged in DLOAD. */
 int itin_db_query_subscriber(void *ctx, itin_db_conn *conn, const struct itin_config *cfg,
-			     const struct itin_db_query *q, struct itin_db_query_result *out,
-			     FILE *log);
+			     const struct itin_db_query *q, struct itin_db_query_result *out);

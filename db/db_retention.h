@@ -9,12 +9,11 @@
 #pragma once
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/config.h"
 #include "db/db_connect.h"
 
 /* now: Unix seconds of "today" in cfg->time_zone. Returns 0, or -EINVAL (an unknown zone) or
- * -EIO (reported on log). itin_db_purge the same. */
-int itin_db_retention(itin_db_conn *conn, const struct itin_config *cfg, int64_t now, FILE *log);
-int itin_db_purge(itin_db_conn *conn, FILE *log);
+ * -EIO (logged in DLOAD). itin_db_purge the same. */
+int itin_db_retention(itin_db_conn *conn, const struct itin_config *cfg, int64_t now);
+int itin_db_purge(itin_db_conn *conn);
