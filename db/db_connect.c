@@ -17,15 +17,19 @@
 
 #include "db/db_connect.h"
 
+const char *itin_db_installed(const char *env, const char *installed, const char *in_tree)
+{
+	const char *value = getenv(env);
+
+	if (value && *value)
+		return value;
+	return access(installed, R_OK) == 0 ? installed : in_tree;
+}
+
 static const char *pgcluster_script(void)
 {
-	const char *env = getenv("ITINERAD_PGCLUSTER");
-
-	if (env && *env)
-		return env;
-	if (access(ITIN_PKGDATADIR "/pgcluster.sh", R_OK) == 0)
-		return ITIN_PKGDATADIR "/pgcluster.sh";
-	return ITIN_SRCDIR "/sql/pgcluster.sh";
+	return itin_db_installed("ITINERAD_PGCLUSTER", ITIN_PKGDATADIR "/pgcluster.sh",
+				 ITIN_SRCDIR "/sql/pgcluster.sh");
 }
 
 /* Quote a path for /bin/sh: single quotes, with each ' written as '\''. */

@@ -27,6 +27,10 @@ typedef struct pg_conn itin_db_conn;
 char *itin_db_conninfo(void *ctx, const struct itin_config *cfg, const char *role, char *err,
 		       size_t err_len);
 
+/* A file or directory of the package: $env when set, else installed when it is there, else
+ * in_tree (tests and an uninstalled build run from the source tree). */
+const char *itin_db_installed(const char *env, const char *installed, const char *in_tree);
+
 /* A blocking connection for command-line tools; NULL with the reason in err. */
 itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);
 void itin_db_disconnect(itin_db_conn *conn);

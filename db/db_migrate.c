@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/log.h"
 #include "db/db_copy.h"
@@ -44,13 +43,7 @@ static const struct reference_table reference_tables[] = {
 
 const char *itin_db_data_dir(void)
 {
-	const char *env = getenv("ITINERAD_DATA_DIR");
-
-	if (env && *env)
-		return env;
-	if (access(ITIN_PKGDATADIR "/data/regions-cn.csv", R_OK) == 0)
-		return ITIN_PKGDATADIR "/data";
-	return ITIN_SRCDIR "/data";
+	return itin_db_installed("ITINERAD_DATA_DIR", ITIN_PKGDATADIR "/data", ITIN_SRCDIR "/data");
 }
 
 /* itin_db_exec() with the failure reported as "migrate: WHAT: error". */
