@@ -42,7 +42,7 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 	struct log_target *t;
 
 	if (osmo_init_logging2(ctx, &itin_log_info) < 0)
-		return -1;
+		return -ENOMEM;
 	log_set_print_category(osmo_stderr_target, 1);
 	log_set_print_category_hex(osmo_stderr_target, 0);
 	log_set_print_level(osmo_stderr_target, 1);
@@ -53,7 +53,7 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 	if (use_syslog) {
 		t = log_target_create_syslog(program, 0, LOG_DAEMON);
 		if (!t)
-			return -1;
+			return -ENOMEM;
 		log_add_target(t);
 		for (unsigned i = 0; i < ARRAY_SIZE(itin_log_cats); i++)
 			log_set_category_filter(t, i, 1, level);

@@ -21,7 +21,7 @@ enum itin_log_subsys {
 	DLOAD,		/* itinerad-db: loads, migrations, retention, keys, operator queries */
 };
 
-/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). */
+/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*); 0 or -ENOMEM. */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
 /* itinerad-db's logging: NOTICE and above on stderr as plain lines, without timestamp,
  * category or level (an operator or a cron mail reads them; the tests compare them). Safe
