@@ -58,25 +58,31 @@ static bool region_known(const struct registry_loader *rl, int32_t code)
 	return bsearch(&code, rl->regions, rl->num_regions, sizeof(code), cmp_int32) != NULL;
 }
 
+/* A parsed line of a known region begins its row of nfields; another is counted unknown. */
+static const char *begin_row(struct registry_loader *rl, int32_t region_code, uint16_t nfields)
+{
+	if (!region_known(rl, region_code)) {
+		rl->st->unknown++;
+		return "region code not in GB/T 2260";
+	}
+	itin_copy_tuple(&rl->copy, nfields);
+	rl->st->loaded++;
+	return NULL;
+}
+
 static const char *cell_line(void *arg, const char *line, size_t len)
 {
 	struct registry_loader *rl = arg;
 	struct itin_feed_cell c;
 	const char *err = itin_feed_parse_cell(line, len, &c);
 
-	if (err)
+	if (err || (err = begin_row(rl, c.region_code, 5)))
 		return err;
-	if (!region_known(rl, c.region_code)) {
-		rl->st->unknown++;
-		return "region code not in GB/T 2260";
-	}
-	itin_copy_tuple(&rl->copy, 5);
 	itin_copy_int2(&rl->copy, c.mcc);
 	itin_copy_int2(&rl->copy, c.mnc);
 	itin_copy_int4(&rl->copy, c.lac);
 	itin_copy_int4(&rl->copy, c.ci);
 	itin_copy_int4(&rl->copy, c.region_code);
-	rl->st->loaded++;
 	return NULL;
 }
 
@@ -86,18 +92,12 @@ static const char *risk_line(void *arg, const char *line, size_t len)
 	struct itin_feed_risk r;
 	const char *err = itin_feed_parse_risk(line, len, &r);
 
-	if (err)
+	if (err || (err = begin_row(rl, r.region_code, 4)))
 		return err;
-	if (!region_known(rl, r.region_code)) {
-		rl->st->unknown++;
-		return "region code not in GB/T 2260";
-	}
-	itin_copy_tuple(&rl->copy, 4);
 	itin_copy_int4(&rl->copy, r.region_code);
 	itin_copy_bytes(&rl->copy, r.level, strlen(r.level));
 	itin_copy_date(&rl->copy, r.valid_from);
 	itin_copy_date(&rl->copy, r.valid_to);
-	rl->st->loaded++;
 	return NULL;
 }
 
