@@ -24,8 +24,6 @@ rounds=${ROUNDS:-2}
 outstanding=${OUTSTANDING:-400}
 workers=${WEBAPP_WORKERS:-4}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=${top_builddir:-.}
-top_builddir=$(cd "$top_builddir" && pwd)
 KANNEL_BIN=${KANNEL_BIN:-/usr/sbin}
 # Ports 24800-24899: bearerbox admin, bearerbox<->smsbox, the load generator as Kannel's SMSC,
 # the web application, the load generator as itinerad's SMSC, itinerad's admin endpoint.
@@ -53,9 +51,8 @@ if [ -n "$need" ]; then
 	if [ -x /etc/init.d/kannel ]; then /etc/init.d/kannel stop > /dev/null 2>&1 || true; fi
 fi
 
-work=$(mktemp -d /tmp/itin-bench-kannel.XXXXXX)
-chmod 755 "$work"
 . "$top_srcdir/bench/lib.sh"
+bench_work kannel
 mkdir "$work/kannel"
 # kill PIDFILE: TERM, then KILL after 10 s (a bearerbox whose SMSC is gone may linger).
 stop_pid() {
@@ -78,14 +75,7 @@ trap 'exit 1' INT TERM
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 bench_pg_start 2GB
-cat > "$work/base.conf" <<CONF
-[privacy]
-hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
-[service]
-domestic_mcc = 460, 001
-rate_limit = 100/1h
-max_replies = off
-CONF
+{ bench_conf; echo "max_replies = off"; } > "$work/base.conf"
 export ITINERAD_CONFIG="$work/base.conf"
 bench_load "$subs"
 run_floor() { echo "completed 0 seconds 0 rate $(bench_floor 2 "$secs")"; }
@@ -165,21 +155,21 @@ CONF
 	> "$work/webapp.log" 2>&1 &
 echo $! > "$work/webapp.pid"
 status() { curl -s "http://127.0.0.1:$admin_port/status.txt?password=bench" 2> /dev/null || true; }
+# Waits up to 20 s for bearerbox's status page to match PATTERN, else stops with WHY.
+kannel_wait() {	# pattern why
+	i=0
+	until status | grep -q "$1"; do
+		sleep 0.2; i=$((i + 1))
+		[ $i -lt 100 ] || { echo "kannel-rate: $2" >&2; tail "$work/kannel/boxes.out" >&2; exit 1; }
+	done
+}
 kannel_start() {
 	(cd "$work/kannel" && exec "$KANNEL_BIN/bearerbox" -v 4 kannel.conf) >> "$work/kannel/boxes.out" 2>&1 &
 	echo $! > "$work/bearerbox.pid"
-	i=0
-	until status | grep -q '^Status: running'; do
-		sleep 0.2; i=$((i + 1))
-		[ $i -lt 100 ] || { echo "kannel-rate: bearerbox did not start" >&2; tail "$work/kannel/boxes.out" >&2; exit 1; }
-	done
+	kannel_wait '^Status: running' "bearerbox did not start"
 	(cd "$work/kannel" && exec "$KANNEL_BIN/smsbox" -v 4 kannel.conf) >> "$work/kannel/boxes.out" 2>&1 &
 	echo $! > "$work/smsbox.pid"
-	i=0
-	until status | grep -q 'smsbox:.*on-line'; do
-		sleep 0.2; i=$((i + 1))
-		[ $i -lt 100 ] || { echo "kannel-rate: smsbox did not connect" >&2; tail "$work/kannel/boxes.out" >&2; exit 1; }
-	done
+	kannel_wait 'smsbox:.*on-line' "smsbox did not connect"
 }
 kannel_stop() {
 	stop_pid "$work/smsbox.pid"

@@ -1,9 +1,41 @@
 # The end-to-end benchmarks' shared set-up, sourced by sms-rate.sh, ussd-rate.sh,
-# kannel-rate.sh and soak.sh: a private PostgreSQL cluster in $work/pg, SUBSCRIBERS' 14 days
-# of synthetic presence loaded and prewarmed, the pgbench floor on the itinerary lookup, and
-# the CPU each process used. The caller sets work, top_srcdir and top_builddir.
+# kannel-rate.sh and soak.sh: a work directory, the settings their itinerad shares, a private
+# PostgreSQL cluster in $work/pg, SUBSCRIBERS' 14 days of synthetic presence loaded and
+# prewarmed, the pgbench floor on the itinerary lookup, and the CPU each process used. The
+# caller sets top_srcdir (and top_builddir, when not the current directory).
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+top_builddir=$(cd "${top_builddir:-.}" && pwd)
+
+# $work: a new directory /tmp/itin-bench-NAME.*, which the cluster (user postgres) can enter,
+# cleaned up on exit (bench_cleanup).
+bench_work() {	# name
+	work=$(mktemp -d "/tmp/itin-bench-$1.XXXXXX")
+	chmod 755 "$work"
+	trap bench_cleanup EXIT
+}
+
+# Stops what a run left behind: the processes of $work/*.pid, the cluster, $work itself.
+bench_cleanup() {
+	for f in "$work"/*.pid; do
+		[ -s "$f" ] && kill "$(cat "$f")" 2> /dev/null || true
+	done
+	bench_pg_stop
+	rm -rf "$work"
+}
+
+# The settings every benchmark's itinerad has, ending in [service] for the run's own: the
+# secret, the domestic MCCs, and a rate limit that a subscriber asking a few times a run stays
+# well within.
+bench_conf() {
+	cat <<CONF
+[privacy]
+hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
+[service]
+domestic_mcc = 460, 001
+rate_limit = 100/1h
+CONF
+}
 
 # Starts the cluster with SHARED_BUFFERS and points psql and the itinerad tools at it.
 bench_pg_start() {	# shared_buffers

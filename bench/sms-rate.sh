@@ -20,23 +20,15 @@ secs=${2:-20}
 rounds=${3:-2}
 pool=${ITIN_BENCH_POOL:-2}	# itinerad's database connections (and pgbench's clients)
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=$(cd "${top_builddir:-.}" && pwd)
-work=$(mktemp -d /tmp/itin-bench-sms.XXXXXX)
-chmod 755 "$work"
 port=24090
 . "$top_srcdir/bench/lib.sh"
-trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null || true; bench_pg_stop; rm -rf "$work"' EXIT
+bench_work sms
 bench_pg_start 2GB
-cat > "$work/base.conf" <<CONF
-[privacy]
-hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
-[database]
-pool_size = $pool
-[service]
-domestic_mcc = 460, 001
-rate_limit = 100/1h
-max_replies = off
-CONF
+{
+	printf '[database]\npool_size = %s\n' "$pool"
+	bench_conf
+	echo "max_replies = off"	# a run appends its own [service] lines
+} > "$work/base.conf"
 export ITINERAD_CONFIG="$work/base.conf"
 bench_load "$subs"
 

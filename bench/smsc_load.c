@@ -53,6 +53,8 @@
 #include <smpp34_structs.h>
 #include <smpp34_params.h>
 
+#include "bench/load_common.h"
+
 struct load {
 	struct event_base *base;
 	struct bufferevent *bev;
@@ -96,14 +98,6 @@ enum fault_state { F_IDLE, F_SENT, F_RETRY, F_ACCEPTED };
 #define SEQ_RING 65536
 #define RETRY_S 1.0
 #define DRAIN_S 60.0
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static double wall(void)
 {
@@ -154,7 +148,7 @@ static void send_text(struct load *l, uint32_t sub, const char *text)
 	if (l->log) {
 		l->fstate[sub] = F_SENT;
 		l->dseq[sub] = d.sequence_number;
-		l->dsent[sub] = now();
+		l->dsent[sub] = load_now();
 		l->seq_sub[d.sequence_number % SEQ_RING] = sub;
 		fprintf(l->log, "deliver %.3f %s %u\n", wall(), (const char *)d.source_addr, l->conn);
 	}
@@ -172,7 +166,7 @@ static void retry_later(struct load *l, uint32_t sub)
 
 	l->fstate[sub] = F_RETRY;
 	l->retry[tail] = sub;
-	l->retry_at[tail] = now() + RETRY_S;
+	l->retry_at[tail] = load_now() + RETRY_S;
 }
 
 static void retry_due(struct load *l, double t)
@@ -203,45 +197,13 @@ static void start_request(struct load *l, double scheduled)
 	send_text(l, sub, keyword_of_walk(walk));
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static uint32_t gcd(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-/* Sorts latencies [from, to) in place and stores p50, p99 and p99.9 in ms. */
-static void percentiles(double *latency, size_t from, size_t to, double p[3])
-{
-	static const double q[3] = { 0.5, 0.99, 0.999 };
-	size_t n = to - from;
-
-	if (n == 0) {
-		p[0] = p[1] = p[2] = 0;
-		return;
-	}
-	qsort(latency + from, n, sizeof(double), cmp_double);
-	for (int i = 0; i < 3; i++)
-		p[i] = latency[from + (size_t)(q[i] * (n - 1))] * 1e3;
-}
-
 /* One --interval line: the requests completed since the previous one. */
 static void report_interval(struct load *l, double elapsed)
 {
 	size_t n = l->num_latency - l->report_from;
 	double p[3];
 
-	percentiles(l->latency, l->report_from, l->num_latency, p);
+	load_percentiles(l->latency + l->report_from, n, p);
 	printf("interval %.0f completed %zu rate %.0f p50_ms %.2f p99_ms %.2f p999_ms %.2f\n",
 	       elapsed, n, n / l->interval, p[0], p[1], p[2]);
 	fflush(stdout);
@@ -251,7 +213,7 @@ static void report_interval(struct load *l, double elapsed)
 
 static void finish(struct load *l)
 {
-	double secs = now() - l->start - l->warmup;
+	double secs = load_now() - l->start - l->warmup;
 	double p[3];
 
 	if (l->log) {
@@ -260,7 +222,7 @@ static void finish(struct load *l)
 		fflush(l->log);
 	}
 
-	percentiles(l->latency, 0, l->num_latency, p);
+	load_percentiles(l->latency, l->num_latency, p);
 	printf("completed %llu seconds %.1f rate %.0f p50_ms %.2f p99_ms %.2f p999_ms %.2f "
 	       "refused %llu unanswered %u\n", (unsigned long long)l->completed, secs,
 	       l->completed / secs, p[0], p[1], p[2], (unsigned long long)l->refused, l->in_flight);
@@ -272,7 +234,7 @@ static void finish(struct load *l)
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct load *l = arg;
-	double t = now(), elapsed = t - l->start;
+	double t = load_now(), elapsed = t - l->start;
 
 	if (l->interval > 0 && elapsed >= l->next_report)
 		report_interval(l, elapsed);
@@ -350,7 +312,7 @@ static bool reply_whole(const struct load *l, uint32_t sub)
 static void complete(struct load *l, uint32_t sub)
 {
 	if (l->started[sub] >= l->start + l->warmup) {
-		record(l, now() - l->started[sub]);
+		record(l, load_now() - l->started[sub]);
 		l->completed++;
 	}
 	l->started[sub] = 0;
@@ -407,7 +369,7 @@ static void on_deliver_resp(struct load *l, const deliver_sm_resp_t *r)
 		return;
 	fprintf(l->log, "resp %.3f %llu 0x%08x %.1f %u\n", wall(),
 		(unsigned long long)(l->msisdn_base + sub), r->command_status,
-		(now() - l->dsent[sub]) * 1e3, l->conn);
+		(load_now() - l->dsent[sub]) * 1e3, l->conn);
 	if (r->command_status != ESME_ROK) {
 		retry_later(l, sub);
 		return;
@@ -455,7 +417,7 @@ static void on_pdu(struct load *l, uint32_t id, const uint8_t *buf, int len)
 			fprintf(l->log, "bind %.3f %u\n", wall(), l->conn);
 		if (l->tick)
 			break;	/* bound again after a lost connection: the load goes on */
-		l->start = now();
+		l->start = load_now();
 		l->sending = true;
 		l->tick = event_new(l->base, -1, EV_PERSIST, tick_cb, l);
 		event_add(l->tick, &tv);
@@ -625,9 +587,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* A stride coprime with N walks every subscriber once before any repeats. */
-	l.stride = 2654435761u % l.subscribers;
-	while (l.subscribers > 1 && (l.stride == 0 || gcd(l.stride, l.subscribers) != 1))
-		l.stride++;
+	l.stride = load_stride(l.subscribers, 2654435761u % l.subscribers);
 	l.started = calloc(l.subscribers, sizeof(double));
 	l.parts_got = calloc(l.subscribers, sizeof(uint32_t));
 	l.parts_total = calloc(l.subscribers, 1);

@@ -12,19 +12,11 @@ minutes=${1:-30}
 rate=${2:-}
 subs=${3:-1000000}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=$(cd "${top_builddir:-.}" && pwd)
-work=$(mktemp -d /tmp/itin-bench-soak.XXXXXX)
-chmod 755 "$work"
 port=24092
 . "$top_srcdir/bench/lib.sh"
-trap 'kill $(cat "$work/itinerad.pid" 2>/dev/null) 2>/dev/null || true; bench_pg_stop; rm -rf "$work"' EXIT
+bench_work soak
 bench_pg_start 2GB
-cat > "$work/itinerad.conf" <<CONF
-[privacy]
-hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
-[service]
-domestic_mcc = 460, 001
-rate_limit = 100/1h
+{ bench_conf; cat; } > "$work/itinerad.conf" <<CONF
 max_replies = off
 consent = off
 reply_deadline = 30s

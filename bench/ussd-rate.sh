@@ -17,20 +17,12 @@ subs=${1:-100000}
 secs=${2:-20}
 outstanding=${3:-200}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-top_builddir=$(cd "${top_builddir:-.}" && pwd)
 GSUP=24640 VTY=24641 CTRL=24642
-load=$top_builddir/bench/itinerad-gsup-load
-work=$(mktemp -d /tmp/itin-bench-ussd.XXXXXX)
-chmod 755 "$work"
 . "$top_srcdir/bench/lib.sh"
-trap 'kill $(cat "$work/itinerad.pid" "$work/hlr.pid" 2>/dev/null) 2>/dev/null; bench_pg_stop; rm -rf "$work"' EXIT
+load=$top_builddir/bench/itinerad-gsup-load
+bench_work ussd
 bench_pg_start 1GB
-cat > "$work/itinerad.conf" <<CONF
-[privacy]
-hmac_secret = benchmark-secret-0123456789-e4a1c8f07b3d92e6c05a8f1d4b7e32c9
-[service]
-domestic_mcc = 460, 001
-rate_limit = 100/1h
+{ bench_conf; cat; } > "$work/itinerad.conf" <<CONF
 consent = off
 reply_deadline = 30s
 [templates zh]
@@ -45,39 +37,18 @@ CONF
 export ITINERAD_CONFIG="$work/itinerad.conf"
 bench_load "$subs"
 
-# osmo-hlr logs only what goes wrong: its per-message INFO lines would be part of the figure.
-cat > "$work/osmo-hlr.cfg" <<CFG
-log stderr
- logging filter all 1
- logging color 0
- logging level set-all notice
-line vty
- bind 127.0.0.1 $VTY
-ctrl
- bind 127.0.0.1
-hlr
- gsup
-  bind ip 127.0.0.1
- euse itinerary
- ussd route prefix *#14# external itinerary
- ussd route prefix *#101# internal own-imsi
-CFG
-(cd "$work" && LD_PRELOAD="$top_builddir/sim/itinerad-port-shim.so" \
-	ITIN_PORT_MAP=4222=$GSUP,4258=$VTY,4259=$CTRL \
-	exec osmo-hlr -c osmo-hlr.cfg -l hlr.db > hlr.log 2>&1 < /dev/null) &
-echo $! > "$work/hlr.pid"
-python3 "$top_srcdir/sim/osmo_vty.py" --wait 10 $VTY > /dev/null
+# osmo-hlr logs only what goes wrong (tests/lib/hlr.sh: notices only): its per-message INFO
+# lines would be part of the figure.
+. "$top_srcdir/tests/lib/hlr.sh"
+itin_hlr_conf "$work" $VTY 'ussd route prefix *#101# internal own-imsi'
+itin_hlr_start "$work" $GSUP $VTY $CTRL
 hlr=$(cat "$work/hlr.pid")
 
 itinerad_start() {
 	"$top_builddir/itinerad" -c "$work/itinerad.conf" > "$work/itinerad.log" 2>&1 &
 	echo $! > "$work/itinerad.pid"
 	itin=$!
-	n=0
-	until grep -q "identified as EUSE-itinerary" "$work/itinerad.log" || [ $n -ge 100 ]; do
-		sleep 0.1
-		n=$((n + 1))
-	done
+	itin_euse_wait "$work/itinerad.log"
 }
 itinerad_stop() {
 	kill "$itin"

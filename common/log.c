@@ -40,6 +40,8 @@ static const struct log_info_cat itin_log_cats[] = {
 		    .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DADMIN] = { .name = "DADMIN", .description = "admin HTTP endpoint",
 		     .enabled = 1, .loglevel = LOGL_NOTICE },
+	[DLOAD] = { .name = "DLOAD", .description = "itinerad-db: loads, migrations, retention, keys",
+		    .enabled = 1, .loglevel = LOGL_NOTICE },
 };
 
 static const struct log_info itin_log_info = {
@@ -111,20 +113,20 @@ int itin_log_init(void *ctx, const char *program, bool use_syslog, int level)
 	struct log_target *t;
 
 	if (osmo_init_logging2(ctx, &itin_log_info) < 0)
-		return -1;
+		return -ENOMEM;
 	/* libosmocore's stderr target, written through our output function on the journal */
 	if (journal)
 		osmo_stderr_target->output = journal_output;
 	log_set_print_timestamp(osmo_stderr_target, !journal);
 	if (add_target(osmo_stderr_target, level) < 0)
-		return -1;
+		return -ENOMEM;
 	if (use_syslog) {
 		t = log_target_create_syslog(program, 0, LOG_DAEMON);
 		if (!t)
-			return -1;
+			return -ENOMEM;
 		log_add_target(t);
 		if (add_target(t, level) < 0)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -162,6 +164,25 @@ void itin_log_levels(void (*print)(void *arg, const char *category, const char *
 				name = levels[l].name;
 		print(arg, itin_log_cats[i].name, name);
 	}
+}
+
+int itin_log_init_tool(void *ctx)
+{
+	struct log_target *t;
+
+	if (osmo_init_logging2(ctx, &itin_log_info) < 0)
+		return -ENOMEM;
+	log_enable_multithread();
+	t = osmo_stderr_target;
+	log_set_print_category(t, 0);
+	log_set_print_category_hex(t, 0);
+	log_set_print_level(t, 0);
+	log_set_print_filename2(t, LOG_FILENAME_NONE);
+	log_set_use_color(t, 0);
+	log_set_print_timestamp(t, 0);
+	for (unsigned i = 0; i < ARRAY_SIZE(itin_log_cats); i++)
+		log_set_category_filter(t, i, 1, LOGL_NOTICE);
+	return 0;
 }
 
 bool itin_log_limit_pass(struct itin_log_limit *lim, unsigned *skipped)

@@ -18,11 +18,17 @@ enum itin_log_subsys {
 	DGSUP,		/* GSUP/IPA link to osmo-hlr */
 	DUSSD,		/* USSD sessions */
 	DADMIN,		/* admin HTTP endpoint */
+	DLOAD,		/* itinerad-db: loads, migrations, retention, keys, operator queries */
 };
 
-/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*). On the journal's
- * stream ($JOURNAL_STREAM) each line starts with its priority (<3> error ... <7> debug). */
+/* Sets up logging to stderr (and syslog when use_syslog) at level (LOGL_*); 0 or -ENOMEM. On
+ * the journal's stream ($JOURNAL_STREAM) each line starts with its priority (<3> error ...
+ * <7> debug). */
 int itin_log_init(void *ctx, const char *program, bool use_syslog, int level);
+/* itinerad-db's logging: NOTICE and above on stderr as plain lines, without timestamp,
+ * category or level (an operator or a cron mail reads them; the tests compare them). Safe
+ * from the event loader's writer thread. */
+int itin_log_init_tool(void *ctx);
 
 /* Sets category ("DSMPP", "all"; any case) to level ("debug", "info", "notice", "error",
  * "fatal") on every target, or only checks them when !apply: 0, -ENOENT for an unknown

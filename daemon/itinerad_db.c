@@ -32,6 +32,7 @@
 #include "common/coredump.h"
 #include "common/feed_csv.h"
 #include "common/localtime.h"
+#include "common/log.h"
 #include "common/msisdn.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
@@ -39,11 +40,10 @@
 #include "db/db_keys.h"
 #include "db/db_load_events.h"
 #include "db/db_load_registry.h"
-#include "db/db_lookup.h"
 #include "db/db_migrate.h"
+#include "db/db_query.h"
 #include "db/db_retention.h"
 #include "db/db_schema.h"
-#include "db/db_sql.h"
 #include "engine/sms_segment.h"
 #include "engine/subscriber_reply.h"
 
@@ -79,12 +79,7 @@ static const char *command_role(const char *cmd)
 	return ITIN_DB_ROLE_OWNER;
 }
 
-static int cmd_migrate(PGconn *conn)
-{
-	return itin_db_migrate(conn, itin_db_data_dir(), stderr) < 0 ? 1 : 0;
-}
-
-static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *what, const char *path,
+static int cmd_load(itin_db_conn *conn, const struct itin_config *cfg, const char *what, const char *path,
 		    int64_t now, unsigned batch_rows)
 {
 	struct itin_load_stats st = { 0 };
@@ -94,25 +89,26 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 	int rc;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return 1;
+		rc = -errno;
+		fprintf(stderr, "%s: %s\n", path, strerror(-rc));
+		return rc;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (strcmp(what, "events") == 0)
 		rc = itin_db_load_events(conn, &cfg->service, &cfg->feed, &cfg->keys, f, path, now,
-					 batch_rows, &st, stderr);
+					 batch_rows, &st);
 	else if (strcmp(what, "cells") == 0)
-		rc = itin_db_load_cells(conn, f, path, &st, stderr);
+		rc = itin_db_load_cells(conn, f, path, &st);
 	else if (strcmp(what, "risk") == 0)
-		rc = itin_db_load_risk(conn, f, path, &st, stderr);
+		rc = itin_db_load_risk(conn, f, path, &st);
 	else {
 		fprintf(stderr, "load: unknown feed %s (cells, events or risk)\n", what);
-		rc = -1;
+		rc = -EINVAL;
 	}
 	if (f != stdin)
 		fclose(f);
 	if (rc < 0)
-		return 1;
+		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	printf("load %s: %llu lines, %llu loaded, %llu skipped, %llu unknown, %llu rows written\n",
@@ -126,18 +122,9 @@ static int cmd_load(PGconn *conn, const struct itin_config *cfg, const char *wha
 		fflush(stdout);
 		fprintf(stderr, "load %s: every one of the %llu data lines was refused: nothing loaded\n",
 			what, (unsigned long long)st.lines);
-		return 1;
+		return -EINVAL;
 	}
 	return 0;
-}
-
-static PGresult *exec_params(PGconn *conn, const char *sql, int n, const char *const *values)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		fprintf(stderr, "query: %s", PQerrorMessage(conn));
-	return res;
 }
 
 /* The number to query: with "-" the first line of stdin, blanks around it removed, so that it is
@@ -172,33 +159,16 @@ static const char *query_number(const char *arg, char *buf, size_t max)
 	return p;
 }
 
-/* The audit row of an operator query: the OS user (and the sudo user, as sudo says), the
- * subscriber key, the command; the database adds the time and its own user. A query that
- * cannot be audited is not answered. */
-static int audit_query(PGconn *conn, const uint8_t *key, const char *command)
+/* The audit row's OS user (and the sudo user, as sudo says); the database adds the time and
+ * its own user. */
+static void audit_users(char *uid, size_t uid_len, const char **os_user, const char **sudo_user)
 {
 	const struct passwd *pw = getpwuid(geteuid());
-	const char *sudo_user = getenv("SUDO_USER");
-	char uid[32];
-	const char *values[4];
-	int lengths[4] = { 0, 0, 0, ITIN_SUBSCRIBER_KEY_LEN };
-	int formats[4] = { 0, 0, 0, 1 };
-	PGresult *res;
-	int rc = 0;
+	const char *sudo = getenv("SUDO_USER");
 
-	snprintf(uid, sizeof(uid), "uid %u", (unsigned)geteuid());
-	values[0] = pw ? pw->pw_name : uid;
-	values[1] = sudo_user && *sudo_user ? sudo_user : NULL;
-	values[2] = command;
-	values[3] = (const char *)key;
-	res = PQexecParams(conn, "INSERT INTO operator_audit (os_user, sudo_user, command, key) "
-			   "VALUES ($1, $2, $3, $4)", 4, NULL, values, lengths, formats, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(stderr, "query: not audited, so not answered: %s", PQerrorMessage(conn));
-		rc = -1;
-	}
-	PQclear(res);
-	return rc;
+	snprintf(uid, uid_len, "uid %u", (unsigned)geteuid());
+	*os_user = pw ? pw->pw_name : uid;
+	*sudo_user = sudo && *sudo ? sudo : NULL;
 }
 
 static void print_parts(const struct itin_reply *reply, unsigned max_parts)
@@ -216,8 +186,9 @@ static void print_parts(const struct itin_reply *reply, unsigned max_parts)
 		fprintf(stderr, "query: segmenting failed: %s\n", strerror(-n));
 }
 
-static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, const char *msisdn,
-		     const char *imsi, int64_t now, enum itin_lang lang, bool parts, const char *command)
+static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cfg,
+		     const char *msisdn, const char *imsi, int64_t now, enum itin_lang lang,
+		     bool parts, const char *command)
 {
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN], previous[ITIN_SUBSCRIBER_KEY_LEN];
 	const struct itin_service_config *service = &cfg->service;
@@ -225,23 +196,21 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	struct itin_subscriber_keyer *previous_keyer =
 		cfg->keys.num > 1 ? itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[1]) : NULL;
 	struct itin_sealer *sealer = itin_sealer_alloc(ctx, &cfg->keys);
-	struct itin_lookup_params params;
-	struct itin_lookup lookup;
-	struct itin_risk *risks;
-	unsigned num_risks;
+	struct itin_db_query q = { .key = key, .previous_key = previous_keyer ? previous : NULL,
+				   .now = now, .command = command };
+	struct itin_db_query_result found;
 	struct itin_reply *reply;
 	bool mask_lost;
-	PGresult *res;
-	char e164[16];
-	int64_t updated_at;
+	char e164[16], uid[32];
+	int rc;
 
 	if (!keyer || !sealer || (cfg->keys.num > 1 && !previous_keyer))
-		return 1;
+		return -ENOMEM;
 	if (msisdn) {
 		if (itin_msisdn_normalize(msisdn[0] == '+' ? msisdn + 1 : msisdn, msisdn[0] == '+' ? 1 : 3,
 					  service->country_code, e164) < 0) {
 			fprintf(stderr, "query: not a phone number\n");
-			return 1;
+			return -EINVAL;
 		}
 		itin_subscriber_key_msisdn(keyer, e164, key);
 		if (previous_keyer)
@@ -249,52 +218,45 @@ static int cmd_query(void *ctx, PGconn *conn, const struct itin_config *cfg, con
 	} else {
 		if (strlen(imsi) < 6 || strlen(imsi) > 15 || strspn(imsi, "0123456789") != strlen(imsi)) {
 			fprintf(stderr, "query: not an IMSI (6 to 15 digits)\n");
-			return 1;
+			return -EINVAL;
 		}
 		itin_subscriber_key_imsi(keyer, imsi, key);
 		if (previous_keyer)
 			itin_subscriber_key_imsi(previous_keyer, imsi, previous);
 	}
-	if (audit_query(conn, key, command) < 0)
-		return 1;
-	itin_lookup_params_set(&params, service, key, previous_keyer ? previous : NULL, now);
-	res = exec_params(conn, itin_sql_lookup, 3, params.values);
-	if (itin_lookup_from_result(ctx, res, &lookup) < 0) {
-		PQclear(res);
-		return 1;
-	}
-	PQclear(res);
-	if (!lookup.known) {
+	audit_users(uid, sizeof(uid), &q.os_user, &q.sudo_user);
+	rc = itin_db_query_subscriber(ctx, conn, service, &q, &found);
+	if (rc == -ENOENT)
 		fprintf(stderr, "query: no such subscriber\n");
-		return 2;
-	}
-	res = exec_params(conn, itin_sql_freshness, 0, NULL);
-	updated_at = itin_freshness_from_result(res);
-	PQclear(res);
-	res = exec_params(conn, itin_sql_risks, 0, NULL);
-	if (itin_risks_from_result(ctx, res, &risks, &num_risks) < 0) {
-		PQclear(res);
-		return 1;
-	}
-	PQclear(res);
+	if (rc < 0)
+		return rc;
 	reply = itin_subscriber_reply(ctx, service, cfg->templates, &(struct itin_subscriber){
-		.e164 = msisdn ? e164 : NULL, .mask_sealed = lookup.mask_sealed,
-		.mask_sealed_len = lookup.mask_sealed_len, .rows = lookup.rows,
-		.num_rows = lookup.num_rows }, &(struct itin_reply_inputs){
-		.risks = risks, .num_risks = num_risks, .updated_at = updated_at, .sealer = sealer },
-		now, lang, &mask_lost);
+		.e164 = msisdn ? e164 : NULL, .mask_sealed = found.lookup.mask_sealed,
+		.mask_sealed_len = found.lookup.mask_sealed_len, .rows = found.lookup.rows,
+		.num_rows = found.lookup.num_rows }, &(struct itin_reply_inputs){
+		.risks = found.risks, .num_risks = found.num_risks, .updated_at = found.updated_at,
+		.sealer = sealer }, now, lang, &mask_lost);
 	if (mask_lost)
 		fprintf(stderr, "query: the stored mask cannot be unsealed (its key is not in the "
 			"secret file?)\n");
 	if (!reply) {
 		fprintf(stderr, "query: building the reply failed\n");
-		return 1;
+		return -ENOMEM;
 	}
 	if (parts)
 		print_parts(reply, service->max_parts);
 	else
 		printf("%s\n", itin_reply_flatten(ctx, reply));
 	return 0;
+}
+
+/* A command's result as its exit status, for cron jobs and scripts: 2 when it was refused for
+ * now (a key still in use) or found nothing (no such subscriber), 1 for any other failure. */
+static int exit_status(int rc)
+{
+	if (rc == 0)
+		return 0;
+	return rc == -EBUSY || rc == -ENOENT ? 2 : 1;
 }
 
 int main(int argc, char **argv)
@@ -320,7 +282,7 @@ int main(int argc, char **argv)
 	struct itin_config *cfg;
 	char err[512], number[64];
 	char *conninfo, *command;
-	PGconn *conn;
+	itin_db_conn *conn;
 	int64_t now = time(NULL);
 	unsigned batch_rows = ITIN_LOAD_BATCH_ROWS;
 	int lang = -1, opt, rc;
@@ -398,6 +360,11 @@ int main(int argc, char **argv)
 					  lang < 0 ? "" : " --lang ", lang < 0 ? "" : lang == ITIN_LANG_EN ? "en" : "zh",
 					  parts ? " --parts" : "");
 	}
+	/* The db_* modules' reports (DLOAD), as plain lines on stderr. */
+	if (itin_log_init_tool(ctx) < 0) {
+		fprintf(stderr, "itinerad-db: cannot set up logging\n");
+		return 1;
+	}
 	cfg = itin_config_load(ctx, config_path && *config_path ? config_path : DEFAULT_CONFIG, err,
 			       sizeof(err));
 	if (!cfg) {
@@ -414,12 +381,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (strcmp(cmd, "migrate") == 0) {
-		rc = cmd_migrate(conn);
+		rc = itin_db_migrate(conn, itin_db_data_dir());
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
-		rc = itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now,
-				       stderr) < 0 ? 1 : 0;
+		rc = itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now);
 	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
 		char *end;
 		unsigned long id = strtoul(argv[optind + 1], &end, 10);
@@ -427,26 +393,25 @@ int main(int argc, char **argv)
 		if (*end || !*argv[optind + 1] || id > ITIN_KEY_ID_MAX) {
 			fprintf(stderr, "retire-key: '%s' is not a key id (0 to %d)\n",
 				argv[optind + 1], ITIN_KEY_ID_MAX);
-			rc = 1;
+			rc = -EINVAL;
 		} else {
-			rc = itin_db_retire_key(conn, &cfg->keys, &cfg->service, id, stdout, stderr);
-			rc = rc == 0 ? 0 : rc == 1 ? 2 : 1;	/* 2: refused, not yet */
+			rc = itin_db_retire_key(conn, &cfg->keys, &cfg->service, id, stdout);
 		}
 	} else if (strcmp(cmd, "purge") == 0) {
 		if (!yes) {
 			fprintf(stderr, "purge deletes every subscriber's data: add --yes\n");
-			rc = 1;
+			rc = -EINVAL;
 		} else {
-			rc = itin_db_purge(conn, stderr) < 0 ? 1 : 0;
+			rc = itin_db_purge(conn);
 		}
 	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,
 			       lang < 0 ? cfg->service.default_lang : (enum itin_lang)lang, parts, command);
 	} else {
 		usage(stderr);
-		rc = 1;
+		rc = -EINVAL;
 	}
-	PQfinish(conn);
+	itin_db_disconnect(conn);
 	talloc_free(ctx);
-	return rc;
+	return exit_status(rc);
 }

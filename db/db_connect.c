@@ -12,19 +12,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <talloc.h>
 
 #include "db/db_connect.h"
 
+const char *itin_db_installed(const char *env, const char *installed, const char *in_tree)
+{
+	const char *value = getenv(env);
+
+	if (value && *value)
+		return value;
+	return access(installed, R_OK) == 0 ? installed : in_tree;
+}
+
 static const char *pgcluster_script(void)
 {
-	const char *env = getenv("ITINERAD_PGCLUSTER");
-
-	if (env && *env)
-		return env;
-	if (access(ITIN_PKGDATADIR "/pgcluster.sh", R_OK) == 0)
-		return ITIN_PKGDATADIR "/pgcluster.sh";
-	return ITIN_SRCDIR "/sql/pgcluster.sh";
+	return itin_db_installed("ITINERAD_PGCLUSTER", ITIN_PKGDATADIR "/pgcluster.sh",
+				 ITIN_SRCDIR "/sql/pgcluster.sh");
 }
 
 /* Quote a path for /bin/sh: single quotes, with each ' written as '\''. */
@@ -120,7 +125,7 @@ char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const c
 	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
 }
 
-PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
+itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
 {
 	PGconn *conn = PQconnectdb(conninfo);
 
@@ -131,4 +136,9 @@ PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len
 	}
 	PQsetClientEncoding(conn, "UTF8");
 	return conn;
+}
+
+void itin_db_disconnect(itin_db_conn *conn)
+{
+	PQfinish(conn);
 }

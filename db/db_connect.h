@@ -10,9 +10,13 @@
  */
 #pragma once
 
-#include <libpq-fe.h>
+#include <stddef.h>
 
 #include "common/config.h"
+
+/* libpq's connection (PGconn is this type), opaque above db/: only db/ includes libpq-fe.h,
+ * so the blocking commands of itinerad-db pass it to the db_* modules without seeing it. */
+typedef struct pg_conn itin_db_conn;
 
 #define ITIN_DB_ROLE_DAEMON "itinerad_daemon"
 #define ITIN_DB_ROLE_LOADER "itinerad_loader"
@@ -23,5 +27,10 @@
 char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const char *role,
 		       char *err, size_t err_len);
 
+/* A file or directory of the package: $env when set, else installed when it is there, else
+ * in_tree (tests and an uninstalled build run from the source tree). */
+const char *itin_db_installed(const char *env, const char *installed, const char *in_tree);
+
 /* A blocking connection for command-line tools; NULL with the reason in err. */
-PGconn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);
+itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);
+void itin_db_disconnect(itin_db_conn *conn);

@@ -10,6 +10,7 @@
 
 #include <talloc.h>
 
+#include "common/log.h"
 #include "db/db_copy.h"
 
 /* The fuzzing harness (tests/fuzz/fuzz_read_lines.c) builds this file with tiny sizes, so that
@@ -32,7 +33,6 @@ struct line_state {
 	itin_line_cb cb;
 	void *arg;
 	struct itin_load_stats *st;
-	FILE *log;
 	uint64_t lineno;
 	bool seen_data;
 };
@@ -41,7 +41,7 @@ static void report_skipped(struct line_state *ls, const char *why)
 {
 	ls->st->skipped++;
 	if (ls->st->skipped <= MAX_REPORTED)
-		fprintf(ls->log, "%s:%llu: %s\n", ls->name, (unsigned long long)ls->lineno, why);
+		LOGP(DLOAD, LOGL_NOTICE, "%s:%llu: %s\n", ls->name, (unsigned long long)ls->lineno, why);
 }
 
 /* A line longer than any valid one is refused wherever it falls, before it is parsed. */
@@ -98,9 +98,9 @@ static bool skip_to_line_end(char *buf, size_t *have)
 }
 
 int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
-		    struct itin_load_stats *st, FILE *log)
+		    struct itin_load_stats *st)
 {
-	struct line_state ls = { name, header_start, cb, arg, st, log, 0, false };
+	struct line_state ls = { name, header_start, cb, arg, st, 0, false };
 	/* A read fills at most the free room, and the start of a line is kept only while it could
 	 * still be valid (MAX_LINE bytes and a '\r'), so a read always has READ_BLOCK of room. */
 	const size_t size = READ_BLOCK + MAX_LINE + 1;
@@ -110,7 +110,7 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 	int rc = 0;
 
 	if (!buf) {
-		fprintf(log, "%s: out of memory\n", name);
+		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
 		return -ENOMEM;
 	}
 	for (;;) {
@@ -140,27 +140,27 @@ int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_li
 			break;
 	}
 	if (ferror(f)) {
-		fprintf(log, "%s: read error\n", name);
+		LOGP(DLOAD, LOGL_ERROR, "%s: read error\n", name);
 		rc = -EIO;
 	} else if (have > 0) {
 		rc = one_line(&ls, buf, have);
 	}
 out:
 	if (st->skipped > MAX_REPORTED)
-		fprintf(log, "%s: %llu more malformed lines not shown\n", name,
+		LOGP(DLOAD, LOGL_NOTICE, "%s: %llu more malformed lines not shown\n", name,
 			(unsigned long long)(st->skipped - MAX_REPORTED));
 	talloc_free(buf);
 	return rc;
 }
 
-bool itin_db_exec(PGconn *conn, const char *sql, const char *what, FILE *log)
+bool itin_db_exec(PGconn *conn, const char *sql, const char *what)
 {
 	PGresult *res = PQexec(conn, sql);
 	ExecStatusType s = PQresultStatus(res);
 	bool ok = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 
 	if (!ok)
-		fprintf(log, "%s: %s", what, PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "%s: %s", what, PQerrorMessage(conn));
 	PQclear(res);
 	return ok;
 }
@@ -180,13 +180,13 @@ static void put(struct itin_copy_buf *b, const void *p, size_t len)
 	b->len += len;
 }
 
-int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql, FILE *log)
+int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql)
 {
 	static const uint8_t header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
 	PGresult *res = PQexec(conn, copy_sql);
 
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		fprintf(log, "COPY: %s", PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "COPY: %s", PQerrorMessage(conn));
 		PQclear(res);
 		return -EIO;
 	}
@@ -194,7 +194,7 @@ int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql,
 	*b = (struct itin_copy_buf){ .conn = conn, .size = COPY_FLUSH };
 	b->data = talloc_size(NULL, b->size);
 	if (!b->data) {
-		fprintf(log, "COPY: out of memory\n");
+		LOGP(DLOAD, LOGL_ERROR, "COPY: out of memory\n");
 		PQputCopyEnd(conn, "out of memory");
 		PQclear(PQgetResult(conn));
 		return -ENOMEM;
@@ -260,7 +260,7 @@ void itin_copy_null(struct itin_copy_buf *b)
 	put(b, &len, 4);
 }
 
-int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log)
+int64_t itin_copy_end(struct itin_copy_buf *b)
 {
 	uint16_t trailer = 0xffff;
 	PGresult *res;
@@ -276,7 +276,7 @@ int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log)
 		if (PQresultStatus(res) == PGRES_COMMAND_OK && !b->failed)
 			rows = strtoll(PQcmdTuples(res), NULL, 10);
 		else
-			fprintf(log, "COPY: %s", PQerrorMessage(b->conn));
+			LOGP(DLOAD, LOGL_ERROR, "COPY: %s", PQerrorMessage(b->conn));
 		PQclear(res);
 	}
 	return rows;

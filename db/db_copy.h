@@ -12,14 +12,7 @@
 
 #include <libpq-fe.h>
 
-/* Counts every loader reports (SPEC section 7: loaded, skipped, unknown-cell lines). */
-struct itin_load_stats {
-	uint64_t lines;		/* data lines read (header and comments excluded) */
-	uint64_t loaded;
-	uint64_t skipped;	/* malformed, reported with their line numbers */
-	uint64_t unknown;	/* events: unknown cell or country; cells/risk: unknown region */
-	uint64_t rows;		/* rows written to the database after folding */
-};
+#include "db/load_stats.h"
 
 /* Called per data line; returns NULL if the line was used, else why it was skipped. A return
  * of ITIN_LINE_ABORT stops the read (the callback has reported why). */
@@ -27,11 +20,11 @@ typedef const char *(*itin_line_cb)(void *arg, const char *line, size_t len);
 extern const char ITIN_LINE_ABORT[];
 
 /* Reads f to its end, skipping empty lines, lines starting with '#' and a first data line that
- * starts with header_start. Skipped lines are reported as "NAME:LINE: reason" on log (the first
- * 100; then a count). Returns 0, -EIO on a read error, -ECANCELED when the callback aborted,
+ * starts with header_start. Skipped lines are logged as "NAME:LINE: reason" in DLOAD (the
+ * first 100; then a count). Returns 0, -EIO on a read error, -ECANCELED when the callback aborted,
  * -ENOMEM. */
 int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
-		    struct itin_load_stats *st, FILE *log);
+		    struct itin_load_stats *st);
 
 /* A binary COPY stream being built in memory and sent in large chunks. */
 struct itin_copy_buf {
@@ -41,8 +34,8 @@ struct itin_copy_buf {
 	bool failed;
 };
 
-/* Starts COPY copy_sql; returns 0, or -EIO or -ENOMEM (reported on log). */
-int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql, FILE *log);
+/* Starts COPY copy_sql; returns 0, or -EIO or -ENOMEM (logged in DLOAD). */
+int itin_copy_begin(struct itin_copy_buf *b, PGconn *conn, const char *copy_sql);
 void itin_copy_tuple(struct itin_copy_buf *b, uint16_t nfields);
 void itin_copy_int2(struct itin_copy_buf *b, int16_t v);
 void itin_copy_int4(struct itin_copy_buf *b, int32_t v);
@@ -51,8 +44,8 @@ void itin_copy_bytes(struct itin_copy_buf *b, const void *p, size_t len);	/* byt
 void itin_copy_date(struct itin_copy_buf *b, int32_t unix_day);
 void itin_copy_timestamptz(struct itin_copy_buf *b, int64_t unix_s);
 void itin_copy_null(struct itin_copy_buf *b);
-/* Ends the COPY; returns the rows copied, or -EIO (reported on log). Frees the buffer. */
-int64_t itin_copy_end(struct itin_copy_buf *b, FILE *log);
+/* Ends the COPY; returns the rows copied, or -EIO (logged in DLOAD). Frees the buffer. */
+int64_t itin_copy_end(struct itin_copy_buf *b);
 
-/* Runs a statement, reporting a failure on log as "WHAT: error". */
-bool itin_db_exec(PGconn *conn, const char *sql, const char *what, FILE *log);
+/* Runs a statement, logging a failure in DLOAD as "WHAT: error". */
+bool itin_db_exec(PGconn *conn, const char *sql, const char *what);

@@ -10,10 +10,10 @@
 
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 #include "common/config.h"
+#include "db/db_connect.h"
 
-/* Returns 0 (retired: report on out), 1 (refused: the reason on log) or -1 (error on log). */
-int itin_db_retire_key(PGconn *conn, const struct itin_keys *in_use,
-		       const struct itin_service_config *service, unsigned id, FILE *out, FILE *log);
+/* Returns 0 (retired: report on out), -EBUSY (refused: the key is current or still reaches
+ * something; the reason logged in DLOAD) or -EIO (logged). */
+int itin_db_retire_key(itin_db_conn *conn, const struct itin_keys *in_use,
+		       const struct itin_service_config *service, unsigned id, FILE *out);

@@ -16,6 +16,9 @@
  * writer alone touches the connection, that batch and the subscriber ids; the reader alone
  * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
  * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
+ *
+ * The tables sized by the subscribers outgrow talloc's limit of 256 MB for one chunk (a feed's
+ * 5 M subscribers' identities take 720 MB): they are kept in pages (struct paged).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,11 +28,13 @@
 
 #include <talloc.h>
 
+#include "common/log.h"
 #include "common/feed_csv.h"
 #include "common/localtime.h"
 #include "common/msisdn.h"
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
+#include "db/db_copy.h"
 #include "db/db_load_events.h"
 #include "engine/places.h"
 
@@ -40,6 +45,39 @@ static uint64_t mix64(uint64_t x)
 	x ^= x >> 27;
 	x *= 0x94d049bb133111ebULL;
 	return x ^ (x >> 31);
+}
+
+/* A table of fixed-size elements in pages of PAGE_LEN: a talloc array of pages, each page its
+ * talloc child, so that freeing the array frees the table. Growing it never moves an element. */
+#define PAGE_SHIFT 16
+#define PAGE_LEN ((size_t)1 << PAGE_SHIFT)
+#define PAGE_MASK (PAGE_LEN - 1)
+struct paged {
+	void **page;
+	size_t len;		/* the elements it has room for: pages * PAGE_LEN */
+};
+#define PAGED_AT(p, type, i) (&((type *)(p)->page[(i) >> PAGE_SHIFT])[(i) & PAGE_MASK])
+
+/* Room for n elements of size bytes (new pages zeroed if zero: a map's free slots); 0 or
+ * -ENOMEM. */
+static int paged_reserve(void *ctx, struct paged *p, size_t size, size_t n, bool zero)
+{
+	size_t pages = (n + PAGE_MASK) >> PAGE_SHIFT;
+	void **page;
+
+	if (n <= p->len)
+		return 0;
+	page = talloc_realloc(ctx, p->page, void *, pages);
+	if (!page)
+		return -ENOMEM;
+	p->page = page;
+	for (; p->len < n; p->len += PAGE_LEN) {
+		page[p->len >> PAGE_SHIFT] = zero ? talloc_zero_size(page, PAGE_LEN * size)
+						  : talloc_size(page, PAGE_LEN * size);
+		if (!page[p->len >> PAGE_SHIFT])
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* Open addressing maps; key 0 marks a free slot, so keys are stored plus one. */
@@ -76,8 +114,8 @@ struct ident_row {
  * read when it was handed over, and, once joined, the rows it wrote (-1: it failed). */
 struct batch_job {
 	struct fold_slot *fold;
-	struct ident_row *idents;
-	size_t num_idents, idents_size;
+	struct paged idents;		/* of struct ident_row */
+	size_t num_idents;
 	int64_t newest;
 	int64_t rows;
 };
@@ -85,7 +123,6 @@ struct batch_job {
 struct loader {
 	PGconn *conn;
 	const struct itin_service_config *service;	/* country code, domestic MCCs */
-	FILE *log;
 	struct itin_load_stats *st;
 	struct itin_subscriber_keyer *keyer;		/* the current secret's */
 	struct itin_subscriber_keyer *previous_keyer;	/* during a key rotation, else NULL */
@@ -97,10 +134,10 @@ struct loader {
 	struct cell_slot *cells;
 	size_t cells_mask;
 
-	struct ident_slot *ident_map;
+	struct paged ident_map;		/* of struct ident_slot */
 	size_t ident_mask, num_idents_mapped;
-	struct ident *idents;
-	size_t num_idents, idents_size;
+	struct paged idents;		/* of struct ident */
+	size_t num_idents;
 
 	struct fold_slot *fold;		/* the batch being read */
 	size_t fold_mask, num_fold;
@@ -113,8 +150,7 @@ struct loader {
 	/* The writer's while it runs (the reader's in between). */
 	struct batch_job job;
 	struct row_order *order;	/* the batch's slots in COPY order */
-	int64_t *subscriber_of;		/* each identity's subscriber id, once a batch sent it */
-	size_t subscriber_of_size;
+	struct paged subscriber_of;	/* int64_t: each identity's subscriber id, once a batch sent it */
 	pthread_t writer;
 	bool writing;
 };
@@ -153,9 +189,9 @@ static int load_cells(struct loader *l)
 	size_t n, size = 1024;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(l->log, "reading the cell registry: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "reading the cell registry: %s", PQerrorMessage(l->conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	n = PQntuples(res);
 	while (size < 2 * n)
@@ -163,7 +199,7 @@ static int load_cells(struct loader *l)
 	l->cells = talloc_zero_array(l, struct cell_slot, size);
 	if (!l->cells) {
 		PQclear(res);
-		return -1;
+		return -ENOMEM;
 	}
 	l->cells_mask = size - 1;
 	for (size_t r = 0; r < n; r++) {
@@ -176,22 +212,36 @@ static int load_cells(struct loader *l)
 	return 0;
 }
 
+static struct ident_slot *ident_slot(const struct paged *map, size_t i)
+{
+	return PAGED_AT(map, struct ident_slot, i);
+}
+
+static struct ident *ident_at(const struct loader *l, size_t i)
+{
+	return PAGED_AT(&l->idents, struct ident, i);
+}
+
 static bool grow_ident_map(struct loader *l)
 {
-	size_t size = l->ident_map ? 2 * (l->ident_mask + 1) : 1 << 16;
-	struct ident_slot *map = calloc(size, sizeof(*map));
+	size_t size = l->ident_map.len ? 2 * (l->ident_mask + 1) : PAGE_LEN;
+	struct paged map = { 0 };
 
-	if (!map)
+	if (paged_reserve(l, &map, sizeof(struct ident_slot), size, true) < 0) {
+		talloc_free(map.page);
 		return false;
-	for (size_t i = 0; l->ident_map && i <= l->ident_mask; i++) {
-		size_t j;
-		if (!l->ident_map[i].key)
-			continue;
-		for (j = mix64(l->ident_map[i].key) & (size - 1); map[j].key; j = (j + 1) & (size - 1))
-			;
-		map[j] = l->ident_map[i];
 	}
-	free(l->ident_map);
+	for (size_t i = 0; l->ident_map.len && i <= l->ident_mask; i++) {
+		const struct ident_slot *s = ident_slot(&l->ident_map, i);
+		size_t j;
+
+		if (!s->key)
+			continue;
+		for (j = mix64(s->key) & (size - 1); ident_slot(&map, j)->key; j = (j + 1) & (size - 1))
+			;
+		*ident_slot(&map, j) = *s;
+	}
+	talloc_free(l->ident_map.page);
 	l->ident_map = map;
 	l->ident_mask = size - 1;
 	return true;
@@ -203,15 +253,17 @@ static bool grow_ident_map(struct loader *l)
 static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, uint32_t *out)
 {
 	uint64_t key = (strtoull(ev->msisdn, NULL, 10) << 4 | strlen(ev->msisdn)) + 1;
+	struct ident_slot *s;
 	struct ident *id;
 	size_t i;
 
 	if (2 * (l->num_idents_mapped + 1) > l->ident_mask + 1 && !grow_ident_map(l))
 		return (l->error = "out of memory");
-	for (i = mix64(key) & l->ident_mask; l->ident_map[i].key; i = (i + 1) & l->ident_mask) {
-		if (l->ident_map[i].key != key)
+	for (i = mix64(key) & l->ident_mask; (s = ident_slot(&l->ident_map, i))->key;
+	     i = (i + 1) & l->ident_mask) {
+		if (s->key != key)
 			continue;
-		id = &l->idents[l->ident_map[i].ident];
+		id = ident_at(l, s->ident);
 		if (ev->time >= id->imsi_at) {
 			if (strcmp(id->imsi, ev->imsi) != 0) {
 				strcpy(id->imsi, ev->imsi);
@@ -220,18 +272,12 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 			}
 			id->imsi_at = ev->time;
 		}
-		*out = l->ident_map[i].ident;
+		*out = s->ident;
 		return NULL;
 	}
-	if (l->num_idents == l->idents_size) {
-		size_t size = l->idents_size ? 2 * l->idents_size : 1 << 16;
-		struct ident *idents = realloc(l->idents, size * sizeof(*idents));
-		if (!idents)
-			return (l->error = "out of memory");
-		l->idents = idents;
-		l->idents_size = size;
-	}
-	id = &l->idents[l->num_idents];
+	if (paged_reserve(l, &l->idents, sizeof(struct ident), l->num_idents + 1, false) < 0)
+		return (l->error = "out of memory");
+	id = ident_at(l, l->num_idents);
 	if (itin_msisdn_mask(ev->msisdn, l->service->country_code, id->mask) < 0)
 		return "MSISDN cannot be masked";
 	strcpy(id->imsi, ev->imsi);
@@ -243,8 +289,8 @@ static const char *ident_of(struct loader *l, const struct itin_feed_event *ev, 
 		return (l->error = "keying failed");
 	id->batch = 0;
 	id->written = false;
-	l->ident_map[i].key = key;
-	l->ident_map[i].ident = l->num_idents;
+	s->key = key;
+	s->ident = l->num_idents;
 	l->num_idents_mapped++;
 	*out = l->num_idents++;
 	return NULL;
@@ -268,7 +314,7 @@ static void fold(struct loader *l, uint32_t ident, int32_t day, int32_t place, i
 	}
 	*s = (struct fold_slot){ .key = key, .place = place, .events = 1, .first = t, .last = t };
 	l->num_fold++;
-	l->idents[ident].batch = l->batch;
+	ident_at(l, ident)->batch = l->batch;
 }
 
 /* write_subscribers' statements for the current key id and, during a key rotation, with the
@@ -343,11 +389,11 @@ static int write_subscribers(struct loader *l)
 
 	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
 			  "imsi_key bytea, imsi_at timestamptz, mask bytea, previous_msisdn_key bytea) "
-			  "ON COMMIT DROP", "load", l->log) ||
-	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)", l->log) < 0)
-		return -1;
+			  "ON COMMIT DROP", "load") ||
+	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)") < 0)
+		return -EIO;
 	for (size_t i = 0; i < job->num_idents; i++) {
-		const struct ident_row *id = &job->idents[i];
+		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
 		itin_copy_tuple(&b, 6);
 		itin_copy_int4(&b, id->n);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
@@ -359,11 +405,11 @@ static int write_subscribers(struct loader *l)
 		else
 			itin_copy_null(&b);
 	}
-	if (itin_copy_end(&b, l->log) < 0)
-		return -1;
+	if (itin_copy_end(&b) < 0)
+		return -EIO;
 	for (unsigned i = 0; i < l->num_subscriber_sql; i++) {
-		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load", l->log))
-			return -1;
+		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load"))
+			return -EIO;
 	}
 	return 0;
 }
@@ -375,13 +421,13 @@ static int read_subscribers(struct loader *l)
 	int n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(l->log, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
 		PQclear(res);
-		return -1;
+		return -EIO;
 	}
 	n = PQntuples(res);
 	for (int r = 0; r < n; r++) {
-		l->subscriber_of[strtoul(PQgetvalue(res, r, 0), NULL, 10)] =
+		*PAGED_AT(&l->subscriber_of, int64_t, strtoul(PQgetvalue(res, r, 0), NULL, 10)) =
 			strtoll(PQgetvalue(res, r, 1), NULL, 10);
 	}
 	PQclear(res);
@@ -390,7 +436,7 @@ static int read_subscribers(struct loader *l)
 
 static int64_t slot_subscriber(const struct loader *l, const struct fold_slot *s)
 {
-	return l->subscriber_of[(s->key - 1) >> 32];
+	return *PAGED_AT(&l->subscriber_of, int64_t, (s->key - 1) >> 32);
 }
 
 /* Folded rows by subscriber id, then day (the order of presence_recent's index). The keys sit
@@ -406,7 +452,7 @@ static int cmp_rows(const void *a, const void *b)
 }
 
 /* The batch's folded rows into presence_recent, in index order: its index then grows at a
- * few places instead of at a random page per row. Returns the rows written or -1. */
+ * few places instead of at a random page per row. Returns the rows written or -EIO. */
 static int64_t copy_presence(struct loader *l)
 {
 	const struct fold_slot *fold = l->job.fold;
@@ -423,8 +469,8 @@ static int64_t copy_presence(struct loader *l)
 	}
 	qsort(l->order, n, sizeof(*l->order), cmp_rows);
 	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
-			    "last_seen, events) FROM STDIN (FORMAT binary)", l->log) < 0)
-		return -1;
+			    "last_seen, events) FROM STDIN (FORMAT binary)") < 0)
+		return -EIO;
 	for (size_t i = 0; i < n; i++) {
 		const struct row_order *o = &l->order[i];
 		const struct fold_slot *s = &fold[o->slot];
@@ -437,7 +483,7 @@ static int64_t copy_presence(struct loader *l)
 		itin_copy_timestamptz(&b, s->last);
 		itin_copy_int4(&b, s->events);
 	}
-	return itin_copy_end(&b, l->log);
+	return itin_copy_end(&b);
 }
 
 /* The writer thread: one batch in one transaction. Leaves its fold table cleared for reuse. */
@@ -449,25 +495,25 @@ static void *write_batch(void *arg)
 	int64_t rows;
 
 	job->rows = -1;
-	if (!itin_db_exec(l->conn, "BEGIN", "load", l->log) || write_subscribers(l) < 0 ||
+	if (!itin_db_exec(l->conn, "BEGIN", "load") || write_subscribers(l) < 0 ||
 	    read_subscribers(l) < 0 || (rows = copy_presence(l)) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
 		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
 		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
 		 "loaded_at = now()", (long long)job->newest);
-	if (!itin_db_exec(l->conn, sql, "load", l->log) ||
-	    !itin_db_exec(l->conn, "COMMIT", "load", l->log))
+	if (!itin_db_exec(l->conn, sql, "load") ||
+	    !itin_db_exec(l->conn, "COMMIT", "load"))
 		goto fail;
 	memset(job->fold, 0, (l->fold_mask + 1) * sizeof(*job->fold));
 	job->rows = rows;
 	return NULL;
 fail:
-	itin_db_exec(l->conn, "ROLLBACK", "load", l->log);
+	itin_db_exec(l->conn, "ROLLBACK", "load");
 	return NULL;
 }
 
-/* Waits for the writer, if it has a batch; returns 0 when that batch was written. */
+/* Waits for the writer, if it has a batch; returns 0 when that batch was written, else -EIO. */
 static int finish_writing(struct loader *l)
 {
 	if (!l->writing)
@@ -476,7 +522,7 @@ static int finish_writing(struct loader *l)
 	l->writing = false;
 	if (l->job.rows < 0) {
 		l->error = "database error";
-		return -1;
+		return -EIO;
 	}
 	l->st->rows += l->job.rows;
 	return 0;
@@ -488,30 +534,21 @@ static int collect_idents(struct loader *l)
 {
 	struct batch_job *job = &l->job;
 
-	if (l->subscriber_of_size < l->num_idents) {
-		int64_t *ids = realloc(l->subscriber_of, l->idents_size * sizeof(*ids));
-		if (!ids)
-			return -1;
-		l->subscriber_of = ids;
-		l->subscriber_of_size = l->idents_size;
-	}
+	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0)
+		return -ENOMEM;
 	job->num_idents = 0;
 	for (size_t i = 0; i < l->num_idents; i++) {
-		struct ident *id = &l->idents[i];
+		struct ident *id = ident_at(l, i);
 		struct ident_row *row;
 
 		if (id->batch != l->batch || id->written)
 			continue;
-		if (job->num_idents == job->idents_size) {
-			size_t size = job->idents_size ? 2 * job->idents_size : 1 << 16;
-			struct ident_row *rows = realloc(job->idents, size * sizeof(*rows));
-			if (!rows)
-				return -1;
-			job->idents = rows;
-			job->idents_size = size;
-		}
+		if (paged_reserve(l, &job->idents, sizeof(struct ident_row), job->num_idents + 1,
+				  false) < 0)
+			return -ENOMEM;
 		id->written = true;
-		row = &job->idents[job->num_idents++];
+		row = PAGED_AT(&job->idents, struct ident_row, job->num_idents);
+		job->num_idents++;
 		row->n = i;
 		memcpy(row->msisdn_key, id->msisdn_key, sizeof(row->msisdn_key));
 		memcpy(row->imsi_key, id->imsi_key, sizeof(row->imsi_key));
@@ -522,7 +559,7 @@ static int collect_idents(struct loader *l)
 		 * in clear (migration 070). */
 		row->mask_sealed_len = itin_seal(l->sealer, ITIN_SEAL_MASK, id->mask, row->mask_sealed);
 		if (row->mask_sealed_len < 0)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -532,12 +569,13 @@ static int collect_idents(struct loader *l)
 static int hand_over(struct loader *l)
 {
 	struct fold_slot *full = l->fold;
+	int rc;
 
-	if (finish_writing(l) < 0 || l->num_fold == 0)
-		return l->error ? -1 : 0;
-	if (collect_idents(l) < 0) {
+	if ((rc = finish_writing(l)) < 0 || l->num_fold == 0)
+		return rc;
+	if ((rc = collect_idents(l)) < 0) {
 		l->error = "out of memory";
-		return -1;
+		return rc;
 	}
 	l->job.fold = full;
 	l->job.newest = l->newest;
@@ -547,7 +585,7 @@ static int hand_over(struct loader *l)
 	l->batch++;
 	if (pthread_create(&l->writer, NULL, write_batch, l) != 0) {
 		l->error = "cannot start the writer thread";
-		return -1;
+		return -EAGAIN;
 	}
 	l->writing = true;
 	return 0;
@@ -586,32 +624,28 @@ static const char *event_line(void *arg, const char *line, size_t len)
 	return NULL;
 }
 
-/* The identity map and table outgrow talloc's limit of 256 MB for one chunk from about 2.3 M
- * subscribers (a feed's 5 M subscribers take about 720 MB): they are malloc'ed, as are the
- * arrays sized by them. A load that stops still waits for the batch being written. */
+/* A load that stops still waits for the batch being written: the thread uses the loader. */
 static int loader_destructor(struct loader *l)
 {
 	if (l->writing)
 		pthread_join(l->writer, NULL);
-	free(l->ident_map);
-	free(l->idents);
-	free(l->subscriber_of);
-	free(l->job.idents);
 	return 0;
 }
 
 int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 			const struct itin_feed_config *feed, const struct itin_keys *keys, FILE *f,
 			const char *name, int64_t now, unsigned batch_rows,
-			struct itin_load_stats *st, FILE *log)
+			struct itin_load_stats *st)
 {
 	struct loader *l = talloc_zero(NULL, struct loader);
 	size_t fold_size = 2;
-	int rc = -1;
+	int rc = -ENOMEM;
 
-	if (!l)
-		return -1;
-	*l = (struct loader){ .conn = conn, .service = service, .log = log, .st = st, .batch = 1,
+	if (!l) {
+		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
+		return -ENOMEM;
+	}
+	*l = (struct loader){ .conn = conn, .service = service, .st = st, .batch = 1,
 			      .batch_rows = batch_rows };
 	talloc_set_destructor(l, loader_destructor);
 	while (fold_size < 2 * (size_t)batch_rows)
@@ -625,11 +659,12 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	l->order = talloc_array(l, struct row_order, batch_rows);
 	if (!l->keyer || (keys->num > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
 	    !l->spare_fold || !l->order || !grow_ident_map(l) || subscriber_sql_init(l) < 0) {
-		fprintf(log, "%s: out of memory\n", name);
+		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
 		goto out;
 	}
-	if (itin_localtime_init(service->time_zone) < 0) {
-		fprintf(log, "%s: unknown time zone %s\n", name, service->time_zone);
+	if ((rc = itin_localtime_init(service->time_zone)) < 0) {
+		LOGP(DLOAD, LOGL_ERROR, "%s: unknown time zone %s\n", name, service->time_zone);
+		rc = -EINVAL;
 		goto out;
 	}
 	/* The days retention keeps (window + 1, today included), and no more than the skew
@@ -639,17 +674,20 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
 	 * read by one batch are used by the next without reading them again. Released with the
 	 * connection if the load stops. */
-	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log) ||
-	    load_cells(l) < 0)
-		goto out;
-	if (itin_read_lines(f, name, "time,", event_line, l, st, log) < 0 || hand_over(l) < 0 ||
-	    finish_writing(l) < 0) {
-		if (l->error)
-			fprintf(log, "%s: load stopped: %s\n", name, l->error);
+	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load")) {
+		rc = -EIO;
 		goto out;
 	}
-	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load", log)
-		? 0 : -1;
+	if ((rc = load_cells(l)) < 0)
+		goto out;
+	if ((rc = itin_read_lines(f, name, "time,", event_line, l, st)) < 0 ||
+	    (rc = hand_over(l)) < 0 || (rc = finish_writing(l)) < 0) {
+		if (l->error)
+			LOGP(DLOAD, LOGL_ERROR, "%s: load stopped: %s\n", name, l->error);
+		goto out;
+	}
+	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load")
+		? 0 : -EIO;
 out:
 	talloc_free(l);
 	return rc;

@@ -9,20 +9,19 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 #include "common/config.h"
-#include "db/db_copy.h"
+#include "db/db_connect.h"
+#include "db/load_stats.h"
 
 #define ITIN_LOAD_BATCH_ROWS (1u << 20)	/* folded rows per transaction, by default */
 /* The advisory lock an event load holds shared from start to end, and retention exclusive. */
 #define ITIN_DB_LOAD_LOCK "7401003"
 
 /* Loads f (named name in reports) into the database, batch_rows folded rows per transaction,
- * keyed with keys; returns 0 or -1 (reported on log). now: the loader's clock (Unix seconds),
- * which with service->window_days and feed->max_future_skew_s bounds the event times accepted
- * (feed_csv.h). */
-int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
+ * keyed with keys; returns 0 or a negative errno (logged in DLOAD). now: the loader's clock
+ * (Unix seconds), which with service->window_days and feed->max_future_skew_s bounds the event
+ * times accepted (feed_csv.h). */
+int itin_db_load_events(itin_db_conn *conn, const struct itin_service_config *service,
 			const struct itin_feed_config *feed, const struct itin_keys *keys, FILE *f,
 			const char *name, int64_t now, unsigned batch_rows,
-			struct itin_load_stats *st, FILE *log);
+			struct itin_load_stats *st);

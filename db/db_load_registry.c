@@ -9,6 +9,8 @@
 
 #include <talloc.h>
 
+#include "common/log.h"
+#include "db/db_copy.h"
 #include "db/db_load_registry.h"
 #include "common/feed_csv.h"
 
@@ -26,12 +28,12 @@ static int cmp_int32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int load_regions(struct registry_loader *rl, PGconn *conn, FILE *log)
+static int load_regions(struct registry_loader *rl, PGconn *conn)
 {
 	PGresult *res = PQexec(conn, "SELECT code FROM region ORDER BY code");
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(log, "reading regions: %s", PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "reading regions: %s", PQerrorMessage(conn));
 		PQclear(res);
 		return -EIO;
 	}
@@ -41,11 +43,11 @@ static int load_regions(struct registry_loader *rl, PGconn *conn, FILE *log)
 		rl->regions[i] = atoi(PQgetvalue(res, i, 0));
 	PQclear(res);
 	if (!rl->regions) {
-		fprintf(log, "out of memory for %zu regions\n", rl->num_regions);
+		LOGP(DLOAD, LOGL_ERROR, "out of memory for %zu regions\n", rl->num_regions);
 		return -ENOMEM;
 	}
 	if (rl->num_regions == 0) {
-		fprintf(log, "no regions in the database: run itinerad-db migrate first\n");
+		LOGP(DLOAD, LOGL_ERROR, "no regions in the database: run itinerad-db migrate first\n");
 		return -ENOENT;
 	}
 	return 0;
@@ -56,25 +58,31 @@ static bool region_known(const struct registry_loader *rl, int32_t code)
 	return bsearch(&code, rl->regions, rl->num_regions, sizeof(code), cmp_int32) != NULL;
 }
 
+/* A parsed line of a known region begins its row of nfields; another is counted unknown. */
+static const char *begin_row(struct registry_loader *rl, int32_t region_code, uint16_t nfields)
+{
+	if (!region_known(rl, region_code)) {
+		rl->st->unknown++;
+		return "region code not in GB/T 2260";
+	}
+	itin_copy_tuple(&rl->copy, nfields);
+	rl->st->loaded++;
+	return NULL;
+}
+
 static const char *cell_line(void *arg, const char *line, size_t len)
 {
 	struct registry_loader *rl = arg;
 	struct itin_feed_cell c;
 	const char *err = itin_feed_parse_cell(line, len, &c);
 
-	if (err)
+	if (err || (err = begin_row(rl, c.region_code, 5)))
 		return err;
-	if (!region_known(rl, c.region_code)) {
-		rl->st->unknown++;
-		return "region code not in GB/T 2260";
-	}
-	itin_copy_tuple(&rl->copy, 5);
 	itin_copy_int2(&rl->copy, c.mcc);
 	itin_copy_int2(&rl->copy, c.mnc);
 	itin_copy_int4(&rl->copy, c.lac);
 	itin_copy_int4(&rl->copy, c.ci);
 	itin_copy_int4(&rl->copy, c.region_code);
-	rl->st->loaded++;
 	return NULL;
 }
 
@@ -84,23 +92,17 @@ static const char *risk_line(void *arg, const char *line, size_t len)
 	struct itin_feed_risk r;
 	const char *err = itin_feed_parse_risk(line, len, &r);
 
-	if (err)
+	if (err || (err = begin_row(rl, r.region_code, 4)))
 		return err;
-	if (!region_known(rl, r.region_code)) {
-		rl->st->unknown++;
-		return "region code not in GB/T 2260";
-	}
-	itin_copy_tuple(&rl->copy, 4);
 	itin_copy_int4(&rl->copy, r.region_code);
 	itin_copy_bytes(&rl->copy, r.level, strlen(r.level));
 	itin_copy_date(&rl->copy, r.valid_from);
 	itin_copy_date(&rl->copy, r.valid_to);
-	rl->st->loaded++;
 	return NULL;
 }
 
 static int load_registry(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st,
-			 FILE *log, const char *header, const char *staging, itin_line_cb cb,
+			 const char *header, const char *staging, itin_line_cb cb,
 			 const char *merge_sql)
 {
 	struct registry_loader rl = { .st = st };
@@ -109,51 +111,51 @@ static int load_registry(PGconn *conn, FILE *f, const char *name, struct itin_lo
 	int64_t rows;
 	int rc = -EIO;
 
-	if (!itin_db_exec(conn, "BEGIN", name, log) || load_regions(&rl, conn, log) < 0)
+	if (!itin_db_exec(conn, "BEGIN", name) || load_regions(&rl, conn) < 0)
 		goto out;
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE %s ON COMMIT DROP", staging);
-	if (!itin_db_exec(conn, sql, name, log))
+	if (!itin_db_exec(conn, sql, name))
 		goto out;
 	snprintf(sql, sizeof(sql), "COPY %.*s FROM STDIN (FORMAT binary)",
 		 (int)strcspn(staging, " "), staging);
-	if (itin_copy_begin(&rl.copy, conn, sql, log) < 0)
+	if (itin_copy_begin(&rl.copy, conn, sql) < 0)
 		goto out;
-	if (itin_read_lines(f, name, header, cb, &rl, st, log) < 0) {
-		itin_copy_end(&rl.copy, log);
+	if (itin_read_lines(f, name, header, cb, &rl, st) < 0) {
+		itin_copy_end(&rl.copy);
 		goto out;
 	}
-	if (itin_copy_end(&rl.copy, log) < 0)
+	if (itin_copy_end(&rl.copy) < 0)
 		goto out;
 	res = PQexec(conn, merge_sql);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(log, "%s: %s", name, PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "%s: %s", name, PQerrorMessage(conn));
 		PQclear(res);
 		goto out;
 	}
 	rows = strtoll(PQcmdTuples(res), NULL, 10);
 	PQclear(res);
-	if (!itin_db_exec(conn, "COMMIT", name, log))
+	if (!itin_db_exec(conn, "COMMIT", name))
 		goto out;
 	st->rows = rows;
 	rc = 0;
 out:
 	if (rc < 0)
-		itin_db_exec(conn, "ROLLBACK", name, log);
+		itin_db_exec(conn, "ROLLBACK", name);
 	talloc_free(rl.regions);
 	return rc;
 }
 
-int itin_db_load_cells(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log)
+int itin_db_load_cells(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st)
 {
-	return load_registry(conn, f, name, st, log, "mcc,", "load_cell (LIKE cell)", cell_line,
+	return load_registry(conn, f, name, st, "mcc,", "load_cell (LIKE cell)", cell_line,
 			     "INSERT INTO cell SELECT DISTINCT ON (mcc, mnc, lac, ci) * FROM load_cell "
 			     "ON CONFLICT (mcc, mnc, lac, ci) DO UPDATE SET region_code = "
 			     "EXCLUDED.region_code WHERE cell.region_code <> EXCLUDED.region_code");
 }
 
-int itin_db_load_risk(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log)
+int itin_db_load_risk(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st)
 {
-	return load_registry(conn, f, name, st, log, "region_code,", "load_risk (LIKE risk_area)",
+	return load_registry(conn, f, name, st, "region_code,", "load_risk (LIKE risk_area)",
 			     risk_line,
 			     "DELETE FROM risk_area; INSERT INTO risk_area "
 			     "SELECT DISTINCT ON (region_code, valid_from) * FROM load_risk");

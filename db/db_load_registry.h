@@ -8,9 +8,8 @@
 
 #include <stdio.h>
 
-#include <libpq-fe.h>
+#include "db/db_connect.h"
+#include "db/load_stats.h"
 
-#include "db/db_copy.h"
-
-int itin_db_load_cells(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log);
-int itin_db_load_risk(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st, FILE *log);
+int itin_db_load_cells(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st);
+int itin_db_load_risk(itin_db_conn *conn, FILE *f, const char *name, struct itin_load_stats *st);

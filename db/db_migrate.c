@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "common/log.h"
 #include "db/db_copy.h"
 #include "db/db_migrate.h"
 #include "db/db_sql.h"
@@ -43,25 +43,19 @@ static const struct reference_table reference_tables[] = {
 
 const char *itin_db_data_dir(void)
 {
-	const char *env = getenv("ITINERAD_DATA_DIR");
-
-	if (env && *env)
-		return env;
-	if (access(ITIN_PKGDATADIR "/data/regions-cn.csv", R_OK) == 0)
-		return ITIN_PKGDATADIR "/data";
-	return ITIN_SRCDIR "/data";
+	return itin_db_installed("ITINERAD_DATA_DIR", ITIN_PKGDATADIR "/data", ITIN_SRCDIR "/data");
 }
 
 /* itin_db_exec() with the failure reported as "migrate: WHAT: error". */
-static bool exec_ok(PGconn *conn, const char *sql, FILE *log, const char *what)
+static bool exec_ok(PGconn *conn, const char *sql, const char *what)
 {
 	char label[128];
 
 	snprintf(label, sizeof(label), "migrate: %s", what);
-	return itin_db_exec(conn, sql, label, log);
+	return itin_db_exec(conn, sql, label);
 }
 
-static bool migration_applied(PGconn *conn, int version, bool *applied, FILE *log)
+static bool migration_applied(PGconn *conn, int version, bool *applied)
 {
 	char v[16];
 	const char *params[1] = { v };
@@ -71,7 +65,7 @@ static bool migration_applied(PGconn *conn, int version, bool *applied, FILE *lo
 	res = PQexecParams(conn, "SELECT 1 FROM schema_version WHERE version = $1", 1, NULL, params,
 			   NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		fprintf(log, "migrate: reading schema_version: %s", PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "migrate: reading schema_version: %s", PQerrorMessage(conn));
 		PQclear(res);
 		return false;
 	}
@@ -80,31 +74,31 @@ static bool migration_applied(PGconn *conn, int version, bool *applied, FILE *lo
 	return true;
 }
 
-static int apply_migration(PGconn *conn, const struct itin_migration *m, FILE *log)
+static int apply_migration(PGconn *conn, const struct itin_migration *m)
 {
 	char what[96], record[160];
 	bool applied;
 
 	snprintf(what, sizeof(what), "migration %03d %s", m->version, m->name);
-	if (!exec_ok(conn, "BEGIN", log, what))
+	if (!exec_ok(conn, "BEGIN", what))
 		return -EIO;
-	if (!migration_applied(conn, m->version, &applied, log))
+	if (!migration_applied(conn, m->version, &applied))
 		goto fail;
 	if (applied)
-		return exec_ok(conn, "COMMIT", log, what) ? 0 : -EIO;
+		return exec_ok(conn, "COMMIT", what) ? 0 : -EIO;
 	snprintf(record, sizeof(record), "INSERT INTO schema_version (version, name) VALUES (%d, '%s')",
 		 m->version, m->name);
-	if (!exec_ok(conn, m->sql, log, what) || !exec_ok(conn, record, log, what) ||
-	    !exec_ok(conn, "COMMIT", log, what))
+	if (!exec_ok(conn, m->sql, what) || !exec_ok(conn, record, what) ||
+	    !exec_ok(conn, "COMMIT", what))
 		goto fail;
-	fprintf(log, "migrate: applied %03d %s\n", m->version, m->name);
+	LOGP(DLOAD, LOGL_NOTICE, "migrate: applied %03d %s\n", m->version, m->name);
 	return 1;
 fail:
-	exec_ok(conn, "ROLLBACK", log, what);
+	exec_ok(conn, "ROLLBACK", what);
 	return -EIO;
 }
 
-static bool copy_file(PGconn *conn, const char *path, FILE *log)
+static bool copy_file(PGconn *conn, const char *path)
 {
 	char buf[65536];
 	size_t n;
@@ -113,7 +107,7 @@ static bool copy_file(PGconn *conn, const char *path, FILE *log)
 	bool ok = true;
 
 	if (!f) {
-		fprintf(log, "migrate: cannot open %s\n", path);
+		LOGP(DLOAD, LOGL_ERROR, "migrate: cannot open %s\n", path);
 		PQputCopyEnd(conn, "missing file");
 		PQclear(PQgetResult(conn));
 		return false;
@@ -124,7 +118,7 @@ static bool copy_file(PGconn *conn, const char *path, FILE *log)
 	ok = PQputCopyEnd(conn, ok ? NULL : "read error") == 1 && ok;
 	res = PQgetResult(conn);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		fprintf(log, "migrate: loading %s: %s", path, PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "migrate: loading %s: %s", path, PQerrorMessage(conn));
 		ok = false;
 	}
 	PQclear(res);
@@ -133,8 +127,7 @@ static bool copy_file(PGconn *conn, const char *path, FILE *log)
 	return ok;
 }
 
-static bool refresh_reference(PGconn *conn, const struct reference_table *t, const char *data_dir,
-			      FILE *log)
+static bool refresh_reference(PGconn *conn, const struct reference_table *t, const char *data_dir)
 {
 	char sql[1280], path[1024], what[64];
 	PGresult *res;
@@ -142,63 +135,64 @@ static bool refresh_reference(PGconn *conn, const struct reference_table *t, con
 	snprintf(what, sizeof(what), "reference table %s", t->table);
 	snprintf(path, sizeof(path), "%s/%s", data_dir, t->file);
 	snprintf(sql, sizeof(sql), "CREATE TEMP TABLE ref_load (LIKE %s)", t->table);
-	if (!exec_ok(conn, sql, log, what))
+	if (!exec_ok(conn, sql, what))
 		return false;
 	snprintf(sql, sizeof(sql), "COPY ref_load (%s) FROM STDIN (FORMAT csv, HEADER true)", t->columns);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		fprintf(log, "migrate: %s: %s", what, PQerrorMessage(conn));
+		LOGP(DLOAD, LOGL_ERROR, "migrate: %s: %s", what, PQerrorMessage(conn));
 		PQclear(res);
 		return false;
 	}
 	PQclear(res);
-	if (!copy_file(conn, path, log))
+	if (!copy_file(conn, path))
 		return false;
 	snprintf(sql, sizeof(sql),
 		 "INSERT INTO %s SELECT * FROM ref_load ON CONFLICT (%s) DO UPDATE SET %s; "
 		 "DELETE FROM %s t WHERE NOT EXISTS (SELECT 1 FROM ref_load r WHERE %s); "
 		 "DROP TABLE ref_load",
 		 t->table, t->key, t->update, t->table, t->match);
-	return exec_ok(conn, sql, log, what);
+	return exec_ok(conn, sql, what);
 }
 
-int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log)
+int itin_db_migrate(PGconn *conn, const char *data_dir)
 {
 	char lock[64];
 	unsigned applied = 0;
 	int rc = -EIO;
 
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK_ID);
-	if (!exec_ok(conn, "SET client_min_messages = warning", log, "session") ||
-	    !exec_ok(conn, lock, log, "lock") ||
+	if (!exec_ok(conn, "SET client_min_messages = warning", "session") ||
+	    !exec_ok(conn, lock, "lock") ||
 	    !exec_ok(conn, "CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, "
-		     "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())", log,
+		     "name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())",
 		     "schema_version"))
 		goto out;
 	for (unsigned i = 0; i < itin_num_migrations; i++) {
-		int r = apply_migration(conn, &itin_migrations[i], log);
+		int r = apply_migration(conn, &itin_migrations[i]);
 		if (r < 0)
 			goto out;
 		applied += r;
 	}
-	if (!exec_ok(conn, "BEGIN", log, "reference data") ||
-	    !exec_ok(conn, itin_sql_grants, log, "grants")) {
-		exec_ok(conn, "ROLLBACK", log, "grants");
+	if (!exec_ok(conn, "BEGIN", "reference data") ||
+	    !exec_ok(conn, itin_sql_grants, "grants")) {
+		exec_ok(conn, "ROLLBACK", "grants");
 		goto out;
 	}
 	for (unsigned i = 0; i < sizeof(reference_tables) / sizeof(reference_tables[0]); i++) {
-		if (!refresh_reference(conn, &reference_tables[i], data_dir, log)) {
-			exec_ok(conn, "ROLLBACK", log, "reference data");
+		if (!refresh_reference(conn, &reference_tables[i], data_dir)) {
+			exec_ok(conn, "ROLLBACK", "reference data");
 			goto out;
 		}
 	}
-	if (!exec_ok(conn, "COMMIT", log, "reference data"))
+	if (!exec_ok(conn, "COMMIT", "reference data"))
 		goto out;
-	fprintf(log, "migrate: schema at version %d (%u applied now); reference data from %s\n",
-		itin_migrations[itin_num_migrations - 1].version, applied, data_dir);
+	LOGP(DLOAD, LOGL_NOTICE,
+	     "migrate: schema at version %d (%u applied now); reference data from %s\n",
+	     itin_migrations[itin_num_migrations - 1].version, applied, data_dir);
 	rc = 0;
 out:
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_unlock(%d)", MIGRATE_LOCK_ID);
-	exec_ok(conn, lock, log, "unlock");
+	exec_ok(conn, lock, "unlock");
 	return rc;
 }

@@ -6,12 +6,11 @@
  */
 #pragma once
 
-#include <stdio.h>
 
-#include <libpq-fe.h>
+#include "db/db_connect.h"
 
-/* Returns 0 or -EIO with the reason written to log. Progress lines go to log too. */
-int itin_db_migrate(PGconn *conn, const char *data_dir, FILE *log);
+/* Returns 0 or -EIO, the reason logged in DLOAD, as are the progress lines. */
+int itin_db_migrate(itin_db_conn *conn, const char *data_dir);
 
 /* The directory of the reference CSV files: ITINERAD_DATA_DIR, installed, or the source tree. */
 const char *itin_db_data_dir(void);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/log.h"
 #include "db/db_copy.h"
 #include "db/db_load_events.h"
 #include "db/db_retention.h"
@@ -22,7 +23,7 @@
 /* Subscribers without presence left, their keys, and the state of keys that no subscriber holds
  * whose last request is older than the first day kept (cutoff, Unix seconds): the function
  * itin_identities_expire (migration 090), which reads presence as the owner. */
-static int expire_identities(PGconn *conn, int64_t cutoff, FILE *log)
+static int expire_identities(PGconn *conn, int64_t cutoff)
 {
 	char sql[128];
 	PGresult *res;
@@ -31,11 +32,11 @@ static int expire_identities(PGconn *conn, int64_t cutoff, FILE *log)
 		 (long long)cutoff);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(log, "retention: %s", PQresultErrorMessage(res));
+		LOGP(DLOAD, LOGL_NOTICE, "retention: %s", PQresultErrorMessage(res));
 		PQclear(res);
 		return -EIO;
 	}
-	fprintf(log, "retention: expired %s subscribers, %s keys, %s subscriber states\n",
+	LOGP(DLOAD, LOGL_NOTICE, "retention: expired %s subscribers, %s keys, %s subscriber states\n",
 		PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
 	PQclear(res);
 	return 0;
@@ -43,7 +44,7 @@ static int expire_identities(PGconn *conn, int64_t cutoff, FILE *log)
 
 /* A newest event time beyond newest (Unix seconds) becomes that of the newest presence kept, or
  * goes if none is left: the function itin_feed_state_clamp (migration 090). */
-static int clamp_feed_state(PGconn *conn, int64_t newest, FILE *log)
+static int clamp_feed_state(PGconn *conn, int64_t newest)
 {
 	char sql[128];
 	PGresult *res;
@@ -52,20 +53,21 @@ static int clamp_feed_state(PGconn *conn, int64_t newest, FILE *log)
 	snprintf(sql, sizeof(sql), "SELECT itin_feed_state_clamp(to_timestamp(%lld))", (long long)newest);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(log, "retention: %s", PQresultErrorMessage(res));
+		LOGP(DLOAD, LOGL_ERROR, "retention: %s", PQresultErrorMessage(res));
 		PQclear(res);
 		return -EIO;
 	}
 	clamped = strtoll(PQgetvalue(res, 0, 0), NULL, 10) > 0;
 	PQclear(res);
 	if (clamped)
-		fprintf(log, "retention: the newest event time was beyond the clock: set to the newest kept\n");
+		LOGP(DLOAD, LOGL_NOTICE, "retention: the newest event time was beyond the clock: "
+		     "set to the newest kept\n");
 	return 0;
 }
 
 int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 		      const struct itin_feed_config *feed, const struct itin_privacy_config *privacy,
-		      int64_t now, FILE *log)
+		      int64_t now)
 {
 	char sql[256], kept[128];
 	int32_t today, keep_from, last_day;
@@ -74,7 +76,7 @@ int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 	PGresult *res;
 
 	if (itin_localtime_init(service->time_zone) < 0) {
-		fprintf(log, "retention: unknown time zone %s\n", service->time_zone);
+		LOGP(DLOAD, LOGL_ERROR, "retention: unknown time zone %s\n", service->time_zone);
 		return -EINVAL;
 	}
 	today = itin_local_day(now);
@@ -83,14 +85,14 @@ int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 	/* Alone, not beside an event load (db_load_events.c holds this lock shared while it
 	 * runs): a load keeps the subscriber ids it has read for its later batches, which must
 	 * not lose their keys to this run before they write the presence that keeps them. */
-	if (!itin_db_exec(conn, "BEGIN", "retention", log) ||
-	    !itin_db_exec(conn, "SELECT pg_advisory_xact_lock(" ITIN_DB_LOAD_LOCK ")", "retention", log))
+	if (!itin_db_exec(conn, "BEGIN", "retention") ||
+	    !itin_db_exec(conn, "SELECT pg_advisory_xact_lock(" ITIN_DB_LOAD_LOCK ")", "retention"))
 		goto fail;
 	snprintf(sql, sizeof(sql), "SELECT * FROM itin_presence_swap(DATE '1970-01-01' + %d, "
 		 "DATE '1970-01-01' + %d, DATE '1970-01-01' + %d)", today, keep_from, last_day);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		fprintf(log, "retention: %s", PQresultErrorMessage(res));
+		LOGP(DLOAD, LOGL_ERROR, "retention: %s", PQresultErrorMessage(res));
 		PQclear(res);
 		goto fail;
 	}
@@ -99,37 +101,37 @@ int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 	snprintf(kept, sizeof(kept), "retention: kept %04d-%02d-%02d on: %s history rows, "
 		 "%s recent rows\n", year, month, mday, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
 	PQclear(res);
-	if (expire_identities(conn, itin_local_day_start(keep_from), log) < 0 ||
-	    clamp_feed_state(conn, newest, log) < 0)
+	if (expire_identities(conn, itin_local_day_start(keep_from)) < 0 ||
+	    clamp_feed_state(conn, newest) < 0)
 		goto fail;
 	snprintf(sql, sizeof(sql), "SELECT itin_audit_maintain(DATE '1970-01-01' + %d, %u)", today,
 		 privacy->audit_days);
-	if (!itin_db_exec(conn, sql, "retention", log))
+	if (!itin_db_exec(conn, sql, "retention"))
 		goto fail;
 	snprintf(sql, sizeof(sql), "SELECT itin_operator_audit_expire(DATE '1970-01-01' + %d, %u)",
 		 today, privacy->audit_days);
-	if (!itin_db_exec(conn, sql, "retention", log))
+	if (!itin_db_exec(conn, sql, "retention"))
 		goto fail;
 	/* For the daemon's /metrics, and an alert when the daily run stops. */
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event, loaded_at) VALUES "
 		 "('retention', to_timestamp(%lld), now()) ON CONFLICT (feed) DO UPDATE SET "
 		 "newest_event = EXCLUDED.newest_event, loaded_at = EXCLUDED.loaded_at",
 		 (long long)itin_local_day_start(keep_from));
-	if (!itin_db_exec(conn, sql, "retention", log))
+	if (!itin_db_exec(conn, sql, "retention"))
 		goto fail;
-	fputs(kept, log);
-	return itin_db_exec(conn, "COMMIT", "retention", log) ? 0 : -EIO;
+	LOGP(DLOAD, LOGL_NOTICE, "%s", kept);
+	return itin_db_exec(conn, "COMMIT", "retention") ? 0 : -EIO;
 fail:
-	itin_db_exec(conn, "ROLLBACK", "retention", log);
+	itin_db_exec(conn, "ROLLBACK", "retention");
 	return -EIO;
 }
 
-int itin_db_purge(PGconn *conn, FILE *log)
+int itin_db_purge(PGconn *conn)
 {
 	if (!itin_db_exec(conn, "TRUNCATE presence_history, presence_recent, subscriber_key, "
 			  "subscriber, feed_state, risk_area, subscriber_state, request_pending, audit, "
-			  "operator_audit", "purge", log))
+			  "operator_audit", "purge"))
 		return -EIO;
-	fprintf(log, "purge: all subscriber data deleted\n");
+	LOGP(DLOAD, LOGL_NOTICE, "purge: all subscriber data deleted\n");
 	return 0;
 }

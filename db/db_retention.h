@@ -9,16 +9,14 @@
 #pragma once
 
 #include <stdint.h>
-#include <stdio.h>
-
-#include <libpq-fe.h>
 
 #include "common/config.h"
+#include "db/db_connect.h"
 
 /* Keeps service->window_days of presence (plus what feed->max_future_skew_s lets lie ahead) and
  * privacy->audit_days of audit. now: Unix seconds of "today" in service->time_zone. Returns 0,
- * or -EINVAL (an unknown zone) or -EIO (reported on log). itin_db_purge the same. */
-int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
+ * or -EINVAL (an unknown zone) or -EIO (logged in DLOAD). itin_db_purge the same. */
+int itin_db_retention(itin_db_conn *conn, const struct itin_service_config *service,
 		      const struct itin_feed_config *feed, const struct itin_privacy_config *privacy,
-		      int64_t now, FILE *log);
-int itin_db_purge(PGconn *conn, FILE *log);
+		      int64_t now);
+int itin_db_purge(itin_db_conn *conn);

@@ -25,12 +25,16 @@
 
 static const uint8_t sim_l3_classmark2[] = { 0x57, 0x58, 0xa6 };	/* R99, A5/1 */
 
-static struct msgb *l3_alloc(void)
+/* A message starting with its protocol discriminator (and transaction id) and its type. */
+static struct msgb *l3_alloc(uint8_t pdisc, uint8_t mtype)
 {
 	struct msgb *msg = msgb_alloc_headroom(1024, 128, "sim L3");
 
-	if (msg)
-		msg->l3h = msg->tail;
+	if (!msg)
+		return NULL;
+	msg->l3h = msg->tail;
+	msgb_put_u8(msg, pdisc);
+	msgb_put_u8(msg, mtype);
 	return msg;
 }
 
@@ -61,12 +65,10 @@ static struct msgb *l3_done(struct msgb *msg, int rc)
 
 struct msgb *sim_l3_lu_request(const char *imsi, const struct osmo_location_area_id *lai)
 {
-	struct msgb *msg = l3_alloc();
+	struct msgb *msg = l3_alloc(GSM48_PDISC_MM, GSM48_MT_MM_LOC_UPD_REQUEST);
 
 	if (!msg)
 		return NULL;
-	msgb_put_u8(msg, GSM48_PDISC_MM);
-	msgb_put_u8(msg, GSM48_MT_MM_LOC_UPD_REQUEST);
 	msgb_put_u8(msg, SIM_L3_CKSN_NONE << 4 | GSM48_LUPD_IMSI_ATT);
 	gsm48_generate_lai2((struct gsm48_loc_area_id *)msgb_put(msg, sizeof(struct gsm48_loc_area_id)),
 			    lai);
@@ -76,12 +78,10 @@ struct msgb *sim_l3_lu_request(const char *imsi, const struct osmo_location_area
 
 struct msgb *sim_l3_cm_service_request(const char *imsi, uint8_t service_type)
 {
-	struct msgb *msg = l3_alloc();
+	struct msgb *msg = l3_alloc(GSM48_PDISC_MM, GSM48_MT_MM_CM_SERV_REQ);
 
 	if (!msg)
 		return NULL;
-	msgb_put_u8(msg, GSM48_PDISC_MM);
-	msgb_put_u8(msg, GSM48_MT_MM_CM_SERV_REQ);
 	msgb_put_u8(msg, SIM_L3_CKSN_NONE << 4 | service_type);
 	msgb_put_u8(msg, sizeof(sim_l3_classmark2));
 	memcpy(msgb_put(msg, sizeof(sim_l3_classmark2)), sim_l3_classmark2, sizeof(sim_l3_classmark2));
@@ -90,12 +90,10 @@ struct msgb *sim_l3_cm_service_request(const char *imsi, uint8_t service_type)
 
 struct msgb *sim_l3_paging_response(const char *imsi)
 {
-	struct msgb *msg = l3_alloc();
+	struct msgb *msg = l3_alloc(GSM48_PDISC_RR, GSM48_MT_RR_PAG_RESP);
 
 	if (!msg)
 		return NULL;
-	msgb_put_u8(msg, GSM48_PDISC_RR);
-	msgb_put_u8(msg, GSM48_MT_RR_PAG_RESP);
 	msgb_put_u8(msg, SIM_L3_CKSN_NONE);
 	msgb_put_u8(msg, sizeof(sim_l3_classmark2));
 	memcpy(msgb_put(msg, sizeof(sim_l3_classmark2)), sim_l3_classmark2, sizeof(sim_l3_classmark2));
@@ -283,12 +281,10 @@ static int dcs_charset(uint8_t dcs)
 
 static struct msgb *cp_data(uint8_t ti, const uint8_t *rp, size_t rp_len)
 {
-	struct msgb *msg = l3_alloc();
+	struct msgb *msg = l3_alloc((uint8_t)(ti << 4 | GSM48_PDISC_SMS), GSM411_MT_CP_DATA);
 
 	if (!msg || rp_len > 248)
 		return l3_done(msg, -EINVAL);
-	msgb_put_u8(msg, (uint8_t)(ti << 4 | GSM48_PDISC_SMS));
-	msgb_put_u8(msg, GSM411_MT_CP_DATA);
 	msgb_put_u8(msg, (uint8_t)rp_len);
 	memcpy(msgb_put(msg, rp_len), rp, rp_len);
 	return msg;
@@ -336,13 +332,7 @@ struct msgb *sim_l3_sms_submit(uint8_t ti, uint8_t msg_ref, const char *dest, co
 
 struct msgb *sim_l3_cp_ack(uint8_t ti)
 {
-	struct msgb *msg = l3_alloc();
-
-	if (!msg)
-		return NULL;
-	msgb_put_u8(msg, (uint8_t)(ti << 4 | GSM48_PDISC_SMS));
-	msgb_put_u8(msg, GSM411_MT_CP_ACK);
-	return msg;
+	return l3_alloc((uint8_t)(ti << 4 | GSM48_PDISC_SMS), GSM411_MT_CP_ACK);
 }
 
 struct msgb *sim_l3_rp_ack(uint8_t ti, uint8_t msg_ref)
@@ -449,71 +439,75 @@ static int ussd_string_tlvs(uint8_t *buf, size_t size, const char *text)
 	return octets + 5;
 }
 
-struct msgb *sim_l3_ussd_register(uint8_t ti, uint8_t nsd, uint8_t invoke_id, const char *text)
+/* An SS message of mtype carrying one component (comp .. c): REGISTER takes the Facility as a
+ * TLV and an SS version, FACILITY as an LV. */
+static struct msgb *ss_message(uint8_t ti, uint8_t nsd, uint8_t mtype, const uint8_t *comp,
+			       const uint8_t *c)
 {
-	uint8_t param[170], comp[200], *c = comp;
-	struct msgb *msg;
-	int plen = ussd_string_tlvs(param, sizeof(param), text);
+	struct msgb *msg = l3_alloc((uint8_t)(ti << 4 | GSM48_PDISC_NC_SS), mtype | SIM_L3_NSD(nsd));
 
-	if (plen < 0 || plen > 120)
-		return NULL;
-	*c++ = GSM0480_CTYPE_INVOKE;
-	*c++ = (uint8_t)(3 + 3 + 2 + plen);
-	*c++ = GSM0480_COMPIDTAG_INVOKE_ID;
-	*c++ = 1;
-	*c++ = invoke_id;
-	*c++ = GSM0480_OPERATION_CODE;
-	*c++ = 1;
-	*c++ = GSM0480_OP_CODE_PROCESS_USS_REQ;
-	*c++ = GSM_0480_SEQUENCE_TAG;
-	*c++ = (uint8_t)plen;
-	memcpy(c, param, plen);
-	c += plen;
-	msg = l3_alloc();
 	if (!msg)
 		return NULL;
-	msgb_put_u8(msg, (uint8_t)(ti << 4 | GSM48_PDISC_NC_SS));
-	msgb_put_u8(msg, GSM0480_MTYPE_REGISTER | SIM_L3_NSD(nsd));
-	msgb_put_u8(msg, GSM0480_IE_FACILITY);
+	if (mtype == GSM0480_MTYPE_REGISTER)
+		msgb_put_u8(msg, GSM0480_IE_FACILITY);
 	msgb_put_u8(msg, (uint8_t)(c - comp));
 	memcpy(msgb_put(msg, c - comp), comp, c - comp);
-	msgb_put_u8(msg, GSM0480_IE_SS_VERSION);
-	msgb_put_u8(msg, 1);
-	msgb_put_u8(msg, 0);
+	if (mtype == GSM0480_MTYPE_REGISTER) {
+		msgb_put_u8(msg, GSM0480_IE_SS_VERSION);
+		msgb_put_u8(msg, 1);
+		msgb_put_u8(msg, 0);
+	}
 	return msg;
 }
 
-struct msgb *sim_l3_ussd_answer(uint8_t ti, uint8_t nsd, uint8_t invoke_id, uint8_t opcode,
-				const char *text)
+/* The start of a component: its type, length and invoke id. */
+static uint8_t *component(uint8_t *c, uint8_t type, unsigned len, uint8_t invoke_id)
 {
-	uint8_t param[170], comp[200], *c = comp;
-	struct msgb *msg;
-	int plen = ussd_string_tlvs(param, sizeof(param), text);
-
-	if (plen < 0 || plen > 110)
-		return NULL;
-	*c++ = GSM0480_CTYPE_RETURN_RESULT;
-	*c++ = (uint8_t)(3 + 2 + 3 + 2 + plen);
+	*c++ = type;
+	*c++ = (uint8_t)len;
 	*c++ = GSM0480_COMPIDTAG_INVOKE_ID;
 	*c++ = 1;
 	*c++ = invoke_id;
-	*c++ = GSM_0480_SEQUENCE_TAG;
-	*c++ = (uint8_t)(3 + 2 + plen);
+	return c;
+}
+
+/* The operation code, then the USSD string's parameters as a sequence. */
+static uint8_t *operation(uint8_t *c, uint8_t opcode, const uint8_t *param, int plen)
+{
 	*c++ = GSM0480_OPERATION_CODE;
 	*c++ = 1;
 	*c++ = opcode;
 	*c++ = GSM_0480_SEQUENCE_TAG;
 	*c++ = (uint8_t)plen;
 	memcpy(c, param, plen);
-	c += plen;
-	msg = l3_alloc();
-	if (!msg)
+	return c + plen;
+}
+
+struct msgb *sim_l3_ussd_register(uint8_t ti, uint8_t nsd, uint8_t invoke_id, const char *text)
+{
+	uint8_t param[170], comp[200], *c;
+	int plen = ussd_string_tlvs(param, sizeof(param), text);
+
+	if (plen < 0 || plen > 120)
 		return NULL;
-	msgb_put_u8(msg, (uint8_t)(ti << 4 | GSM48_PDISC_NC_SS));
-	msgb_put_u8(msg, GSM0480_MTYPE_FACILITY | SIM_L3_NSD(nsd));
-	msgb_put_u8(msg, (uint8_t)(c - comp));	/* Facility, LV in a FACILITY message */
-	memcpy(msgb_put(msg, c - comp), comp, c - comp);
-	return msg;
+	c = component(comp, GSM0480_CTYPE_INVOKE, 3 + 3 + 2 + plen, invoke_id);
+	c = operation(c, GSM0480_OP_CODE_PROCESS_USS_REQ, param, plen);
+	return ss_message(ti, nsd, GSM0480_MTYPE_REGISTER, comp, c);
+}
+
+struct msgb *sim_l3_ussd_answer(uint8_t ti, uint8_t nsd, uint8_t invoke_id, uint8_t opcode,
+				const char *text)
+{
+	uint8_t param[170], comp[200], *c;
+	int plen = ussd_string_tlvs(param, sizeof(param), text);
+
+	if (plen < 0 || plen > 110)
+		return NULL;
+	c = component(comp, GSM0480_CTYPE_RETURN_RESULT, 3 + 2 + 3 + 2 + plen, invoke_id);
+	*c++ = GSM_0480_SEQUENCE_TAG;
+	*c++ = (uint8_t)(3 + 2 + plen);
+	c = operation(c, opcode, param, plen);
+	return ss_message(ti, nsd, GSM0480_MTYPE_FACILITY, comp, c);
 }
 
 int sim_l3_ss_facility(const uint8_t *l3, size_t len, const uint8_t **ie, size_t *ie_len)

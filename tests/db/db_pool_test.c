@@ -13,8 +13,9 @@
 #include <event2/event.h>
 #include <talloc.h>
 
-#include "db/db_pool.h"
 #include "common/log.h"
+#include "db/db_pool.h"
+#include "tests/db/pool_steps.h"
 
 static const struct itin_db_statement statements[] = {
 	{ "insert", "INSERT INTO t VALUES ($1) RETURNING x", 1 },
@@ -22,10 +23,7 @@ static const struct itin_db_statement statements[] = {
 	{ "rows", "SELECT string_agg(x::text, ' ' ORDER BY x) FROM t", 0 },
 };
 
-static struct event_base *base;
 static struct itin_db_pool *pool;
-static struct event *step_timer;
-static unsigned step, waiting;
 
 static void print_result(void *arg, const PGresult *res)
 {
@@ -38,8 +36,7 @@ static void print_result(void *arg, const PGresult *res)
 	else
 		printf("%s: failed, %s %s\n", what, PQresultErrorField(res, PG_DIAG_SQLSTATE),
 		       PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY));
-	if (--waiting == 0)
-		event_active(step_timer, EV_TIMEOUT, 0);
+	pool_steps_answered();
 }
 
 static void exec(const char *statement, const char *value, const char *what)
@@ -47,7 +44,7 @@ static void exec(const char *statement, const char *value, const char *what)
 	const char *values[1] = { value };
 	int nparams = value ? 1 : 0;
 
-	waiting++;
+	pool_steps_sent();
 	if ((strcmp(statement, "rows") == 0 ?
 	     itin_db_pool_read(pool, statement, nparams, values, print_result, (void *)what) :
 	     itin_db_pool_exec(pool, statement, nparams, values, print_result, (void *)what)) < 0) {
@@ -56,18 +53,12 @@ static void exec(const char *statement, const char *value, const char *what)
 	}
 }
 
-/* Each step is one loop turn's statements; the next starts when all have been answered.
- * "rows" is read-only (itin_db_pool_read), the others are not. */
-static void step_cb(evutil_socket_t fd, short what, void *arg)
+/* "rows" is read-only (itin_db_pool_read), the others are not. */
+static bool step(unsigned n)
 {
 	struct itin_db_pool_stats st;
-	struct timeval tv = { 0, 10000 };
 
-	if (step == 0 && !itin_db_pool_is_up(pool)) {
-		evtimer_add(step_timer, &tv);
-		return;
-	}
-	switch (step++) {
+	switch (n) {
 	case 0:
 		printf("one transaction: insert 1, divide by 0, insert 2\n");
 		exec("insert", "1", "insert 1");
@@ -93,28 +84,24 @@ static void step_cb(evutil_socket_t fd, short what, void *arg)
 	default:
 		itin_db_pool_get_stats(pool, &st);
 		printf("statements done %llu, failed %llu\n", st.executed, st.failed);
-		event_base_loopbreak(base);
-		break;
+		return false;
 	}
+	return true;
 }
 
 int main(int argc, char **argv)
 {
 	void *ctx = talloc_named_const(NULL, 0, "db_pool_test");
-	struct timeval tv = { 0, 0 };
+	struct event_base *base;
 
 	itin_log_init(ctx, "db_pool_test", false, LOGL_ERROR);
 	base = event_base_new();
 	pool = itin_db_pool_alloc(ctx, base, argc > 1 ? argv[1] : "", 1, statements,
 				  sizeof(statements) / sizeof(statements[0]));
-	step_timer = evtimer_new(base, step_cb, NULL);
-	if (!base || !pool || !step_timer || itin_db_pool_start(pool) < 0) {
+	if (!base || !pool || itin_db_pool_start(pool) < 0 || pool_steps_run(base, pool, step) < 0) {
 		fprintf(stderr, "setting up failed\n");
 		return 1;
 	}
-	evtimer_add(step_timer, &tv);
-	event_base_dispatch(base);
-	event_free(step_timer);
 	talloc_free(ctx);
 	event_base_free(base);
 	return 0;

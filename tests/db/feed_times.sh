@@ -7,13 +7,7 @@
 # feed_times.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_feed_times
-ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONFIG
-work=$(mktemp -d)
-ITIN_STRIP=$work
-. "$top_srcdir/tests/lib/dbtool.sh"
-trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_pg_test itin_feed_times
 AT=2026-11-20T12:00:00+08:00
 
 state() {

@@ -7,13 +7,7 @@
 # events loader shares the reader). The transcript must equal long_lines.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_long_lines
-ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONFIG
-work=$(mktemp -d /tmp/itin-long-lines.XXXXXX)
-ITIN_STRIP=$work
-. "$top_srcdir/tests/lib/dbtool.sh"
-trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_pg_test itin_long_lines
 
 xs() { head -c "$1" /dev/zero | tr '\0' x; }
 

@@ -20,20 +20,12 @@
 #include "common/subscriber_key.h"
 #include "db/db_pool.h"
 #include "db/request_db.h"
+#include "tests/db/pool_steps.h"
 
-static struct event_base *base;
 static struct itin_db_pool *pool;
 static struct itin_request_db *rdb;
 static struct itin_subscriber_keyer *keyer;
 static struct itin_sealer *sealer;
-static struct event *step_timer;
-static unsigned step, waiting;
-
-static void answered(void)
-{
-	if (--waiting == 0)
-		event_active(step_timer, EV_TIMEOUT, 0);
-}
 
 static void begun_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
@@ -42,7 +34,7 @@ static void begun_cb(void *arg, const struct itin_request_row *row, const char *
 	else
 		printf("%s: action %u, pending row %s\n", (const char *)arg, row->action,
 		       row->id ? "yes" : "none");
-	answered();
+	pool_steps_answered();
 }
 
 static void looked_up_cb(void *arg, const struct itin_lookup *lookup, const char *why)
@@ -51,7 +43,7 @@ static void looked_up_cb(void *arg, const struct itin_lookup *lookup, const char
 
 	if (!lookup) {
 		printf("%s: failed: %s", (const char *)arg, why);
-		answered();
+		pool_steps_answered();
 		return;
 	}
 	if (!lookup->known)
@@ -63,7 +55,7 @@ static void looked_up_cb(void *arg, const struct itin_lookup *lookup, const char
 	for (unsigned i = 0; i < lookup->num_rows; i++)
 		printf("%s: %s day %d place %d\n", (const char *)arg, mask, lookup->rows[i].day,
 		       lookup->rows[i].place);
-	answered();
+	pool_steps_answered();
 }
 
 /* A query (intent 0) from an MSISDN with message digest 0xDD.., consent asked or not. */
@@ -79,7 +71,7 @@ static void begin(const char *msisdn, uint8_t digest_octet, bool ask_consent, co
 	};
 
 	memset(digest, digest_octet, sizeof(digest));
-	waiting++;
+	pool_steps_sent();
 	if (itin_subscriber_key_msisdn(keyer, msisdn, key) < 0 ||
 	    itin_request_db_begin(rdb, &args, &rules, begun_cb, (void *)what) < 0)
 		exit(1);
@@ -89,26 +81,20 @@ static void lookup(const char *msisdn, const char *what)
 {
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
 
-	waiting++;
+	pool_steps_sent();
 	if (itin_subscriber_key_msisdn(keyer, msisdn, key) < 0 ||
 	    itin_request_db_lookup(rdb, key, NULL, "2026-11-01", looked_up_cb, (void *)what) < 0)
 		exit(1);
 }
 
-/* Each step is one loop turn's requests; the next starts when all have been answered. */
-static void step_cb(evutil_socket_t fd, short what, void *arg)
+static bool step(unsigned n)
 {
 	struct itin_db_pool_stats st;
-	struct timeval tv = { 0, 10000 };
 
-	if (step == 0 && !itin_db_pool_is_up(pool)) {
-		evtimer_add(step_timer, &tv);
-		return;
-	}
 	itin_db_pool_get_stats(pool, &st);
-	if (step > 0)
+	if (n > 0)
 		printf("statements so far: %llu\n", st.executed);
-	switch (step++) {
+	switch (n) {
 	case 0:
 		printf("one turn: A asks, A's message again, B asks (consent on), A asks anew\n");
 		begin("8613800000001", 0xdd, false, "A");
@@ -123,15 +109,15 @@ static void step_cb(evutil_socket_t fd, short what, void *arg)
 		lookup("8613900000003", "C");
 		break;
 	default:
-		event_base_loopbreak(base);
-		break;
+		return false;
 	}
+	return true;
 }
 
 int main(int argc, char **argv)
 {
 	void *ctx = talloc_named_const(NULL, 0, "request_db_test");
-	struct timeval tv = { 0, 0 };
+	struct event_base *base;
 	char err[256];
 	struct itin_config *cfg;
 
@@ -147,14 +133,11 @@ int main(int argc, char **argv)
 	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
 	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[0]);
 	sealer = itin_sealer_alloc(ctx, &cfg->keys);
-	step_timer = evtimer_new(base, step_cb, NULL);
-	if (!base || !rdb || !keyer || !sealer || !step_timer || itin_db_pool_start(pool) < 0) {
+	if (!base || !rdb || !keyer || !sealer || itin_db_pool_start(pool) < 0 ||
+	    pool_steps_run(base, pool, step) < 0) {
 		fprintf(stderr, "setting up failed\n");
 		return 1;
 	}
-	evtimer_add(step_timer, &tv);
-	event_base_dispatch(base);
-	event_free(step_timer);
 	talloc_free(ctx);
 	event_base_free(base);
 	return 0;

@@ -8,10 +8,7 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/poll.sh"
-itin_pg_db itin_request_race
-ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONFIG
-work=$(mktemp -d)
+itin_pg_test itin_request_race
 trap 'exec 3>&-; rm -rf "$work"; itin_pg_cleanup' EXIT
 "$top_builddir/itinerad-db" migrate > "$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
 

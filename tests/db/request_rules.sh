@@ -7,11 +7,7 @@
 # 30 s. The transcript must equal request_rules.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
-itin_pg_db itin_request_rules
-ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONFIG
-work=$(mktemp -d)
-trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_pg_test itin_request_rules
 "$top_builddir/itinerad-db" migrate > "$work/migrate.log" 2>&1 || { cat "$work/migrate.log"; exit 1; }
 
 # r(SUBSCRIBER, INTENT, TEXT, SECONDS[, SHUTDOWN]): one request and what the rules decided.

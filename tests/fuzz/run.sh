@@ -22,7 +22,7 @@ for h in $harnesses; do
 	case $h in
 	feed_csv) srcs="$top/common/feed_csv.c $top/common/localtime.c" ;;
 	read_lines)	# tiny blocks and lines, so that short inputs reach every edge (the harness)
-		srcs="$top/db/db_copy.c $top/common/feed_csv.c $top/common/localtime.c"
+		srcs="$top/db/db_copy.c $top/common/feed_csv.c $top/common/localtime.c $top/common/log.c"
 		extra="-DREAD_BLOCK=7 -DMAX_LINE=5 $(pkg-config --libs libpq)" ;;
 	config) srcs="$top/common/config.c" ;;
 	*) srcs=$(sh "$here/sources.sh" "$h" "$work") ;;

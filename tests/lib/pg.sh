@@ -31,3 +31,16 @@ itin_pg_db() {
 	export PGHOST PGUSER PGDATABASE ITINERAD_CONNINFO
 	"$ITIN_PGBIN/dropdb" --if-exists "$PGDATABASE" && "$ITIN_PGBIN/createdb" "$PGDATABASE" || exit 99
 }
+
+# The start of a database test: itin_pg_db NAME, the tests' config (tests/db/itinerad-test.conf)
+# in ITINERAD_CONFIG, $work, a directory removed on exit with the private cluster, and
+# tests/lib/dbtool.sh's helpers, which leave $work out of the paths they print.
+itin_pg_test() {	# database
+	itin_pg_db "$1"
+	ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
+	export ITINERAD_CONFIG
+	work=$(mktemp -d /tmp/itin-test.XXXXXX) || exit 99
+	trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
+	ITIN_STRIP=$work
+	. "$top_srcdir/tests/lib/dbtool.sh"
+}

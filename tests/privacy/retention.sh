@@ -11,13 +11,7 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/poll.sh"
-itin_pg_db itin_retention
-ITINERAD_CONFIG="$srcdir/tests/db/itinerad-test.conf"
-export ITINERAD_CONFIG
-work=$(mktemp -d)
-ITIN_STRIP=$work
-. "$top_srcdir/tests/lib/dbtool.sh"
-trap 'rm -rf "$work"; itin_pg_cleanup' EXIT
+itin_pg_test itin_retention
 AT=2026-11-20T12:00:00+08:00
 # The keys of subscriber $1, as a SQL list (kept here: they outlive the rows).
 keys_of() {

@@ -68,6 +68,8 @@
 #include <osmocom/gsm/protocol/gsm_04_80.h>
 #include <osmocom/gsm/protocol/ipaccess.h>
 
+#include "bench/load_common.h"
+
 #define DCS_GSM7 0x0f
 #define RETRY_MS 100
 #define LOAD_SLOTS (1u << 16)	/* sessions in flight at most; a session's slot: its id's low bits */
@@ -707,14 +709,6 @@ static struct {
 	struct event *tick;
 } ld;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void load_imsi(uint32_t sub, char *out, size_t max)
 {
 	snprintf(out, max, "%0*" PRIu64, ld.imsi_width, ld.imsi_base + sub);
@@ -745,7 +739,7 @@ static void load_send(double scheduled)
 
 static void load_fill(void)
 {
-	double t = now();
+	double t = load_now();
 
 	if (!ld.sending || !link_.up)
 		return;
@@ -766,7 +760,7 @@ static void load_fill(void)
 
 static void load_finish(struct slot *s, bool ok)
 {
-	double t = now();
+	double t = load_now();
 
 	if (ok && t <= ld.stop_at) {
 		ld.completed++;
@@ -810,7 +804,7 @@ static void load_up(void)
 {
 	if (link_.ups > 1)
 		return;	/* a lost link ends the measurement's usefulness; keep counting */
-	ld.start = now();
+	ld.start = load_now();
 	ld.stop_at = ld.start + ld.duration;
 	ld.next_due = ld.start;
 	ld.sending = true;
@@ -820,38 +814,10 @@ static void load_up(void)
 static void tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	load_fill();
-	if (!ld.start && now() < ld.stop_at)
+	if (!ld.start && load_now() < ld.stop_at)
 		return;		/* the link is not up yet: until stop_at, wait for it */
-	if (!ld.sending && (ld.in_flight == 0 || now() > ld.stop_at + 5))
+	if (!ld.sending && (ld.in_flight == 0 || load_now() > ld.stop_at + 5))
 		event_base_loopbreak(link_.base);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double pct(double p)
-{
-	size_t i;
-
-	if (!ld.num_latency)
-		return 0;
-	i = (size_t)(p * (ld.num_latency - 1) + 0.5);
-	return ld.latency[i] * 1000;
-}
-
-static uint32_t gcd(uint32_t a, uint32_t b)
-{
-	while (b) {
-		uint32_t t = a % b;
-
-		a = b;
-		b = t;
-	}
-	return a;
 }
 
 static int load_main(int argc, char **argv)
@@ -867,7 +833,7 @@ static int load_main(int argc, char **argv)
 	};
 	struct timeval tv = { 0, 1000 };
 	const char *base = "001010000000000";
-	double elapsed;
+	double elapsed, p[3];
 	int c;
 
 	ld.text = "*#14#";
@@ -893,9 +859,7 @@ static int load_main(int argc, char **argv)
 		return 2;
 	}
 	/* a stride coprime with N walks every subscriber once before any repeats */
-	ld.stride = 7919;
-	while (gcd(ld.stride, ld.subscribers) != 1)
-		ld.stride++;
+	ld.stride = load_stride(ld.subscribers, 7919);
 	ld.next_id = 1;
 	ld.slots = calloc(LOAD_SLOTS, sizeof(*ld.slots));
 	link_.quiet = true;
@@ -903,14 +867,14 @@ static int load_main(int argc, char **argv)
 	link_.on_gsup = load_gsup;
 	ld.tick = event_new(link_.base, -1, EV_PERSIST, tick_cb, NULL);
 	event_add(ld.tick, &tv);
-	ld.stop_at = now() + LOAD_UP_WITHIN_S;
+	ld.stop_at = load_now() + LOAD_UP_WITHIN_S;
 	link_connect();
 	event_base_dispatch(link_.base);
 	elapsed = ld.start ? ld.duration : 0;
-	qsort(ld.latency, ld.num_latency, sizeof(double), cmp_double);
+	load_percentiles(ld.latency, ld.num_latency, p);
 	printf("completed %" PRIu64 " seconds %.1f rate %.0f p50 %.2f p99 %.2f p99.9 %.2f multi %" PRIu64
 	       " errors %" PRIu64 " unanswered %u\n", ld.completed, elapsed,
-	       elapsed > 0 ? ld.completed / elapsed : 0, pct(0.5), pct(0.99), pct(0.999), ld.multi,
+	       elapsed > 0 ? ld.completed / elapsed : 0, p[0], p[1], p[2], ld.multi,
 	       ld.errors, ld.in_flight + (unsigned)ld.stale);
 	return ld.completed ? 0 : 1;
 }
