@@ -648,6 +648,14 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", cfg->window_days);
 	if (cfg->max_parts < 1 || cfg->max_parts > 255)
 		return cfg_error(p, "[service] max_parts must be 1 to 255, not %u", cfg->max_parts);
+	if (cfg->concat_timeout_s < 1)
+		return cfg_error(p, "[sms] concat_timeout must be 1s or more");
+	if (cfg->concat_sender_messages < 1 || cfg->concat_sender_messages > cfg->concat_max_messages)
+		return cfg_error(p, "[sms] concat_sender_messages must be 1 to concat_max_messages (%u), "
+				 "not %u", cfg->concat_max_messages, cfg->concat_sender_messages);
+	if (cfg->concat_sender_bytes < 140 || cfg->concat_sender_bytes > cfg->concat_max_bytes)
+		return cfg_error(p, "[sms] concat_sender_bytes must be 140 to concat_max_bytes (%u), "
+				 "not %u", cfg->concat_max_bytes, cfg->concat_sender_bytes);
 	if (cfg->pool_size < 1 || cfg->pool_size > 64)
 		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", cfg->pool_size);
 	if (cfg->consent_timeout_s == 0)

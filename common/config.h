@@ -121,6 +121,13 @@ struct itin_config {
 	char *shutdown_date;		/* non-empty: shutdown mode, "2022.12.13" */
 	unsigned reply_deadline_ms;	/* past this, the subscriber gets the "busy" text */
 
+	/* [sms]: reassembly of incoming concatenated messages (engine/sms_concat.h) */
+	unsigned concat_timeout_s;
+	unsigned concat_sender_messages;
+	unsigned concat_sender_bytes;
+	unsigned concat_max_messages;
+	unsigned concat_max_bytes;
+
 	/* [feed] */
 	unsigned max_future_skew_s;	/* events later than the loader's clock plus this: refused */
 

@@ -18,7 +18,8 @@ struct itin_sms_channel;
 struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *base,
 						const struct itin_config *cfg);
 int itin_sms_channel_start(struct itin_sms_channel *ch);
-/* After SIGHUP: keywords and the part cap of new requests (links keep their settings). */
+/* After SIGHUP: keywords, the part cap of new requests and the bounds of the parts held (links
+ * keep their settings). */
 void itin_sms_channel_set_config(struct itin_sms_channel *ch, const struct itin_config *cfg);
 /* Stop taking requests (a temporary error makes the SMSC keep them); replies still go out. */
 void itin_sms_channel_stop(struct itin_sms_channel *ch);
@@ -29,6 +30,10 @@ bool itin_sms_channel_is_unbound(const struct itin_sms_channel *ch);
 struct itin_sms_channel_stats {
 	unsigned long long delivered, receipts, refused, undecodable, replies, parts, parts_failed;
 	unsigned long long foreign;	/* from numbers outside the answered country codes */
+	/* concatenated messages: parts received, messages whole, incomplete ones answered on
+	 * their first part or not answered (parts too big to hold included), held now */
+	unsigned long long concat_parts, concat_whole, concat_answered, concat_dropped;
+	unsigned concat_held;
 };
 void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_sms_channel_stats *st);
 /* The SMSC links, for their states and counters (sms/smpp_link.h). */

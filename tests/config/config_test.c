@@ -21,7 +21,7 @@ static const char *const files[] = {
 	"bad-rate.conf", "bad-window.conf", "bad-shutdown-date.conf", "bad-cap.conf",
 	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
-	"bad-both-secrets.conf", "../../doc/examples/itinerad.conf",
+	"bad-both-secrets.conf", "bad-concat.conf", "../../doc/examples/itinerad.conf",
 };
 
 #define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
@@ -76,6 +76,9 @@ static void print_config(const struct itin_config *cfg)
 	printf("\n  gsup=%s:%u euse=%s session_timeout_s=%u admin='%s'\n", cfg->gsup_host,
 	       cfg->gsup_port, cfg->euse_name, cfg->ussd_session_timeout_s, cfg->admin_listen);
 	printf("  max_future_skew_s=%u\n", cfg->max_future_skew_s);
+	printf("  concat: timeout_s=%u sender %u messages %u octets, all %u messages %u octets\n",
+	       cfg->concat_timeout_s, cfg->concat_sender_messages, cfg->concat_sender_bytes,
+	       cfg->concat_max_messages, cfg->concat_max_bytes);
 	for (unsigned i = 0; i < cfg->num_smpp; i++) {
 		const struct itin_smpp_link_config *l = &cfg->smpp[i];
 

@@ -14,7 +14,7 @@
  * With ITIN_FUZZ_LOG set, it prints the log and the PDUs it sent (tests/fuzz/replay.sh).
  * sources: sms/sms_channel.c engine/gsm_text.c engine/keyword.c engine/sms_segment.c engine/text_layout.c
  * sources: common/msisdn.c common/config.c common/log.c engine/reply_text.c engine/places.c
- * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c
+ * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c engine/sms_concat.c
  */
 #include "sms/smpp_link.c"
 
