@@ -193,6 +193,7 @@ static void concat_incomplete(struct itin_sms_channel *ch, struct itin_concat_ms
 	     "its first part never came, not answered");
 	if (intent == ITIN_INTENT_UNKNOWN) {
 		ch->stats.concat_dropped++;
+		itin_request_audit_incomplete(m->sender, time(NULL));
 		return;
 	}
 	ch->stats.concat_answered++;
