@@ -3,8 +3,10 @@
  * (transceiver, or a transmitter and a receiver session), our enquire_link, response timeouts,
  * reconnection with exponential backoff and jitter, a window of outstanding submit_sm with a
  * rate cap and back-off on throttling, unbind on stop. PDUs are packed and unpacked with
- * libsmpp34. It turns PDUs into callbacks and submits into PDUs; it knows nothing of requests,
- * keywords or SQL, and it never blocks (configure the SMSC's address as an IP address).
+ * libsmpp34, but for a deliver_sm's message_payload, which the link reads itself (libsmpp34
+ * takes no TLV over 1,024 octets; SMPP 3.4 allows 64 K). It turns PDUs into callbacks and
+ * submits into PDUs; it knows nothing of requests, keywords or SQL, and it never blocks
+ * (configure the SMSC's address as an IP address).
  */
 #pragma once
 

@@ -220,7 +220,11 @@ static void concat_drain(struct itin_sms_channel *ch)
 
 static void concat_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
-	concat_drain(arg);
+	struct itin_sms_channel *ch = arg;
+
+	/* Stopping, the channel starts no request: what is held is lost (see the manual). */
+	if (!ch->stopping)
+		concat_drain(ch);
 }
 
 /* A part of a concatenated message: held (and acknowledged), or the last one, which makes the
@@ -505,7 +509,13 @@ int itin_sms_channel_start(struct itin_sms_channel *ch)
 
 void itin_sms_channel_stop(struct itin_sms_channel *ch)
 {
+	struct itin_concat_stats cs;
+
 	ch->stopping = true;
+	itin_concat_get_stats(ch->concat, &cs);
+	if (cs.messages)
+		LOGP(DSMPP, LOGL_NOTICE, "stopping: %u incomplete concatenated messages held are lost "
+		     "(their parts were acknowledged)\n", cs.messages);
 }
 
 void itin_sms_channel_unbind(struct itin_sms_channel *ch)

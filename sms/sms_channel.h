@@ -1,7 +1,8 @@
 /*
  * The SMS channel: turns deliver_sm from the SMSC links into requests and replies into
  * submit_sm. It owns the SMPP links of the config ([smpp NAME] sections) and knows no SQL.
- * One SMS, socket to reply: smpp_link.c (PDU in) -> sms_channel.c (decode, keyword) ->
+ * One SMS, socket to reply: smpp_link.c (PDU in) -> sms_channel.c (header, parts put together
+ * by engine/sms_concat.c, decode, keyword) ->
  * service/request.c (record, rules, lookup) -> engine/reply_text.c (text) ->
  * sms_segment.c (parts) -> sms_channel.c -> smpp_link.c (submit_sm out).
  */
