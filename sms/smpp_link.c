@@ -416,7 +416,8 @@ static void on_deliver(struct smpp_session *s, deliver_sm_t *d, uint16_t payload
 		dv.msg = l->payload;
 		dv.msg_len = payload_len;
 	}
-	/* libsmpp34 has checked their sizes: 2, 1 and 1 octets */
+	/* libsmpp34 has checked their sizes (2, 1 and 1 octets): a PDU with other sizes was
+	 * refused with generic_nack */
 	smpp34_tlv_for_each(t, d->tlv) {
 		if (t->tag == TLV_SAR_MSG_REF_NUM) {
 			dv.sar_ref = t->value.val16;
@@ -469,7 +470,6 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 	unsigned n = 0;
 
 	*payload_off = 0;
-
 	if (command_id == DELIVER_SM) {
 		/* service_type; source and destination TON, NPI, address; esm_class, protocol_id,
 		 * priority_flag; the two times; four octets; sm_length and short_message */
@@ -589,8 +589,8 @@ static void on_pdu(struct smpp_session *s, uint8_t *buf, uint32_t len)
 	rc = pdu_layout_check(command_id, buf, len, why, sizeof(why), &payload_off);
 	if (rc == 0 && payload_off) {
 		/* libsmpp34 (1.14) refuses a TLV over 1,024 octets (MAX_TLV_SIZE, the size of its
-		 * tlv_t), and SMPP 3.4 allows message_payload up to 64 K: the link takes it out of
-		 * the PDU itself, and libsmpp34 unpacks the rest. */
+		 * tlv_t), and SMPP 3.4 allows message_payload up to 64 K: the link cuts it out of
+		 * the PDU and reads it itself, and libsmpp34 unpacks the rest. */
 		uint32_t tlv_end;
 
 		payload_len = (uint16_t)(buf[payload_off + 2] << 8 | buf[payload_off + 3]);
