@@ -15,6 +15,9 @@ sed -i "s/^listen = .*/listen = 127.0.0.1:$admin/" "$WORK/itinerad.conf"
 itin_smsc_start $port "$srcdir/tests/sms/concat.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
 itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 wait $ITIN_SMSC_PID
+# the last two messages time out within concat_timeout and the once-a-second expiry
+incomplete_logged() { [ "$(grep -c 'parts: its first part' "$WORK/itinerad.log")" -ge 2 ]; }
+itin_poll 100 incomplete_logged || { echo "the incomplete messages were not handed back"; exit 1; }
 /usr/bin/python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' \
 	"http://127.0.0.1:$admin/metrics" > "$WORK/metrics" || { echo "no metrics"; exit 1; }
 itin_daemon_stop
