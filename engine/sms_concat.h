@@ -81,7 +81,8 @@ enum itin_concat_result {
 struct itin_concat;
 
 struct itin_concat *itin_concat_alloc(void *ctx, const struct itin_concat_limits *limits);
-/* New limits (after SIGHUP); what is held beyond them goes at the next add or expiry. */
+/* New limits (after SIGHUP): the timeout applies at once, the bounds at the next add, which
+ * pushes out what is held beyond them. */
 void itin_concat_set_limits(struct itin_concat *c, const struct itin_concat_limits *limits);
 /* Adds a part at time now (seconds, monotonic). WHOLE sets *whole, -ENOMEM leaves the part
  * out. Making room may push older messages out: take them with itin_concat_expired() after. */
