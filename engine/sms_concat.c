@@ -228,7 +228,7 @@ static struct itin_concat_msg *msg_new(struct itin_concat *c, const struct itin_
 		talloc_free(m);
 		return NULL;
 	}
-	memcpy(m->sender, p->sender, sizeof(m->sender) - 1);
+	strcpy(m->sender, p->sender);	/* shorter than m->sender: itin_concat_add() checked */
 	m->kind = p->kind;
 	m->ref = p->ref;
 	m->total = p->total;
