@@ -639,6 +639,7 @@ static int validate(struct cfg_parser *p)
 	const struct itin_service_config *svc = &p->cfg->service;
 	const struct itin_database_config *db = &p->cfg->database;
 	const struct itin_admin_config *admin = &p->cfg->admin;
+	const struct itin_sms_config *sms = &p->cfg->sms;
 	const struct itin_smpp_config *smpp = &p->cfg->smpp;
 	char zone_path[PATH_MAX];
 	const char *tzdir = getenv("TZDIR");
@@ -653,6 +654,14 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", svc->window_days);
 	if (svc->max_parts < 1 || svc->max_parts > 255)
 		return cfg_error(p, "[service] max_parts must be 1 to 255, not %u", svc->max_parts);
+	if (sms->concat_timeout_s < 1)
+		return cfg_error(p, "[sms] concat_timeout must be 1s or more");
+	if (sms->concat_sender_messages < 1 || sms->concat_sender_messages > sms->concat_max_messages)
+		return cfg_error(p, "[sms] concat_sender_messages must be 1 to concat_max_messages (%u), "
+				 "not %u", sms->concat_max_messages, sms->concat_sender_messages);
+	if (sms->concat_sender_bytes < 140 || sms->concat_sender_bytes > sms->concat_max_bytes)
+		return cfg_error(p, "[sms] concat_sender_bytes must be 140 to concat_max_bytes (%u), "
+				 "not %u", sms->concat_max_bytes, sms->concat_sender_bytes);
 	if (db->pool_size < 1 || db->pool_size > 64)
 		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", db->pool_size);
 	if (svc->consent_timeout_s == 0)

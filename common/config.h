@@ -78,7 +78,7 @@ struct itin_words {
 #define ITIN_CFG_CTYPE_WORDS		struct itin_words
 
 /* One struct per [section] of config_options.def: struct itin_database_config,
- * itin_privacy_config, itin_service_config, itin_feed_config, itin_keywords_config,
+ * itin_privacy_config, itin_service_config, itin_sms_config, itin_feed_config, itin_keywords_config,
  * itin_gsup_config, itin_admin_config. Each part of the program is handed only the sections it
  * reads; see config_options.def for what each field means. */
 #define ITIN_SECTION(section) struct itin_##section##_config {

@@ -24,7 +24,8 @@ else
 fi
 command -v valgrind > /dev/null || { echo "valgrind missing (Debian package valgrind)"; exit 1; }
 if [ $# -eq 0 ]; then
-	set -- tests/sms/basic.sh tests/sms/faults.sh tests/sms/links.sh tests/ops/ops.sh \
+	set -- tests/sms/basic.sh tests/sms/faults.sh tests/sms/links.sh tests/sms/concat.sh \
+		tests/sms/payload.sh tests/ops/ops.sh \
 		tests/privacy/privacy.sh tests/ussd/gsup.sh tests/faults/load.sh tests/faults/hlr.sh
 	for t in "$src"/tests/smpp/*.sh; do
 		[ "${t##*/}" = lib.sh ] || set -- "$@" "tests/smpp/${t##*/}"

@@ -194,6 +194,17 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	metric(b, "itinerad_sms_foreign_total", "counter",
 	       "deliver_sm from numbers outside the answered country codes (not answered).",
 	       st.foreign);
+	metric(b, "itinerad_sms_concat_parts_total", "counter",
+	       "Parts of concatenated messages received (UDH or SAR TLVs).", st.concat_parts);
+	help(b, "itinerad_sms_concat_messages_total", "counter",
+	     "Concatenated messages: whole, or incomplete (timed out, or pushed out by the bounds) "
+	     "and answered on their first part's keyword, or not answered.");
+	evbuffer_add_printf(b, "itinerad_sms_concat_messages_total{result=\"whole\"} %llu\n"
+			       "itinerad_sms_concat_messages_total{result=\"incomplete-answered\"} %llu\n"
+			       "itinerad_sms_concat_messages_total{result=\"incomplete-dropped\"} %llu\n",
+			    st.concat_whole, st.concat_answered, st.concat_dropped);
+	metric(b, "itinerad_sms_concat_held", "gauge",
+	       "Incomplete concatenated messages held, waiting for their other parts.", st.concat_held);
 	metric(b, "itinerad_sms_receipts_total", "counter",
 	       "Delivery receipts received and counted.", st.receipts);
 	metric(b, "itinerad_sms_parts_total", "counter",

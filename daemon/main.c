@@ -177,7 +177,7 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
 	itin_requests_set_config(&cfg->service, cfg->templates);
-	itin_sms_channel_set_config(d->sms, &cfg->service, &cfg->keywords);
+	itin_sms_channel_set_config(d->sms, &cfg->service, &cfg->sms, &cfg->keywords);
 	if (d->ussd)
 		itin_ussd_gsup_set_config(d->ussd, &cfg->gsup, &cfg->service, cfg->templates);
 	d->cfg = cfg;
@@ -222,7 +222,7 @@ static int run(struct daemon *d)
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
-	d->sms = itin_sms_channel_alloc(d->ctx, d->base, &d->cfg->smpp, &d->cfg->service,
+	d->sms = itin_sms_channel_alloc(d->ctx, d->base, &d->cfg->smpp, &d->cfg->service, &d->cfg->sms,
 					&d->cfg->keywords);
 	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, &d->cfg->gsup, &d->cfg->service,
 				       d->cfg->templates);

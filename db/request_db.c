@@ -34,6 +34,7 @@ static const struct itin_db_statement statements[] = {
 		   "make_interval(secs => $12), $13)", BEGIN_BATCH_PARAMS },
 	{ "lookup", itin_sql_lookup_batch, LOOKUP_BATCH_PARAMS },
 	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
+	{ "incomplete", "SELECT itin_audit_incomplete($1, $2, to_timestamp($3))", 3 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
@@ -360,6 +361,30 @@ int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 		array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
 	gathering_joined(g);
 	return 0;
+}
+
+static void incomplete_cb(void *arg, const PGresult *res)
+{
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		LOGP(DDB, LOGL_ERROR, "the audit row of an incomplete SMS not written: %s", failure(res));
+}
+
+int itin_request_db_audit_incomplete(struct itin_request_db *rdb, const uint8_t *key,
+				     unsigned channel, int64_t at)
+{
+	char key_text[3 + 2 * ITIN_SUBSCRIBER_KEY_LEN], channel_text[12], at_text[24];
+	const char *values[3] = { key_text, channel_text, at_text };
+	int rc;
+
+	memcpy(key_text, "\\x", 2);
+	osmo_hexdump_buf(key_text + 2, sizeof(key_text) - 2, key, ITIN_SUBSCRIBER_KEY_LEN, "", false);
+	snprintf(channel_text, sizeof(channel_text), "%u", channel);
+	snprintf(at_text, sizeof(at_text), "%" PRId64, at);
+	rc = itin_db_pool_exec(rdb->db, "incomplete", 3, values, incomplete_cb, NULL);
+	if (rc < 0)
+		LOGP(DDB, LOGL_ERROR, "the audit row of an incomplete SMS not written: %s\n",
+		     rc == -ENOTCONN ? "no database connection" : "too busy");
+	return rc;
 }
 
 static int request_db_destructor(struct itin_request_db *rdb)

@@ -74,6 +74,10 @@ typedef void (*itin_looked_up_cb)(void *arg, const struct itin_lookup *lookup, c
  * subscriber's key under the previous secret during a key rotation, else NULL. */
 int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_args *args,
 			  const struct itin_begin_rules *rules, itin_begun_cb cb, void *arg);
+/* The audit row of an incomplete SMS that is not answered (sql/migrations/110); a failure is
+ * logged (the row is lost: there is no request to answer). */
+int itin_request_db_audit_incomplete(struct itin_request_db *rdb, const uint8_t *key,
+				     unsigned channel, int64_t at);
 int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 			   const uint8_t *previous_key, const char *first_day,
 			   itin_looked_up_cb cb, void *arg);

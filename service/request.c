@@ -499,6 +499,17 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	talloc_free(req);
 }
 
+void itin_request_audit_incomplete(const char *msisdn, int64_t at)
+{
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+
+	if (itin_subscriber_key_msisdn(svc->keyer, msisdn, key) < 0) {
+		LOGP(DREQ, LOGL_ERROR, "keying failed: the audit row of an incomplete SMS not written\n");
+		return;
+	}
+	itin_request_db_audit_incomplete(svc->rdb, key, ITIN_CHANNEL_SMS, at);
+}
+
 static void freshness_cb(void *arg, const struct itin_feed_times *t)
 {
 	svc->updated_at = t->updated_at;
@@ -667,7 +678,8 @@ const char *itin_action_name(enum itin_action action)
 {
 	static const char *const names[] = { "duplicate", "itinerary", "consent-prompt",
 					     "consent-expired", "cancelled", "rate-limited", "silent",
-					     "help", "lang-switched", "shutdown", "busy", "capped" };
+					     "help", "lang-switched", "shutdown", "busy", "capped",
+					     "incomplete" };
 
-	return action <= ITIN_ACTION_CAPPED ? names[action] : "?";
+	return action <= ITIN_ACTION_INCOMPLETE ? names[action] : "?";
 }

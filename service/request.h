@@ -60,6 +60,7 @@ enum itin_action {
 	ITIN_ACTION_SHUTDOWN = 9,
 	ITIN_ACTION_BUSY = 10,		/* not decided before the reply deadline */
 	ITIN_ACTION_CAPPED = 11,	/* an SMS reply held back by the global cap (daemon only) */
+	ITIN_ACTION_INCOMPLETE = 12,	/* an SMS in parts never whole, no keyword: no reply (audit only) */
 };
 
 struct itin_request;
@@ -127,6 +128,9 @@ struct itin_request *itin_request_alloc(void *ctx);
  * accepted(req, false) and freed req, and the channel must not use req again. */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
+/* An SMS that is no request (a concatenated message never whole, whose first part gives no
+ * keyword): not answered, only audited, under the sender's key (action incomplete). */
+void itin_request_audit_incomplete(const char *msisdn, int64_t at);
 /* Answered requests are marked done in batches, a few milliseconds late (a batch the database
  * did not take, again every second); at shutdown, send the last batch and those now (then wait
  * for the database pool to be idle). */

@@ -31,7 +31,9 @@
 #include "sms/smpp_link.h"
 
 #define PDU_MIN 16
-#define PDU_MAX 65536
+/* A deliver_sm with SMPP 3.4's longest message_payload (65,535 octets), the longest mandatory
+ * fields and a few more TLVs. */
+#define PDU_MAX (65536 + 1024)
 #define BAD_PDUS_MAX 3			/* unparsable PDUs on one connection before we close it */
 /* libsmpp34 (1.14) logs each field it unpacks into its 2,048-octet smpp34_strerror without
  * checking the end: a deliver_sm's mandatory fields take up to 570 octets of it, each TLV 54,
@@ -44,6 +46,9 @@
 #define THROTTLE_MAX_MS 8000
 #define UNBIND_WAIT_S 2			/* for unbind_resp, or for a last PDU to be written */
 #define TLV_MESSAGE_PAYLOAD 0x0424
+#define TLV_SAR_MSG_REF_NUM 0x020c
+#define TLV_SAR_TOTAL_SEGMENTS 0x020e
+#define TLV_SAR_SEGMENT_SEQNUM 0x020f
 
 enum session_role { ROLE_TRX, ROLE_TX, ROLE_RX };
 enum session_state {
@@ -92,6 +97,7 @@ struct smpp_link {
 	uint32_t generation;
 	bool reported_up;
 	uint8_t *pdu_buf;		/* one PDU, NUL-terminated for libsmpp34's strlen() */
+	uint8_t *payload;		/* its message_payload, which libsmpp34 never sees */
 	void *unpacked;			/* what libsmpp34 allocated for it (see smpp34_ctx) */
 	struct llist_head queue, outstanding;
 	unsigned num_queued, num_outstanding;
@@ -398,7 +404,7 @@ static void read_msg_ref(const deliver_sm_t *d, struct smpp_deliver *dv)
 	}
 }
 
-static void on_deliver(struct smpp_session *s, deliver_sm_t *d)
+static void on_deliver(struct smpp_session *s, deliver_sm_t *d, uint16_t payload_len)
 {
 	struct smpp_link *l = s->link;
 	struct smpp_deliver dv = {
@@ -414,18 +420,30 @@ static void on_deliver(struct smpp_session *s, deliver_sm_t *d)
 		.msg_len = d->sm_length,
 		.is_receipt = (d->esm_class & 0x3c) != 0,
 	};
+	unsigned sar = 0;
 	tlv_t *t;
 
 	snprintf(dv.src, sizeof(dv.src), "%s", (const char *)d->source_addr);
 	snprintf(dv.dst, sizeof(dv.dst), "%s", (const char *)d->destination_addr);
-	if (dv.msg_len == 0) {
-		smpp34_tlv_for_each(t, d->tlv) {
-			if (t->tag == TLV_MESSAGE_PAYLOAD) {
-				dv.msg = t->value.octet;
-				dv.msg_len = t->length;
-			}
+	if (dv.msg_len == 0 && payload_len) {
+		dv.msg = l->payload;
+		dv.msg_len = payload_len;
+	}
+	/* libsmpp34 has checked their sizes (2, 1 and 1 octets): a PDU with other sizes was
+	 * refused with generic_nack */
+	smpp34_tlv_for_each(t, d->tlv) {
+		if (t->tag == TLV_SAR_MSG_REF_NUM) {
+			dv.sar_ref = t->value.val16;
+			sar |= 1;
+		} else if (t->tag == TLV_SAR_TOTAL_SEGMENTS) {
+			dv.sar_total = t->value.val08;
+			sar |= 2;
+		} else if (t->tag == TLV_SAR_SEGMENT_SEQNUM) {
+			dv.sar_seq = t->value.val08;
+			sar |= 4;
 		}
 	}
+	dv.sar = sar == 7;
 	read_msg_ref(d, &dv);
 	LOGPSESS(s, LOGL_DEBUG, "deliver_sm %u from ...%s: %u octets, esm_class 0x%02x, data_coding %u\n",
 		 dv.seq, addr_tail(dv.src), dv.msg_len, dv.esm_class, dv.data_coding);
@@ -457,12 +475,15 @@ static int skip_cstring(const uint8_t *buf, uint32_t len, uint32_t *off)
 
 /* Checks the layout of a deliver_sm or an alert_notification: no mandatory field, short_message
  * or TLV runs past the end, and no more TLVs than libsmpp34 can take. -1 with what is wrong in
- * why, in our own words; 0 when the layout is sound (and for other commands). */
-static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t len, char *why, size_t max)
+ * why, in our own words; 0 when the layout is sound (and for other commands), with the offset
+ * of the (first) message_payload TLV in *payload_off (0: none). */
+static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t len, char *why, size_t max,
+			    uint32_t *payload_off)
 {
 	uint32_t off = PDU_MIN, tlv_len;
 	unsigned n = 0;
 
+	*payload_off = 0;
 	if (command_id == DELIVER_SM) {
 		/* service_type; source and destination TON, NPI, address; esm_class, protocol_id,
 		 * priority_flag; the two times; four octets; sm_length and short_message */
@@ -511,6 +532,9 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 				 tlv_len, len - off - 4);
 			return -1;
 		}
+		if (command_id == DELIVER_SM && !*payload_off &&
+		    ((unsigned)buf[off] << 8 | buf[off + 1]) == TLV_MESSAGE_PAYLOAD)
+			*payload_off = off;
 		off += 4 + tlv_len;
 	}
 	return 0;
@@ -519,8 +543,8 @@ cut:
 	return -1;
 }
 
-/* A PDU whose length has been checked; buf[len] is 0. */
-static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
+/* A PDU whose length has been checked, in our own buffer; buf[len] is 0. */
+static void on_pdu(struct smpp_session *s, uint8_t *buf, uint32_t len)
 {
 	union {
 		submit_sm_resp_t submit_resp;
@@ -530,6 +554,8 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 	uint32_t command_id = be32(buf + 4);
 	uint32_t status = be32(buf + 8);
 	uint32_t seq = be32(buf + 12);
+	uint32_t payload_off, pdu_len = len;
+	uint16_t payload_len = 0;
 	char why[96];
 	int rc;
 
@@ -574,7 +600,23 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 		return;
 	}
 	memset(&u, 0, sizeof(u));
-	rc = pdu_layout_check(command_id, buf, len, why, sizeof(why));
+	rc = pdu_layout_check(command_id, buf, len, why, sizeof(why), &payload_off);
+	if (rc == 0 && payload_off) {
+		/* libsmpp34 (1.14) refuses a TLV over 1,024 octets (MAX_TLV_SIZE, the size of its
+		 * tlv_t), and SMPP 3.4 allows message_payload up to 64 K: the link cuts it out of
+		 * the PDU and reads it itself, and libsmpp34 unpacks the rest. */
+		uint32_t tlv_end;
+
+		payload_len = (uint16_t)(buf[payload_off + 2] << 8 | buf[payload_off + 3]);
+		tlv_end = payload_off + 4 + payload_len;
+		memcpy(s->link->payload, buf + payload_off + 4, payload_len);
+		memmove(buf + payload_off, buf + tlv_end, len - tlv_end + 1);
+		len -= 4 + payload_len;
+		buf[0] = len >> 24;
+		buf[1] = len >> 16;
+		buf[2] = len >> 8;
+		buf[3] = len;
+	}
 	if (rc == 0) {
 		smpp34_ctx = s->link->unpacked;
 		rc = smpp34_unpack(command_id, &u, buf, len);
@@ -584,7 +626,7 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 	}
 	if (rc != 0) {
 		LOGPSESS(s, LOGL_NOTICE, "unparsable PDU 0x%08x, sequence %u, %u octets: %s\n",
-			 command_id, seq, len, why);
+			 command_id, seq, pdu_len, why);
 		talloc_free_children(s->link->unpacked);
 		if (++s->bad_pdus < BAD_PDUS_MAX) {
 			send_generic_nack(s, seq, ESME_RINVCMDLEN);
@@ -603,7 +645,7 @@ static void on_pdu(struct smpp_session *s, const uint8_t *buf, uint32_t len)
 		break;
 	case DELIVER_SM:
 		if (s->state == SESSION_BOUND && session_receives(s))
-			on_deliver(s, &u.deliver);
+			on_deliver(s, &u.deliver, payload_len);
 		else
 			answer_deliver(s, seq, ESME_RINVBNDSTS);
 		break;
@@ -905,6 +947,7 @@ struct smpp_link *smpp_link_alloc(void *ctx, struct event_base *base,
 	l->name = talloc_strdup(l, cfg->name);
 	l->short_code = talloc_strdup(l, short_code);
 	l->pdu_buf = talloc_size(l, PDU_MAX + 1);
+	l->payload = talloc_size(l, UINT16_MAX);
 	l->unpacked = talloc_named_const(l, 0, "libsmpp34");
 	l->src_ton = 0;
 	l->src_npi = 1;
@@ -926,7 +969,7 @@ struct smpp_link *smpp_link_alloc(void *ctx, struct event_base *base,
 		if (!s->retry || !s->tick)
 			goto fail;
 	}
-	if (!l->name || !l->short_code || !l->pdu_buf || !l->unpacked || !l->pump)
+	if (!l->name || !l->short_code || !l->pdu_buf || !l->payload || !l->unpacked || !l->pump)
 		goto fail;
 	return l;
 fail:

@@ -3,8 +3,10 @@
  * (transceiver, or a transmitter and a receiver session), our enquire_link, response timeouts,
  * reconnection with exponential backoff and jitter, a window of outstanding submit_sm with a
  * rate cap and back-off on throttling, unbind on stop. PDUs are packed and unpacked with
- * libsmpp34. It turns PDUs into callbacks and submits into PDUs; it knows nothing of requests,
- * keywords or SQL, and it never blocks (configure the SMSC's address as an IP address).
+ * libsmpp34, but for a deliver_sm's message_payload, which the link reads itself (libsmpp34
+ * takes no TLV over 1,024 octets; SMPP 3.4 allows 64 K). It turns PDUs into callbacks and
+ * submits into PDUs; it knows nothing of requests, keywords or SQL, and it never blocks
+ * (configure the SMSC's address as an IP address).
  */
 #pragma once
 
@@ -29,8 +31,11 @@ struct smpp_deliver {
 	uint32_t seq;			/* the deliver_sm's sequence_number (for logs) */
 	uint8_t esm_class, data_coding, src_ton, src_npi, dst_ton, dst_npi;
 	char src[22], dst[22];
-	const uint8_t *msg;		/* short_message, or the message_payload TLV */
+	const uint8_t *msg;		/* short_message, or the message_payload TLV (up to 64 K) */
 	uint16_t msg_len;
+	bool sar;			/* the three SAR TLVs came: part sar_seq of sar_total */
+	uint16_t sar_ref;
+	uint8_t sar_total, sar_seq;
 	bool is_receipt;		/* esm_class message type is not 0: a delivery receipt or
 					 * an acknowledgement, never a subscriber's text */
 	bool has_msg_ref;		/* the user_message_reference TLV came: msg_ref is the */
@@ -43,7 +48,9 @@ struct smpp_submit {
 	const uint8_t *msg;
 	uint16_t msg_len;		/* at most SMPP_LINK_MSG_MAX */
 };
-#define SMPP_LINK_MSG_MAX 254		/* libsmpp34's short_message */
+/* SMPP 3.4 allows 254 octets of short_message; libsmpp34 (1.14) packs at most 253, and a
+ * submit it cannot pack would drop and re-bind the session for ever. */
+#define SMPP_LINK_MSG_MAX 253
 
 struct smpp_link_ops {
 	/* The link is usable for submits and deliveries (every session bound), or no longer. */

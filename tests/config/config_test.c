@@ -22,7 +22,7 @@ static const char *const files[] = {
 	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
 	"bad-both-secrets.conf", "bad-smpp-password.conf", "bad-smpp-system-id.conf",
-	"bad-smpp-system-type.conf", "../../doc/examples/itinerad.conf",
+	"bad-smpp-system-type.conf", "bad-concat.conf", "../../doc/examples/itinerad.conf",
 };
 
 #define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
@@ -81,6 +81,9 @@ static void print_config(const struct itin_config *cfg)
 	printf("\n  gsup=%s:%u euse=%s session_timeout_s=%u admin='%s'\n", gsup->host,
 	       gsup->port, gsup->euse_name, gsup->session_timeout_s, cfg->admin.listen);
 	printf("  max_future_skew_s=%u\n", cfg->feed.max_future_skew_s);
+	printf("  concat: timeout_s=%u sender %u messages %u octets, all %u messages %u octets\n",
+	       cfg->sms.concat_timeout_s, cfg->sms.concat_sender_messages, cfg->sms.concat_sender_bytes,
+	       cfg->sms.concat_max_messages, cfg->sms.concat_max_bytes);
 	for (unsigned i = 0; i < cfg->smpp.num; i++) {
 		const struct itin_smpp_link_config *l = &cfg->smpp.link[i];
 

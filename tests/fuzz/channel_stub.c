@@ -134,6 +134,12 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	talloc_free(req);
 }
 
+void itin_request_audit_incomplete(const char *msisdn, int64_t at)
+{
+	if (strlen(msisdn) > 15)
+		abort();
+}
+
 static void answer(struct itin_request *req)
 {
 	struct itin_reply_args args = { .mask = "138****0001", .updated_at = 1703980800,

@@ -14,7 +14,7 @@
  * With ITIN_FUZZ_LOG set, it prints the log and the PDUs it sent (tests/fuzz/replay.sh).
  * sources: sms/sms_channel.c engine/gsm_text.c engine/keyword.c engine/sms_segment.c engine/text_layout.c
  * sources: common/msisdn.c common/config.c common/log.c engine/reply_text.c engine/places.c
- * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c
+ * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c engine/sms_concat.c
  */
 #include "sms/smpp_link.c"
 
@@ -124,7 +124,7 @@ static void play(const uint8_t *data, size_t size, bool pdu_per_write)
 {
 	static const char *const names[3] = { "trx", "split (tx)", "split (rx)" };
 	void *ctx = talloc_named_const(NULL, 0, "fuzz_smpp");
-	struct itin_sms_channel *ch = itin_sms_channel_alloc(ctx, base, &cfg->smpp, &cfg->service,
+	struct itin_sms_channel *ch = itin_sms_channel_alloc(ctx, base, &cfg->smpp, &cfg->service, &cfg->sms,
 							     &cfg->keywords);
 	struct smpp_session *sessions[3];
 	struct bufferevent *smsc[3];

@@ -15,7 +15,7 @@ work=${ITIN_FUZZ_DIR:-$(mktemp -d /tmp/itin-fuzz.XXXXXX)}
 cflags="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I$top \
 	$(pkg-config --cflags libosmocore libosmogsm talloc libevent libsmpp34 libpq)"
 libs="$(pkg-config --libs libosmogsm libosmocore talloc libevent libsmpp34)"
-harnesses=${*:-feed_csv read_lines config text facility smpp gsup admin}
+harnesses=${*:-feed_csv read_lines config text facility smpp gsup admin concat}
 
 for h in $harnesses; do
 	extra=

@@ -15,6 +15,16 @@
 //   deliver-mr FROM MR TEXT  as deliver, with the user_message_reference TLV MR (the handset's
 //                            TP-MR, which an SMSC keeps when it delivers a message again)
 //   receipt FROM             a delivery receipt (esm_class 0x04)
+//   deliver-udh FROM CODING UDH TEXT
+//                            esm_class 0x40: the user data header UDH (hex, its length octet
+//                            first) then TEXT in CODING (gsm: GSM 03.38 one code per octet,
+//                            latin1: data_coding 3, ucs2: data_coding 8)
+//   deliver-sar FROM CODING REF TOTAL SEQ TEXT
+//                            TEXT with the TLVs sar_msg_ref_num REF, sar_total_segments TOTAL,
+//                            sar_segment_seqnum SEQ
+//   deliver-payload FROM CODING OCTETS TEXT
+//                            sm_length 0 and a message_payload TLV of OCTETS octets: TEXT, then
+//                            as many "x" (gsm) or "程" (ucs2) as fill it
 //   deliver-bad FROM KIND    a PDU from FROM that no SMSC should send, written as raw octets:
 //                            payload-cut (deliver_sm, its message_payload TLV says 160
 //                            octets, 10 follow), tlv-cut (deliver_sm, a TLV header cut after
@@ -142,6 +152,54 @@ function deliverPdu(from, text, kind, mr) {
 		pdu.short_message = 'id:1 sub:001 dlvrd:001 submit date:2611200000 done date:2611200000 stat:DELIVRD err:000 text:';
 	}
 	return new PDU('deliver_sm', pdu);
+}
+
+const codings = {
+	gsm: { data_coding: 0, encode: (t) => smpp.encodings.ASCII.encode(t), filler: 'x' },
+	latin1: { data_coding: 3, encode: (t) => Buffer.from(t, 'latin1'), filler: 'x' },
+	ucs2: { data_coding: 8, encode: (t) => smpp.encodings.UCS2.encode(t), filler: '程' },
+};
+
+// A deliver_sm of the deliver-udh, deliver-sar and deliver-payload steps, and how its line
+// names it.
+function deliverRaw(from, coding, text, opts) {
+	const c = codings[coding];
+	if (!c) throw new Error(`unknown coding ${coding}`);
+	const pdu = {
+		source_addr: from, source_addr_ton: 1, source_addr_npi: 1,
+		destination_addr: '12306', dest_addr_ton: 0, dest_addr_npi: 1,
+		esm_class: 0, data_coding: c.data_coding,
+	};
+	let body = c.encode(text);
+	let what = `${coding}`;
+	if (opts.udh) {
+		pdu.esm_class = 0x40;
+		body = Buffer.concat([Buffer.from(opts.udh, 'hex'), body]);
+		what += ` udh ${opts.udh}`;
+	}
+	if (opts.sar) {
+		[pdu.sar_msg_ref_num, pdu.sar_total_segments, pdu.sar_segment_seqnum] = opts.sar;
+		what += ` sar ${opts.sar.join('/')}`;
+	}
+	if (opts.payload) {
+		const fill = c.encode(c.filler);
+		const parts = [body];
+		let n = body.length;
+		while (n + fill.length <= opts.payload) { parts.push(fill); n += fill.length; }
+		if (n !== opts.payload) throw new Error(`${opts.payload} octets cannot be filled`);
+		pdu.message_payload = Buffer.concat(parts);
+		pdu.short_message = Buffer.alloc(0);
+		what += ` message_payload of ${n} octets`;
+	} else {
+		pdu.short_message = body;
+	}
+	return new Promise((resolve) => {
+		session.send(new PDU('deliver_sm', pdu), (resp) => {
+			out(`deliver_sm ${what} from ${from} ${JSON.stringify(text)} -> ` +
+				`${resp.command === 'generic_nack' ? 'generic_nack ' : ''}status ${resp.command_status}`);
+			resolve();
+		});
+	});
 }
 
 function deliver(from, text, kind, mr) {
@@ -343,6 +401,16 @@ async function run() {
 			await deliver(args[0], text.slice(args[1].length).trim(), undefined, +args[1]);
 			break;
 		case 'receipt': await deliver(args[0], '', 'receipt'); break;
+		case 'deliver-udh':
+			await deliverRaw(args[0], args[1], step.split(/\s+/).slice(4).join(' '), { udh: args[2] });
+			break;
+		case 'deliver-sar':
+			await deliverRaw(args[0], args[1], step.split(/\s+/).slice(6).join(' '),
+				{ sar: [+args[2], +args[3], +args[4]] });
+			break;
+		case 'deliver-payload':
+			await deliverRaw(args[0], args[1], step.split(/\s+/).slice(4).join(' '), { payload: +args[2] });
+			break;
 		case 'deliver-bad': await deliverBad(args[0], args[1]); break;
 		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
 		case 'flood': await flood(+args[0], +args[1], args[2], step.split(/\s+/).slice(4).join(' ')); break;
