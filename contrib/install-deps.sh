@@ -12,10 +12,13 @@ libnet-smpp-perl
 faketime
 clang
 python3-prometheus-client
+postgresql-15-auto-failover pg-auto-failover-cli
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
 # their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers and
 # the sanitizer builds. python3-prometheus-client: a /metrics parser we did not write.
+# postgresql-15-auto-failover, pg-auto-failover-cli: the monitor and keepers of the high
+# availability test (tests/ha/) and of contrib/ha/.
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
