@@ -60,10 +60,12 @@ function deliver(i) {
 		const st = resp.command_status;
 		statuses[st] = (statuses[st] || 0) + 1;
 		respLog.push([lastEvent, st]);
-		if (st === 0)
+		if (st === 0) {
 			subs[i].okSent = sentAt;
-		else
+		} else {
+			subs[i].refusedAt = subs[i].refusedAt || lastEvent;
 			setTimeout(() => retries.push(i), 1000);
+		}
 	});
 }
 
@@ -102,7 +104,7 @@ function finish() {
 			process.stderr.write(`${first + i}: ${x ? x.replies.length : 'no'} replies\n`);
 	});
 	const odd = Object.keys(statuses).filter((st) => st !== '0' && st !== '100');
-	out(`offered: one deliver_sm per subscriber, ${rate} a second`);
+	out('offered: one deliver_sm per subscriber');
 	out(`subscribers answered exactly once: ${answered === total ? 'all' : answered}`);
 	out(`subscribers answered more than once: ${twice}`);
 	out(`subscribers not answered: ${none}`);
@@ -125,6 +127,8 @@ function finish() {
 		fig.failover_ms = back ? back - mark : null;
 		fig.temporary_errors_during = respLog.filter(([t, st]) => st !== 0 && t >= mark &&
 			(!back || t <= back)).length;
+		fig.requests_refused_during = subs.filter((x) => x && x.refusedAt >= mark &&
+			(!back || x.refusedAt <= back)).length;
 		fig.busy_during = subs.filter((x) => x && x.busy && x.replies[0] >= mark &&
 			(!back || x.replies[0] <= back)).length;
 	}
