@@ -4,7 +4,8 @@
 // of its own (FIRST, FIRST + 1, ...) with TEXT, at most WINDOW unanswered, and, as an SMSC
 // does, delivers a deliver_sm again 1 s after the ESME answered it with an error. It accepts
 // every submit_sm and counts the replies each subscriber gets (a concatenated reply counts
-// once, at its first part). When every subscriber has a reply, or nothing has come for 20 s,
+// once, at its first part). When every subscriber has a reply, or nothing has come for 45 s
+// (time for the HA test to restart itinerad: it ends quiet only on a failure),
 // it waits 2 s more for late copies and prints its summary, the same on every run when all
 // goes well, and writes its figures to FIGURES.
 //
@@ -149,7 +150,7 @@ function watch() {
 		fs.writeFileSync(process.env.SMSC_SENT, '');
 	}
 	const done = next === total && subs.every((x) => x && x.replies.length) && !inFlight;
-	if (done || now() - lastEvent > 20000) {
+	if (done || now() - lastEvent > 45000) {
 		clearInterval(ticker);
 		setTimeout(finish, 2000);
 	}
