@@ -14,12 +14,15 @@ clang
 python3-prometheus-client
 prometheus
 curl iproute2
+postgresql-15-auto-failover pg-auto-failover-cli
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
 # their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers and
 # the sanitizer builds. python3-prometheus-client: a /metrics parser we did not write.
 # prometheus: its promtool checks and unit-tests the alerting rules of contrib/prometheus. curl
 # and ss (iproute2): the tests poll /metrics and listening ports (tests/lib/poll.sh).
+# postgresql-15-auto-failover, pg-auto-failover-cli: the monitor and keepers of the high
+# availability test (tests/ha/) and of contrib/ha/.
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

@@ -26,7 +26,11 @@
 
 #define MAX_IN_FLIGHT 2048
 #define BACKOFF_MIN_MS 200
-#define BACKOFF_MAX_MS 10000
+/* An attempt that takes longer is abandoned, and the next starts at the next host; the
+ * conninfo's connect_timeout, if any, instead (libpq applies it only when it blocks). */
+#define CONNECT_TIMEOUT_MS 5000
+/* A failover ends when a standby has been promoted: the pool must find it soon after. */
+#define BACKOFF_MAX_MS 1000
 
 enum pending_kind { PENDING_STATEMENT, PENDING_SYNC };
 
@@ -51,6 +55,8 @@ struct db_conn {
 	struct event *io;		/* on PQsocket(); re-created when the socket changes */
 	int io_fd;
 	struct event *retry;
+	struct event *connect_timer;
+	unsigned attempts;
 	unsigned backoff_ms;
 	struct llist_head pending;	/* sent, not yet answered */
 	struct llist_head held;		/* answered, waiting for their transaction's commit */
@@ -63,7 +69,12 @@ struct db_conn {
 
 struct itin_db_pool {
 	struct event_base *base;
-	char *conninfo;
+	/* The conninfo's keywords, and their values once per host it names, each with the
+	 * host list starting at another host (see pool_targets()). */
+	const char **keywords;
+	const char ***targets;
+	unsigned num_targets;
+	struct timeval connect_timeout;
 	const struct itin_db_statement *statements;
 	unsigned num_statements;
 	struct db_conn *conns;
@@ -190,6 +201,7 @@ static void conn_lost(struct db_conn *c, const char *why)
 	PQfinish(c->pg);
 	c->pg = NULL;
 	c->state = CONN_DOWN;
+	evtimer_del(c->connect_timer);
 	conn_fail_pending(c);
 	tv.tv_sec = c->backoff_ms / 1000;
 	tv.tv_usec = (c->backoff_ms % 1000) * 1000 + random() % 100000;
@@ -319,7 +331,17 @@ static void conn_read_results(struct db_conn *c)
 
 static void conn_poll_connect(struct db_conn *c)
 {
-	switch (PQconnectPoll(c->pg)) {
+	PostgresPollingStatusType st = PQconnectPoll(c->pg);
+
+	/* With several hosts in the conninfo, or target_session_attrs, libpq closes a socket
+	 * that led nowhere and opens the next within this call; the new one may have the old
+	 * one's number. The kernel dropped the closed one from the event set, and an event
+	 * kept for the same number and events would never fire again: register afresh. */
+	if (c->io) {
+		event_free(c->io);
+		c->io = NULL;
+	}
+	switch (st) {
 	case PGRES_POLLING_READING:
 		conn_watch(c, EV_READ);
 		break;
@@ -327,6 +349,7 @@ static void conn_poll_connect(struct db_conn *c)
 		conn_watch(c, EV_WRITE);
 		break;
 	case PGRES_POLLING_OK:
+		evtimer_del(c->connect_timer);
 		if (PQsetnonblocking(c->pg, 1) < 0 || !PQenterPipelineMode(c->pg)) {
 			conn_lost(c, "pipeline mode refused");
 			return;
@@ -355,16 +378,105 @@ static void conn_io_cb(evutil_socket_t fd, short what, void *arg)
 		conn_read_results(c);
 }
 
+/* libpq tries a conninfo's hosts in their order, and a host that never answers (a machine
+ * gone, its packets dropped) holds an attempt until the timeout: each attempt starts at the
+ * next host, so that the one after the dead one is tried first the next time. */
 static void conn_start(struct db_conn *c)
 {
-	c->pg = PQconnectStart(c->pool->conninfo);
+	struct itin_db_pool *pool = c->pool;
+
+	c->pg = PQconnectStartParams(pool->keywords, pool->targets[c->attempts++ % pool->num_targets], 0);
 	if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
 		conn_lost(c, "connecting failed");
 		return;
 	}
-	c->pool->reconnects++;
+	pool->reconnects++;
 	c->state = CONN_CONNECTING;
+	evtimer_add(c->connect_timer, &pool->connect_timeout);
 	conn_watch(c, EV_WRITE);
+}
+
+static void conn_connect_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	conn_lost(arg, "connecting timed out");
+}
+
+/* list (comma-separated) starting at its item first, when it has n items; else as it is (a
+ * single port for every host). */
+static char *rotated(void *ctx, const char *list, unsigned n, unsigned first)
+{
+	unsigned items = 1;
+	const char *p;
+
+	for (p = list; *p; p++)
+		items += *p == ',';
+	if (items != n || first == 0)
+		return talloc_strdup(ctx, list);
+	for (p = list; first; p++)
+		first -= *p == ',';
+	return talloc_asprintf(ctx, "%s,%.*s", p, (int)(p - list - 1), list);
+}
+
+static bool is_host_list(const char *keyword)
+{
+	return strcmp(keyword, "host") == 0 || strcmp(keyword, "hostaddr") == 0 ||
+	       strcmp(keyword, "port") == 0;
+}
+
+/* The conninfo as keywords and values, once per host with its host, hostaddr and port lists
+ * rotated to start at that host. */
+static int pool_targets(struct itin_db_pool *pool, const char *conninfo)
+{
+	char *perr = NULL;
+	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
+	unsigned k = 0, hosts = 1;
+	int rc = -ENOMEM;
+
+	if (!opts) {
+		LOGP(DDB, LOGL_ERROR, "database conninfo: %s", perr ? perr : "out of memory\n");
+		PQfreemem(perr);
+		return perr ? -EINVAL : -ENOMEM;
+	}
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (!o->val)
+			continue;
+		k++;
+		/* the host list, or else the hostaddr list, says how many hosts */
+		if (strcmp(o->keyword, "host") == 0 || (strcmp(o->keyword, "hostaddr") == 0 && hosts == 1)) {
+			hosts = 1;
+			for (const char *c = o->val; *c; c++)
+				hosts += *c == ',';
+		}
+		if (strcmp(o->keyword, "connect_timeout") == 0 && atoi(o->val) > 0)
+			pool->connect_timeout = (struct timeval){ atoi(o->val), 0 };
+	}
+	pool->keywords = talloc_zero_array(pool, const char *, k + 1);
+	pool->targets = talloc_zero_array(pool, const char **, hosts);
+	if (!pool->keywords || !pool->targets)
+		goto out;
+	pool->num_targets = hosts;
+	for (unsigned t = 0; t < hosts; t++) {
+		const char **values = talloc_zero_array(pool->targets, const char *, k + 1);
+		unsigned i = 0;
+
+		if (!values)
+			goto out;
+		pool->targets[t] = values;
+		for (PQconninfoOption *o = opts; o->keyword; o++) {
+			if (!o->val)
+				continue;
+			if (t == 0 && !(pool->keywords[i] = talloc_strdup(pool->keywords, o->keyword)))
+				goto out;
+			values[i] = is_host_list(o->keyword) ? rotated(values, o->val, hosts, t) :
+				    talloc_strdup(values, o->val);
+			if (!values[i++])
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	PQconninfoFree(opts);
+	return rc;
 }
 
 /* At exit: the connections closed, their events and any result not yet handed out freed. */
@@ -382,6 +494,8 @@ static int pool_destructor(struct itin_db_pool *pool)
 			event_free(c->io);
 		if (c->retry)
 			event_free(c->retry);
+		if (c->connect_timer)
+			event_free(c->connect_timer);
 		if (c->sync)
 			event_free(c->sync);
 		PQfinish(c->pg);
@@ -399,12 +513,12 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 	if (!pool)
 		return NULL;
 	pool->base = base;
-	pool->conninfo = talloc_strdup(pool, conninfo);
+	pool->connect_timeout = (struct timeval){ CONNECT_TIMEOUT_MS / 1000, 0 };
 	pool->statements = statements;
 	pool->num_statements = num_statements;
 	pool->num_conns = connections ? connections : 1;
 	pool->conns = talloc_zero_array(pool, struct db_conn, pool->num_conns);
-	if (!pool->conninfo || !pool->conns) {
+	if (!pool->conns || pool_targets(pool, conninfo) < 0) {
 		talloc_free(pool);
 		return NULL;
 	}
@@ -417,7 +531,8 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 		INIT_LLIST_HEAD(&c->held);
 		c->retry = evtimer_new(base, conn_retry_cb, c);
 		c->sync = evtimer_new(base, conn_sync_cb, c);
-		ok = ok && c->retry && c->sync;
+		c->connect_timer = evtimer_new(base, conn_connect_timeout_cb, c);
+		ok = ok && c->retry && c->sync && c->connect_timer;
 	}
 	talloc_set_destructor(pool, pool_destructor);
 	if (!ok) {
