@@ -654,6 +654,10 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[service] consent_timeout must be more than 0");
 	if (cfg->admin_max_connections < 1)
 		return cfg_error(p, "[admin] max_connections must be 1 or more");
+	if (cfg->lease_s < 3)
+		return cfg_error(p, "[instance] lease must be 3s or more");
+	if (!*cfg->instance_name || strlen(cfg->instance_name) > 64 || strchr(cfg->instance_name, '/'))
+		return cfg_error(p, "[instance] name must be 1 to 64 characters without '/'");
 	if (cfg->admin_request_timeout_s < 1)
 		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*cfg->country_code || strspn(cfg->country_code, "0123456789") != strlen(cfg->country_code)

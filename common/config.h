@@ -141,6 +141,10 @@ struct itin_config {
 	char *euse_name;		/* IPA unit name and serial become EUSE-<name> */
 	unsigned ussd_session_timeout_s;
 
+	/* [instance]: this process among those sharing the database */
+	char *instance_name;		/* appended to the host name: "host/name" */
+	unsigned lease_s;
+
 	/* [admin] */
 	char *admin_listen;		/* "127.0.0.1:8080", empty = off */
 	unsigned admin_max_connections;

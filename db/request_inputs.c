@@ -1,7 +1,10 @@
 /*
  * The request service's reads (request_inputs.h): freshness and risks through db_lookup.c's
- * parsers, pending requests decoded row by row. Read-only statements, on any connection.
+ * parsers, pending requests decoded row by row (read-only statements, on any connection), and
+ * the instance's lease and takeover, which write and are given once committed.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,12 +147,12 @@ static void pending_cb(void *arg, const PGresult *res)
 	talloc_free(r);
 }
 
-void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
-			       itin_pending_cb cb, void *arg)
+void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
+			       int64_t bound, itin_pending_cb cb, void *arg)
 {
 	struct pending_read *r = talloc_zero(db, struct pending_read);
 	char after_text[24], bound_text[24];
-	const char *values[2] = { after_text, bound_text };
+	const char *values[3] = { owner, after_text, bound_text };
 
 	if (!r) {
 		cb(arg, NULL, 0, "out of memory\n");
@@ -158,6 +161,60 @@ void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t b
 	*r = (struct pending_read){ .rows = cb, .arg = arg };
 	snprintf(after_text, sizeof(after_text), "%lld", (long long)after);
 	snprintf(bound_text, sizeof(bound_text), "%lld", (long long)bound);
-	if (itin_db_pool_read(db, "pending", 2, values, pending_cb, r) < 0)
+	/* Not a read: it locks the rows, to wait for a takeover that moves them. */
+	if (itin_db_pool_exec(db, "pending", 3, values, pending_cb, r) < 0)
 		pending_cb(r, NULL);
+}
+
+void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
+			    itin_pending_cb cb, void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+	char token_text[24];
+	const char *values[2] = { owner, token_text };
+
+	if (!r) {
+		cb(arg, NULL, 0, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .rows = cb, .arg = arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "take_over", 2, values, pending_cb, r) < 0)
+		pending_cb(r, NULL);
+}
+
+struct lease_renewal {
+	itin_lease_cb cb;
+	void *arg;
+};
+
+static void renew_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+
+	if (!tuples(res) || PQntuples(res) != 1)
+		r->cb(r->arg, -EIO, failure(res));
+	else if (PQgetisnull(res, 0, 0))
+		r->cb(r->arg, -EBUSY, "the name is held by another process\n");
+	else
+		r->cb(r->arg, 0, NULL);
+	talloc_free(r);
+}
+
+void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
+			 unsigned lease_s, itin_lease_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24], lease_text[12];
+	const char *values[3] = { owner, token_text, lease_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ cb, arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	snprintf(lease_text, sizeof(lease_text), "%u", lease_s);
+	if (itin_db_pool_exec(db, "renew", 3, values, renew_cb, r) < 0)
+		renew_cb(r, NULL);
 }

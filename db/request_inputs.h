@@ -1,7 +1,9 @@
 /*
  * What the request service reads besides its requests: the deployment-wide inputs of every
- * reply (data freshness, the risk list), re-read every minute, and at start the requests a
- * previous run recorded and did not answer. Results come decoded, through callbacks.
+ * reply (data freshness, the risk list), re-read every minute; at start the requests a
+ * previous run of the same instance recorded and did not answer; the instance's lease, and the
+ * requests of instances whose lease ran out (migration 100). Results come decoded, through
+ * callbacks.
  */
 #pragma once
 
@@ -36,10 +38,22 @@ struct itin_pending {
 typedef void (*itin_pending_bound_cb)(void *arg, int64_t bound, const char *why);
 void itin_request_pending_bound(struct itin_db_pool *db, itin_pending_bound_cb cb, void *arg);
 
-/* The pending requests with after < id <= bound, in order, at most ITIN_PENDING_BATCH of them
- * (rows NULL: failed, why says why); ask again after the last for more. */
+/* The pending requests of instance owner with after < id <= bound, in order, at most
+ * ITIN_PENDING_BATCH of them (rows NULL: failed, why says why); ask again after the last for
+ * more. */
 #define ITIN_PENDING_BATCH 500
 typedef void (*itin_pending_cb)(void *arg, const struct itin_pending *rows, unsigned num,
 				const char *why);
-void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
-			       itin_pending_cb cb, void *arg);
+void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
+			       int64_t bound, itin_pending_cb cb, void *arg);
+
+/* Up to ITIN_PENDING_BATCH pending requests of instances whose lease ran out, now owner's (if
+ * owner's lease with token runs): given once the move is committed, to be answered. */
+void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
+			    itin_pending_cb cb, void *arg);
+
+/* Takes or renews owner's lease for lease_s from the database's now. rc 0: held; -EBUSY:
+ * another process (another token) holds the name and its lease runs; else failed (why). */
+typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
+void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
+			 unsigned lease_s, itin_lease_cb cb, void *arg);

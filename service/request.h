@@ -97,6 +97,8 @@ struct itin_request {
 	bool recorded;			/* "begin" committed: the database has it */
 	bool refused;			/* accepted(req, false) was called (at the deadline) */
 	bool replying;			/* the reply was handed to the channel */
+	bool fenced;			/* not answered: the instance's lease ran out */
+	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_lookup *lookup;	/* the lookup in flight */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
@@ -108,10 +110,14 @@ int itin_requests_init(void *ctx, struct event_base *base, const struct itin_con
 		       struct itin_db_pool *db);
 /* New config after SIGHUP (templates, limits, shutdown mode); the old one may be freed after. */
 void itin_requests_set_config(const struct itin_config *cfg);
-/* Answers what a previous run accepted and did not answer, through the channel's ops.
+/* Takes this instance's lease (waiting while another process holds its name), then answers
+ * what a previous run of the instance accepted and did not answer, through the channel's ops,
+ * and from then on, while renewing the lease, the requests of instances whose lease ran out.
  * ready() runs once the previous run's requests are known: start taking new ones then. */
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);
 void itin_requests_recover(void (*ready)(void *arg), void *arg);
+/* This process's instance name, "host/[instance] name" (see service/request.c). */
+const char *itin_requests_instance(void);
 unsigned itin_requests_in_flight(void);
 
 struct itin_request *itin_request_alloc(void *ctx);
@@ -135,6 +141,7 @@ struct itin_request_stats {
 	unsigned long long refused[2];		/* not recorded: the PDU got a temporary error */
 	unsigned long long replied[2];		/* answered (or silent by the rules) */
 	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
+	unsigned long long taken_over;		/* SMS requests of lapsed instances answered */
 	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */
 	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
 	double latency_sum[2];
