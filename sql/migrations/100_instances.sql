@@ -21,7 +21,8 @@ CREATE TABLE instance (
 ALTER TABLE request_pending ADD COLUMN owner text;
 ALTER TABLE request_pending ALTER COLUMN owner
 	SET DEFAULT nullif(current_setting('itin.owner', true), '');
-CREATE INDEX request_pending_owner ON request_pending (owner, id);
+-- No index on owner: the table holds the requests in flight only, read by owner at start and
+-- at each renewal, and an index would be one more write for every request.
 
 -- The lease of p_name for p_lease from now, taken or renewed: NULL when another process
 -- (another token) holds the name and its lease runs.
