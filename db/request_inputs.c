@@ -218,3 +218,61 @@ void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t to
 	if (itin_db_pool_exec(db, "renew", 3, values, renew_cb, r) < 0)
 		renew_cb(r, NULL);
 }
+
+static void link_hold_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+
+	if (!tuples(res) || PQntuples(res) != 1)
+		r->cb(r->arg, -EIO, failure(res));
+	else if (PQgetisnull(res, 0, 0))
+		r->cb(r->arg, -EBUSY, "another instance holds it\n");
+	else
+		r->cb(r->arg, 0, NULL);
+	talloc_free(r);
+}
+
+void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
+			     uint64_t token, itin_lease_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24];
+	const char *values[3] = { link, owner, token_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ cb, arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "link_hold", 3, values, link_hold_cb, r) < 0)
+		link_hold_cb(r, NULL);
+}
+
+static void released_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+
+	if (!tuples(res))
+		r->cb(r->arg, -EIO, failure(res));
+	else
+		r->cb(r->arg, 0, NULL);
+	talloc_free(r);
+}
+
+void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
+			   itin_lease_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24];
+	const char *values[2] = { owner, token_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ cb, arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "release", 2, values, released_cb, r) < 0)
+		released_cb(r, NULL);
+}

@@ -57,3 +57,12 @@ void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t
 typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
 void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
 			 unsigned lease_s, itin_lease_cb cb, void *arg);
+
+/* Whether owner (its lease with token running) holds link, taking it if its holder's lease
+ * ran out: rc 0 held, -EBUSY another instance holds it, else failed (why). */
+void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
+			     uint64_t token, itin_lease_cb cb, void *arg);
+
+/* Ends owner's lease now (a clean stop): peers take over what it left and the links it held. */
+void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
+			   itin_lease_cb cb, void *arg);

@@ -74,6 +74,12 @@ struct request_service {
 		unsigned epoch;		/* + 1 at each loss: requests held before are left */
 		bool taking_over;
 	} lease;
+	struct {			/* a link one instance at a time may hold (USSD) */
+		const char *name;	/* NULL: none */
+		void (*cb)(void *arg, bool held);
+		void *arg;
+		bool held, asking;
+	} link;
 };
 
 static struct request_service *svc;
@@ -568,6 +574,44 @@ static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, c
 	}
 }
 
+static void link_set(bool held)
+{
+	if (held == svc->link.held)
+		return;
+	svc->link.held = held;
+	LOGP(DREQ, LOGL_NOTICE, "instance %s: %s %s\n", svc->lease.name,
+	     held ? "holds" : "no longer holds", svc->link.name);
+	svc->link.cb(svc->link.arg, held);
+}
+
+static void link_held_cb(void *arg, int rc, const char *why)
+{
+	svc->link.asking = false;
+	if (rc == 0 || rc == -EBUSY)
+		link_set(rc == 0 && lease_valid());
+	else
+		LOGP(DREQ, LOGL_ERROR, "instance %s: asking for %s failed: %s", svc->lease.name,
+		     svc->link.name, why);
+}
+
+static void link_ask(void)
+{
+	if (!svc->link.name || svc->link.asking)
+		return;
+	svc->link.asking = true;
+	itin_instance_hold_link(svc->db, svc->link.name, svc->lease.name, svc->lease.token,
+				link_held_cb, NULL);
+}
+
+void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg)
+{
+	svc->link.name = link;
+	svc->link.cb = cb;
+	svc->link.arg = arg;
+	if (lease_valid())
+		link_ask();
+}
+
 static void renewed_cb(void *arg, int rc, const char *why)
 {
 	const unsigned lease_s = svc->cfg->lease_s;
@@ -597,6 +641,7 @@ static void renewed_cb(void *arg, int rc, const char *why)
 		svc->lease.taking_over = true;
 		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
 	}
+	link_ask();
 }
 
 static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -607,6 +652,8 @@ static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 		LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the "
 		     "requests held stop, new requests are refused until it is renewed\n",
 		     svc->lease.name);
+		if (svc->link.name)
+			link_set(false);
 	}
 	if (svc->lease.renewing)
 		return;
@@ -625,6 +672,24 @@ void itin_requests_recover(void (*ready)(void *arg), void *arg)
 	refresh_cb(-1, 0, NULL);
 	evtimer_add(svc->lease.timer, &tv);
 	lease_timer_cb(-1, 0, NULL);
+}
+
+static void released_cb(void *arg, int rc, const char *why)
+{
+	if (rc < 0)
+		LOGP(DREQ, LOGL_ERROR, "instance %s: ending the lease failed (peers wait for it to "
+		     "run out): %s", svc->lease.name, why);
+}
+
+void itin_requests_release(void)
+{
+	if (!svc->lease.held)
+		return;
+	/* From now on nothing held is answered here: a peer may take it at once. */
+	svc->lease.held = false;
+	svc->lease.epoch++;
+	evtimer_del(svc->lease.timer);
+	itin_instance_release(svc->db, svc->lease.name, svc->lease.token, released_cb, NULL);
 }
 
 const char *itin_requests_instance(void)

@@ -116,6 +116,14 @@ void itin_requests_set_config(const struct itin_config *cfg);
  * ready() runs once the previous run's requests are known: start taking new ones then. */
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);
 void itin_requests_recover(void (*ready)(void *arg), void *arg);
+/* Holds link (a name shared by the instances, kept by the caller) while this instance's lease
+ * runs and no other live instance holds it, asked at every renewal: cb(arg, true) when it is
+ * this instance's, cb(arg, false) when it no longer is. Connect only while held (osmo-hlr
+ * routes one connection per EUSE name). */
+void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg);
+/* At a clean stop, once the answered requests are marked done (the pool idle): ends the lease,
+ * so that peers take over what is left, and the link, at once. */
+void itin_requests_release(void);
 /* This process's instance name, "host/[instance] name" (see service/request.c). */
 const char *itin_requests_instance(void);
 unsigned itin_requests_in_flight(void);

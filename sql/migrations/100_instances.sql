@@ -34,6 +34,13 @@ RETURNS timestamptz LANGUAGE sql AS $$
 	RETURNING lease_until;
 $$;
 
+-- p_name's lease ended (a clean stop, once its last requests are marked done): a peer takes
+-- over what is left and the links it held at once, and a restart takes the name at once.
+CREATE FUNCTION itin_instance_release(p_name text, p_token bigint)
+RETURNS void LANGUAGE sql AS $$
+	UPDATE instance SET lease_until = '-infinity' WHERE name = p_name AND token = p_token;
+$$;
+
 -- The pending requests of p_name with p_after < id <= p_bound, at most p_limit, in order.
 -- FOR UPDATE: a takeover committing meanwhile has moved its rows, which then drop out here.
 CREATE FUNCTION itin_instance_pending(p_name text, p_after bigint, p_bound bigint, p_limit integer)
@@ -64,6 +71,28 @@ LANGUAGE sql AS $$
 		      WHERE i.name = p_name AND i.token = p_token AND i.lease_until >= now())
 	RETURNING p.id, p.key, p.channel, p.intent, p.action, p.lang,
 		  extract(epoch FROM p.received_at)::bigint, p.reply_to;
+$$;
+
+-- Links that one instance at a time may hold: osmo-hlr routes USSD to one connection per
+-- EUSE name, so the instances that share a [gsup] link agree here on which of them connects.
+-- The holder keeps it while its lease runs; then the first live instance to ask takes it.
+CREATE TABLE link_holder (
+	link text PRIMARY KEY,
+	instance text NOT NULL
+);
+
+-- Whether p_name (token p_token, its lease running) holds p_link now, taking it if its
+-- holder's lease ran out; NULL when another instance holds it.
+CREATE FUNCTION itin_link_hold(p_link text, p_name text, p_token bigint)
+RETURNS boolean LANGUAGE sql AS $$
+	INSERT INTO link_holder AS h (link, instance)
+	SELECT p_link, p_name
+	WHERE EXISTS (SELECT 1 FROM instance i
+		      WHERE i.name = p_name AND i.token = p_token AND i.lease_until >= now())
+	ON CONFLICT (link) DO UPDATE SET instance = excluded.instance
+	WHERE h.instance = excluded.instance
+	   OR NOT EXISTS (SELECT 1 FROM instance i WHERE i.name = h.instance AND i.lease_until >= now())
+	RETURNING true;
 $$;
 
 -- The batch of requests as in migration 056, recording p_owner as their instance.
