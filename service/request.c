@@ -73,6 +73,7 @@ struct request_service {
 		struct timespec valid_until;	/* monotonic; replies held back after */
 		unsigned epoch;		/* + 1 at each loss: requests held before are left */
 		bool taking_over;
+		bool released;		/* ended at a clean stop: never held again */
 	} lease;
 	struct {			/* a link one instance at a time may hold (USSD) */
 		const char *name;	/* NULL: none */
@@ -618,6 +619,8 @@ static void renewed_cb(void *arg, int rc, const char *why)
 	long long ns;
 
 	svc->lease.renewing = false;
+	if (svc->lease.released)
+		return;
 	if (rc == -EBUSY) {
 		LOGP(DREQ, LOGL_NOTICE, "instance %s: another process holds this name until its "
 		     "lease runs out: waiting\n", svc->lease.name);
@@ -683,12 +686,13 @@ static void released_cb(void *arg, int rc, const char *why)
 
 void itin_requests_release(void)
 {
+	svc->lease.released = true;
+	evtimer_del(svc->lease.timer);
 	if (!svc->lease.held)
 		return;
 	/* From now on nothing held is answered here: a peer may take it at once. */
 	svc->lease.held = false;
 	svc->lease.epoch++;
-	evtimer_del(svc->lease.timer);
 	itin_instance_release(svc->db, svc->lease.name, svc->lease.token, released_cb, NULL);
 }
 
