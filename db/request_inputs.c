@@ -186,36 +186,45 @@ void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t
 struct lease_renewal {
 	itin_lease_cb cb;
 	void *arg;
+	itin_renewed_cb renewed;
 };
 
 static void renew_cb(void *arg, const PGresult *res)
 {
 	struct lease_renewal *r = arg;
+	struct itin_lease_holder holder = { 0 };
 
-	if (!tuples(res) || PQntuples(res) != 1)
-		r->cb(r->arg, -EIO, failure(res));
-	else if (PQgetisnull(res, 0, 0))
-		r->cb(r->arg, -EBUSY, "the name is held by another process\n");
-	else
-		r->cb(r->arg, 0, NULL);
+	if (!tuples(res) || PQntuples(res) != 1) {
+		r->renewed(r->arg, -EIO, NULL, failure(res));
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		if (!PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 2)) {
+			holder.token = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+			holder.pid = atoi(PQgetvalue(res, 0, 2));
+		}
+		r->renewed(r->arg, -EBUSY, &holder, "the name is held by another process\n");
+	} else {
+		r->renewed(r->arg, 0, NULL, NULL);
+	}
 	talloc_free(r);
 }
 
 void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
-			 unsigned lease_s, itin_lease_cb cb, void *arg)
+			 unsigned lease_s, int pid, uint64_t stale, itin_renewed_cb cb, void *arg)
 {
 	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
-	char token_text[24], lease_text[12];
-	const char *values[3] = { owner, token_text, lease_text };
+	char token_text[24], lease_text[12], pid_text[12], stale_text[24];
+	const char *values[5] = { owner, token_text, lease_text, pid_text, stale_text };
 
 	if (!r) {
-		cb(arg, -ENOMEM, "out of memory\n");
+		cb(arg, -ENOMEM, NULL, "out of memory\n");
 		return;
 	}
-	*r = (struct lease_renewal){ cb, arg };
+	*r = (struct lease_renewal){ .renewed = cb, .arg = arg };
 	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
 	snprintf(lease_text, sizeof(lease_text), "%u", lease_s);
-	if (itin_db_pool_exec(db, "renew", 3, values, renew_cb, r) < 0)
+	snprintf(pid_text, sizeof(pid_text), "%d", pid);
+	snprintf(stale_text, sizeof(stale_text), "%lld", (long long)stale);
+	if (itin_db_pool_exec(db, "renew", 5, values, renew_cb, r) < 0)
 		renew_cb(r, NULL);
 }
 

@@ -52,11 +52,22 @@ void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64
 void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
 			    itin_pending_cb cb, void *arg);
 
-/* Takes or renews owner's lease for lease_s from the database's now. rc 0: held; -EBUSY:
- * another process (another token) holds the name and its lease runs; else failed (why). */
 typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
+
+/* Who holds an instance's name: the token and pid of its process. */
+struct itin_lease_holder {
+	uint64_t token;
+	int pid;
+};
+
+/* Takes or renews owner's lease for lease_s from the database's now, recording pid; takes it
+ * also from the process of token stale (0: none), which the caller knows to be gone. rc 0:
+ * held; -EBUSY: another process holds the name and its lease runs (holder: which); else
+ * failed (why). */
+typedef void (*itin_renewed_cb)(void *arg, int rc, const struct itin_lease_holder *holder,
+				const char *why);
 void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
-			 unsigned lease_s, itin_lease_cb cb, void *arg);
+			 unsigned lease_s, int pid, uint64_t stale, itin_renewed_cb cb, void *arg);
 
 /* Whether owner (its lease with token running) holds link, taking it if its holder's lease
  * ran out: rc 0 held, -EBUSY another instance holds it, else failed (why). */

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,7 @@ struct request_service {
 		unsigned epoch;		/* + 1 at each loss: requests held before are left */
 		bool taking_over;
 		bool released;		/* ended at a clean stop: never held again */
+		uint64_t stale;		/* a dead process's token, to take the name from */
 	} lease;
 	struct {			/* a link one instance at a time may hold (USSD) */
 		const char *name;	/* NULL: none */
@@ -613,7 +615,17 @@ void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held),
 		link_ask();
 }
 
-static void renewed_cb(void *arg, int rc, const char *why)
+static void lease_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+/* The name holds this host: a holder whose pid is not running here has died (a crash, a
+ * kill), and a restart need not wait for its lease. */
+static bool holder_gone(const struct itin_lease_holder *holder)
+{
+	return holder && holder->pid > 0 && holder->token != svc->lease.stale &&
+	       kill(holder->pid, 0) < 0 && errno == ESRCH;
+}
+
+static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder, const char *why)
 {
 	const unsigned lease_s = svc->cfg->lease_s;
 	long long ns;
@@ -621,6 +633,13 @@ static void renewed_cb(void *arg, int rc, const char *why)
 	svc->lease.renewing = false;
 	if (svc->lease.released)
 		return;
+	if (rc == -EBUSY && holder_gone(holder)) {
+		LOGP(DREQ, LOGL_NOTICE, "instance %s: its previous process (pid %d) is gone: taking "
+		     "the name now\n", svc->lease.name, holder->pid);
+		svc->lease.stale = holder->token;
+		lease_timer_cb(-1, 0, NULL);
+		return;
+	}
 	if (rc == -EBUSY) {
 		LOGP(DREQ, LOGL_NOTICE, "instance %s: another process holds this name until its "
 		     "lease runs out: waiting\n", svc->lease.name);
@@ -663,7 +682,7 @@ static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 	svc->lease.renewing = true;
 	clock_gettime(CLOCK_MONOTONIC, &svc->lease.sent);
 	itin_instance_renew(svc->db, svc->lease.name, svc->lease.token, svc->cfg->lease_s,
-			    renewed_cb, NULL);
+			    getpid(), svc->lease.stale, renewed_cb, NULL);
 }
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)

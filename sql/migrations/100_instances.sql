@@ -6,11 +6,14 @@
 -- (SKIP LOCKED, so that two takers share the rows instead of waiting for each other).
 --
 -- token is drawn by each process at its start: a second process started with the same name
--- while the first one's lease runs waits for it to end instead of answering the same rows.
+-- while the first one's lease runs waits for it to end instead of answering the same rows,
+-- unless that process is gone: the name holds the host, and pid lets a restart on the same
+-- host see that the previous process has died, and take its name at once (p_stale).
 
 CREATE TABLE instance (
 	name text PRIMARY KEY,
 	token bigint NOT NULL,
+	pid integer NOT NULL,
 	lease_until timestamptz NOT NULL
 );
 
@@ -24,14 +27,24 @@ ALTER TABLE request_pending ALTER COLUMN owner
 -- No index on owner: the table holds the requests in flight only, read by owner at start and
 -- at each renewal, and an index would be one more write for every request.
 
--- The lease of p_name for p_lease from now, taken or renewed: NULL when another process
--- (another token) holds the name and its lease runs.
-CREATE FUNCTION itin_instance_renew(p_name text, p_token bigint, p_lease interval)
-RETURNS timestamptz LANGUAGE sql AS $$
-	INSERT INTO instance AS i (name, token, lease_until) VALUES (p_name, p_token, now() + p_lease)
-	ON CONFLICT (name) DO UPDATE SET token = excluded.token, lease_until = excluded.lease_until
-	WHERE i.token = excluded.token OR i.lease_until < now()
-	RETURNING lease_until;
+-- The lease of p_name for p_lease from now, taken or renewed (also from the process of token
+-- p_stale, which the caller knows to be gone): lease_until NULL when another process holds the
+-- name and its lease runs; holder_token and holder_pid: the holder before this call.
+CREATE FUNCTION itin_instance_renew(p_name text, p_token bigint, p_lease interval,
+				    p_pid integer, p_stale bigint)
+RETURNS TABLE (lease_until timestamptz, holder_token bigint, holder_pid integer)
+LANGUAGE sql AS $$
+	WITH taken AS (
+		INSERT INTO instance AS i (name, token, pid, lease_until)
+		VALUES (p_name, p_token, p_pid, now() + p_lease)
+		ON CONFLICT (name) DO UPDATE SET token = excluded.token, pid = excluded.pid,
+						 lease_until = excluded.lease_until
+		WHERE i.token = excluded.token OR i.lease_until < now() OR i.token = p_stale
+		RETURNING i.lease_until
+	)
+	SELECT (SELECT t.lease_until FROM taken t),
+	       (SELECT h.token FROM instance h WHERE h.name = p_name),
+	       (SELECT h.pid FROM instance h WHERE h.name = p_name);
 $$;
 
 -- p_name's lease ended (a clean stop, once its last requests are marked done): a peer takes

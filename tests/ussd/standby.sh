@@ -43,11 +43,18 @@ B_PID=$ITIN_DAEMON_PID
 ITIN_DAEMON_PID=
 itin_poll 100 grep -q 'lease held' "$run/b.log" || { echo "b did not start"; exit 1; }
 
+# a killed once its session is marked done (else b closes its row, without the parts)
+cat > "$run/kill-a.sh" <<SH
+#!/bin/sh
+until [ "\$(psql -XAtq -c 'SELECT count(*) FROM request_pending')" = 0 ]; do sleep 0.1; done
+kill -KILL $A_PID
+SH
+chmod +x "$run/kill-a.sh"
 rc=0
 "$top_builddir/tests/ussd/gsup_msc" --port $GSUP --timeout 20 \
 	note "a holds the link and answers" \
 	begin 460001000000001 1 '*#14#' expect continue 460001000000001 1 0 expect \
-	exec "kill -KILL $A_PID" \
+	exec "$run/kill-a.sh" \
 	note "a killed: b connects once a's lease has run out" \
 	exec ". $top_srcdir/tests/lib/hlr.sh; itin_euse_wait $run/b.log" \
 	begin 460001000000001 2 '*#14#' expect continue 460001000000001 2 0 expect \
