@@ -640,6 +640,7 @@ static int validate(struct cfg_parser *p)
 	const struct itin_database_config *db = &p->cfg->database;
 	const struct itin_admin_config *admin = &p->cfg->admin;
 	const struct itin_sms_config *sms = &p->cfg->sms;
+	const struct itin_instance_config *inst = &p->cfg->instance;
 	const struct itin_smpp_config *smpp = &p->cfg->smpp;
 	char zone_path[PATH_MAX];
 	const char *tzdir = getenv("TZDIR");
@@ -668,6 +669,10 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[service] consent_timeout must be more than 0");
 	if (admin->max_connections < 1)
 		return cfg_error(p, "[admin] max_connections must be 1 or more");
+	if (inst->lease_s < 3)
+		return cfg_error(p, "[instance] lease must be 3s or more");
+	if (!*inst->name || strlen(inst->name) > 64 || strchr(inst->name, '/'))
+		return cfg_error(p, "[instance] name must be 1 to 64 characters without '/'");
 	if (admin->request_timeout_s < 1)
 		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*svc->country_code || strspn(svc->country_code, "0123456789") != strlen(svc->country_code)

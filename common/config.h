@@ -79,7 +79,8 @@ struct itin_words {
 
 /* One struct per [section] of config_options.def: struct itin_database_config,
  * itin_privacy_config, itin_service_config, itin_sms_config, itin_feed_config, itin_keywords_config,
- * itin_gsup_config, itin_admin_config. Each part of the program is handed only the sections it
+ * itin_gsup_config, itin_instance_config, itin_admin_config. Each part of the program is handed
+ * only the sections it
  * reads; see config_options.def for what each field means. */
 #define ITIN_SECTION(section) struct itin_##section##_config {
 #define ITIN_OPTION(section, key, type, field, def, doc) ITIN_CFG_CTYPE_##type field;

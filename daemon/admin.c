@@ -134,6 +134,9 @@ static void requests_metrics(struct evbuffer *b, unsigned channels)
 				       "itinerad_replies_total{channel=\"%s\",result=\"pending\"} %llu\n",
 				    itin_channel_name(c), st.replied[c], itin_channel_name(c),
 				    st.left_pending[c]);
+	help(b, "itinerad_requests_taken_over_total", "counter",
+	     "SMS requests of instances whose lease ran out, answered by this one.");
+	evbuffer_add_printf(b, "itinerad_requests_taken_over_total %llu\n", st.taken_over);
 	help(b, "itinerad_request_duration_seconds", "histogram",
 	     "From the request decoded to its reply accepted by the peer.");
 	for (unsigned c = 0; c < channels; c++) {

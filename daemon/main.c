@@ -42,6 +42,7 @@ struct daemon {
 	struct itin_db_pool *db;
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
+	char *gsup_link;			/* its name among the instances */
 	struct itin_admin *admin;		/* NULL: [admin] listen is empty */
 	struct event *db_wait;
 	struct event *drain;
@@ -49,6 +50,7 @@ struct daemon {
 	bool stopping;
 	bool unbinding;
 	int exit_status;
+	bool released;			/* the instance's lease ended */
 };
 
 static void usage(FILE *f)
@@ -82,16 +84,37 @@ static void schema_checked(void *arg, int version, const char *error)
 	event_base_loopexit(d->base, NULL);
 }
 
+/* osmo-hlr routes USSD to one connection per EUSE name: of the instances sharing the
+ * database, the one that holds the link connects, another when its lease runs out. */
+static void ussd_hold_cb(void *arg, bool held)
+{
+	struct daemon *d = arg;
+
+	if (d->stopping)
+		return;
+	if (!held) {
+		itin_ussd_gsup_stop(d->ussd);
+		return;
+	}
+	if (itin_ussd_gsup_start(d->ussd) < 0) {
+		LOGP(DMAIN, LOGL_ERROR, "starting the GSUP link failed\n");
+		event_base_loopexit(d->base, NULL);
+	}
+}
+
 /* Bind to the SMSCs only once the database is up and a previous run's pending requests are
  * told apart from new ones: a request that cannot be recorded would only be refused. */
 static void channels_start(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (itin_sms_channel_start(d->sms) < 0 || (d->ussd && itin_ussd_gsup_start(d->ussd) < 0)) {
+	if (itin_sms_channel_start(d->sms) < 0) {
 		LOGP(DMAIN, LOGL_ERROR, "starting the channels failed\n");
 		event_base_loopexit(d->base, NULL);
+		return;
 	}
+	if (d->ussd)
+		itin_requests_hold_link(d->gsup_link, ussd_hold_cb, d);
 }
 
 /* Once the database is first reachable: answer what a previous run left pending, then bind. */
@@ -114,8 +137,8 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (left == 0 || waited >= DRAIN_MAX_S) {
 		if (left && !d->unbinding)
-			LOGP(DMAIN, LOGL_NOTICE, "%u requests still in flight: left pending for the "
-			     "next start\n", left);
+			LOGP(DMAIN, LOGL_NOTICE, "%u requests still in flight: left pending for a "
+			     "peer or the next start\n", left);
 		d->unbinding = true;
 		itin_sms_channel_unbind(d->sms);
 	}
@@ -125,6 +148,12 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 		/* The last answered requests marked done before the database goes. */
 		itin_requests_flush();
 		itin_db_pool_get_stats(d->db, &db);
+		if (db.in_flight == 0 && !d->released) {
+			/* Then the lease, once the done marks are committed. */
+			d->released = true;
+			itin_requests_release();
+			return;
+		}
 		if (db.in_flight == 0 || waited >= DRAIN_MAX_S + 5)
 			event_base_loopexit(d->base, NULL);
 	}
@@ -214,7 +243,7 @@ static int run(struct daemon *d)
 	d->db = itin_db_pool_alloc(d->ctx, d->base, conninfo, d->cfg->database.pool_size,
 				   itin_request_statements, itin_num_request_statements);
 	if (!d->db || itin_requests_init(d->ctx, d->base, &d->cfg->service, d->cfg->templates,
-					   &d->cfg->keys, d->db) < 0) {
+					   &d->cfg->keys, &d->cfg->instance, d->db) < 0) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
@@ -226,7 +255,9 @@ static int run(struct daemon *d)
 					&d->cfg->keywords);
 	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, &d->cfg->gsup, &d->cfg->service,
 				       d->cfg->templates);
-	if (!d->sms || (d->cfg->gsup.host[0] && !d->ussd)) {
+	d->gsup_link = talloc_asprintf(d->ctx, "gsup %s:%u EUSE-%s", d->cfg->gsup.host,
+				       d->cfg->gsup.port, d->cfg->gsup.euse_name);
+	if (!d->sms || !d->gsup_link || (d->cfg->gsup.host[0] && !d->ussd)) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}

@@ -25,22 +25,27 @@
 #include "db/request_db.h"
 #include "db/request_inputs.h"
 
-#define BEGIN_BATCH_PARAMS 13
+#define BEGIN_BATCH_PARAMS 14
 #define LOOKUP_BATCH_PARAMS 3
 
 static const struct itin_db_statement statements[] = {
 	{ "begin", "SELECT request_id, action, lang FROM itin_requests_begin($1, $2, $3, $4, $5, $6, "
-		   "$7, $8, make_interval(secs => $9), $10, make_interval(secs => $11), "
-		   "make_interval(secs => $12), $13)", BEGIN_BATCH_PARAMS },
+		   "$7, $8, $9, make_interval(secs => $10), $11, make_interval(secs => $12), "
+		   "make_interval(secs => $13), $14)", BEGIN_BATCH_PARAMS },
 	{ "lookup", itin_sql_lookup_batch, LOOKUP_BATCH_PARAMS },
 	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
 	{ "incomplete", "SELECT itin_audit_incomplete($1, $2, to_timestamp($3))", 3 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
-	{ "pending", "SELECT id, key, channel, intent, action, lang, "
-		     "extract(epoch FROM received_at)::bigint, reply_to FROM request_pending "
-		     "WHERE id > $1 AND id <= $2 ORDER BY id LIMIT " OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH), 2 },
+	{ "renew", "SELECT lease_until IS NOT NULL, holder_token, holder_pid FROM "
+		   "itin_instance_renew($1, $2, make_interval(secs => $3), $4, $5)", 5 },
+	{ "pending", "SELECT * FROM itin_instance_pending($1, $2, $3, "
+		     OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 3 },
+	{ "release", "SELECT itin_instance_release($1, $2)", 2 },
+	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
+	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
+		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);
@@ -88,6 +93,7 @@ static const struct timeval send_now = { 0, 0 };
 
 struct itin_request_db {
 	struct itin_db_pool *db;
+	const char *owner;		/* the instance's name, recorded with its requests */
 	struct gathering *begins;	/* one per pool connection */
 	unsigned num_begins;
 	struct gathering lookups;
@@ -237,13 +243,17 @@ static void gathering_send(struct gathering *g)
 {
 	const struct itin_begin_rules *r = &g->rules;
 	struct batch *b = g->batch;
-	const char *values[BEGIN_BATCH_PARAMS];
+	const char *values[BEGIN_BATCH_PARAMS], **arrays = values + 1;
 	char lang[2], timeout[12], count[12], period[12], dedup[12];
 	int rc;
 
 	g->batch = NULL;
+	if (g->num_arrays == LOOKUP_ARRAYS)
+		arrays = values;
+	else
+		values[0] = g->rdb->owner;
 	for (unsigned i = 0; i < g->num_arrays; i++)
-		values[i] = array_close(&g->param[i]);
+		arrays[i] = array_close(&g->param[i]);
 	if (g->num_arrays == LOOKUP_ARRAYS) {
 		rc = itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
 				       looked_up_batch_cb, b);
@@ -253,12 +263,12 @@ static void gathering_send(struct gathering *g)
 		snprintf(count, sizeof(count), "%u", r->rate_count);
 		snprintf(period, sizeof(period), "%u", r->rate_period_s);
 		snprintf(dedup, sizeof(dedup), "%u", r->dedup_s);
-		values[BEGIN_ARRAYS] = lang;
-		values[BEGIN_ARRAYS + 1] = timeout;
-		values[BEGIN_ARRAYS + 2] = count;
-		values[BEGIN_ARRAYS + 3] = period;
-		values[BEGIN_ARRAYS + 4] = dedup;
-		values[BEGIN_ARRAYS + 5] = r->shutdown ? "t" : "f";
+		values[BEGIN_ARRAYS + 1] = lang;
+		values[BEGIN_ARRAYS + 2] = timeout;
+		values[BEGIN_ARRAYS + 3] = count;
+		values[BEGIN_ARRAYS + 4] = period;
+		values[BEGIN_ARRAYS + 5] = dedup;
+		values[BEGIN_ARRAYS + 6] = r->shutdown ? "t" : "f";
 		rc = itin_db_pool_exec_keyed(g->rdb->db, g->connection, g->statement,
 					     BEGIN_BATCH_PARAMS, values, begun_batch_cb, b);
 	}
@@ -395,7 +405,7 @@ static int request_db_destructor(struct itin_request_db *rdb)
 }
 
 struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base,
-					      struct itin_db_pool *db)
+					      struct itin_db_pool *db, const char *owner)
 {
 	struct itin_request_db *rdb = talloc_zero(ctx, struct itin_request_db);
 
@@ -403,6 +413,7 @@ struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base
 		return NULL;
 	talloc_set_destructor(rdb, request_db_destructor);
 	rdb->db = db;
+	rdb->owner = owner;
 	INIT_LLIST_HEAD(&rdb->unsent);
 	rdb->num_begins = itin_db_pool_size(db);
 	rdb->begins = talloc_zero_array(rdb, struct gathering, rdb->num_begins);

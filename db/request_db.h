@@ -33,8 +33,9 @@ extern const unsigned itin_num_request_statements;
 
 struct itin_request_db;
 
+/* owner: the instance's name (a string that outlives rdb), recorded with each request. */
 struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base,
-					      struct itin_db_pool *db);
+					      struct itin_db_pool *db, const char *owner);
 
 /* One request to record. */
 struct itin_begin_args {

@@ -1,7 +1,10 @@
 /*
  * The request service's reads (request_inputs.h): freshness and risks through db_lookup.c's
- * parsers, pending requests decoded row by row. Read-only statements, on any connection.
+ * parsers, pending requests decoded row by row (read-only statements, on any connection), and
+ * the instance's lease and takeover, which write and are given once committed.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,12 +151,12 @@ static void pending_cb(void *arg, const PGresult *res)
 	talloc_free(r);
 }
 
-void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
-			       itin_pending_cb cb, void *arg)
+void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
+			       int64_t bound, itin_pending_cb cb, void *arg)
 {
 	struct pending_read *r = talloc_zero(db, struct pending_read);
 	char after_text[24], bound_text[24];
-	const char *values[2] = { after_text, bound_text };
+	const char *values[3] = { owner, after_text, bound_text };
 
 	if (!r) {
 		cb(arg, NULL, 0, "out of memory\n");
@@ -162,6 +165,127 @@ void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t b
 	*r = (struct pending_read){ .rows = cb, .arg = arg };
 	snprintf(after_text, sizeof(after_text), "%lld", (long long)after);
 	snprintf(bound_text, sizeof(bound_text), "%lld", (long long)bound);
-	if (itin_db_pool_read(db, "pending", 2, values, pending_cb, r) < 0)
+	/* Not a read: it locks the rows, to wait for a takeover that moves them. */
+	if (itin_db_pool_exec(db, "pending", 3, values, pending_cb, r) < 0)
 		pending_cb(r, NULL);
+}
+
+void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
+			    itin_pending_cb cb, void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+	char token_text[24];
+	const char *values[2] = { owner, token_text };
+
+	if (!r) {
+		cb(arg, NULL, 0, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .rows = cb, .arg = arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "take_over", 2, values, pending_cb, r) < 0)
+		pending_cb(r, NULL);
+}
+
+struct lease_renewal {
+	itin_lease_cb cb;
+	void *arg;
+	itin_renewed_cb renewed;
+};
+
+static void renew_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+	struct itin_lease_holder holder = { 0 };
+
+	if (!tuples(res) || PQntuples(res) != 1) {
+		r->renewed(r->arg, -EIO, NULL, failure(res));
+	} else if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+		if (!PQgetisnull(res, 0, 1) && !PQgetisnull(res, 0, 2)) {
+			holder.token = strtoull(PQgetvalue(res, 0, 1), NULL, 10);
+			holder.pid = atoi(PQgetvalue(res, 0, 2));
+		}
+		r->renewed(r->arg, -EBUSY, &holder, "the name is held by another process\n");
+	} else {
+		r->renewed(r->arg, 0, NULL, NULL);
+	}
+	talloc_free(r);
+}
+
+void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
+			 unsigned lease_s, int pid, uint64_t stale, itin_renewed_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24], lease_text[12], pid_text[12], stale_text[24];
+	const char *values[5] = { owner, token_text, lease_text, pid_text, stale_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, NULL, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ .renewed = cb, .arg = arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	snprintf(lease_text, sizeof(lease_text), "%u", lease_s);
+	snprintf(pid_text, sizeof(pid_text), "%d", pid);
+	snprintf(stale_text, sizeof(stale_text), "%lld", (long long)stale);
+	if (itin_db_pool_exec(db, "renew", 5, values, renew_cb, r) < 0)
+		renew_cb(r, NULL);
+}
+
+static void link_hold_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+
+	if (!tuples(res) || PQntuples(res) != 1)
+		r->cb(r->arg, -EIO, failure(res));
+	else if (PQgetisnull(res, 0, 0))
+		r->cb(r->arg, -EBUSY, "another instance holds it\n");
+	else
+		r->cb(r->arg, 0, NULL);
+	talloc_free(r);
+}
+
+void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
+			     uint64_t token, itin_lease_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24];
+	const char *values[3] = { link, owner, token_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ cb, arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "link_hold", 3, values, link_hold_cb, r) < 0)
+		link_hold_cb(r, NULL);
+}
+
+static void released_cb(void *arg, const PGresult *res)
+{
+	struct lease_renewal *r = arg;
+
+	if (!tuples(res))
+		r->cb(r->arg, -EIO, failure(res));
+	else
+		r->cb(r->arg, 0, NULL);
+	talloc_free(r);
+}
+
+void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
+			   itin_lease_cb cb, void *arg)
+{
+	struct lease_renewal *r = talloc_zero(db, struct lease_renewal);
+	char token_text[24];
+	const char *values[2] = { owner, token_text };
+
+	if (!r) {
+		cb(arg, -ENOMEM, "out of memory\n");
+		return;
+	}
+	*r = (struct lease_renewal){ cb, arg };
+	snprintf(token_text, sizeof(token_text), "%lld", (long long)token);
+	if (itin_db_pool_exec(db, "release", 2, values, released_cb, r) < 0)
+		released_cb(r, NULL);
 }

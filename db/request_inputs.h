@@ -1,7 +1,9 @@
 /*
  * What the request service reads besides its requests: the deployment-wide inputs of every
- * reply (data freshness, the risk list), re-read every minute, and at start the requests a
- * previous run recorded and did not answer. Results come decoded, through callbacks.
+ * reply (data freshness, the risk list), re-read every minute; at start the requests a
+ * previous run of the same instance recorded and did not answer; the instance's lease, and the
+ * requests of instances whose lease ran out (migration 100). Results come decoded, through
+ * callbacks.
  */
 #pragma once
 
@@ -37,10 +39,42 @@ struct itin_pending {
 typedef void (*itin_pending_bound_cb)(void *arg, int64_t bound, const char *why);
 void itin_request_pending_bound(struct itin_db_pool *db, itin_pending_bound_cb cb, void *arg);
 
-/* The pending requests with after < id <= bound, in order, at most ITIN_PENDING_BATCH of them
- * (rows NULL: failed, why says why); ask again after the last for more. */
+/* The pending requests of instance owner with after < id <= bound, in order, at most
+ * ITIN_PENDING_BATCH of them (rows NULL: failed, why says why); ask again after the last for
+ * more. */
 #define ITIN_PENDING_BATCH 500
 typedef void (*itin_pending_cb)(void *arg, const struct itin_pending *rows, unsigned num,
 				const char *why);
-void itin_request_pending_read(struct itin_db_pool *db, int64_t after, int64_t bound,
-			       itin_pending_cb cb, void *arg);
+void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
+			       int64_t bound, itin_pending_cb cb, void *arg);
+
+/* Up to ITIN_PENDING_BATCH pending requests of instances whose lease ran out, now owner's (if
+ * owner's lease with token runs): given once the move is committed, to be answered. */
+void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
+			    itin_pending_cb cb, void *arg);
+
+typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
+
+/* Who holds an instance's name: the token and pid of its process. */
+struct itin_lease_holder {
+	uint64_t token;
+	int pid;
+};
+
+/* Takes or renews owner's lease for lease_s from the database's now, recording pid; takes it
+ * also from the process of token stale (0: none), which the caller knows to be gone. rc 0:
+ * held; -EBUSY: another process holds the name and its lease runs (holder: which); else
+ * failed (why). */
+typedef void (*itin_renewed_cb)(void *arg, int rc, const struct itin_lease_holder *holder,
+				const char *why);
+void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
+			 unsigned lease_s, int pid, uint64_t stale, itin_renewed_cb cb, void *arg);
+
+/* Whether owner (its lease with token running) holds link, taking it if its holder's lease
+ * ran out: rc 0 held, -EBUSY another instance holds it, else failed (why). */
+void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
+			     uint64_t token, itin_lease_cb cb, void *arg);
+
+/* Ends owner's lease now (a clean stop): peers take over what it left and the links it held. */
+void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
+			   itin_lease_cb cb, void *arg);

@@ -5,13 +5,23 @@
  * the reply and the channel sends it; "done" moves the pending row to the audit. A reply
  * deadline turns a slow database into the busy text instead of silence. After a restart,
  * pending rows are answered again from their recorded action and sealed address.
+ *
+ * Several processes may share the database (migration 100): each is an instance with a name
+ * and a lease it renews every third of [instance] lease. It answers at start the pending rows
+ * of its own name only, and takes over the rows of instances whose lease ran out. An instance
+ * that could not renew its lease in time sends no more SMS replies of the requests it holds
+ * (a peer may be answering them) and refuses new ones, until it holds its lease again; then
+ * it answers those of its rows that no peer took.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <talloc.h>
@@ -26,6 +36,7 @@
 #include "service/request.h"
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
+#define LEASE_MARGIN 6			/* replies stop 1/6 of the lease before a peer may start */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
 
 struct request_service {
@@ -52,9 +63,29 @@ struct request_service {
 		struct itin_log_limit log;
 	} cap;
 	struct itin_request_stats stats;
-	int64_t recover_bound;		/* pending rows up to this id are a previous run's */
+	int64_t recover_bound;		/* own pending rows up to this id are not in memory */
 	void (*recovered)(void *arg);
 	void *recovered_arg;
+	struct {			/* this instance's lease (migration 100) */
+		char name[HOST_NAME_MAX + 66];	/* "host/[instance] name" */
+		uint64_t token;		/* this process's, among those that used the name */
+		unsigned lease_s;	/* [instance] lease */
+		struct event *timer;	/* renewal every third of the lease */
+		bool held;		/* renewed in time since it was last lost */
+		bool renewing;
+		struct timespec sent;	/* when the renewal in flight was sent */
+		struct timespec valid_until;	/* monotonic; replies held back after */
+		unsigned epoch;		/* + 1 at each loss: requests held before are left */
+		bool taking_over;
+		bool released;		/* ended at a clean stop: never held again */
+		uint64_t stale;		/* a dead process's token, to take the name from */
+	} lease;
+	struct {			/* a link one instance at a time may hold (USSD) */
+		const char *name;	/* NULL: none */
+		void (*cb)(void *arg, bool held);
+		void *arg;
+		bool held, asking;
+	} link;
 };
 
 static struct request_service *svc;
@@ -164,6 +195,24 @@ static bool reply_capped(void)
 	return true;
 }
 
+static bool lease_valid(void)
+{
+	struct timespec now;
+
+	if (!svc->lease.held)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec < svc->lease.valid_until.tv_sec ||
+	       (now.tv_sec == svc->lease.valid_until.tv_sec &&
+		now.tv_nsec < svc->lease.valid_until.tv_nsec);
+}
+
+/* Whether req's row is still this instance's: held since the request came, without a loss. */
+static bool lease_covers(const struct itin_request *req)
+{
+	return req->lease_epoch == svc->lease.epoch && lease_valid();
+}
+
 /* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
 static void deliver(struct itin_request *req, const struct itin_reply *reply)
 {
@@ -172,6 +221,14 @@ static void deliver(struct itin_request *req, const struct itin_reply *reply)
 	req->replying = true;
 	if (req->deadline)
 		evtimer_del(req->deadline);
+	if (req->id && req->channel == ITIN_CHANNEL_SMS && !lease_covers(req)) {
+		/* A peer may be answering it (it took over the row): no reply, no done. */
+		LOGPREQ(req, LOGL_NOTICE, "request %lld left to the instance that holds it: this "
+			"one's lease ran out\n", (long long)req->id);
+		req->fenced = true;
+		req->ops->reply(req, NULL);
+		return;
+	}
 	if (reply && req->channel == ITIN_CHANNEL_SMS && reply_capped()) {
 		req->action = ITIN_ACTION_CAPPED;
 		reply = NULL;
@@ -402,6 +459,7 @@ struct itin_request *itin_request_alloc(void *ctx)
 	if (req) {
 		talloc_set_destructor(req, request_destructor);
 		svc->in_flight++;
+		req->lease_epoch = svc->lease.epoch;
 		clock_gettime(CLOCK_MONOTONIC, &req->started);
 	}
 	return req;
@@ -442,6 +500,11 @@ int itin_request_accept(struct itin_request *req)
 	struct itin_begin_args args;
 	int sealed_len, rc;
 
+	if (req->channel == ITIN_CHANNEL_SMS && !lease_valid()) {
+		/* Its row might be a peer's to answer before this instance could. */
+		refuse(req, "this instance's lease ran out, renewing it");
+		return -EAGAIN;
+	}
 	rc = req->identity_kind == ITIN_IDENTITY_MSISDN ?
 		itin_subscriber_key_msisdn(svc->keyer, req->identity, req->key) :
 		itin_subscriber_key_imsi(svc->keyer, req->identity, req->key);
@@ -494,7 +557,7 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		svc->stats.replied[req->channel]++;
 		count_latency(req);
 	}
-	if (ok && req->id)
+	if (ok && req->id && !req->fenced)
 		itin_request_done_mark(svc->done, req->id, parts, req->action);
 	talloc_free(req);
 }
@@ -530,7 +593,8 @@ static void refresh_cb(evutil_socket_t fd, short what, void *arg)
 	itin_request_inputs_read(svc->db, svc, freshness_cb, risks_cb, NULL);
 }
 
-static void recover_one(const struct itin_pending *p)
+/* taken: from an instance whose lease ran out, else this one's from before. */
+static void recover_one(const struct itin_pending *p, bool taken)
 {
 	struct itin_request *req = itin_request_alloc(svc);
 
@@ -560,8 +624,11 @@ static void recover_one(const struct itin_pending *p)
 		talloc_free(req);
 		return;
 	}
-	LOGPREQ(req, LOGL_NOTICE, "answering request %lld left pending by a previous run\n",
-		(long long)req->id);
+	LOGPREQ(req, LOGL_NOTICE, "answering request %lld %s\n", (long long)req->id,
+		taken ? "taken over from an instance whose lease ran out" :
+		"left pending by a previous run");
+	if (taken)
+		svc->stats.taken_over++;
 	start_deadline(req);
 	act(req);
 }
@@ -573,31 +640,186 @@ static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num,
 		return;
 	}
 	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i]);
+		recover_one(&rows[i], false);
 	if (num == ITIN_PENDING_BATCH)
-		itin_request_pending_read(svc->db, rows[num - 1].id, svc->recover_bound, pending_cb, NULL);
+		itin_request_pending_read(svc->db, svc->lease.name, rows[num - 1].id,
+					  svc->recover_bound, pending_cb, NULL);
 }
 
-/* Every pending row that exists before the channels take requests is a previous run's. */
+/* Every own pending row that exists before this instance takes requests under its lease is
+ * not in memory: a previous run's, or held back during a loss of the lease. */
 static void pending_bound_cb(void *arg, int64_t bound, const char *why)
 {
+	void (*ready)(void *arg) = svc->recovered;
+
+	svc->recovered = NULL;
 	if (bound < 0) {
 		LOGP(DREQ, LOGL_ERROR, "reading pending requests failed: %s", why);
-		svc->recovered(svc->recovered_arg);
+	} else {
+		svc->recover_bound = bound;
+		if (bound > 0)
+			itin_request_pending_read(svc->db, svc->lease.name, 0, bound, pending_cb, NULL);
+	}
+	if (ready)
+		ready(svc->recovered_arg);
+}
+
+static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
+{
+	svc->lease.taking_over = false;
+	if (!rows) {
+		LOGP(DREQ, LOGL_ERROR, "taking over the requests of lapsed instances failed: %s", why);
 		return;
 	}
-	svc->recover_bound = bound;
-	svc->recovered(svc->recovered_arg);
-	if (bound > 0)
-		itin_request_pending_read(svc->db, 0, bound, pending_cb, NULL);
+	for (unsigned i = 0; i < num; i++)
+		recover_one(&rows[i], true);
+	if (num == ITIN_PENDING_BATCH && lease_valid()) {
+		svc->lease.taking_over = true;
+		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
+	}
+}
+
+static void link_set(bool held)
+{
+	if (held == svc->link.held)
+		return;
+	svc->link.held = held;
+	LOGP(DREQ, LOGL_NOTICE, "instance %s: %s %s\n", svc->lease.name,
+	     held ? "holds" : "no longer holds", svc->link.name);
+	svc->link.cb(svc->link.arg, held);
+}
+
+static void link_held_cb(void *arg, int rc, const char *why)
+{
+	svc->link.asking = false;
+	if (rc == 0 || rc == -EBUSY)
+		link_set(rc == 0 && lease_valid());
+	else
+		LOGP(DREQ, LOGL_ERROR, "instance %s: asking for %s failed: %s", svc->lease.name,
+		     svc->link.name, why);
+}
+
+static void link_ask(void)
+{
+	if (!svc->link.name || svc->link.asking)
+		return;
+	svc->link.asking = true;
+	itin_instance_hold_link(svc->db, svc->link.name, svc->lease.name, svc->lease.token,
+				link_held_cb, NULL);
+}
+
+void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg)
+{
+	svc->link.name = link;
+	svc->link.cb = cb;
+	svc->link.arg = arg;
+	if (lease_valid())
+		link_ask();
+}
+
+static void lease_timer_cb(evutil_socket_t fd, short what, void *arg);
+
+/* The name holds this host: a holder whose pid is not running here has died (a crash, a
+ * kill), and a restart need not wait for its lease. */
+static bool holder_gone(const struct itin_lease_holder *holder)
+{
+	return holder && holder->pid > 0 && holder->token != svc->lease.stale &&
+	       kill(holder->pid, 0) < 0 && errno == ESRCH;
+}
+
+static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder, const char *why)
+{
+	const unsigned lease_s = svc->lease.lease_s;
+	long long ns;
+
+	svc->lease.renewing = false;
+	if (svc->lease.released)
+		return;
+	if (rc == -EBUSY && holder_gone(holder)) {
+		LOGP(DREQ, LOGL_NOTICE, "instance %s: its previous process (pid %d) is gone: taking "
+		     "the name now\n", svc->lease.name, holder->pid);
+		svc->lease.stale = holder->token;
+		lease_timer_cb(-1, 0, NULL);
+		return;
+	}
+	if (rc == -EBUSY) {
+		LOGP(DREQ, LOGL_NOTICE, "instance %s: another process holds this name until its "
+		     "lease runs out: waiting\n", svc->lease.name);
+		return;
+	}
+	if (rc < 0) {
+		LOGP(DREQ, LOGL_ERROR, "instance %s: renewing the lease failed: %s", svc->lease.name, why);
+		return;
+	}
+	/* The database's lease runs from its now, after this was sent; stopping a sixth of it
+	 * before leaves room for a clock that runs a little slower here than there. */
+	ns = svc->lease.sent.tv_nsec + lease_s * 1000000000LL / LEASE_MARGIN * (LEASE_MARGIN - 1);
+	svc->lease.valid_until.tv_sec = svc->lease.sent.tv_sec + ns / 1000000000LL;
+	svc->lease.valid_until.tv_nsec = ns % 1000000000LL;
+	if (!svc->lease.held) {
+		svc->lease.held = true;
+		LOGP(DREQ, LOGL_NOTICE, "instance %s: lease held\n", svc->lease.name);
+		itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
+	}
+	if (!svc->lease.taking_over) {
+		svc->lease.taking_over = true;
+		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
+	}
+	link_ask();
+}
+
+static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	if (svc->lease.held && !lease_valid()) {
+		svc->lease.held = false;
+		svc->lease.epoch++;
+		LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the "
+		     "requests held stop, new requests are refused until it is renewed\n",
+		     svc->lease.name);
+		if (svc->link.name)
+			link_set(false);
+	}
+	if (svc->lease.renewing)
+		return;
+	svc->lease.renewing = true;
+	clock_gettime(CLOCK_MONOTONIC, &svc->lease.sent);
+	itin_instance_renew(svc->db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
+			    getpid(), svc->lease.stale, renewed_cb, NULL);
 }
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
 {
+	struct timeval tv = { svc->lease.lease_s / 3, (svc->lease.lease_s % 3) * 333333 };
+
 	svc->recovered = ready;
 	svc->recovered_arg = arg;
 	refresh_cb(-1, 0, NULL);
-	itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
+	evtimer_add(svc->lease.timer, &tv);
+	lease_timer_cb(-1, 0, NULL);
+}
+
+static void released_cb(void *arg, int rc, const char *why)
+{
+	if (rc < 0)
+		LOGP(DREQ, LOGL_ERROR, "instance %s: ending the lease failed (peers wait for it to "
+		     "run out): %s", svc->lease.name, why);
+}
+
+void itin_requests_release(void)
+{
+	svc->lease.released = true;
+	evtimer_del(svc->lease.timer);
+	if (!svc->lease.held)
+		return;
+	/* From now on nothing held is answered here: a peer may take it at once. */
+	svc->lease.held = false;
+	svc->lease.epoch++;
+	itin_instance_release(svc->db, svc->lease.name, svc->lease.token, released_cb, NULL);
+}
+
+const char *itin_requests_instance(void)
+{
+	return svc->lease.name;
 }
 
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops)
@@ -609,14 +831,18 @@ static int service_destructor(struct request_service *s)
 {
 	if (s->refresh)
 		event_free(s->refresh);
+	if (s->lease.timer)
+		event_free(s->lease.timer);
 	return 0;
 }
 
 int itin_requests_init(void *ctx, struct event_base *base,
 		       const struct itin_service_config *service, const struct itin_templates *templates,
-		       const struct itin_keys *keys, struct itin_db_pool *db)
+		       const struct itin_keys *keys, const struct itin_instance_config *instance,
+		       struct itin_db_pool *db)
 {
 	struct timeval tv = { REFRESH_S, 0 };
+	char host[HOST_NAME_MAX + 1];
 
 	svc = talloc_zero(ctx, struct request_service);
 	if (!svc)
@@ -626,14 +852,26 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->service = service;
 	svc->templates = templates;
 	svc->db = db;
-	svc->rdb = itin_request_db_alloc(svc, base, db);
+	if (gethostname(host, sizeof(host)) < 0) {
+		LOGP(DREQ, LOGL_ERROR, "gethostname failed: %s\n", strerror(errno));
+		return -errno;
+	}
+	host[sizeof(host) - 1] = '\0';
+	snprintf(svc->lease.name, sizeof(svc->lease.name), "%s/%s", host, instance->name);
+	if (gnutls_rnd(GNUTLS_RND_NONCE, &svc->lease.token, sizeof(svc->lease.token)) < 0)
+		return -EIO;
+	svc->lease.token &= INT64_MAX;	/* a bigint */
+	svc->lease.lease_s = instance->lease_s;
+	svc->rdb = itin_request_db_alloc(svc, base, db, svc->lease.name);
 	svc->keyer = itin_subscriber_keyer_alloc(svc, &keys->key[0]);
 	if (keys->num > 1 && !(svc->previous_keyer = itin_subscriber_keyer_alloc(svc, &keys->key[1])))
 		return -ENOMEM;
 	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done = itin_request_done_alloc(svc, base, db);
-	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done)
+	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
+	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
+	    !svc->lease.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

@@ -101,6 +101,8 @@ struct itin_request {
 	bool busy_answered;		/* a stand-in: the request, not recorded within the
 					   reply deadline, got the busy text */
 	bool replying;			/* the reply was handed to the channel */
+	bool fenced;			/* not answered: the instance's lease ran out */
+	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
 	struct itin_request_wait *lookup;	/* the lookup in flight */
 	struct event *deadline;
@@ -109,18 +111,33 @@ struct itin_request {
 
 /* The request service: call once, with the pool whose statements are itin_request_statements
  * (db/request_db.h). It keys and seals with keys (derived at once: they need not outlive the
- * call); service and templates ([zh], [en]) must outlive it, or the next set_config. */
+ * call); service and templates ([zh], [en]) must outlive it, or the next set_config; instance
+ * ([instance]: this process's name and lease) is read at once.
+ */
 int itin_requests_init(void *ctx, struct event_base *base,
 		       const struct itin_service_config *service, const struct itin_templates *templates,
-		       const struct itin_keys *keys, struct itin_db_pool *db);
+		       const struct itin_keys *keys, const struct itin_instance_config *instance,
+		       struct itin_db_pool *db);
 /* New rules and texts after SIGHUP (templates, limits, shutdown mode); the old ones may be
  * freed after. */
 void itin_requests_set_config(const struct itin_service_config *service,
 			      const struct itin_templates *templates);
-/* Answers what a previous run accepted and did not answer, through the channel's ops.
+/* Takes this instance's lease (waiting while another process holds its name), then answers
+ * what a previous run of the instance accepted and did not answer, through the channel's ops,
+ * and from then on, while renewing the lease, the requests of instances whose lease ran out.
  * ready() runs once the previous run's requests are known: start taking new ones then. */
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops);
 void itin_requests_recover(void (*ready)(void *arg), void *arg);
+/* Holds link (a name shared by the instances, kept by the caller) while this instance's lease
+ * runs and no other live instance holds it, asked at every renewal: cb(arg, true) when it is
+ * this instance's, cb(arg, false) when it no longer is. Connect only while held (osmo-hlr
+ * routes one connection per EUSE name). */
+void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg);
+/* At a clean stop, once the answered requests are marked done (the pool idle): ends the lease,
+ * so that peers take over what is left, and the link, at once. */
+void itin_requests_release(void);
+/* This process's instance name, "host/[instance] name" (see service/request.c). */
+const char *itin_requests_instance(void);
 unsigned itin_requests_in_flight(void);
 
 struct itin_request *itin_request_alloc(void *ctx);
@@ -147,6 +164,7 @@ struct itin_request_stats {
 	unsigned long long unrecorded[2];	/* not recorded in time: the busy text */
 	unsigned long long replied[2];		/* answered (or silent by the rules) */
 	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
+	unsigned long long taken_over;		/* SMS requests of lapsed instances answered */
 	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */
 	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
 	double latency_sum[2];

@@ -235,6 +235,8 @@ struct gsup_link *gsup_link_alloc(void *ctx, struct event_base *base, const char
 
 int gsup_link_start(struct gsup_link *l)
 {
+	l->stopping = false;
+	l->backoff_ms = BACKOFF_MIN_MS;
 	link_connect(l);
 	return 0;
 }

@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 	base = event_base_new();
 	pool = itin_db_pool_alloc(ctx, base, argv[1], 1, itin_request_statements,
 				  itin_num_request_statements);
-	rdb = pool ? itin_request_db_alloc(ctx, base, pool) : NULL;
+	rdb = pool ? itin_request_db_alloc(ctx, base, pool, "test/rdb") : NULL;
 	keyer = itin_subscriber_keyer_alloc(ctx, &cfg->keys.key[0]);
 	sealer = itin_sealer_alloc(ctx, &cfg->keys);
 	if (!base || !rdb || !keyer || !sealer || itin_db_pool_start(pool) < 0 ||

@@ -76,7 +76,7 @@ as() {
 	psql -XAtq -c "SELECT db_user, command FROM operator_audit"
 	as itinerad_daemon "SELECT count(*) FROM operator_audit"
 	as itinerad_daemon "SELECT count(*), count(day) FROM itin_lookup(ARRAY[encode(decode(repeat('00', 32), 'hex'), 'hex')], ARRAY[DATE '2026-11-06'], ARRAY[NULL])"
-	as itinerad_daemon "SELECT action, lang FROM itin_requests_begin(ARRAY[repeat('ab', 32)], '{1}', '{1}', '{1795060800}', '{00}', '{0102}', '{f}', 0::smallint, interval '10 min', 5, interval '1 hour', interval '30 s', false)"
+	as itinerad_daemon "SELECT action, lang FROM itin_requests_begin('host/test', ARRAY[repeat('ab', 32)], '{1}', '{1}', '{1795060800}', '{00}', '{0102}', '{f}', 0::smallint, interval '10 min', 5, interval '1 hour', interval '30 s', false)"
 	as itinerad_daemon "SELECT itin_requests_done(ARRAY(SELECT id FROM request_pending), '{1}', '{NULL}', now())"
 	as itinerad_daemon "SELECT count(*) FROM feed_state"
 
