@@ -137,6 +137,12 @@ static void requests_metrics(struct evbuffer *b, unsigned channels)
 	help(b, "itinerad_requests_taken_over_total", "counter",
 	     "SMS requests of instances whose lease ran out, answered by this one.");
 	evbuffer_add_printf(b, "itinerad_requests_taken_over_total %llu\n", st.taken_over);
+	help(b, "itinerad_audit_unrecorded_held", "gauge",
+	     "Audit rows of busy texts to unrecorded requests waiting for the database.");
+	evbuffer_add_printf(b, "itinerad_audit_unrecorded_held %llu\n", st.unaudited_held);
+	help(b, "itinerad_audit_unrecorded_lost_total", "counter",
+	     "Audit rows of busy texts lost: more waited for the database than are kept.");
+	evbuffer_add_printf(b, "itinerad_audit_unrecorded_lost_total %llu\n", st.unaudited_lost);
 	help(b, "itinerad_request_duration_seconds", "histogram",
 	     "From the request decoded to its reply accepted by the peer.");
 	for (unsigned c = 0; c < channels; c++) {

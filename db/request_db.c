@@ -35,6 +35,7 @@ static const struct itin_db_statement statements[] = {
 	{ "lookup", itin_sql_lookup_batch, LOOKUP_BATCH_PARAMS },
 	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
 	{ "incomplete", "SELECT itin_audit_incomplete($1, $2, to_timestamp($3))", 3 },
+	{ "unrecorded", "SELECT itin_audit_unrecorded($1, $2, $3, $4, $5, $6)", 6 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },

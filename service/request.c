@@ -30,6 +30,7 @@
 #include "common/reply_address.h"
 #include "db/request_db.h"
 #include "db/request_done.h"
+#include "db/request_unrecorded.h"
 #include "db/request_inputs.h"
 #include "engine/reply_text.h"
 #include "engine/subscriber_reply.h"
@@ -57,6 +58,7 @@ struct request_service {
 	struct event *refresh;
 	unsigned in_flight;
 	struct itin_request_done *done;	/* answered requests, marked in batches */
+	struct itin_request_unrecorded *unrecorded;	/* busy texts' audit rows, until written */
 	struct {			/* [service] max_replies: SMS replies in the current period */
 		long long start_ms;	/* monotonic */
 		unsigned sent;
@@ -263,6 +265,7 @@ static void answer_unrecorded(struct itin_request *req)
 	svc->stats.unrecorded[req->channel]++;
 	req->action = ITIN_ACTION_BUSY;
 	req->lang = svc->service->default_lang;	/* the subscriber's own is in the database */
+	req->unrecorded = true;
 	req->ops->accepted(req, true);
 	reply_text(req, ITIN_TEXT_BUSY);
 }
@@ -546,11 +549,14 @@ int itin_request_accept(struct itin_request *req)
 void itin_requests_flush(void)
 {
 	itin_request_done_flush(svc->done);
+	itin_request_unrecorded_flush(svc->unrecorded);
 }
 
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
-	if (!ok) {
+	if (!ok && req->unrecorded) {
+		LOGPREQ(req, LOGL_NOTICE, "busy text not sent\n");
+	} else if (!ok) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
 		svc->stats.left_pending[req->channel]++;
 	} else {
@@ -559,6 +565,9 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	}
 	if (ok && req->id && !req->fenced)
 		itin_request_done_mark(svc->done, req->id, parts, req->action);
+	else if (ok && req->unrecorded)
+		itin_request_unrecorded_add(svc->unrecorded, req->key, req->channel, req->intent,
+					    req->received_at, time(NULL), parts);
 	talloc_free(req);
 }
 
@@ -869,8 +878,10 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done = itin_request_done_alloc(svc, base, db);
+	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
 	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
+	    !svc->unrecorded ||
 	    !svc->lease.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
@@ -886,12 +897,17 @@ void itin_requests_set_config(const struct itin_service_config *service,
 
 void itin_requests_get_stats(struct itin_request_stats *st)
 {
+	struct itin_request_unrecorded_stats u;
+
 	*st = svc->stats;
 	st->in_flight = svc->in_flight;
 	st->data_updated_at = svc->updated_at;
 	st->data_loaded_at = svc->loaded_at;
 	st->retention_at = svc->retention_at;
 	st->kept_from = svc->kept_from;
+	itin_request_unrecorded_get_stats(svc->unrecorded, &u);
+	st->unaudited_held = u.held;
+	st->unaudited_lost = u.lost;
 }
 
 unsigned itin_requests_in_flight(void)

@@ -101,6 +101,7 @@ struct itin_request {
 	bool busy_answered;		/* a stand-in: the request, not recorded within the
 					   reply deadline, got the busy text */
 	bool replying;			/* the reply was handed to the channel */
+	bool unrecorded;		/* not recorded: the busy text, audited on its own */
 	bool fenced;			/* not answered: the instance's lease ran out */
 	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
@@ -165,6 +166,8 @@ struct itin_request_stats {
 	unsigned long long replied[2];		/* answered (or silent by the rules) */
 	unsigned long long left_pending[2];	/* the reply could not be sent: answered later */
 	unsigned long long taken_over;		/* SMS requests of lapsed instances answered */
+	unsigned long long unaudited_held;	/* busy texts' audit rows waiting for the database */
+	unsigned long long unaudited_lost;	/* ... and lost, the backlog full */
 	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */
 	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
 	double latency_sum[2];

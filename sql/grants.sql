@@ -28,6 +28,7 @@ $$;
 ALTER FUNCTION itin_requests_begin SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_requests_done SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_audit_incomplete SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_audit_unrecorded SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_renew SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_pending SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_take_over SECURITY DEFINER SET search_path = public, pg_temp;
@@ -41,15 +42,17 @@ ALTER FUNCTION itin_operator_audit_expire SECURITY DEFINER SET search_path = pub
 ALTER FUNCTION itin_audit_maintain SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_schema_version SECURITY DEFINER SET search_path = public, pg_temp;
 
--- itinerad: the request rules, the lookup, the audit of an incomplete SMS not answered; the
+-- itinerad: the request rules, the lookup, the audit of an incomplete SMS not answered and of
+-- the busy text of a request the database could not record (migration 111); the
 -- data freshness and the risk list of every reply; its instance's lease, its own pending
 -- requests after a restart and those of an instance whose lease ran out, the GSUP link's holder
 -- (service/request.c, migration 100). itinerad-db query, as the same role: the lookup, and the
 -- audit row written before it answers (migration 080; no sequence, the defaults fill the
 -- rest), which it may not read back. The schema version it checks at start (migration 140).
 GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
-	itin_audit_incomplete, itin_schema_version, itin_instance_renew, itin_instance_pending,
-	itin_instance_take_over, itin_link_hold, itin_instance_release TO itinerad_daemon;
+	itin_audit_incomplete, itin_audit_unrecorded, itin_schema_version, itin_instance_renew,
+	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release
+	TO itinerad_daemon;
 GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
 GRANT INSERT ON operator_audit TO itinerad_daemon;
 

@@ -1,0 +1,208 @@
+/*
+ * The audit rows of busy texts sent for requests the database could not record
+ * (request_unrecorded.h): held in one bounded array, written a batch at a time in PostgreSQL
+ * array text, one statement in flight; a batch the database does not take stays at the head of
+ * the array and is sent again after a second.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include <osmocom/core/utils.h>
+#include <talloc.h>
+
+#include "common/log.h"
+#include "common/subscriber_key.h"
+#include "db/db_pool.h"
+#include "db/request_unrecorded.h"
+
+#define UNRECORDED_MAX 100000		/* rows held at most: an outage of minutes at full load */
+#define UNRECORDED_BATCH 500		/* rows in one statement */
+#define UNRECORDED_DELAY_US 10000	/* a first row waits this long for others */
+#define UNRECORDED_RETRY_S 1
+
+struct unrecorded_row {
+	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t channel, intent;
+	uint16_t parts;
+	int64_t received_at, answered_at;
+};
+
+struct itin_request_unrecorded {
+	struct itin_db_pool *db;
+	struct unrecorded_row *rows;	/* talloc array of UNRECORDED_MAX */
+	unsigned num;
+	unsigned in_flight;		/* rows[0 .. in_flight - 1] sent, not yet committed */
+	bool failed_before;
+	struct event *timer;
+	struct itin_log_limit full_log;
+	unsigned long long lost;
+};
+
+static void unrecorded_send(struct itin_request_unrecorded *u);
+
+static void unrecorded_later(struct itin_request_unrecorded *u, long usec)
+{
+	struct timeval tv = { usec / 1000000, usec % 1000000 };
+
+	if (!evtimer_pending(u->timer, NULL))
+		evtimer_add(u->timer, &tv);
+}
+
+static void unrecorded_cb(void *arg, const PGresult *res)
+{
+	struct itin_request_unrecorded *u = arg;
+
+	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		u->num -= u->in_flight;
+		memmove(u->rows, u->rows + u->in_flight, u->num * sizeof(*u->rows));
+		u->in_flight = 0;
+		if (u->failed_before)
+			LOGP(DREQ, LOGL_NOTICE, "the audit rows of busy texts are written again\n");
+		u->failed_before = false;
+		if (u->num)
+			unrecorded_send(u);
+		return;
+	}
+	if (!u->failed_before)
+		LOGP(DREQ, LOGL_NOTICE, "the audit rows of %u busy texts not written, tried again every "
+		     "%d s: %s", u->num, UNRECORDED_RETRY_S,
+		     res ? PQresultErrorMessage(res) : "no database\n");
+	u->failed_before = true;
+	u->in_flight = 0;
+	unrecorded_later(u, UNRECORDED_RETRY_S * 1000000L);
+}
+
+/* One array parameter of the rows sent, appended element by element. */
+static char *array_of(void *ctx, const struct unrecorded_row *rows, unsigned n,
+		      char *(*element)(void *ctx, char *text, const struct unrecorded_row *row))
+{
+	char *text = talloc_strdup(ctx, "{");
+
+	for (unsigned i = 0; text && i < n; i++) {
+		if (i)
+			text = talloc_strdup_append(text, ",");
+		text = text ? element(ctx, text, &rows[i]) : NULL;
+	}
+	return text ? talloc_strdup_append(text, "}") : NULL;
+}
+
+static char *key_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_strdup_append(text, osmo_hexdump_nospc(r->key, sizeof(r->key)));
+}
+
+static char *channel_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%u", r->channel);
+}
+
+static char *intent_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%u", r->intent);
+}
+
+static char *received_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%" PRId64, r->received_at);
+}
+
+static char *answered_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%" PRId64, r->answered_at);
+}
+
+static char *parts_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%u", r->parts);
+}
+
+static void unrecorded_send(struct itin_request_unrecorded *u)
+{
+	char *(*const element[])(void *, char *, const struct unrecorded_row *) = {
+		key_of, channel_of, intent_of, received_of, answered_of, parts_of,
+	};
+	const char *values[ARRAY_SIZE(element)];
+	void *tmp = talloc_new(u);
+	unsigned n = OSMO_MIN(u->num, UNRECORDED_BATCH);
+	int rc = -ENOMEM;
+
+	if (u->in_flight || !n) {
+		talloc_free(tmp);
+		return;
+	}
+	for (unsigned i = 0; tmp && i < ARRAY_SIZE(element); i++)
+		if (!(values[i] = array_of(tmp, u->rows, n, element[i])))
+			goto out;
+	u->in_flight = n;
+	rc = itin_db_pool_exec(u->db, "unrecorded", ARRAY_SIZE(values), values, unrecorded_cb, u);
+out:
+	talloc_free(tmp);	/* the pool has copied the parameters */
+	if (rc < 0)
+		unrecorded_cb(u, NULL);
+}
+
+static void unrecorded_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	unrecorded_send(arg);
+}
+
+void itin_request_unrecorded_add(struct itin_request_unrecorded *u, const uint8_t *key,
+				 unsigned channel, unsigned intent, int64_t received_at,
+				 int64_t answered_at, unsigned parts)
+{
+	if (u->num == UNRECORDED_MAX) {
+		u->lost++;
+		LOGP_LIMITED(&u->full_log, DREQ, LOGL_ERROR, "the audit rows of %u busy texts wait "
+			     "for the database: the row of one more is lost", UNRECORDED_MAX);
+		return;
+	}
+	u->rows[u->num] = (struct unrecorded_row){
+		.channel = channel, .intent = intent, .parts = parts,
+		.received_at = received_at, .answered_at = answered_at,
+	};
+	memcpy(u->rows[u->num].key, key, ITIN_SUBSCRIBER_KEY_LEN);
+	u->num++;
+	if (!u->failed_before)
+		unrecorded_later(u, UNRECORDED_DELAY_US);
+}
+
+void itin_request_unrecorded_flush(struct itin_request_unrecorded *u)
+{
+	unrecorded_send(u);
+}
+
+void itin_request_unrecorded_get_stats(const struct itin_request_unrecorded *u,
+				       struct itin_request_unrecorded_stats *st)
+{
+	st->held = u->num;
+	st->lost = u->lost;
+}
+
+static int unrecorded_destructor(struct itin_request_unrecorded *u)
+{
+	if (u->num)
+		LOGP(DREQ, LOGL_ERROR, "stopping: the audit rows of %u busy texts not written\n",
+		     u->num);
+	if (u->timer)
+		event_free(u->timer);
+	return 0;
+}
+
+struct itin_request_unrecorded *itin_request_unrecorded_alloc(void *ctx, struct event_base *base,
+							      struct itin_db_pool *db)
+{
+	struct itin_request_unrecorded *u = talloc_zero(ctx, struct itin_request_unrecorded);
+
+	if (!u)
+		return NULL;
+	talloc_set_destructor(u, unrecorded_destructor);
+	u->db = db;
+	u->rows = talloc_array(u, struct unrecorded_row, UNRECORDED_MAX);
+	u->timer = evtimer_new(base, unrecorded_timer_cb, u);
+	if (!u->rows || !u->timer) {
+		talloc_free(u);
+		return NULL;
+	}
+	return u;
+}
