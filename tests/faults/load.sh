@@ -16,7 +16,8 @@
 # (osmo-msc's timeout) or is lost with its connection, and the responses are 0 or the
 # temporary error 0x64 (never a timeout); a request the database cannot record in time (stopped
 # or locked) is taken and gets the busy text; every request is acknowledged in the end and
-# then answered whole; the audit has one answered row per subscriber recorded; itinerad's
+# then answered whole; the audit has one answered row per subscriber recorded, and a busy row
+# for every subscriber given the busy text; itinerad's
 # queues stay under generous bounds.
 #
 # "Exactly once as seen by the subscriber": itinerad sends a reply at least once. It sends one
@@ -142,8 +143,10 @@ rm -f "$WORK/load.pid"
 itin_daemon_stop
 kill "$(cat "$WORK/scrape.pid")"
 rm -f "$WORK/scrape.pid"
-psql -XAtq -F ' ' -c "SELECT count(*), count(DISTINCT key) FROM audit WHERE action <> 0" \
-	> "$WORK/audit"
+# answered rows and their subscribers (the busy text apart), and the subscribers of busy rows
+psql -XAtq -F ' ' -c "SELECT count(*) FILTER (WHERE action NOT IN (0, 10)),
+	count(DISTINCT key) FILTER (WHERE action NOT IN (0, 10)),
+	count(DISTINCT key) FILTER (WHERE action = 10) FROM audit" > "$WORK/audit"
 {
 	/usr/bin/python3 "$srcdir/tests/faults/load_check.py" "$WORK/smsc.log" "$WORK/phases" \
 		"$WORK/metrics" "$WORK/audit" "$WORK/figures"

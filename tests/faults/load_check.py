@@ -75,7 +75,7 @@ def main(log, phases_file, metrics_file, audit_file, figures_file):
     # busy text answers a request the database did not record in time; if it records it
     # after all, its reply follows: one reply besides the busy text.
     whole, conflicting, copies, copies_later = set(), set(), 0, True
-    busy, recorded = defaultdict(bool), set()
+    busy, recorded, busy_asked = defaultdict(bool), set(), set()
     for m, ps in parts.items():
         contents = defaultdict(set)
         first_conn = {}
@@ -87,6 +87,7 @@ def main(log, phases_file, metrics_file, audit_file, figures_file):
             else:
                 first_conn[key] = conn
             if BUSY in text(dcs, data):
+                busy_asked.add(m)
                 for name in phases:
                     busy[name] = busy[name] or during(name, t, 2.5)
                 continue
@@ -104,7 +105,7 @@ def main(log, phases_file, metrics_file, audit_file, figures_file):
     up = [list(map(float, s[1:])) for s in samples if len(s) == 5]
     maxima = dict(zip(BOUNDS, (max((u[i] for u in up), default=0) for i in range(4))))
     bounded = all(maxima[k] <= BOUNDS[k] for k in BOUNDS)
-    answered_rows, keys = map(int, open(audit_file).read().split())
+    answered_rows, keys, busy_keys = map(int, open(audit_file).read().split())
 
     print("PostgreSQL stopped: the busy text: %s" % yes(busy["postgres-stopped"]))
     print("SMSC link cut: itinerad bound again: %s" % yes(bound_again_after("link-cut", "cut")))
@@ -127,6 +128,8 @@ def main(log, phases_file, metrics_file, audit_file, figures_file):
     print("one answered audit row per subscriber recorded (at least every one answered with "
           "more than the busy text): %s" % yes(answered_rows == keys and len(recorded) <= keys
                                               <= len(asked)))
+    print("a busy audit row for every subscriber given the busy text: %s"
+          % yes(busy_keys == len(busy_asked)))
     print("metrics scraped throughout: %s" % yes(len(up) >= MIN_SCRAPES))
     print("queues bounded: %s" % yes(bounded))
     print("generator: every request completed: %s" % yes(end is not None and end[1] == 0))
@@ -137,8 +140,9 @@ def main(log, phases_file, metrics_file, audit_file, figures_file):
               "connection %d, slowest deliver_sm_resp %.0f ms" % (len(asked), sum(
                   delivers.values()), temporary, sum(lost.values()), slowest), file=out)
         print("replies whole %d, conflicting %d, part copies %d, binds %d, audit rows "
-              "answered %d (subscribers %d)" % (len(whole), len(conflicting), copies,
-                                                len(binds), answered_rows, keys), file=out)
+              "answered %d (subscribers %d), busy texts to %d subscribers (%d with a busy "
+              "row)" % (len(whole), len(conflicting), copies, len(binds), answered_rows, keys,
+                        len(busy_asked), busy_keys), file=out)
         print("metrics: %d scrapes (%d down); maxima: %s" % (
             len(up), len(samples) - len(up),
             ", ".join("%s %d (bound %d)" % (k, maxima[k], BOUNDS[k]) for k in BOUNDS)), file=out)

@@ -111,6 +111,30 @@ itin_sms_test() {
 	itin_test_db
 }
 
+# The conversation of tests/sms/$1.scenario between the npm smpp SMSC on port $2 and itinerad
+# (its admin endpoint on $3, default port + 1000; extra config lines on stdin), played to its
+# end; itinerad still runs. The SMSC's transcript is $WORK/smsc.out.
+itin_sms_conversation() {	# scenario port [admin_port]
+	itin_daemon_conf /dev/stdout "$2" |
+		sed "s/^listen = .*/listen = 127.0.0.1:${3:-$(($2 + 1000))}/" > "$WORK/itinerad.conf"
+	itin_smsc_start "$2" "$srcdir/tests/sms/$1.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
+	itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
+	wait $ITIN_SMSC_PID
+}
+
+# The audit rows as a set, with a header: channel, intent, action, parts, rows.
+itin_audit_rows() {
+	echo "# audit: channel, intent, action, parts"
+	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+}
+
+# $WORK/out against the expected output $1 (relative to srcdir); ITIN_UPDATE_GOLDEN=1 rewrites
+# it. On a difference, the end of itinerad's log.
+itin_compare() {	# expected
+	[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/$1"
+	diff -u "$srcdir/$1" "$WORK/out" || { tail -40 "$WORK/itinerad.log"; exit 1; }
+}
+
 itin_e2e_test() {
 	itin_pg_db "$1"
 	net=$top_srcdir/sim/network.sh

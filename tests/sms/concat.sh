@@ -8,13 +8,8 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 itin_sms_test itin_sms_concat
-port=26100
 admin=26150
-printf '[sms]\nconcat_timeout = 2s\n' | itin_daemon_conf "$WORK/itinerad.conf" $port
-sed -i "s/^listen = .*/listen = 127.0.0.1:$admin/" "$WORK/itinerad.conf"
-itin_smsc_start $port "$srcdir/tests/sms/concat.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-wait $ITIN_SMSC_PID
+printf '[sms]\nconcat_timeout = 2s\n' | itin_sms_conversation concat 26100 $admin
 # the last two messages time out within concat_timeout and the once-a-second expiry
 incomplete_logged() { [ "$(grep -c 'parts: its first part' "$WORK/itinerad.log")" -ge 2 ]; }
 itin_poll 100 incomplete_logged || { echo "the incomplete messages were not handed back"; exit 1; }
@@ -27,8 +22,6 @@ itin_daemon_stop
 	grep -o 'concatenated message from .*\|part [0-9]* of [0-9]* from .* again.*' "$WORK/itinerad.log"
 	echo "# metrics"
 	grep '^itinerad_sms_concat' "$WORK/metrics"
-	echo "# audit: channel, intent, action, parts"
-	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	itin_audit_rows
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/concat.ok"
-diff -u "$srcdir/tests/sms/concat.ok" "$WORK/out" || { tail -40 "$WORK/itinerad.log"; exit 1; }
+itin_compare tests/sms/concat.ok

@@ -7,17 +7,10 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 itin_sms_test itin_sms_payload
-port=26101
-itin_daemon_conf "$WORK/itinerad.conf" $port < /dev/null
-sed -i "s/^listen = .*/listen = 127.0.0.1:26151/" "$WORK/itinerad.conf"
-itin_smsc_start $port "$srcdir/tests/sms/payload.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-wait $ITIN_SMSC_PID
+itin_sms_conversation payload 26101 26151 < /dev/null
 itin_daemon_stop
 {
 	cat "$WORK/smsc.out"
-	echo "# audit: channel, intent, action, parts"
-	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	itin_audit_rows
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/payload.ok"
-diff -u "$srcdir/tests/sms/payload.ok" "$WORK/out" || { tail -40 "$WORK/itinerad.log"; exit 1; }
+itin_compare tests/sms/payload.ok

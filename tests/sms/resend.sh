@@ -8,17 +8,11 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 itin_sms_test itin_sms_resend
-port=26210
-itin_daemon_conf /dev/stdout $port < /dev/null |
-	sed "s/^listen = .*/listen = 127.0.0.1:$((port + 1))/" > "$WORK/itinerad.conf"
-itin_smsc_start $port "$srcdir/tests/sms/resend.scenario" "$WORK/smsc.out" "$WORK/smsc.err"
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-wait $ITIN_SMSC_PID
+itin_sms_conversation resend 26210 26211 < /dev/null
 itin_daemon_stop
 {
 	cat "$WORK/smsc.out"
 	echo "# audit: intent, action, parts"
 	psql -XAtq -c "SELECT intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
 } > "$WORK/out"
-[ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$WORK/out" "$srcdir/tests/sms/resend.ok"
-diff -u "$srcdir/tests/sms/resend.ok" "$WORK/out" || { tail -40 "$WORK/itinerad.log"; exit 1; }
+itin_compare tests/sms/resend.ok
