@@ -79,6 +79,12 @@ struct cfg_parser {
 	size_t num_options;
 	void *target;
 	const char *section;	/* of global options: "service", "database", ... */
+	/* The line each option of the current target was set on, 0 if not yet: a repeated key
+	 * is refused instead of silently taking the last value. */
+	unsigned *set_on;
+	unsigned global_set_on[ARRAY_LEN(global_options)];
+	unsigned link_set_on[ITIN_MAX_SMPP_LINKS][ARRAY_LEN(link_options)];
+	unsigned template_set_on[ITIN_LANG_EN + 1][ARRAY_LEN(template_options)];
 	char *err;
 	size_t err_len;
 };
@@ -360,6 +366,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 		p->options = link_options;
 		p->num_options = ARRAY_LEN(link_options);
 		p->target = link;
+		p->set_on = p->link_set_on[cfg->smpp.num - 1];
 		return 0;
 	}
 	if (strcmp(name, "templates") == 0) {
@@ -368,6 +375,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 		p->options = template_options;
 		p->num_options = ARRAY_LEN(template_options);
 		p->target = &cfg->templates[strcmp(arg, "zh") == 0 ? ITIN_LANG_ZH : ITIN_LANG_EN];
+		p->set_on = p->template_set_on[strcmp(arg, "zh") == 0 ? ITIN_LANG_ZH : ITIN_LANG_EN];
 		return 0;
 	}
 	if (arg)
@@ -378,6 +386,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 			p->num_options = ARRAY_LEN(global_options);
 			p->target = cfg;
 			p->section = global_options[i].section;
+			p->set_on = p->global_set_on;
 			return 0;
 		}
 	}
@@ -457,6 +466,9 @@ static int parse_line(struct cfg_parser *p, char *line)
 			section_of_key = opt->section;
 			continue;
 		}
+		if (p->set_on[i])
+			return cfg_error(p, "option '%s' is already set on line %u", key, p->set_on[i]);
+		p->set_on[i] = p->line;
 		return set_value(p, opt, p->target, value);
 	}
 	if (section_of_key)
@@ -558,16 +570,23 @@ static int parse_key_line(struct cfg_parser *p, char *line)
 	return add_key(p, id, end);
 }
 
+/* A relative path in the config names a file beside the config file, wherever the program was
+ * started from: itinerad under systemd and itinerad-db in a shell must find the same files. */
+static char *config_relative(struct cfg_parser *p, const char *file)
+{
+	const char *slash = strrchr(p->path, '/');
+
+	return file[0] == '/' || !slash
+		? talloc_strdup(p->cfg, file)
+		: talloc_asprintf(p->cfg, "%.*s/%s", (int)(slash - p->path), p->path, file);
+}
+
 /* Reads hmac_secret_file. It must be a regular file that nobody but its owner can change and
  * that not everyone can read: it holds what makes the pseudonyms irreversible. */
 static int load_secret_file(struct cfg_parser *p)
 {
 	struct itin_config *cfg = p->cfg;
-	const char *slash = strrchr(p->path, '/');
-	const char *file = cfg->privacy.hmac_secret_file;
-	char *path = file[0] == '/' || !slash
-		? talloc_strdup(cfg, file)
-		: talloc_asprintf(cfg, "%.*s/%s", (int)(slash - p->path), p->path, file);
+	char *path = config_relative(p, cfg->privacy.hmac_secret_file);
 	const char *config_path = p->path;
 	char *line = NULL;
 	size_t line_cap = 0;
@@ -651,6 +670,11 @@ static int validate(struct cfg_parser *p)
 	p->line = 0;
 	if (load_keys(p))
 		return -EINVAL;
+	if (!*db->var_dir)
+		return cfg_error(p, "[database] var_dir must not be empty");
+	p->cfg->database.var_dir = config_relative(p, db->var_dir);
+	if (!db->var_dir)
+		return cfg_error(p, "out of memory");
 	if (svc->window_days < 1 || svc->window_days > 30)
 		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", svc->window_days);
 	if (svc->max_parts < 1 || svc->max_parts > 255)

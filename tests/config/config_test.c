@@ -22,7 +22,8 @@ static const char *const files[] = {
 	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
 	"bad-both-secrets.conf", "bad-smpp-password.conf", "bad-smpp-system-id.conf",
-	"bad-smpp-system-type.conf", "bad-concat.conf", "../../doc/examples/itinerad.conf",
+	"bad-smpp-system-type.conf", "bad-concat.conf", "bad-repeated-key.conf",
+	"bad-smpp-repeated-key.conf", "sub/good-var-dir.conf", "../../doc/examples/itinerad.conf",
 };
 
 #define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
