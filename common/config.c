@@ -653,6 +653,34 @@ static int load_keys(struct cfg_parser *p)
 	return 0;
 }
 
+int itin_config_split_address(const char *address, char *host, size_t host_len, char *port,
+			      size_t port_len)
+{
+	const char *colon = strrchr(address, ':');
+	const char *h = address;
+	size_t n;
+	unsigned long ul;
+
+	if (!colon || parse_uint(colon + 1, 65535, &ul) || ul == 0)
+		return -EINVAL;
+	n = colon - address;
+	/* an IPv6 address has colons of its own: [::1]:8470, as in URLs */
+	if (address[0] == '[') {
+		if (n < 3 || address[n - 1] != ']')
+			return -EINVAL;
+		h++;
+		n -= 2;
+	} else if (memchr(address, ':', n) || n == 0) {
+		return -EINVAL;
+	}
+	if (n >= host_len || strlen(colon + 1) >= port_len)
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
 static int validate(struct cfg_parser *p)
 {
 	const struct itin_service_config *svc = &p->cfg->service;
@@ -697,6 +725,13 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[instance] lease must be 3s or more");
 	if (!*inst->name || strlen(inst->name) > 64 || strchr(inst->name, '/'))
 		return cfg_error(p, "[instance] name must be 1 to 64 characters without '/'");
+	if (*admin->listen) {
+		char host[ITIN_HOST_MAX + 1], port[6];
+
+		if (itin_config_split_address(admin->listen, host, sizeof(host), port, sizeof(port)))
+			return cfg_error(p, "[admin] listen '%s' is not ADDRESS:PORT or [IPV6]:PORT",
+					 admin->listen);
+	}
 	if (admin->request_timeout_s < 1)
 		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*svc->country_code || strspn(svc->country_code, "0123456789") != strlen(svc->country_code)
