@@ -824,6 +824,101 @@ bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint
 	return false;
 }
 
+/* What a reload does not apply: the links, the database and the process's identity are set up
+ * once, at the start. A NULL key: every option of the section. */
+static const struct {
+	const char *section, *key;
+} restart_options[] = {
+	{ "database", NULL }, { "instance", NULL }, { "admin", NULL }, { "service", "time_zone" },
+	{ "gsup", "host" }, { "gsup", "port" }, { "gsup", "euse_name" },
+};
+
+static bool same_value(const struct cfg_option *opt, const void *a, const void *b)
+{
+	const void *fa = (const char *)a + opt->offset, *fb = (const char *)b + opt->offset;
+
+	switch (opt->type) {
+	case CFG_STRING:
+	case CFG_STRING_8:
+	case CFG_STRING_12:
+	case CFG_STRING_15:
+		return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
+	case CFG_UINT:
+	case CFG_DURATION:
+	case CFG_DURATION_MS:
+		return *(const unsigned *)fa == *(const unsigned *)fb;
+	case CFG_PORT:
+		return *(const uint16_t *)fa == *(const uint16_t *)fb;
+	case CFG_BOOL:
+		return *(const bool *)fa == *(const bool *)fb;
+	case CFG_BIND_MODE:
+		return *(const enum itin_smpp_bind_mode *)fa == *(const enum itin_smpp_bind_mode *)fb;
+	default:
+		/* the lists, rates and the language: options of [service], [sms] and
+		 * [keywords] only, which a reload applies */
+		return true;
+	}
+}
+
+static bool needs_restart(const struct cfg_option *opt)
+{
+	for (size_t i = 0; i < ARRAY_LEN(restart_options); i++) {
+		if (strcmp(restart_options[i].section, opt->section) == 0 &&
+		    (!restart_options[i].key || strcmp(restart_options[i].key, opt->key) == 0))
+			return true;
+	}
+	return false;
+}
+
+static const struct itin_smpp_link_config *find_link(const struct itin_smpp_config *smpp,
+						      const char *name)
+{
+	for (unsigned i = 0; i < smpp->num; i++) {
+		if (strcmp(smpp->link[i].name, name) == 0)
+			return &smpp->link[i];
+	}
+	return NULL;
+}
+
+void itin_config_restart_changes(const struct itin_config *running,
+				 const struct itin_config *loaded,
+				 void (*changed)(void *arg, const char *setting), void *arg)
+{
+	char setting[sizeof("[smpp ] removed") + ITIN_LINK_NAME_MAX + 32];
+
+	for (size_t i = 0; i < ARRAY_LEN(global_options); i++) {
+		const struct cfg_option *opt = &global_options[i];
+
+		if (needs_restart(opt) && !same_value(opt, running, loaded)) {
+			snprintf(setting, sizeof(setting), "[%s] %s changed", opt->section, opt->key);
+			changed(arg, setting);
+		}
+	}
+	for (unsigned l = 0; l < running->smpp.num; l++) {
+		const struct itin_smpp_link_config *old = &running->smpp.link[l];
+		const struct itin_smpp_link_config *new = find_link(&loaded->smpp, old->name);
+
+		if (!new) {
+			snprintf(setting, sizeof(setting), "[smpp %s] removed", old->name);
+			changed(arg, setting);
+			continue;
+		}
+		for (size_t i = 0; i < ARRAY_LEN(link_options); i++) {
+			if (same_value(&link_options[i], old, new))
+				continue;
+			snprintf(setting, sizeof(setting), "[smpp %s] %s changed", old->name,
+				 link_options[i].key);
+			changed(arg, setting);
+		}
+	}
+	for (unsigned l = 0; l < loaded->smpp.num; l++) {
+		if (find_link(&running->smpp, loaded->smpp.link[l].name))
+			continue;
+		snprintf(setting, sizeof(setting), "[smpp %s] added", loaded->smpp.link[l].name);
+		changed(arg, setting);
+	}
+}
+
 static const char *const type_names[] = {
 	[CFG_STRING] = "string", [CFG_STRING_8] = "string", [CFG_STRING_12] = "string",
 	[CFG_STRING_15] = "string", [CFG_UINT] = "integer", [CFG_BOOL] = "yes/no",

@@ -145,6 +145,14 @@ bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint
 int itin_config_split_address(const char *address, char *host, size_t host_len, char *port,
 			      size_t port_len);
 
+/* Calls changed() for each setting of loaded that differs from running and that a reload does
+ * not apply ([database], [instance], [admin], the [smpp NAME] links, [gsup] host, port and
+ * euse_name, [service] time_zone), described as "[admin] listen changed", "[smpp b] added"
+ * or "[smpp a] removed". The keys are compared by the caller. */
+void itin_config_restart_changes(const struct itin_config *running,
+				 const struct itin_config *loaded,
+				 void (*changed)(void *arg, const char *setting), void *arg);
+
 /* Write the reference of every option (section, key, type, default, description) to f. */
 void itin_config_print_reference(FILE *f);
 

@@ -237,6 +237,11 @@ static int check_addresses(const struct itin_config *cfg, char *err, size_t err_
 	return 0;
 }
 
+static void needs_restart(void *arg, const char *setting)
+{
+	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: %s: it takes effect at the next restart\n", setting);
+}
+
 static void reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -251,6 +256,8 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	if (!same_keys(&cfg->keys, &d->start_cfg->keys))
 		LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: the operator secrets changed; itinerad keeps "
 		     "the keys it started with until it is restarted\n");
+	/* compared with the start: a second reload warns again until the restart */
+	itin_config_restart_changes(d->start_cfg, cfg, needs_restart, NULL);
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
 	itin_requests_set_config(&cfg->service, cfg->templates);

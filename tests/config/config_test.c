@@ -156,6 +156,24 @@ static void try_secret_files(void *ctx)
 		perror(dir);
 }
 
+static void print_setting(void *arg, const char *setting)
+{
+	printf("  %s\n", setting);
+}
+
+/* What a reload from good-minimal.conf to good-full.conf would log as waiting for a restart. */
+static void restart_changes(void *ctx)
+{
+	char err[512];
+	struct itin_config *running = itin_config_load(ctx, "good-minimal.conf", err, sizeof(err));
+	struct itin_config *loaded = itin_config_load(ctx, "good-full.conf", err, sizeof(err));
+
+	printf("reload good-minimal.conf -> good-full.conf, needing a restart:\n");
+	itin_config_restart_changes(running, loaded, print_setting, NULL);
+	printf("reload good-full.conf -> good-minimal.conf, needing a restart:\n");
+	itin_config_restart_changes(loaded, running, print_setting, NULL);
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "config_test");
@@ -172,6 +190,7 @@ int main(void)
 		else
 			printf("  refused: %s\n", err);
 	}
+	restart_changes(ctx);
 	try_secret_files(ctx);
 	talloc_free(ctx);
 	return 0;
