@@ -79,6 +79,12 @@ struct cfg_parser {
 	size_t num_options;
 	void *target;
 	const char *section;	/* of global options: "service", "database", ... */
+	/* The line each option of the current target was set on, 0 if not yet: a repeated key
+	 * is refused instead of silently taking the last value. */
+	unsigned *set_on;
+	unsigned global_set_on[ARRAY_LEN(global_options)];
+	unsigned link_set_on[ITIN_MAX_SMPP_LINKS][ARRAY_LEN(link_options)];
+	unsigned template_set_on[ITIN_LANG_EN + 1][ARRAY_LEN(template_options)];
 	char *err;
 	size_t err_len;
 };
@@ -360,6 +366,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 		p->options = link_options;
 		p->num_options = ARRAY_LEN(link_options);
 		p->target = link;
+		p->set_on = p->link_set_on[cfg->smpp.num - 1];
 		return 0;
 	}
 	if (strcmp(name, "templates") == 0) {
@@ -368,6 +375,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 		p->options = template_options;
 		p->num_options = ARRAY_LEN(template_options);
 		p->target = &cfg->templates[strcmp(arg, "zh") == 0 ? ITIN_LANG_ZH : ITIN_LANG_EN];
+		p->set_on = p->template_set_on[strcmp(arg, "zh") == 0 ? ITIN_LANG_ZH : ITIN_LANG_EN];
 		return 0;
 	}
 	if (arg)
@@ -378,6 +386,7 @@ static int enter_section(struct cfg_parser *p, char *name)
 			p->num_options = ARRAY_LEN(global_options);
 			p->target = cfg;
 			p->section = global_options[i].section;
+			p->set_on = p->global_set_on;
 			return 0;
 		}
 	}
@@ -457,6 +466,9 @@ static int parse_line(struct cfg_parser *p, char *line)
 			section_of_key = opt->section;
 			continue;
 		}
+		if (p->set_on[i])
+			return cfg_error(p, "option '%s' is already set on line %u", key, p->set_on[i]);
+		p->set_on[i] = p->line;
 		return set_value(p, opt, p->target, value);
 	}
 	if (section_of_key)
@@ -558,16 +570,23 @@ static int parse_key_line(struct cfg_parser *p, char *line)
 	return add_key(p, id, end);
 }
 
+/* A relative path in the config names a file beside the config file, wherever the program was
+ * started from: itinerad under systemd and itinerad-db in a shell must find the same files. */
+static char *config_relative(struct cfg_parser *p, const char *file)
+{
+	const char *slash = strrchr(p->path, '/');
+
+	return file[0] == '/' || !slash
+		? talloc_strdup(p->cfg, file)
+		: talloc_asprintf(p->cfg, "%.*s/%s", (int)(slash - p->path), p->path, file);
+}
+
 /* Reads hmac_secret_file. It must be a regular file that nobody but its owner can change and
  * that not everyone can read: it holds what makes the pseudonyms irreversible. */
 static int load_secret_file(struct cfg_parser *p)
 {
 	struct itin_config *cfg = p->cfg;
-	const char *slash = strrchr(p->path, '/');
-	const char *file = cfg->privacy.hmac_secret_file;
-	char *path = file[0] == '/' || !slash
-		? talloc_strdup(cfg, file)
-		: talloc_asprintf(cfg, "%.*s/%s", (int)(slash - p->path), p->path, file);
+	char *path = config_relative(p, cfg->privacy.hmac_secret_file);
 	const char *config_path = p->path;
 	char *line = NULL;
 	size_t line_cap = 0;
@@ -634,6 +653,34 @@ static int load_keys(struct cfg_parser *p)
 	return 0;
 }
 
+int itin_config_split_address(const char *address, char *host, size_t host_len, char *port,
+			      size_t port_len)
+{
+	const char *colon = strrchr(address, ':');
+	const char *h = address;
+	size_t n;
+	unsigned long ul;
+
+	if (!colon || parse_uint(colon + 1, 65535, &ul) || ul == 0)
+		return -EINVAL;
+	n = colon - address;
+	/* an IPv6 address has colons of its own: [::1]:8470, as in URLs */
+	if (address[0] == '[') {
+		if (n < 3 || address[n - 1] != ']')
+			return -EINVAL;
+		h++;
+		n -= 2;
+	} else if (memchr(address, ':', n) || n == 0) {
+		return -EINVAL;
+	}
+	if (n >= host_len || strlen(colon + 1) >= port_len)
+		return -EINVAL;
+	memcpy(host, h, n);
+	host[n] = '\0';
+	strcpy(port, colon + 1);
+	return 0;
+}
+
 static int validate(struct cfg_parser *p)
 {
 	const struct itin_service_config *svc = &p->cfg->service;
@@ -651,6 +698,11 @@ static int validate(struct cfg_parser *p)
 	p->line = 0;
 	if (load_keys(p))
 		return -EINVAL;
+	if (!*db->var_dir)
+		return cfg_error(p, "[database] var_dir must not be empty");
+	p->cfg->database.var_dir = config_relative(p, db->var_dir);
+	if (!db->var_dir)
+		return cfg_error(p, "out of memory");
 	if (svc->window_days < 1 || svc->window_days > 30)
 		return cfg_error(p, "[service] window_days must be 1 to 30, not %u", svc->window_days);
 	if (svc->max_parts < 1 || svc->max_parts > 255)
@@ -673,6 +725,13 @@ static int validate(struct cfg_parser *p)
 		return cfg_error(p, "[instance] lease must be 3s or more");
 	if (!*inst->name || strlen(inst->name) > 64 || strchr(inst->name, '/'))
 		return cfg_error(p, "[instance] name must be 1 to 64 characters without '/'");
+	if (*admin->listen) {
+		char host[ITIN_HOST_MAX + 1], port[6];
+
+		if (itin_config_split_address(admin->listen, host, sizeof(host), port, sizeof(port)))
+			return cfg_error(p, "[admin] listen '%s' is not ADDRESS:PORT or [IPV6]:PORT",
+					 admin->listen);
+	}
 	if (admin->request_timeout_s < 1)
 		return cfg_error(p, "[admin] request_timeout must be 1s or more");
 	if (!*svc->country_code || strspn(svc->country_code, "0123456789") != strlen(svc->country_code)
@@ -763,6 +822,101 @@ bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint
 			return true;
 	}
 	return false;
+}
+
+/* What a reload does not apply: the links, the database and the process's identity are set up
+ * once, at the start. A NULL key: every option of the section. */
+static const struct {
+	const char *section, *key;
+} restart_options[] = {
+	{ "database", NULL }, { "instance", NULL }, { "admin", NULL }, { "service", "time_zone" },
+	{ "gsup", "host" }, { "gsup", "port" }, { "gsup", "euse_name" },
+};
+
+static bool same_value(const struct cfg_option *opt, const void *a, const void *b)
+{
+	const void *fa = (const char *)a + opt->offset, *fb = (const char *)b + opt->offset;
+
+	switch (opt->type) {
+	case CFG_STRING:
+	case CFG_STRING_8:
+	case CFG_STRING_12:
+	case CFG_STRING_15:
+		return strcmp(*(char *const *)fa, *(char *const *)fb) == 0;
+	case CFG_UINT:
+	case CFG_DURATION:
+	case CFG_DURATION_MS:
+		return *(const unsigned *)fa == *(const unsigned *)fb;
+	case CFG_PORT:
+		return *(const uint16_t *)fa == *(const uint16_t *)fb;
+	case CFG_BOOL:
+		return *(const bool *)fa == *(const bool *)fb;
+	case CFG_BIND_MODE:
+		return *(const enum itin_smpp_bind_mode *)fa == *(const enum itin_smpp_bind_mode *)fb;
+	default:
+		/* the lists, rates and the language: options of [service], [sms] and
+		 * [keywords] only, which a reload applies */
+		return true;
+	}
+}
+
+static bool needs_restart(const struct cfg_option *opt)
+{
+	for (size_t i = 0; i < ARRAY_LEN(restart_options); i++) {
+		if (strcmp(restart_options[i].section, opt->section) == 0 &&
+		    (!restart_options[i].key || strcmp(restart_options[i].key, opt->key) == 0))
+			return true;
+	}
+	return false;
+}
+
+static const struct itin_smpp_link_config *find_link(const struct itin_smpp_config *smpp,
+						      const char *name)
+{
+	for (unsigned i = 0; i < smpp->num; i++) {
+		if (strcmp(smpp->link[i].name, name) == 0)
+			return &smpp->link[i];
+	}
+	return NULL;
+}
+
+void itin_config_restart_changes(const struct itin_config *running,
+				 const struct itin_config *loaded,
+				 void (*changed)(void *arg, const char *setting), void *arg)
+{
+	char setting[sizeof("[smpp ] removed") + ITIN_LINK_NAME_MAX + 32];
+
+	for (size_t i = 0; i < ARRAY_LEN(global_options); i++) {
+		const struct cfg_option *opt = &global_options[i];
+
+		if (needs_restart(opt) && !same_value(opt, running, loaded)) {
+			snprintf(setting, sizeof(setting), "[%s] %s changed", opt->section, opt->key);
+			changed(arg, setting);
+		}
+	}
+	for (unsigned l = 0; l < running->smpp.num; l++) {
+		const struct itin_smpp_link_config *old = &running->smpp.link[l];
+		const struct itin_smpp_link_config *new = find_link(&loaded->smpp, old->name);
+
+		if (!new) {
+			snprintf(setting, sizeof(setting), "[smpp %s] removed", old->name);
+			changed(arg, setting);
+			continue;
+		}
+		for (size_t i = 0; i < ARRAY_LEN(link_options); i++) {
+			if (same_value(&link_options[i], old, new))
+				continue;
+			snprintf(setting, sizeof(setting), "[smpp %s] %s changed", old->name,
+				 link_options[i].key);
+			changed(arg, setting);
+		}
+	}
+	for (unsigned l = 0; l < loaded->smpp.num; l++) {
+		if (find_link(&running->smpp, loaded->smpp.link[l].name))
+			continue;
+		snprintf(setting, sizeof(setting), "[smpp %s] added", loaded->smpp.link[l].name);
+		changed(arg, setting);
+	}
 }
 
 static const char *const type_names[] = {

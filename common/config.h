@@ -137,6 +137,22 @@ bool itin_config_answers_number(const struct itin_service_config *service, const
 /* True when mcc is one of the configured domestic MCCs. */
 bool itin_config_mcc_is_domestic(const struct itin_service_config *service, uint16_t mcc);
 
+/* Longest host name or address in a HOST:PORT setting (a DNS name is at most 253). */
+#define ITIN_HOST_MAX 255
+
+/* Split "HOST:PORT", "ADDRESS:PORT" or "[IPV6]:PORT" (the brackets dropped) into host and port
+ * (1 to 65535). -EINVAL when it is none of these or does not fit. */
+int itin_config_split_address(const char *address, char *host, size_t host_len, char *port,
+			      size_t port_len);
+
+/* Calls changed() for each setting of loaded that differs from running and that a reload does
+ * not apply ([database], [instance], [admin], the [smpp NAME] links, [gsup] host, port and
+ * euse_name, [service] time_zone), described as "[admin] listen changed", "[smpp b] added"
+ * or "[smpp a] removed". The keys are compared by the caller. */
+void itin_config_restart_changes(const struct itin_config *running,
+				 const struct itin_config *loaded,
+				 void (*changed)(void *arg, const char *setting), void *arg);
+
 /* Write the reference of every option (section, key, type, default, description) to f. */
 void itin_config_print_reference(FILE *f);
 

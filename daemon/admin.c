@@ -27,6 +27,7 @@
 #include <talloc.h>
 
 #include "daemon/admin.h"
+#include "common/config.h"
 #include "db/db_pool.h"
 #include "common/log.h"
 #include "service/request.h"
@@ -792,24 +793,20 @@ struct itin_admin *itin_admin_start(void *ctx, struct event_base *base,
 	struct itin_admin *a;
 	struct itin_admin_options o = *opt;
 	const char *listen = opt->listen;
-	const char *colon = strrchr(listen, ':');
 	struct evutil_addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 					 .ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG };
 	struct evutil_addrinfo *ai = NULL;
 	struct evconnlistener *lev;
-	char host[64];
-	unsigned long port;
+	char host[ITIN_HOST_MAX + 1], port[6];
 	int budget, rc;
 
 	err[0] = '\0';
 	if (!listen[0])
 		return NULL;
-	port = colon ? strtoul(colon + 1, NULL, 10) : 0;
-	if (!colon || colon - listen >= (long)sizeof(host) || port == 0 || port > 65535) {
-		snprintf(err, err_len, "admin listen '%s': not HOST:PORT", listen);
+	if (itin_config_split_address(listen, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err, err_len, "admin listen '%s': not ADDRESS:PORT or [IPV6]:PORT", listen);
 		return NULL;
 	}
-	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
 	budget = admin_budget(opt->max_connections, opt->fd_reserve, err, err_len);
 	if (budget < 0)
 		return NULL;
@@ -819,7 +816,7 @@ struct itin_admin *itin_admin_start(void *ctx, struct event_base *base,
 		snprintf(err, err_len, "admin: out of memory");
 		return NULL;
 	}
-	rc = evutil_getaddrinfo(host, colon + 1, &hints, &ai);
+	rc = evutil_getaddrinfo(host, port, &hints, &ai);
 	if (rc) {
 		snprintf(err, err_len, "admin listen '%s': %s", listen, evutil_gai_strerror(rc));
 		talloc_free(a);
@@ -830,7 +827,8 @@ struct itin_admin *itin_admin_start(void *ctx, struct event_base *base,
 				      ai->ai_addrlen);
 	evutil_freeaddrinfo(ai);
 	if (!lev) {
-		snprintf(err, err_len, "admin: cannot listen on %s: %s", listen, strerror(errno));
+		snprintf(err, err_len, "admin: cannot listen on %s: %s", listen,
+			 evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 		talloc_free(a);
 		return NULL;
 	}

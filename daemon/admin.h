@@ -27,7 +27,7 @@ struct itin_admin_sources {
 };
 
 struct itin_admin_options {
-	const char *listen;		/* "HOST:PORT"; "" turns the endpoint off */
+	const char *listen;		/* "ADDRESS:PORT", "[IPV6]:PORT"; "" turns it off */
 	unsigned max_connections;	/* connections open at once */
 	unsigned request_timeout_s;	/* a request arrives and is answered within this */
 	unsigned fd_reserve;		/* descriptors the rest of the daemon needs */

@@ -7,7 +7,9 @@
  *   itinerad -c FILE [--check] [--syslog] [--debug]
  *   itinerad --config-reference | --version
  */
+#include <errno.h>
 #include <getopt.h>
+#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,6 +191,57 @@ static bool same_keys(const struct itin_keys *a, const struct itin_keys *b)
 	return true;
 }
 
+/* What --check can try without disturbing a running daemon (it runs before every reload): each
+ * address parses and each name resolves, as the start would need. It binds nothing: the admin
+ * port is the running daemon's. 0, or -EINVAL with "FILE: [section] key 'value': why" in err. */
+static int check_addresses(const struct itin_config *cfg, char *err, size_t err_len)
+{
+	const struct itin_admin_config *admin = &cfg->admin;
+	const struct itin_smpp_config *smpp = &cfg->smpp;
+	char host[ITIN_HOST_MAX + 1], port[6];
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+	struct addrinfo *ai;
+	int rc;
+
+	if (*admin->listen) {
+		/* the config parser refused a listen that does not split */
+		itin_config_split_address(admin->listen, host, sizeof(host), port, sizeof(port));
+		hints.ai_flags |= AI_PASSIVE | AI_ADDRCONFIG;
+		rc = getaddrinfo(host, port, &hints, &ai);
+		if (rc) {
+			snprintf(err, err_len, "%s: [admin] listen '%s': %s", cfg->path, admin->listen,
+				 gai_strerror(rc));
+			return -EINVAL;
+		}
+		freeaddrinfo(ai);
+		hints.ai_flags = 0;
+	}
+	for (unsigned i = 0; i < smpp->num; i++) {
+		rc = getaddrinfo(smpp->link[i].host, NULL, &hints, &ai);
+		if (rc) {
+			snprintf(err, err_len, "%s: [smpp %s] host '%s': %s", cfg->path,
+				 smpp->link[i].name, smpp->link[i].host, gai_strerror(rc));
+			return -EINVAL;
+		}
+		freeaddrinfo(ai);
+	}
+	if (*cfg->gsup.host) {
+		rc = getaddrinfo(cfg->gsup.host, NULL, &hints, &ai);
+		if (rc) {
+			snprintf(err, err_len, "%s: [gsup] host '%s': %s", cfg->path, cfg->gsup.host,
+				 gai_strerror(rc));
+			return -EINVAL;
+		}
+		freeaddrinfo(ai);
+	}
+	return 0;
+}
+
+static void needs_restart(void *arg, const char *setting)
+{
+	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: %s: it takes effect at the next restart\n", setting);
+}
+
 static void reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -203,6 +256,8 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	if (!same_keys(&cfg->keys, &d->start_cfg->keys))
 		LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: the operator secrets changed; itinerad keeps "
 		     "the keys it started with until it is restarted\n");
+	/* compared with the start: a second reload warns again until the restart */
+	itin_config_restart_changes(d->start_cfg, cfg, needs_restart, NULL);
 	/* Links and the database stay as they are; the rules and texts change at once. The old
 	 * config stays allocated: requests and links in flight may still point into it. */
 	itin_requests_set_config(&cfg->service, cfg->templates);
@@ -362,6 +417,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		if (check_addresses(d.cfg, err, sizeof(err))) {
+			fprintf(stderr, "%s\n", err);
+			return 1;
+		}
 		printf("%s: OK\n", d.config_path);
 		return 0;
 	}

@@ -22,7 +22,8 @@ static const char *const files[] = {
 	"bad-country-code.conf", "bad-smpp-name.conf", "missing-file.conf",
 	"bad-placeholder.conf", "bad-short-secret.conf", "bad-weak-secret.conf",
 	"bad-both-secrets.conf", "bad-smpp-password.conf", "bad-smpp-system-id.conf",
-	"bad-smpp-system-type.conf", "bad-concat.conf", "../../doc/examples/itinerad.conf",
+	"bad-smpp-system-type.conf", "bad-concat.conf", "bad-repeated-key.conf",
+	"bad-smpp-repeated-key.conf", "sub/good-var-dir.conf", "../../doc/examples/itinerad.conf",
 };
 
 #define KEY1 "1 0123456789abcdef-key-one-7d4e1a9c2b5f8e3a\n"
@@ -155,6 +156,24 @@ static void try_secret_files(void *ctx)
 		perror(dir);
 }
 
+static void print_setting(void *arg, const char *setting)
+{
+	printf("  %s\n", setting);
+}
+
+/* What a reload from good-minimal.conf to good-full.conf would log as waiting for a restart. */
+static void restart_changes(void *ctx)
+{
+	char err[512];
+	struct itin_config *running = itin_config_load(ctx, "good-minimal.conf", err, sizeof(err));
+	struct itin_config *loaded = itin_config_load(ctx, "good-full.conf", err, sizeof(err));
+
+	printf("reload good-minimal.conf -> good-full.conf, needing a restart:\n");
+	itin_config_restart_changes(running, loaded, print_setting, NULL);
+	printf("reload good-full.conf -> good-minimal.conf, needing a restart:\n");
+	itin_config_restart_changes(loaded, running, print_setting, NULL);
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "config_test");
@@ -171,6 +190,7 @@ int main(void)
 		else
 			printf("  refused: %s\n", err);
 	}
+	restart_changes(ctx);
 	try_secret_files(ctx);
 	talloc_free(ctx);
 	return 0;
