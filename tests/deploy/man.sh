@@ -1,11 +1,13 @@
 #!/bin/sh
-# The manual pages (issue 22): itinerad(8), itinerad-db(8) and the built itinerad.conf(5) format
-# without a warning, as lintian formats them (man --warnings; groff -ww); itinerad.conf(5) names
-# every option of `itinerad --config-reference` in its section, itinerad(8) every long option of
-# itinerad --help and itinerad-db(8) every command and option of itinerad-db's usage. Prints
-# what is missing; exits 1 if anything is.
+# The manual pages (issue 22): itinerad(8), itinerad-db(8), itinerad-sample(1) and the built
+# itinerad.conf(5) format without a warning, as lintian formats them (man --warnings; groff
+# -ww); itinerad.conf(5) names every option of `itinerad --config-reference` in its section,
+# itinerad(8) every long option of itinerad --help, itinerad-db(8) every command and option of
+# itinerad-db's usage, itinerad-sample(1) every option of its usage. Prints what is missing;
+# exits 1 if anything is.
 set -u
-pages="$top_srcdir/doc/man/itinerad.8 $top_srcdir/doc/man/itinerad-db.8 $top_builddir/doc/man/itinerad.conf.5"
+pages="$top_srcdir/doc/man/itinerad.8 $top_srcdir/doc/man/itinerad-db.8 $top_srcdir/doc/man/itinerad-sample.1
+	$top_builddir/doc/man/itinerad.conf.5"
 work=$(mktemp -d /tmp/itin-man.XXXXXX) || exit 99
 trap 'rm -rf "$work"' EXIT
 fail=0
@@ -45,4 +47,6 @@ names_in "$top_srcdir/doc/man/itinerad.8" \
 usage=$("$top_builddir/itinerad-db" 2>&1)
 names_in "$top_srcdir/doc/man/itinerad-db.8" \
 	"$(printf '%s\n' "$usage" | grep -o -e '--[a-z-]*' -e '^  [a-z-]*' -e 'cells|events|risk' | tr '|' '\n')"
+names_in "$top_srcdir/doc/man/itinerad-sample.1" \
+	"$("$top_builddir/itinerad-sample" 2>&1 | grep -o -e '--[a-z-]*')"
 exit $fail
