@@ -40,14 +40,14 @@ ask() {
 	load_day 2026-11-19 460001000000001,8613800000001,4097,1001
 	ask $THEN
 	echo "# the backup of 2026-11-20"
-	pg_dump -Fc -f "$work/itinerad.dump" "$PGDATABASE" || echo "pg_dump failed"
+	"$ITIN_PGBIN/pg_dump" -Fc -f "$work/itinerad.dump" "$PGDATABASE" || echo "pg_dump failed"
 	echo "# restored on 2026-12-01 into a fresh database (the window is 2026-11-18 to 2026-12-01)"
 	PGDATABASE=itin_restore_new
 	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
 	"$ITIN_PGBIN/dropdb" --if-exists "$PGDATABASE" 2> /dev/null &&
 		"$ITIN_PGBIN/createdb" "$PGDATABASE" ||
 		echo "createdb failed"
-	pg_restore -d "$PGDATABASE" "$work/itinerad.dump" || echo "pg_restore failed"
+	"$ITIN_PGBIN/pg_restore" -d "$PGDATABASE" "$work/itinerad.dump" || echo "pg_restore failed"
 	itin_run migrate
 	a_id=$(itin_sql "SELECT min(id) FROM subscriber")
 	b_id=$(itin_sql "SELECT max(id) FROM subscriber")
