@@ -14,6 +14,7 @@ clang
 python3-prometheus-client
 prometheus
 curl iproute2
+man-db
 postgresql-15-auto-failover pg-auto-failover-cli
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
@@ -21,6 +22,7 @@ postgresql-15-auto-failover pg-auto-failover-cli
 # the sanitizer builds. python3-prometheus-client: a /metrics parser we did not write.
 # prometheus: its promtool checks and unit-tests the alerting rules of contrib/prometheus. curl
 # and ss (iproute2): the tests poll /metrics and listening ports (tests/lib/poll.sh).
+# man-db (with groff-base): tests/deploy/man.sh formats the manual pages as lintian does.
 # postgresql-15-auto-failover, pg-auto-failover-cli: the monitor and keepers of the high
 # availability test (tests/ha/) and of contrib/ha/.
 missing=

@@ -4,7 +4,8 @@
 # config is root:itinerad 0640, postinst made a random secret file root:itinerad 0640 that the
 # config names (and no secret is in the config), the config passes itinerad --check as that
 # user while the old placeholder and a world-readable secret file are refused, itinerad-db runs, the
-# units pass systemd-analyze verify and are not enabled; dpkg --purge removes it all again (the
+# units pass systemd-analyze verify and are not enabled; lintian finds no error or warning, the
+# man pages are installed and pgcluster.sh is executable; dpkg --purge removes it all again (the
 # itinerad user stays, as Debian leaves system users). Takes minutes and needs root (or sudo):
 # runs only with ITIN_TEST_DEB=1, and never over an itinerad package already installed.
 set -u
@@ -29,6 +30,17 @@ trap cleanup EXIT
 deb=$(sh "$top_srcdir/contrib/build-deb.sh" "$work" | tail -1)
 [ -f "$deb" ] || { echo "no .deb built"; exit 1; }
 echo "built $(basename "$deb")"
+
+# lintian, installed here rather than by contrib/install-deps.sh (it is large and only this
+# test uses it): no error or warning on the .deb and its .changes. --suppress-tags lists none
+# of ours; the informational tags are not shown (only -i would).
+if ! command -v lintian > /dev/null; then
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		lintian > "$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
+fi
+lintian --fail-on error,warning --display-level '>=warning' "$work"/itinerad_*.changes \
+	> "$work/lintian.log" 2>&1
+lintian_status=$?
 $SUDO dpkg -i "$deb" > "$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log"; exit 1; }
 installed=1
 
@@ -86,6 +98,11 @@ check "world-readable secret file refused" sh -c \
 	"$work/readable.conf"
 rm -f "$work/secret"
 check "itinerad-db --help" /usr/bin/itinerad-db --help
+check "lintian: no error or warning" sh -c 'cat "$0"; exit "$1"' "$work/lintian.log" "$lintian_status"
+check "man pages installed" test -f /usr/share/man/man8/itinerad.8.gz -a \
+	-f /usr/share/man/man8/itinerad-db.8.gz -a -f /usr/share/man/man5/itinerad.conf.5.gz -a \
+	-f /usr/share/man/man1/itinerad-sample.1.gz
+check "pgcluster.sh executable" test -x /usr/share/itinerad/pgcluster.sh
 check "units name the installed programs" grep -q '^ExecStart=/usr/bin/itinerad -c /etc/itinerad/itinerad.conf$' \
 	/lib/systemd/system/itinerad.service
 if command -v systemd-analyze > /dev/null; then
