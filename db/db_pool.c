@@ -52,6 +52,7 @@ struct db_conn {
 	unsigned index;
 	PGconn *pg;
 	enum conn_state state;
+	bool was_up;			/* up once before: its next connection is a reconnect */
 	struct event *io;		/* on PQsocket(); re-created when the socket changes */
 	int io_fd;
 	struct event *retry;
@@ -261,6 +262,8 @@ static void conn_prepared_one(struct db_conn *c, const PGresult *res)
 	}
 	if (--c->prepares_left == 0) {
 		c->state = CONN_UP;
+		c->pool->reconnects += c->was_up;	/* a connection made again, not the first */
+		c->was_up = true;
 		c->backoff_ms = BACKOFF_MIN_MS;
 		LOGPCONN(c, LOGL_NOTICE, "connected, %u statements prepared\n", c->pool->num_statements);
 	}
@@ -390,7 +393,6 @@ static void conn_start(struct db_conn *c)
 		conn_lost(c, "connecting failed");
 		return;
 	}
-	pool->reconnects++;
 	c->state = CONN_CONNECTING;
 	evtimer_add(c->connect_timer, &pool->connect_timeout);
 	conn_watch(c, EV_WRITE);

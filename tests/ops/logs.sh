@@ -65,6 +65,9 @@ itin_poll 100 grep -q '^WATCHDOG=1' "$WORK/notify.out" || { echo "no watchdog pi
 	itin_poll 100 eval '[ "$(metric itinerad_retention_timestamp_seconds)" != 0 ]' || exit 1
 	echo "# the retention run before the start (itinerad-db retention --at $ITIN_TEST_LOAD_AT)"
 	echo "first day kept: $(TZ=Asia/Shanghai date -d @"$(metric itinerad_retention_kept_from_timestamp_seconds)" '+%F %T %z')"
+	# the pool's first connections are no reconnects
+	itin_poll 100 eval '[ "$(metric itinerad_db_connections_up)" = 2 ]' || exit 1
+	echo "database connections up: 2, reconnects: $(metric itinerad_db_reconnects_total)"
 	http GET $admin/log
 	http POST "$admin/log?DMAIN=error&dreq=debug"
 	http POST "$admin/log?DNOTHING=debug"
