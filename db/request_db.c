@@ -160,7 +160,7 @@ static int gathering_init(struct itin_request_db *rdb, struct gathering *g, cons
 	for (unsigned i = 0; i < num_arrays; i++) {
 		g->param[i].buf = talloc_size(rdb, ITIN_REQUEST_BATCH_MAX * (element_max[i] + 1) + 2);
 		if (!g->param[i].buf)
-			return -1;
+			return -ENOMEM;
 	}
 	return 0;
 }

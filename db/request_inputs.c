@@ -106,11 +106,11 @@ void itin_request_pending_bound(struct itin_db_pool *db, itin_pending_bound_cb c
 		pending_bound_cb(r, NULL);
 }
 
-/* bytea text output ("\x0a1b...") into out; the octets, or -1. */
+/* bytea text output ("\x0a1b...") into out; the octets, or -EINVAL. */
 static int bytea(const char *text, uint8_t *out, size_t max)
 {
 	if (strncmp(text, "\\x", 2) != 0)
-		return -1;
+		return -EINVAL;
 	return osmo_hexparse(text + 2, out, max);
 }
 

@@ -462,20 +462,20 @@ static void answer_deliver(struct smpp_session *s, uint32_t seq, uint32_t status
 	session_send(s, DELIVER_SM_RESP, &resp);
 }
 
-/* Past the C-Octet String at *off (its NUL included); -1 if it does not end before len. */
+/* Past the C-Octet String at *off (its NUL included); -EBADMSG if it does not end before len. */
 static int skip_cstring(const uint8_t *buf, uint32_t len, uint32_t *off)
 {
 	const uint8_t *nul = *off < len ? memchr(buf + *off, 0, len - *off) : NULL;
 
 	if (!nul)
-		return -1;
+		return -EBADMSG;
 	*off = nul - buf + 1;
 	return 0;
 }
 
 /* Checks the layout of a deliver_sm or an alert_notification: no mandatory field, short_message
- * or TLV runs past the end, and no more TLVs than libsmpp34 can take. -1 with what is wrong in
- * why, in our own words; 0 when the layout is sound (and for other commands), with the offset
+ * or TLV runs past the end, and no more TLVs than libsmpp34 can take. -EBADMSG with what is wrong
+ * in why, in our own words; 0 when the layout is sound (and for other commands), with the offset
  * of the (first) message_payload TLV in *payload_off (0: none). */
 static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t len, char *why, size_t max,
 			    uint32_t *payload_off)
@@ -503,7 +503,7 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 			goto cut;
 		if (buf[off] > len - off - 1) {
 			snprintf(why, max, "sm_length %u, %u octets left", buf[off], len - off - 1);
-			return -1;
+			return -EBADMSG;
 		}
 		off += 1 + buf[off];
 	} else if (command_id == ALERT_NOTIFICATION) {
@@ -520,17 +520,17 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 	for (; off < len; n++) {
 		if (n == TLVS_MAX) {
 			snprintf(why, max, "more than %u TLVs", TLVS_MAX);
-			return -1;
+			return -EBADMSG;
 		}
 		if (len - off < 4) {
 			snprintf(why, max, "a TLV header cut after %u octets", len - off);
-			return -1;
+			return -EBADMSG;
 		}
 		tlv_len = (uint32_t)buf[off + 2] << 8 | buf[off + 3];
 		if (tlv_len > len - off - 4) {
 			snprintf(why, max, "TLV 0x%04x of %u octets, %u left", (unsigned)buf[off] << 8 | buf[off + 1],
 				 tlv_len, len - off - 4);
-			return -1;
+			return -EBADMSG;
 		}
 		if (command_id == DELIVER_SM && !*payload_off &&
 		    ((unsigned)buf[off] << 8 | buf[off + 1]) == TLV_MESSAGE_PAYLOAD)
@@ -540,7 +540,7 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 	return 0;
 cut:
 	snprintf(why, max, "the mandatory fields run past the end");
-	return -1;
+	return -EBADMSG;
 }
 
 /* A PDU whose length has been checked, in our own buffer; buf[len] is 0. */

@@ -510,9 +510,11 @@ struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *ba
 
 int itin_sms_channel_start(struct itin_sms_channel *ch)
 {
+	int rc;
+
 	for (unsigned i = 0; i < ch->num_links; i++) {
-		if (smpp_link_start(ch->links[i]) < 0)
-			return -1;
+		if ((rc = smpp_link_start(ch->links[i])) < 0)
+			return rc;
 	}
 	return 0;
 }
