@@ -39,6 +39,7 @@
 #include "db/db_connect.h"
 #include "db/db_keys.h"
 #include "db/db_load_events.h"
+#include "db/db_load_record.h"
 #include "db/db_load_registry.h"
 #include "db/db_migrate.h"
 #include "db/db_query.h"
@@ -122,6 +123,11 @@ static int cmd_load(itin_db_conn *conn, const struct itin_config *cfg, const cha
 		printf(", %llu of other reasons", (unsigned long long)st.other_reasons);
 	printf("\n");
 	fprintf(stderr, "load %s: %.2f s, %.0f lines/s\n", what, secs, secs > 0 ? st.lines / secs : 0);
+	/* The counts an operator watches on the daemon's /metrics, good load or not. The data is
+	 * committed by now: a database that cannot take them (a schema before migration 155) is
+	 * said, and does not fail the load. */
+	if (itin_db_load_record(conn, what, &st) < 0)
+		fprintf(stderr, "load %s: warning: its counts are not recorded for /metrics\n", what);
 	/* A feed of which nothing was usable is a failed delivery (a wrong file, a clock far
 	 * off), which a cron job or timer must see, not a quiet success; so is one of which more
 	 * than the configured share was refused (what was good is loaded all the same). */
