@@ -715,6 +715,9 @@ static int validate(struct cfg_parser *p)
 	if (sms->concat_sender_bytes < 140 || sms->concat_sender_bytes > sms->concat_max_bytes)
 		return cfg_error(p, "[sms] concat_sender_bytes must be 140 to concat_max_bytes (%u), "
 				 "not %u", sms->concat_max_bytes, sms->concat_sender_bytes);
+	if (p->cfg->feed.max_refused_percent > 100)
+		return cfg_error(p, "[feed] max_refused_percent must be 0 to 100, not %u",
+				 p->cfg->feed.max_refused_percent);
 	if (db->pool_size < 1 || db->pool_size > 64)
 		return cfg_error(p, "[database] pool_size must be 1 to 64, not %u", db->pool_size);
 	if (svc->consent_timeout_s == 0)

@@ -1,10 +1,13 @@
 /*
- * Feed line parsing. Fields are split on commas without quoting: every field of the three feeds
- * is a number, digits, a date or a short level word, so a quote is itself a malformed line.
+ * Feed line parsing. Fields are split on commas, RFC 4180 style: a field may be quoted ("..."),
+ * a comma inside quotes is part of the field and a doubled quote stands for one quote, as
+ * mediation systems write them. Every field of the three feeds is a number, digits, a date or a
+ * short level word, so a field holding a comma or a quote is then refused by its own check.
  * Bounds are checked as the value is read; a field that is too long is refused, not truncated.
  */
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/feed_csv.h"
 
@@ -15,25 +18,77 @@ struct field {
 	size_t len;
 };
 
+/* Reads the field at line[*pos] (quoted or not) into *f, leaving *pos on the comma after it or
+ * at len. A quoted field is given without its quotes; its doubled quotes are left doubled,
+ * which no value check accepts (a feed's field never holds a quote). */
+static const char *take_field(const char *line, size_t len, size_t *pos, struct field *f)
+{
+	size_t p = *pos;
+
+	if (p < len && line[p] == '"') {
+		size_t start = ++p;
+
+		for (;; p++) {
+			if (p == len)
+				return "quoted field without its closing quote";
+			if (line[p] != '"')
+				continue;
+			if (p + 1 < len && line[p + 1] == '"') {
+				p++;
+				continue;
+			}
+			break;
+		}
+		f->s = line + start;
+		f->len = p - start;
+		p++;
+		if (p < len && line[p] != ',')
+			return "characters after a closing quote";
+	} else {
+		const char *comma = memchr(line + p, ',', len - p);
+		size_t end = comma ? (size_t)(comma - line) : len;
+
+		if (memchr(line + p, '"', end - p))
+			return "quote inside an unquoted field";
+		f->s = line + p;
+		f->len = end - p;
+		p = end;
+	}
+	*pos = p;
+	return NULL;
+}
+
 /* Split line (without its end of line; a trailing \r is dropped) into exactly n fields. */
 static const char *split(const char *line, size_t len, struct field *f, unsigned n)
 {
+	const char *err;
 	unsigned i = 0;
-	size_t start = 0;
+	size_t pos = 0;
 
 	if (len > 0 && line[len - 1] == '\r')
 		len--;
-	for (size_t pos = 0; pos <= len; pos++) {
-		if (pos < len && line[pos] != ',')
-			continue;
+	for (;;) {
+		struct field x;
+
+		if ((err = take_field(line, len, &pos, &x)))
+			return err;
 		if (i == n)
 			return "too many fields";
-		f[i].s = line + start;
-		f[i].len = pos - start;
-		i++;
-		start = pos + 1;
+		f[i++] = x;
+		if (pos == len)
+			break;
+		pos++;		/* the comma */
 	}
 	return i == n ? NULL : "too few fields";
+}
+
+bool itin_feed_is_header(const char *line, size_t len, const char *first_name)
+{
+	struct field f;
+	size_t pos = 0;
+
+	return !take_field(line, len, &pos, &f) && f.len == strlen(first_name) &&
+	       strncasecmp(f.s, first_name, f.len) == 0;
 }
 
 static bool parse_uint(const struct field *f, uint64_t max, uint64_t *v)

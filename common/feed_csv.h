@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,10 @@ const char *itin_feed_parse_event(const char *line, size_t len, const struct iti
 				  struct itin_feed_event *ev);
 const char *itin_feed_parse_cell(const char *line, size_t len, struct itin_feed_cell *cell);
 const char *itin_feed_parse_risk(const char *line, size_t len, struct itin_feed_risk *risk);
+
+/* Whether line is a feed's header line: its first field (quoted or not) is the format's first
+ * field name (SPEC section 7: "time", "mcc", "region_code"), in any case. */
+bool itin_feed_is_header(const char *line, size_t len, const char *first_name);
 
 /* Unix seconds, or ISO 8601 with an offset ("2026-11-20T08:15:00+08:00", "...Z", "...+0800"),
  * from 1970 to 9999-12-31 (ITIN_FEED_TIME_MAX) in either form. */

@@ -96,6 +96,47 @@ static void metric(struct evbuffer *b, const char *name, const char *type, const
 	evbuffer_add_printf(b, "%s %lld\n", name, value);
 }
 
+/* A label value: a backslash and a double quote escaped (the exposition format). */
+static void label_value(struct evbuffer *b, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			evbuffer_add(b, "\\", 1);
+		evbuffer_add(b, s, 1);
+	}
+}
+
+/* Each feed's last load, as itinerad-db load recorded it (migration 155), every feed at 0
+ * before its first load; the refused lines by the loader's reasons. */
+static void feed_load_metrics(struct evbuffer *b, const struct itin_feed_load *load)
+{
+	help(b, "itinerad_feed_last_load_timestamp_seconds", "gauge",
+	     "When itinerad-db last finished loading the feed (0: never).");
+	for (int f = 0; f < ITIN_FEEDS; f++)
+		evbuffer_add_printf(b, "itinerad_feed_last_load_timestamp_seconds{feed=\"%s\"} %lld\n",
+				    itin_feed_names[f], (long long)load[f].finished_at);
+	help(b, "itinerad_feed_last_load_lines", "gauge",
+	     "Data lines of the feed's last load: loaded, refused (malformed or out of range), "
+	     "unknown (events: unknown cell; cells, risk: unknown region).");
+	for (int f = 0; f < ITIN_FEEDS; f++)
+		evbuffer_add_printf(b, "itinerad_feed_last_load_lines{feed=\"%s\",result=\"loaded\"} %llu\n"
+				       "itinerad_feed_last_load_lines{feed=\"%s\",result=\"refused\"} %llu\n"
+				       "itinerad_feed_last_load_lines{feed=\"%s\",result=\"unknown\"} %llu\n",
+				    itin_feed_names[f], (unsigned long long)load[f].loaded,
+				    itin_feed_names[f], (unsigned long long)load[f].refused,
+				    itin_feed_names[f], (unsigned long long)load[f].unknown);
+	help(b, "itinerad_feed_last_load_refused_lines", "gauge",
+	     "Refused lines of the feed's last load by the loader's reason (none: none refused).");
+	for (int f = 0; f < ITIN_FEEDS; f++) {
+		for (unsigned i = 0; i < load[f].num_reasons; i++) {
+			evbuffer_add_printf(b, "itinerad_feed_last_load_refused_lines{feed=\"%s\",reason=\"",
+					    itin_feed_names[f]);
+			label_value(b, load[f].reason[i].why);
+			evbuffer_add_printf(b, "\"} %llu\n", (unsigned long long)load[f].reason[i].lines);
+		}
+	}
+}
+
 /* The channels in use: SMS always, USSD when [gsup] host is set. Their series are written from
  * the start, at zero, so that a rate() or an alert on them has something to read before the
  * first request; a channel not in use has none. */
@@ -176,6 +217,7 @@ static void requests_metrics(struct evbuffer *b, unsigned channels)
 	metric(b, "itinerad_retention_kept_from_timestamp_seconds", "gauge",
 	       "The first day the last retention kept, at local midnight (0: never ran).",
 	       st.kept_from);
+	feed_load_metrics(b, st.feed_load);
 }
 
 static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)

@@ -39,6 +39,7 @@
 #include "db/db_connect.h"
 #include "db/db_keys.h"
 #include "db/db_load_events.h"
+#include "db/db_load_record.h"
 #include "db/db_load_registry.h"
 #include "db/db_migrate.h"
 #include "db/db_query.h"
@@ -111,17 +112,40 @@ static int cmd_load(itin_db_conn *conn, const struct itin_config *cfg, const cha
 		return rc;
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	printf("load %s: %llu lines, %llu loaded, %llu skipped, %llu unknown, %llu rows written\n",
+	printf("load %s: %llu lines, %llu loaded, %llu skipped, %llu unknown, %llu rows written",
 	       what, (unsigned long long)st.lines, (unsigned long long)st.loaded,
 	       (unsigned long long)st.skipped, (unsigned long long)st.unknown,
 	       (unsigned long long)st.rows);
+	for (unsigned i = 0; i < st.num_reasons; i++)
+		printf("%s %llu \"%s\"", i ? "," : "; refused:", (unsigned long long)st.reason[i].count,
+		       st.reason[i].why);
+	if (st.other_reasons)
+		printf(", %llu of other reasons", (unsigned long long)st.other_reasons);
+	printf("\n");
 	fprintf(stderr, "load %s: %.2f s, %.0f lines/s\n", what, secs, secs > 0 ? st.lines / secs : 0);
+	/* The counts an operator watches on the daemon's /metrics, good load or not. The data is
+	 * committed by now: a database that cannot take them (a schema before migration 155) is
+	 * said, and does not fail the load. */
+	if (itin_db_load_record(conn, what, &st) < 0)
+		fprintf(stderr, "load %s: warning: its counts are not recorded for /metrics\n", what);
 	/* A feed of which nothing was usable is a failed delivery (a wrong file, a clock far
-	 * off), which a cron job or timer must see, not a quiet success. */
-	if (st.lines > 0 && st.skipped == st.lines) {
+	 * off), which a cron job or timer must see, not a quiet success; so is one of which more
+	 * than the configured share was refused (what was good is loaded all the same). */
+	if (st.lines > 0 && st.loaded == 0) {
 		fflush(stdout);
-		fprintf(stderr, "load %s: every one of the %llu data lines was refused: nothing loaded\n",
-			what, (unsigned long long)st.lines);
+		if (st.skipped == st.lines)
+			fprintf(stderr, "load %s: every one of the %llu data lines was refused: "
+				"nothing loaded\n", what, (unsigned long long)st.lines);
+		else
+			fprintf(stderr, "load %s: none of the %llu data lines was loaded\n", what,
+				(unsigned long long)st.lines);
+		return -EINVAL;
+	}
+	if (st.skipped * 100 > st.lines * cfg->feed.max_refused_percent) {
+		fflush(stdout);
+		fprintf(stderr, "load %s: %llu of the %llu data lines were refused, more than "
+			"max_refused_percent (%u%%)\n", what, (unsigned long long)st.skipped,
+			(unsigned long long)st.lines, cfg->feed.max_refused_percent);
 		return -EINVAL;
 	}
 	return 0;

@@ -10,6 +10,7 @@
 
 #include <talloc.h>
 
+#include "common/feed_csv.h"
 #include "common/log.h"
 #include "db/db_copy.h"
 
@@ -22,6 +23,8 @@
 #define MAX_LINE 4096
 #endif
 #define MAX_REPORTED 100
+#define STR(x) STR_(x)
+#define STR_(x) #x
 #define COPY_FLUSH (1 << 20)
 #define PG_EPOCH_DAY 10957		/* 2000-01-01 in days since 1970-01-01 */
 
@@ -29,7 +32,7 @@ const char ITIN_LINE_ABORT[] = "aborted";
 
 struct line_state {
 	const char *name;
-	const char *header_start;
+	const char *header_name;
 	itin_line_cb cb;
 	void *arg;
 	struct itin_load_stats *st;
@@ -39,7 +42,7 @@ struct line_state {
 
 static void report_skipped(struct line_state *ls, const char *why)
 {
-	ls->st->skipped++;
+	itin_load_stats_refuse(ls->st, why);
 	if (ls->st->skipped <= MAX_REPORTED)
 		LOGP(DLOAD, LOGL_NOTICE, "%s:%llu: %s\n", ls->name, (unsigned long long)ls->lineno, why);
 }
@@ -47,11 +50,8 @@ static void report_skipped(struct line_state *ls, const char *why)
 /* A line longer than any valid one is refused wherever it falls, before it is parsed. */
 static void report_too_long(struct line_state *ls)
 {
-	char why[40];
-
 	ls->st->lines++;
-	snprintf(why, sizeof(why), "line longer than %d bytes", MAX_LINE);
-	report_skipped(ls, why);
+	report_skipped(ls, "line longer than " STR(MAX_LINE) " bytes");
 }
 
 static int one_line(struct line_state *ls, const char *line, size_t len)
@@ -65,12 +65,16 @@ static int one_line(struct line_state *ls, const char *line, size_t len)
 		report_too_long(ls);
 		return 0;
 	}
+	/* Windows tools (and some mediation systems) begin a UTF-8 file with a byte order mark. */
+	if (ls->lineno == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3;
+		len -= 3;
+	}
 	if (len == 0 || line[0] == '#')
 		return 0;
 	if (!ls->seen_data) {
 		ls->seen_data = true;
-		if (len >= strlen(ls->header_start) &&
-		    memcmp(line, ls->header_start, strlen(ls->header_start)) == 0)
+		if (itin_feed_is_header(line, len, ls->header_name))
 			return 0;
 	}
 	ls->st->lines++;
@@ -97,10 +101,10 @@ static bool skip_to_line_end(char *buf, size_t *have)
 	return true;
 }
 
-int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
+int itin_read_lines(FILE *f, const char *name, const char *header_name, itin_line_cb cb, void *arg,
 		    struct itin_load_stats *st)
 {
-	struct line_state ls = { name, header_start, cb, arg, st, 0, false };
+	struct line_state ls = { name, header_name, cb, arg, st, 0, false };
 	/* A read fills at most the free room, and the start of a line is kept only while it could
 	 * still be valid (MAX_LINE bytes and a '\r'), so a read always has READ_BLOCK of room. */
 	const size_t size = READ_BLOCK + MAX_LINE + 1;

@@ -19,11 +19,12 @@
 typedef const char *(*itin_line_cb)(void *arg, const char *line, size_t len);
 extern const char ITIN_LINE_ABORT[];
 
-/* Reads f to its end, skipping empty lines, lines starting with '#' and a first data line that
- * starts with header_start. Skipped lines are logged as "NAME:LINE: reason" in DLOAD (the
- * first 100; then a count). Returns 0, -EIO on a read error, -ECANCELED when the callback aborted,
- * -ENOMEM. */
-int itin_read_lines(FILE *f, const char *name, const char *header_start, itin_line_cb cb, void *arg,
+/* Reads f to its end, skipping a UTF-8 byte order mark, empty lines, lines starting with '#' and a
+ * first data line that is the header (itin_feed_is_header with header_name); a "\r\n" line end
+ * is taken as "\n". Skipped lines are logged as "NAME:LINE: reason" in DLOAD (the first 100;
+ * then a count) and counted by reason in st. Returns 0, -EIO on a read error, -ECANCELED when
+ * the callback aborted, -ENOMEM. */
+int itin_read_lines(FILE *f, const char *name, const char *header_name, itin_line_cb cb, void *arg,
 		    struct itin_load_stats *st);
 
 /* A binary COPY stream being built in memory and sent in large chunks. */

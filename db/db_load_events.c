@@ -680,7 +680,7 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	}
 	if ((rc = load_cells(l)) < 0)
 		goto out;
-	if ((rc = itin_read_lines(f, name, "time,", event_line, l, st)) < 0 ||
+	if ((rc = itin_read_lines(f, name, "time", event_line, l, st)) < 0 ||
 	    (rc = hand_over(l)) < 0 || (rc = finish_writing(l)) < 0) {
 		if (l->error)
 			LOGP(DLOAD, LOGL_ERROR, "%s: load stopped: %s\n", name, l->error);

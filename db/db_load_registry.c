@@ -147,7 +147,7 @@ out:
 
 int itin_db_load_cells(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st)
 {
-	return load_registry(conn, f, name, st, "mcc,", "load_cell (LIKE cell)", cell_line,
+	return load_registry(conn, f, name, st, "mcc", "load_cell (LIKE cell)", cell_line,
 			     "INSERT INTO cell SELECT DISTINCT ON (mcc, mnc, lac, ci) * FROM load_cell "
 			     "ON CONFLICT (mcc, mnc, lac, ci) DO UPDATE SET region_code = "
 			     "EXCLUDED.region_code WHERE cell.region_code <> EXCLUDED.region_code");
@@ -155,7 +155,7 @@ int itin_db_load_cells(PGconn *conn, FILE *f, const char *name, struct itin_load
 
 int itin_db_load_risk(PGconn *conn, FILE *f, const char *name, struct itin_load_stats *st)
 {
-	return load_registry(conn, f, name, st, "region_code,", "load_risk (LIKE risk_area)",
+	return load_registry(conn, f, name, st, "region_code", "load_risk (LIKE risk_area)",
 			     risk_line,
 			     "DELETE FROM risk_area; INSERT INTO risk_area "
 			     "SELECT DISTINCT ON (region_code, valid_from) * FROM load_risk");

@@ -3,6 +3,7 @@
  * that only the window's rows travel; the engine still applies the exact window and stay rule.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,11 @@
 
 const char itin_sql_freshness[] =
 	"SELECT extract(epoch FROM e.newest_event)::bigint, extract(epoch FROM e.loaded_at)::bigint, "
-	"extract(epoch FROM r.loaded_at)::bigint, extract(epoch FROM r.newest_event)::bigint "
+	"extract(epoch FROM r.loaded_at)::bigint, extract(epoch FROM r.newest_event)::bigint, "
+	"(SELECT string_agg(feed || ' ' || extract(epoch FROM finished_at)::bigint || ' ' || lines || "
+	"' ' || loaded || ' ' || refused || ' ' || unknown, E'\\n') FROM feed_load), "
+	"(SELECT string_agg(feed || ' ' || lines || ' ' || reason, E'\\n' ORDER BY feed, lines DESC, "
+	"reason) FROM feed_load_refused) "
 	"FROM (SELECT) one LEFT JOIN feed_state e ON e.feed = 'events' "
 	"LEFT JOIN feed_state r ON r.feed = 'retention'";
 const char itin_sql_risks[] =
@@ -109,10 +114,70 @@ static int64_t column(const PGresult *res, int col)
 	return strtoll(PQgetvalue(res, 0, col), NULL, 10);
 }
 
+const char *const itin_feed_names[ITIN_FEEDS] = { "cells", "events", "risk" };
+
+/* The feed named at the start of s (followed by a space), or NULL; *s moves past the space. */
+static struct itin_feed_load *feed_load_of(struct itin_feed_times *t, const char **s)
+{
+	for (int i = 0; i < ITIN_FEEDS; i++) {
+		size_t n = strlen(itin_feed_names[i]);
+
+		if (strncmp(*s, itin_feed_names[i], n) == 0 && (*s)[n] == ' ') {
+			*s += n + 1;
+			return &t->load[i];
+		}
+	}
+	return NULL;
+}
+
+/* Each line of the text in column col, NUL-terminated in place of its newline, to fn. */
+static void each_line(const PGresult *res, int col, struct itin_feed_times *t,
+		      void (*fn)(struct itin_feed_times *t, const char *line))
+{
+	char *text, *line, *save = NULL;
+
+	if (PQnfields(res) <= col || PQntuples(res) == 0 || PQgetisnull(res, 0, col))
+		return;
+	text = talloc_strdup(NULL, PQgetvalue(res, 0, col));
+	if (!text)
+		return;
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		fn(t, line);
+	talloc_free(text);
+}
+
+static void load_line(struct itin_feed_times *t, const char *line)
+{
+	struct itin_feed_load *l = feed_load_of(t, &line);
+	long long finished;
+
+	if (!l || sscanf(line, "%lld %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64, &finished, &l->lines,
+			 &l->loaded, &l->refused, &l->unknown) != 5)
+		return;
+	l->finished_at = finished;
+}
+
+static void reason_line(struct itin_feed_times *t, const char *line)
+{
+	struct itin_feed_load *l = feed_load_of(t, &line);
+	uint64_t lines;
+	int n = 0;
+
+	if (!l || l->num_reasons == ITIN_LOAD_REASONS + 1 ||
+	    sscanf(line, "%" SCNu64 " %n", &lines, &n) != 1 || n == 0)
+		return;
+	osmo_strlcpy(l->reason[l->num_reasons].why, line + n, sizeof(l->reason[0].why));
+	l->reason[l->num_reasons++].lines = lines;
+}
+
 void itin_feed_times_from_result(const PGresult *res, struct itin_feed_times *t)
 {
 	*t = (struct itin_feed_times){ .updated_at = column(res, 0), .loaded_at = column(res, 1),
 				       .retention_at = column(res, 2), .kept_from = column(res, 3) };
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		return;
+	each_line(res, 4, t, load_line);
+	each_line(res, 5, t, reason_line);
 }
 
 int itin_risks_from_result(void *ctx, const PGresult *res, struct itin_risk **risks, unsigned *num)

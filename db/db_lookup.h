@@ -38,7 +38,9 @@ int itin_lookup_from_batch(void *ctx, const PGresult *res, int first, int num,
 			   struct itin_lookup *out);
 
 /* SQL of the deployment-wide inputs, and their parsers. */
-/* -> one row: newest event, last load, last retention, its first day kept (Unix s or NULL) */
+/* -> one row: newest event, last load, last retention, its first day kept (Unix s or NULL),
+ * the feeds' last loads ("FEED FINISHED LINES LOADED REFUSED UNKNOWN" lines) and their refused
+ * lines by reason ("FEED LINES REASON" lines) */
 extern const char itin_sql_freshness[];
 extern const char itin_sql_risks[];	/* -> region, from day, to day (days since 1970) */
 int64_t itin_freshness_from_result(const PGresult *res);

@@ -53,6 +53,7 @@ struct request_service {
 	int64_t updated_at;		/* the newest event loaded */
 	int64_t loaded_at;		/* the loader's last commit */
 	int64_t retention_at, kept_from;	/* the last retention run, its first day kept */
+	struct itin_feed_load feed_load[ITIN_FEEDS];	/* each feed's last load */
 	struct itin_risk *risks;
 	unsigned num_risks;
 	struct event *refresh;
@@ -588,6 +589,7 @@ static void freshness_cb(void *arg, const struct itin_feed_times *t)
 	svc->loaded_at = t->loaded_at;
 	svc->retention_at = t->retention_at;
 	svc->kept_from = t->kept_from;
+	memcpy(svc->feed_load, t->load, sizeof(svc->feed_load));
 }
 
 static void risks_cb(void *arg, struct itin_risk *risks, unsigned num)
@@ -905,6 +907,7 @@ void itin_requests_get_stats(struct itin_request_stats *st)
 	st->data_loaded_at = svc->loaded_at;
 	st->retention_at = svc->retention_at;
 	st->kept_from = svc->kept_from;
+	memcpy(st->feed_load, svc->feed_load, sizeof(st->feed_load));
 	itin_request_unrecorded_get_stats(svc->unrecorded, &u);
 	st->unaudited_held = u.held;
 	st->unaudited_lost = u.lost;

@@ -29,6 +29,7 @@
 
 #include "common/config.h"
 #include "common/subscriber_key.h"
+#include "db/feed_times.h"
 #include "engine/intent.h"
 #include "engine/reply.h"
 
@@ -176,6 +177,7 @@ struct itin_request_stats {
 	int64_t data_loaded_at;			/* the loader's last commit, Unix s (0: never) */
 	int64_t retention_at;			/* the last retention run, Unix s (0: never) */
 	int64_t kept_from;			/* its first day kept, local midnight, Unix s */
+	struct itin_feed_load feed_load[ITIN_FEEDS];	/* each feed's last load */
 };
 void itin_requests_get_stats(struct itin_request_stats *st);
 

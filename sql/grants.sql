@@ -54,6 +54,7 @@ GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
 	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release
 	TO itinerad_daemon;
 GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
+GRANT SELECT ON feed_load, feed_load_refused TO itinerad_daemon;	-- /metrics (migration 155)
 GRANT INSERT ON operator_audit TO itinerad_daemon;
 
 -- itinerad-db load (db/db_load_events.c, db_load_registry.c; staging in temporary tables)
@@ -69,6 +70,8 @@ GRANT SELECT, INSERT, UPDATE ON subscriber_key TO itinerad_loader;
 GRANT USAGE ON SEQUENCE subscriber_id_seq TO itinerad_loader;
 GRANT INSERT ON presence_recent TO itinerad_loader;	-- again in itin_presence_swap
 GRANT SELECT, INSERT, UPDATE ON feed_state TO itinerad_loader;
+GRANT SELECT, INSERT, UPDATE ON feed_load TO itinerad_loader;		-- a load's counts (migration 155)
+GRANT SELECT, INSERT, DELETE ON feed_load_refused TO itinerad_loader;
 GRANT EXECUTE ON FUNCTION itin_presence_swap, itin_identities_expire, itin_feed_state_clamp,
 	itin_audit_maintain, itin_operator_audit_expire TO itinerad_loader;
 

@@ -19,7 +19,7 @@ trap 'for d in "$work"/open/pg "$work"/target/pg; do sh "$top_srcdir/sql/pgclust
 db="$top_builddir/itinerad-db"
 
 conf() {	# var_dir
-	printf '[privacy]\nhmac_secret = test-secret-of-the-embedded-test-6d2b9f0e41c8a75d3e0b9c6f12a4e87d\n[database]\nvar_dir = %s\n' \
+	printf '[privacy]\nhmac_secret = test-secret-of-the-embedded-test-6d2b9f0e41c8a75d3e0b9c6f12a4e87d\n[database]\nvar_dir = %s\n[feed]\nmax_refused_percent = 100\n' \
 		"$1" > "$work/itinerad.conf"
 }
 run() {	# as the OS user $as, if set

@@ -17,7 +17,7 @@ out="$dir/out"
 AT=2026-11-12T12:00:00+08:00
 KEY1=c3f1a9e04b7d26e8155a0f9c3d8b2e7a6f41c09d5e3b8a7f2c6d1e0b9a4f7c35
 KEY2=7e2b94c1d05a3f68e9b1c47d2a0f5e8c3b6d9a1e4f70c25b8d3e6a9f1c04b7e2
-printf '[privacy]\nhmac_secret_file = secret\n[service]\ndomestic_mcc = 460, 001\n' > "$dir/itinerad.conf"
+printf '[privacy]\nhmac_secret_file = secret\n[service]\ndomestic_mcc = 460, 001\n[feed]\nmax_refused_percent = 100\n' > "$dir/itinerad.conf"
 ITINERAD_CONFIG="$dir/itinerad.conf"
 export ITINERAD_CONFIG
 

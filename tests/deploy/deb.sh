@@ -65,9 +65,11 @@ for f in /etc/itinerad/itinerad.conf /usr/share/itinerad/pgcluster.sh \
 	/usr/share/doc/itinerad/manual/operator.md /usr/share/doc/itinerad/manual/subscriber.md \
 	/usr/share/doc/itinerad/SPEC.md /usr/share/doc/itinerad/examples/itinerad.conf \
 	/lib/systemd/system/itinerad.service /lib/systemd/system/itinerad-retention.service \
-	/lib/systemd/system/itinerad-retention.timer; do
+	/lib/systemd/system/itinerad-retention.timer /lib/systemd/system/itinerad-feed@.service \
+	/lib/systemd/system/itinerad-feed@.path; do
 	check "$f" test -f "$f"
 done
+check "/usr/share/itinerad/feed-drop.sh executable" test -x /usr/share/itinerad/feed-drop.sh
 check "user itinerad" getent passwd itinerad
 check "config root:itinerad 0640" sh -c \
 	'[ "$(stat -c "%U:%G %a" /etc/itinerad/itinerad.conf)" = "root:itinerad 640" ]'

@@ -22,6 +22,7 @@ conf=$work/itinerad.conf
 	printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' $port
 	printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'
 	printf '[admin]\nlisten = 127.0.0.1:%s\n' $((port + 1000))
+	printf '[feed]\nmax_refused_percent = 100\n'	# tests/db/cells.csv's malformed lines
 } > "$conf"
 (umask 077 && echo "1 5b0e8c2f71d94a36e0c5b18f27d3a94e6c1f08b5d27e4a39c60f1b8e52d7a4c9" > "$work/secret")
 step() {
