@@ -116,7 +116,8 @@ itin_sms_test() {
 
 # The conversation of tests/sms/$1.scenario between the npm smpp SMSC on port $2 and itinerad
 # (its admin endpoint on $3, default port + 1000; extra config lines on stdin), played to its
-# end; itinerad still runs. The SMSC's transcript is $WORK/smsc.out.
+# end; itinerad still runs. The SMSC's transcript is $WORK/smsc.out. Not in a pipeline (a
+# subshell would keep the daemon's pid from itin_daemon_stop): extra lines by redirection.
 itin_sms_conversation() {	# scenario port [admin_port]
 	itin_daemon_conf /dev/stdout "$2" |
 		sed "s/^listen = .*/listen = 127.0.0.1:${3:-$(($2 + 1000))}/" > "$WORK/itinerad.conf"

@@ -9,7 +9,10 @@ set -u
 . "$top_srcdir/tests/lib/daemon.sh"
 itin_sms_test itin_sms_concat
 admin=26150
-printf '[sms]\nconcat_timeout = 2s\n' | itin_sms_conversation concat 26100 $admin
+itin_sms_conversation concat 26100 $admin <<CONF
+[sms]
+concat_timeout = 2s
+CONF
 # the last two messages time out within concat_timeout and the once-a-second expiry
 incomplete_logged() { [ "$(grep -c 'parts: its first part' "$WORK/itinerad.log")" -ge 2 ]; }
 itin_poll 100 incomplete_logged || { echo "the incomplete messages were not handed back"; exit 1; }
