@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 	};
 	/* Before the config (and its secret) is read. */
 	int no_dumps = itin_no_core_dumps();
-	struct daemon d = { .ctx = talloc_named_const(NULL, 0, "itinerad") };
+	struct daemon d = { 0 };
 	bool check = false, use_syslog = false;
 	int level = LOGL_NOTICE, opt, rc;
 	char err[512];
@@ -410,6 +410,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
+	/* after the options: those that only print end without it */
+	d.ctx = talloc_named_const(NULL, 0, "itinerad");
 	d.cfg = itin_config_load(d.ctx, d.config_path, err, sizeof(err));
 	d.start_cfg = d.cfg;
 	if (!d.cfg) {

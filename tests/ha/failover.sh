@@ -170,8 +170,8 @@ replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
 	echo "the standby is the primary: $(sql "SELECT inet_server_port() = 26402")"
 	sql "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply' ELSE
 		count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
-		WHEN count(*) THEN 'one per subscriber' ELSE count(DISTINCT key) || ' subscribers' END
-		FROM audit WHERE action <> 0"
+		WHEN $((rate * secs)) THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers'
+		END FROM audit WHERE action <> 0"
 	itin_db_steps retention && echo "itinerad-db retention through the conninfo: done"
 } > "$WORK/out"
 echo "figures: $(cat "$WORK/figures")"

@@ -69,10 +69,11 @@ itin_daemon_conf() {
 	{
 		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
 		printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
+		printf '[feed]\nmax_refused_percent = 100\n'	# the shared feeds' malformed lines
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' "$2"
 		printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'
+		# last: the lines on stdin may go on with [admin]
 		printf '[admin]\nlisten = 127.0.0.1:%s\n' $(($2 + 1000))
-		printf '[feed]\nmax_refused_percent = 100\n'	# the shared feeds' malformed lines
 		cat
 	} > "$1"
 }
