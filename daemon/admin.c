@@ -356,19 +356,27 @@ static bool method_fits(struct evhttp_request *r)
 	return false;
 }
 
+/* The start of a GET answer: the buffer of its body, or NULL when the request is already
+ * answered (a method that does not fit, or no memory). */
+static struct evbuffer *answer_start(struct itin_admin *a, struct evhttp_request *r)
+{
+	struct evbuffer *b;
+
+	conn_answering(a, r);
+	if (!method_fits(r))
+		return NULL;
+	if (!(b = evbuffer_new()))
+		evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	return b;
+}
+
 static void metrics_cb(struct evhttp_request *r, void *arg)
 {
 	struct itin_admin *a = arg;
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = answer_start(a, r);
 
-	conn_answering(a, r);
-	if (!method_fits(r) || !b) {
-		if (b)
-			evbuffer_free(b);
-		else
-			evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	if (!b)
 		return;
-	}
 	help(b, "itinerad_build_info", "gauge", "The running version.");
 	evbuffer_add_printf(b, "itinerad_build_info{version=\"" PACKAGE_VERSION "\"} 1\n");
 	metric(b, "itinerad_start_time_seconds", "gauge",
@@ -425,16 +433,10 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 		.gsup_configured = a->src.ussd != NULL,
 		.gsup_up = a->src.ussd && itin_ussd_gsup_is_up(a->src.ussd),
 	};
-	struct evbuffer *b = evbuffer_new();
+	struct evbuffer *b = answer_start(a, r);
 
-	conn_answering(a, r);
-	if (!method_fits(r) || !b) {
-		if (b)
-			evbuffer_free(b);
-		else
-			evhttp_send_error(r, HTTP_INTERNAL, NULL);
+	if (!b)
 		return;
-	}
 	for (unsigned i = 0; i < st.num_links; i++) {
 		const struct smpp_link *l = itin_sms_channel_link(a->src.sms, i);
 
