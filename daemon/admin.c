@@ -32,7 +32,7 @@
 #include "common/log.h"
 #include "service/request.h"
 #include "sms/sms_channel.h"
-#include "sms/smpp_link.h"
+#include "smpp/smpp_link.h"
 #include "ussd/ussd_gsup.h"
 
 /* Request headers (request line included) larger than this are refused (libevent 2.1 answers

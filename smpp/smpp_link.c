@@ -28,7 +28,7 @@
 #include <smpp34_params.h>
 
 #include "common/log.h"
-#include "sms/smpp_link.h"
+#include "smpp/smpp_link.h"
 
 #define PDU_MIN 16
 /* A deliver_sm with SMPP 3.4's longest message_payload (65,535 octets), the longest mandatory

@@ -27,7 +27,7 @@
 #include "sms/sms_channel.h"
 #include "engine/sms_concat.h"
 #include "engine/sms_segment.h"
-#include "sms/smpp_link.h"
+#include "smpp/smpp_link.h"
 
 #include <smpp34.h>
 

@@ -46,6 +46,6 @@ struct itin_sms_channel_stats {
 	unsigned concat_held;
 };
 void itin_sms_channel_get_stats(const struct itin_sms_channel *ch, struct itin_sms_channel_stats *st);
-/* The SMSC links, for their states and counters (sms/smpp_link.h). */
+/* The SMSC links, for their states and counters (smpp/smpp_link.h). */
 unsigned itin_sms_channel_num_links(const struct itin_sms_channel *ch);
 struct smpp_link *itin_sms_channel_link(const struct itin_sms_channel *ch, unsigned i);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Abuse, an SMSC sending oversize PDUs (issue 8), against the SMPP link (smpp_echo on the
-# link of sms/smpp_link.c, tests/smsc/smsc.js as the SMSC, port 24901): a deliver_sm of the
+# link of smpp/smpp_link.c, tests/smsc/smsc.js as the SMSC, port 24901): a deliver_sm of the
 # full 65,536 octets the link reads, made of 16,370 TLVs, gets a generic_nack before libsmpp34
 # sees it (libsmpp34 1.14 would log its fields far past the end of a 2 KiB buffer: it crashed
 # the process), and the link stays bound; 16 TLVs are read, 17 refused; a message_payload

@@ -16,7 +16,7 @@
  * sources: common/msisdn.c common/config.c common/log.c engine/reply_text.c engine/places.c
  * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c engine/sms_concat.c
  */
-#include "sms/smpp_link.c"
+#include "smpp/smpp_link.c"
 
 #include <stdio.h>
 

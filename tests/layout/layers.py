@@ -12,12 +12,12 @@ and the folders whose code includes libpq-fe.h. Exits 1 when anything breaks the
 usage: layers.py TOP_SRCDIR"""
 import os, re, sys
 
-LAYERS = [['daemon'], ['sms', 'ussd'], ['service'], ['db'], ['engine'], ['common']]
+LAYERS = [['daemon'], ['sms', 'ussd'], ['service', 'smpp'], ['db'], ['engine'], ['common']]
 LIBPQ_ALLOWED = {'db'}
 LIBPQ_USE = re.compile(r'\b(PQ[a-zA-Z]+\s*\(|PGresult\b|PGconn\b)')
 ENGINE_FORBIDDEN = re.compile(r'\b(time|clock_gettime|gettimeofday|getenv|secure_getenv|fopen|'
                               r'fread|open|read|socket|connect|send|recv)\s*\(')
-SOURCES = ['daemon', 'sms', 'ussd', 'service', 'db', 'engine', 'common', 'sim']
+SOURCES = ['daemon', 'sms', 'ussd', 'service', 'smpp', 'db', 'engine', 'common', 'sim']
 level = {f: i for i, fs in enumerate(LAYERS) for f in fs}
 top = sys.argv[1]
 inc = re.compile(r'^\s*#\s*include\s+([<"])([^>"]+)[>"]', re.M)

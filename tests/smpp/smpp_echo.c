@@ -20,7 +20,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
-#include "sms/smpp_link.h"
+#include "smpp/smpp_link.h"
 
 static struct event_base *base;
 static unsigned submits_wanted, submits_done;
