@@ -19,27 +19,27 @@
  * one) takes 15 octets, leaving 112 (128 GSM 7-bit or 56 UCS2 characters); the Invoke of a page
  * with a footer takes 13, leaving 114 (130 or 57). The last page of several has no footer, so
  * it always fits its 112. */
-#define PAGE_GSM 128
-#define PAGE_UCS2 56
-#define MENU_PAGE_GSM 130
-#define MENU_PAGE_UCS2 57
+const struct itin_ussd_page_sizes itin_ussd_pages_osmo_hlr = {
+	.one_gsm = 128, .one_ucs2 = 56, .page_gsm = 130, .page_ucs2 = 57,
+};
 
 static const char *const footer[] = {
 	[ITIN_LANG_ZH] = "\n1 下一页 0 退出",
 	[ITIN_LANG_EN] = "\n1 Next 0 Exit",
 };
 
-int itin_ussd_paginate(void *ctx, const struct itin_reply *reply, struct itin_ussd_page **pages)
+int itin_ussd_paginate(void *ctx, const struct itin_reply *reply,
+		       const struct itin_ussd_page_sizes *sizes, struct itin_ussd_page **pages)
 {
 	const char *foot = footer[reply->lang];
 	struct itin_layout *l;
 	int foot_units, n;
 
-	n = itin_layout_reply(ctx, reply, NULL, PAGE_GSM, PAGE_UCS2, 1, false, &l);
+	n = itin_layout_reply(ctx, reply, NULL, sizes->one_gsm, sizes->one_ucs2, 1, false, &l);
 	if (n == -EMSGSIZE) {
 		foot_units = itin_text_units(itin_reply_coding(reply, foot), foot, strlen(foot));
-		n = itin_layout_reply(ctx, reply, foot, MENU_PAGE_GSM - foot_units,
-				      MENU_PAGE_UCS2 - foot_units, 0, false, &l);
+		n = itin_layout_reply(ctx, reply, foot, sizes->page_gsm - foot_units,
+				      sizes->page_ucs2 - foot_units, 0, false, &l);
 	}
 	if (n < 0)
 		return n;

@@ -1,8 +1,9 @@
 /*
- * USSD pages of a reply (SPEC section 6): a reply that fits one screen of 128 GSM 7-bit or 56
- * UCS2 characters is one page; otherwise pages of at most 130 or 57 characters, footer included
- * ("1 下一页 0 退出" / "1 Next 0 Exit", on every page but the last). That is what osmo-hlr 1.5
- * relays (see ussd_pages.c); the SPEC's 182/80 does not fit its parser.
+ * USSD pages of a reply (SPEC section 6): a reply that fits one screen is one page; otherwise
+ * pages footer included ("1 下一页 0 退出" / "1 Next 0 Exit", on every page but the last). The
+ * sizes are the transport's: over osmo-hlr 1.5 one screen of 128 GSM 7-bit or 56 UCS2
+ * characters, pages of 130 or 57 (see ussd_pages.c; the SPEC's 182/80 does not fit its
+ * parser); over an SMPP USSD gateway, the link's (182/80 by default).
  */
 #pragma once
 
@@ -14,5 +15,13 @@ struct itin_ussd_page {
 	char *text;		/* UTF-8, footer included */
 };
 
+/* Characters of a screen: a reply shown whole (one), and a page with a footer (page). */
+struct itin_ussd_page_sizes {
+	unsigned one_gsm, one_ucs2;
+	unsigned page_gsm, page_ucs2;
+};
+extern const struct itin_ussd_page_sizes itin_ussd_pages_osmo_hlr;
+
 /* *pages is a talloc child of ctx. Returns the page count, or -errno. */
-int itin_ussd_paginate(void *ctx, const struct itin_reply *reply, struct itin_ussd_page **pages);
+int itin_ussd_paginate(void *ctx, const struct itin_reply *reply,
+		       const struct itin_ussd_page_sizes *sizes, struct itin_ussd_page **pages);

@@ -79,7 +79,11 @@ struct submit {
 	uint32_t seq;
 	double sent_at;
 	char dst[21];			/* libsmpp34's destination_addr */
+	char src[21];			/* its source_addr; empty: the link's short code */
 	uint8_t data_coding, esm_class;
+	bool has_ussd_op, has_session_info;
+	uint8_t ussd_op;
+	uint16_t session_info;
 	uint8_t msg[SMPP_LINK_MSG_MAX];
 	uint16_t msg_len;
 };
@@ -404,6 +408,44 @@ static void read_msg_ref(const deliver_sm_t *d, struct smpp_deliver *dv)
 	}
 }
 
+/* A USSD gateway's TLVs. libsmpp34 reads ussd_service_op of a deliver_sm as octets of the
+ * length given (it knows it only for submits), its_session_info as 2 octets. */
+static void read_ussd(const deliver_sm_t *d, struct smpp_deliver *dv)
+{
+	tlv_t *t;
+
+	smpp34_tlv_for_each(t, d->tlv) {
+		if (t->tag == TLVID_ussd_service_op && !dv->has_ussd_op) {
+			dv->has_ussd_op = true;
+			dv->ussd_op_malformed = t->length != 1;
+			dv->ussd_op = t->length ? t->value.octet[0] : 0;
+		} else if (t->tag == TLVID_its_session_info && !dv->has_session_info) {
+			dv->has_session_info = true;
+			dv->session_info = t->value.val16;
+		}
+	}
+}
+
+/* Adds a submit's USSD TLVs to pdu (allocated by libsmpp34: destroy_tlv() after packing). */
+static int add_ussd_tlvs(submit_sm_t *pdu, const struct submit *sub)
+{
+	tlv_t t;
+
+	if (sub->has_ussd_op) {
+		t = (tlv_t){ .tag = TLVID_ussd_service_op, .length = 1 };
+		t.value.octet[0] = sub->ussd_op;
+		if (build_tlv(&pdu->tlv, &t) != 0)
+			return -ENOMEM;
+	}
+	if (sub->has_session_info) {
+		t = (tlv_t){ .tag = TLVID_its_session_info, .length = 2 };
+		t.value.val16 = sub->session_info;
+		if (build_tlv(&pdu->tlv, &t) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static void on_deliver(struct smpp_session *s, deliver_sm_t *d, uint16_t payload_len)
 {
 	struct smpp_link *l = s->link;
@@ -445,6 +487,7 @@ static void on_deliver(struct smpp_session *s, deliver_sm_t *d, uint16_t payload
 	}
 	dv.sar = sar == 7;
 	read_msg_ref(d, &dv);
+	read_ussd(d, &dv);
 	LOGPSESS(s, LOGL_DEBUG, "deliver_sm %u from ...%s: %u octets, esm_class 0x%02x, data_coding %u\n",
 		 dv.seq, addr_tail(dv.src), dv.msg_len, dv.esm_class, dv.data_coding);
 	if (dv.is_receipt)
@@ -819,6 +862,7 @@ static void link_pump(struct smpp_link *l)
 {
 	struct smpp_session *s = tx_session(l);
 	double t;
+	int rc;
 
 	if (s->state != SESSION_BOUND)
 		return;
@@ -845,7 +889,8 @@ static void link_pump(struct smpp_link *l)
 		pdu.sequence_number = sub->seq = session_seq(s);
 		pdu.source_addr_ton = l->src_ton;
 		pdu.source_addr_npi = l->src_npi;
-		snprintf((char *)pdu.source_addr, sizeof(pdu.source_addr), "%s", l->short_code);
+		snprintf((char *)pdu.source_addr, sizeof(pdu.source_addr), "%s",
+			 sub->src[0] ? sub->src : l->short_code);
 		pdu.dest_addr_ton = 1;
 		pdu.dest_addr_npi = 1;
 		snprintf((char *)pdu.destination_addr, sizeof(pdu.destination_addr), "%s", sub->dst);
@@ -854,7 +899,12 @@ static void link_pump(struct smpp_link *l)
 		pdu.registered_delivery = 0;
 		pdu.sm_length = sub->msg_len;
 		memcpy(pdu.short_message, sub->msg, sub->msg_len);
-		if (session_send(s, SUBMIT_SM, &pdu) < 0) {
+		rc = add_ussd_tlvs(&pdu, sub);
+		if (rc == 0)
+			rc = session_send(s, SUBMIT_SM, &pdu);
+		if (pdu.tlv)
+			destroy_tlv(pdu.tlv);
+		if (rc < 0) {
 			session_drop(s, "sending submit_sm failed");
 			return;
 		}
@@ -872,7 +922,8 @@ int smpp_link_submit(struct smpp_link *l, const struct smpp_submit *in, void *co
 {
 	struct submit *sub;
 
-	if (in->msg_len > SMPP_LINK_MSG_MAX || strlen(in->dst) >= sizeof(sub->dst))
+	if (in->msg_len > SMPP_LINK_MSG_MAX || strlen(in->dst) >= sizeof(sub->dst) ||
+	    (in->src && strlen(in->src) >= sizeof(sub->src)))
 		return -EINVAL;
 	if (l->stopping || l->num_queued >= SMPP_LINK_QUEUE_MAX)
 		return -EAGAIN;
@@ -881,6 +932,11 @@ int smpp_link_submit(struct smpp_link *l, const struct smpp_submit *in, void *co
 		return -ENOMEM;
 	sub->cookie = cookie;
 	snprintf(sub->dst, sizeof(sub->dst), "%s", in->dst);
+	snprintf(sub->src, sizeof(sub->src), "%s", in->src ? in->src : "");
+	sub->has_ussd_op = in->has_ussd_op;
+	sub->ussd_op = in->ussd_op;
+	sub->has_session_info = in->has_session_info;
+	sub->session_info = in->session_info;
 	sub->data_coding = in->data_coding;
 	sub->esm_class = in->esm_class;
 	memcpy(sub->msg, in->msg, in->msg_len);

@@ -40,13 +40,24 @@ struct smpp_deliver {
 					 * an acknowledgement, never a subscriber's text */
 	bool has_msg_ref;		/* the user_message_reference TLV came: msg_ref is the */
 	uint16_t msg_ref;		/* handset's TP-MR, kept on a redelivery, new on a new SMS */
+	/* USSD gateways (SMPP 3.4 5.3.2.44 and 5.3.2.43): */
+	bool has_ussd_op;		/* the ussd_service_op TLV came, */
+	bool ussd_op_malformed;		/* not of 1 octet; else its value is */
+	uint8_t ussd_op;
+	bool has_session_info;		/* the its_session_info TLV came: */
+	uint16_t session_info;		/* session number << 8 | sequence << 1 | end of session */
 };
 
 struct smpp_submit {
 	const char *dst;		/* E.164 digits, at most 20 (sent as TON 1 NPI 1) */
+	const char *src;		/* at most 20 characters; NULL: the link's short code */
 	uint8_t data_coding, esm_class;	/* esm_class 0x40: msg starts with a UDH */
 	const uint8_t *msg;
 	uint16_t msg_len;		/* at most SMPP_LINK_MSG_MAX */
+	bool has_ussd_op;		/* a USSD screen: the ussd_service_op TLV */
+	uint8_t ussd_op;
+	bool has_session_info;		/* the its_session_info TLV */
+	uint16_t session_info;
 };
 /* SMPP 3.4 allows 254 octets of short_message; libsmpp34 (1.14) packs at most 253, and a
  * submit it cannot pack would drop and re-bind the session for ever. */

@@ -256,7 +256,12 @@ struct itin_ussd_gsup *itin_ussd_gsup_alloc(void *ctx, struct event_base *base,
 	hash_init(u->open_by_key);
 	u->unit_name = talloc_asprintf(u, "EUSE-%s", gsup->euse_name);
 	u->link = gsup_link_alloc(u, base, gsup->host, gsup->port, gsup->euse_name, &link_ops, u);
-	u->sessions = ussd_sessions_alloc(u, base, gsup, service, templates, &transport_ops, u);
+	u->sessions = ussd_sessions_alloc(u, base, &(struct ussd_session_params){
+						.identity_kind = ITIN_IDENTITY_IMSI,
+						.pages = itin_ussd_pages_osmo_hlr,
+						.timeout_s = gsup->session_timeout_s,
+						.timeout_screen = false },
+					  service, templates, &transport_ops, u);
 	if (!u->unit_name || !u->link || !u->sessions) {
 		talloc_free(u);
 		return NULL;
@@ -300,7 +305,7 @@ void itin_ussd_gsup_set_config(struct itin_ussd_gsup *u, const struct itin_gsup_
 			       const struct itin_service_config *service,
 			       const struct itin_templates *templates)
 {
-	ussd_sessions_set_config(u->sessions, gsup, service, templates);
+	ussd_sessions_set_config(u->sessions, gsup->session_timeout_s, service, templates);
 }
 
 bool itin_ussd_gsup_is_up(const struct itin_ussd_gsup *u)

@@ -16,8 +16,6 @@
 
 #include "common/log.h"
 #include "engine/reply_text.h"
-#include "service/request.h"
-#include "engine/ussd_pages.h"
 #include "ussd/ussd_session.h"
 
 enum ussd_state {
@@ -30,8 +28,9 @@ struct ussd_session {
 	struct llist_head list;
 	struct hlist_node by_key;	/* in ussd_sessions.by_key */
 	struct ussd_sessions *owner;
-	char imsi[16];
+	char imsi[16];			/* the subscriber: an IMSI, or an MSISDN over SMPP */
 	uint32_t id;
+	time_t opened;
 	enum ussd_state state;
 	enum itin_lang lang;
 	struct itin_ussd_page *pages;
@@ -45,10 +44,8 @@ struct ussd_session {
 
 struct ussd_sessions {
 	struct event_base *base;
-	/* [gsup] (the session timeout), [service] (language, consent) and the texts: replaced on
-	 * SIGHUP */
-	const struct itin_gsup_config *gsup;
-	const struct itin_service_config *service;
+	struct ussd_session_params params;	/* its timeout_s, [service] (language, consent) */
+	const struct itin_service_config *service;	/* and the texts: replaced on SIGHUP */
 	const struct itin_templates *templates;
 	const struct ussd_transport_ops *ops;
 	void *transport;
@@ -58,12 +55,15 @@ struct ussd_sessions {
 };
 
 #define LOGPSS(ss, level, fmt, args...) \
-	LOGP(DUSSD, level, "imsi ***%s session %u: " fmt, (ss)->imsi + (strlen((ss)->imsi) > 4 ? \
-	     strlen((ss)->imsi) - 4 : 0), (ss)->id, ##args)
+	LOGP(DUSSD, level, "%s ***%s session %u: " fmt, \
+	     (ss)->owner->params.identity_kind == ITIN_IDENTITY_IMSI ? "imsi" : "msisdn", \
+	     (ss)->imsi + (strlen((ss)->imsi) > 4 ? strlen((ss)->imsi) - 4 : 0), (ss)->id, ##args)
 
 static const char *const goodbye[] = { "【行程卡】感谢使用。", "[Trip Card] Goodbye." };
 static const char *const invalid[] = { "【行程卡】输入无效，会话已结束。",
 				       "[Trip Card] Invalid input, session ended." };
+static const char *const timed_out[] = { "【行程卡】会话超时，已结束。",
+					 "[Trip Card] Session timed out." };
 
 static void ussd_accepted(struct itin_request *req, bool ok);
 static void ussd_reply(struct itin_request *req, const struct itin_reply *reply);
@@ -97,7 +97,7 @@ static void session_free(struct ussd_session *ss)
 
 static void session_touch(struct ussd_session *ss)
 {
-	struct timeval tv = { ss->owner->gsup->session_timeout_s, 0 };
+	struct timeval tv = { ss->owner->params.timeout_s, 0 };
 
 	evtimer_add(ss->guard, &tv);
 }
@@ -130,8 +130,11 @@ static void guard_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct ussd_session *ss = arg;
 
-	LOGPSS(ss, LOGL_INFO, "idle: released\n");
-	ss->owner->ops->release(ss->owner->transport, ss->imsi, ss->id);
+	LOGPSS(ss, LOGL_INFO, "idle: %s\n", ss->owner->params.timeout_screen ? "ended" : "released");
+	if (ss->owner->params.timeout_screen)
+		ss->owner->ops->send(ss->owner->transport, ss->imsi, ss->id, timed_out[ss->lang], true);
+	else
+		ss->owner->ops->release(ss->owner->transport, ss->imsi, ss->id);
 	session_free(ss);
 }
 
@@ -149,7 +152,7 @@ static void start_request(struct ussd_session *ss)
 		return;
 	}
 	req->channel = ITIN_CHANNEL_USSD;
-	req->identity_kind = ITIN_IDENTITY_IMSI;
+	req->identity_kind = ss->owner->params.identity_kind;
 	snprintf(req->identity, sizeof(req->identity), "%s", ss->imsi);
 	req->intent = ITIN_INTENT_QUERY;
 	req->consent_given = true;
@@ -190,7 +193,7 @@ static void ussd_reply(struct itin_request *req, const struct itin_reply *reply)
 					  ITIN_TEXT_RATE_LIMITED, req->lang,
 					  &(struct itin_reply_args){ 0 });
 	}
-	n = reply ? itin_ussd_paginate(ss, reply, &ss->pages) : -ENOMEM;
+	n = reply ? itin_ussd_paginate(ss, reply, &ss->owner->params.pages, &ss->pages) : -ENOMEM;
 	if (n <= 0) {
 		LOGPSS(ss, LOGL_ERROR, "paginating failed\n");
 		itin_request_replied(req, false, 0);
@@ -223,6 +226,7 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 	ss->owner = s;
 	snprintf(ss->imsi, sizeof(ss->imsi), "%s", imsi);
 	ss->id = session_id;
+	ss->opened = time(NULL);
 	ss->lang = s->service->default_lang;
 	ss->guard = evtimer_new(s->base, guard_cb, ss);
 	llist_add_tail(&ss->list, &s->sessions);
@@ -303,7 +307,7 @@ void ussd_sessions_drop_all(struct ussd_sessions *s)
 }
 
 struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
-					  const struct itin_gsup_config *gsup,
+					  const struct ussd_session_params *params,
 					  const struct itin_service_config *service,
 					  const struct itin_templates *templates,
 					  const struct ussd_transport_ops *ops, void *transport)
@@ -313,7 +317,8 @@ struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
 	if (!s)
 		return NULL;
 	s->base = base;
-	ussd_sessions_set_config(s, gsup, service, templates);
+	s->params = *params;
+	ussd_sessions_set_config(s, params->timeout_s, service, templates);
 	s->ops = ops;
 	s->transport = transport;
 	INIT_LLIST_HEAD(&s->sessions);
@@ -321,11 +326,11 @@ struct ussd_sessions *ussd_sessions_alloc(void *ctx, struct event_base *base,
 	return s;
 }
 
-void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_gsup_config *gsup,
+void ussd_sessions_set_config(struct ussd_sessions *s, unsigned timeout_s,
 			      const struct itin_service_config *service,
 			      const struct itin_templates *templates)
 {
-	s->gsup = gsup;
+	s->params.timeout_s = timeout_s;
 	s->service = service;
 	s->templates = templates;
 }
@@ -333,4 +338,23 @@ void ussd_sessions_set_config(struct ussd_sessions *s, const struct itin_gsup_co
 unsigned ussd_sessions_count(const struct ussd_sessions *s)
 {
 	return s->count;
+}
+
+bool ussd_session_exists(struct ussd_sessions *s, const char *subscriber, uint32_t session_id)
+{
+	return session_find(s, subscriber, session_id) != NULL;
+}
+
+void ussd_sessions_walk(struct ussd_sessions *s, void (*cb)(void *arg, const char *subscriber,
+		       uint32_t session_id, const char *state, long open_s), void *arg)
+{
+	static const char *const state_name[] = {
+		[USSD_CONSENT_MENU] = "consent_menu", [USSD_WAITING] = "waiting",
+		[USSD_PAGING] = "paging",
+	};
+	struct ussd_session *ss;
+	time_t now = time(NULL);
+
+	llist_for_each_entry(ss, &s->sessions, list)
+		cb(arg, ss->imsi, ss->id, state_name[ss->state], (long)(now - ss->opened));
 }
