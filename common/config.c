@@ -755,6 +755,17 @@ static int validate(struct cfg_parser *p)
 			return cfg_error(p, "[smpp %s] system_id is required", smpp->link[i].name);
 		if (smpp->link[i].window == 0)
 			return cfg_error(p, "[smpp %s] window must be 1 or more", smpp->link[i].name);
+		if (smpp->link[i].ussd_page_gsm < 40 ||
+		    smpp->link[i].ussd_page_gsm > (smpp->link[i].ussd_gsm7_packed ? 289u : 253u))
+			return cfg_error(p, "[smpp %s] ussd_page_gsm must be 40 to %u, not %u",
+					 smpp->link[i].name, smpp->link[i].ussd_gsm7_packed ? 289 : 253,
+					 smpp->link[i].ussd_page_gsm);
+		if (smpp->link[i].ussd_page_ucs2 < 20 || smpp->link[i].ussd_page_ucs2 > 126)
+			return cfg_error(p, "[smpp %s] ussd_page_ucs2 must be 20 to 126, not %u",
+					 smpp->link[i].name, smpp->link[i].ussd_page_ucs2);
+		if (smpp->link[i].ussd_session_timeout_s < 1)
+			return cfg_error(p, "[smpp %s] ussd_session_timeout must be 1s or more",
+					 smpp->link[i].name);
 	}
 	return 0;
 }

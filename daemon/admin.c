@@ -34,6 +34,7 @@
 #include "sms/sms_channel.h"
 #include "smpp/smpp_link.h"
 #include "ussd/ussd_gsup.h"
+#include "ussd/ussd_smpp.h"
 
 /* Request headers (request line included) larger than this are refused (libevent 2.1 answers
  * 400) and no more is read: a scraper's are a few hundred octets. */
@@ -137,12 +138,12 @@ static void feed_load_metrics(struct evbuffer *b, const struct itin_feed_load *l
 	}
 }
 
-/* The channels in use: SMS always, USSD when [gsup] host is set. Their series are written from
+/* The channels in use: SMS always, USSD when [gsup] host is set or a link has ussd = yes. Their series are written from
  * the start, at zero, so that a rate() or an alert on them has something to read before the
  * first request; a channel not in use has none. */
 static unsigned num_channels(const struct itin_admin *a)
 {
-	return a->src.ussd ? 2 : 1;
+	return a->src.ussd || a->src.ussd_smpp ? 2 : 1;
 }
 
 static void requests_metrics(struct evbuffer *b, unsigned channels)
@@ -288,6 +289,47 @@ static void sms_metrics(struct evbuffer *b, const struct itin_sms_channel *ch)
 	}
 }
 
+/* The USSD gateways' links ([smpp NAME] with ussd = yes), by link. */
+static void ussd_smpp_metrics(struct evbuffer *b, const struct itin_ussd_smpp *u)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} link_metrics[] = {
+		{ "itinerad_ussd_smpp_link_up", "gauge", "1 when every session of the USSD gateway's link is bound." },
+		{ "itinerad_ussd_smpp_sessions", "gauge", "USSD sessions open on the link." },
+		{ "itinerad_ussd_smpp_sessions_begun_total", "counter", "PSSR indications that opened a session." },
+		{ "itinerad_ussd_smpp_screens_total", "counter", "Screens sent (ussd_service_op 2 or 17)." },
+		{ "itinerad_ussd_smpp_aborts_sent_total", "counter",
+		  "Sessions we ended without a screen (an empty PSSR response)." },
+		{ "itinerad_ussd_smpp_ended_by_gateway_total", "counter", "Sessions the gateway ended or aborted." },
+		{ "itinerad_ussd_smpp_refused_total", "counter",
+		  "deliver_sm refused: no or an unknown ussd_service_op, no MSISDN, undecodable text." },
+	};
+	unsigned n = itin_ussd_smpp_num_links(u);
+
+	for (unsigned m = 0; n && m < sizeof(link_metrics) / sizeof(link_metrics[0]); m++) {
+		help(b, link_metrics[m].name, link_metrics[m].type, link_metrics[m].help);
+		for (unsigned i = 0; i < n; i++) {
+			const struct smpp_link *l = itin_ussd_smpp_link(u, i);
+			struct itin_ussd_smpp_stats st;
+			unsigned long long v = 0;
+
+			itin_ussd_smpp_get_stats(u, i, &st);
+			switch (m) {
+			case 0: v = smpp_link_is_bound(l); break;
+			case 1: v = st.sessions; break;
+			case 2: v = st.begun; break;
+			case 3: v = st.screens; break;
+			case 4: v = st.aborts_sent; break;
+			case 5: v = st.ended_by_gateway; break;
+			case 6: v = st.refused; break;
+			}
+			evbuffer_add_printf(b, "%s{link=\"%s\"} %llu\n", link_metrics[m].name,
+					    smpp_link_name(l), v);
+		}
+	}
+}
+
 static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 {
 	struct itin_db_pool_stats st;
@@ -383,6 +425,8 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	       "When the process started.", a->started);
 	requests_metrics(b, num_channels(a));
 	sms_metrics(b, a->src.sms);
+	if (a->src.ussd_smpp)
+		ussd_smpp_metrics(b, a->src.ussd_smpp);
 	db_metrics(b, a->src.db);
 	/* Only with a GSUP link configured: a link that does not exist is not down. */
 	if (a->src.ussd) {
@@ -442,6 +486,13 @@ static void readyz_cb(struct evhttp_request *r, void *arg)
 
 		st.link[i].name = smpp_link_name(l);
 		st.link[i].bound = smpp_link_is_bound(l);
+	}
+	for (unsigned i = 0; i < itin_ussd_smpp_num_links(a->src.ussd_smpp) &&
+	     st.num_links < ITIN_MAX_SMPP_LINKS; i++, st.num_links++) {
+		const struct smpp_link *l = itin_ussd_smpp_link(a->src.ussd_smpp, i);
+
+		st.link[st.num_links].name = smpp_link_name(l);
+		st.link[st.num_links].bound = smpp_link_is_bound(l);
 	}
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
 	if (itin_admin_readyz_body(b, &st))
@@ -530,6 +581,40 @@ static void log_cb(struct evhttp_request *r, void *arg)
 		return;
 	}
 	itin_log_levels(print_level, b);
+	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
+	send_reply(r, HTTP_OK, "OK", b);
+	evbuffer_free(b);
+}
+
+static void print_ussd_session(void *arg, const char *masked, uint32_t id, const char *state,
+			       long open_s)
+{
+	evbuffer_add_printf(arg, "  session %s %u %s %lds\n", masked, id, state, open_s);
+}
+
+/* The USSD gateways' links, each with its state and open sessions (MSISDNs masked):
+ * "link NAME bound|down sessions N", then "  session ***1234 ID STATE AGEs" lines. */
+static void ussd_cb(struct evhttp_request *r, void *arg)
+{
+	struct itin_admin *a = arg;
+	struct evbuffer *b = answer_start(a, r);
+	const struct itin_ussd_smpp *u = a->src.ussd_smpp;
+
+	if (!b)
+		return;
+	if (a->src.ussd)
+		evbuffer_add_printf(b, "gsup %s sessions %u\n",
+				    itin_ussd_gsup_is_up(a->src.ussd) ? "up" : "down",
+				    itin_ussd_gsup_sessions(a->src.ussd));
+	for (unsigned i = 0; i < itin_ussd_smpp_num_links(u); i++) {
+		const struct smpp_link *l = itin_ussd_smpp_link(u, i);
+		struct itin_ussd_smpp_stats st;
+
+		itin_ussd_smpp_get_stats(u, i, &st);
+		evbuffer_add_printf(b, "link %s %s sessions %u\n", smpp_link_name(l),
+				    smpp_link_is_bound(l) ? "bound" : "down", st.sessions);
+		itin_ussd_smpp_walk(u, i, print_ussd_session, b);
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(r), "Content-Type", "text/plain");
 	send_reply(r, HTTP_OK, "OK", b);
 	evbuffer_free(b);
@@ -778,7 +863,8 @@ static struct itin_admin *admin_alloc(void *ctx, struct event_base *base,
 	    evhttp_set_cb(a->http, "/metrics", metrics_cb, a) < 0 ||
 	    evhttp_set_cb(a->http, "/healthz", healthz_cb, a) < 0 ||
 	    evhttp_set_cb(a->http, "/readyz", readyz_cb, a) < 0 ||
-	    evhttp_set_cb(a->http, "/log", log_cb, a) < 0) {
+	    evhttp_set_cb(a->http, "/log", log_cb, a) < 0 ||
+	    evhttp_set_cb(a->http, "/ussd", ussd_cb, a) < 0) {
 		talloc_free(a);
 		return NULL;
 	}

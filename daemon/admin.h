@@ -1,7 +1,8 @@
 /*
  * The admin endpoint: HTTP on libevent's evhttp, on the daemon's loop, loopback by default
- * ([admin] listen). GET /metrics (Prometheus text format 0.0.4), /healthz (the loop runs) and
- * /readyz (the database is up, every configured link is bound or connected, not stopping).
+ * ([admin] listen). GET /metrics (Prometheus text format 0.0.4), /healthz (the loop runs),
+ * /readyz (the database is up, every configured link is bound or connected, not stopping) and
+ * /ussd (the USSD gateways' SMPP links and their open sessions).
  * It reads counters from the modules; it changes nothing. Its limits ([admin] max_connections,
  * request_timeout, 8 KB of headers, a descriptor reserve) keep a client from taking the
  * descriptors and memory the SMSC, GSUP and database links need.
@@ -18,11 +19,13 @@
 struct itin_db_pool;
 struct itin_sms_channel;
 struct itin_ussd_gsup;
+struct itin_ussd_smpp;
 
 struct itin_admin_sources {
 	struct itin_db_pool *db;
 	struct itin_sms_channel *sms;
-	struct itin_ussd_gsup *ussd;	/* NULL: no USSD channel */
+	struct itin_ussd_gsup *ussd;	/* NULL: no USSD over GSUP */
+	struct itin_ussd_smpp *ussd_smpp;	/* NULL: no USSD gateway over SMPP */
 	const bool *stopping;		/* set once SIGTERM came */
 };
 

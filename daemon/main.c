@@ -1,6 +1,7 @@
 /*
  * itinerad: the daemon. One libevent loop carries everything: the PostgreSQL pool, the SMPP
- * links (sms/), the GSUP link (ussd/), signals and timers. This file only wires the modules
+ * links (smpp/: to SMSCs for sms/, to USSD gateways for ussd/), the GSUP link (ussd/), signals
+ * and timers. This file only wires the modules
  * together in order and handles the process's life: start, SIGTERM/SIGINT (stop taking
  * requests, answer those in flight, unbind, exit), SIGHUP (reload the reply rules).
  *
@@ -32,6 +33,7 @@
 #include "service/request.h"
 #include "sms/sms_channel.h"
 #include "ussd/ussd_gsup.h"
+#include "ussd/ussd_smpp.h"
 
 #define DRAIN_MAX_S 10
 
@@ -43,7 +45,8 @@ struct daemon {
 	const struct itin_config *start_cfg;	/* its keys are the ones in use until a restart */
 	struct itin_db_pool *db;
 	struct itin_sms_channel *sms;
-	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
+	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD over GSUP */
+	struct itin_ussd_smpp *ussd_smpp;	/* NULL: no [smpp NAME] with ussd = yes */
 	char *gsup_link;			/* its name among the instances */
 	struct itin_admin *admin;		/* NULL: [admin] listen is empty */
 	struct event *db_wait;
@@ -110,7 +113,7 @@ static void channels_start(void *arg)
 {
 	struct daemon *d = arg;
 
-	if (itin_sms_channel_start(d->sms) < 0) {
+	if (itin_sms_channel_start(d->sms) < 0 || (d->ussd_smpp && itin_ussd_smpp_start(d->ussd_smpp) < 0)) {
 		LOGP(DMAIN, LOGL_ERROR, "starting the channels failed\n");
 		event_base_loopexit(d->base, NULL);
 		return;
@@ -144,7 +147,8 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 		d->unbinding = true;
 		itin_sms_channel_unbind(d->sms);
 	}
-	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms)) || waited >= DRAIN_MAX_S + 5) {
+	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms) &&
+	     (!d->ussd_smpp || itin_ussd_smpp_is_unbound(d->ussd_smpp))) || waited >= DRAIN_MAX_S + 5) {
 		struct itin_db_pool_stats db;
 
 		/* The last answered requests marked done before the database goes. */
@@ -176,6 +180,8 @@ static void stop_cb(evutil_socket_t sig, short what, void *arg)
 	itin_sms_channel_stop(d->sms);
 	if (d->ussd)
 		itin_ussd_gsup_stop(d->ussd);
+	if (d->ussd_smpp)
+		itin_ussd_smpp_stop(d->ussd_smpp);
 	d->drain = event_new(d->base, -1, EV_PERSIST, drain_cb, d);
 	event_add(d->drain, &tv);
 }
@@ -264,6 +270,8 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 	itin_sms_channel_set_config(d->sms, &cfg->service, &cfg->sms, &cfg->keywords);
 	if (d->ussd)
 		itin_ussd_gsup_set_config(d->ussd, &cfg->gsup, &cfg->service, cfg->templates);
+	if (d->ussd_smpp)
+		itin_ussd_smpp_set_config(d->ussd_smpp, &cfg->service, cfg->templates);
 	d->cfg = cfg;
 	LOGP(DMAIN, LOGL_NOTICE, "SIGHUP: config reloaded from %s\n", d->config_path);
 }
@@ -282,6 +290,7 @@ static int run(struct daemon *d)
 {
 	char err[512];
 	char *conninfo;
+	bool oom;
 	struct event *sigterm, *sigint, *sighup;
 	struct timeval tv = { 0, 100000 };
 
@@ -310,9 +319,11 @@ static int run(struct daemon *d)
 					&d->cfg->keywords);
 	d->ussd = itin_ussd_gsup_alloc(d->ctx, d->base, &d->cfg->gsup, &d->cfg->service,
 				       d->cfg->templates);
+	d->ussd_smpp = itin_ussd_smpp_alloc(d->ctx, d->base, &d->cfg->smpp, &d->cfg->service,
+					    d->cfg->templates, &oom);
 	d->gsup_link = talloc_asprintf(d->ctx, "gsup %s:%u EUSE-%s", d->cfg->gsup.host,
 				       d->cfg->gsup.port, d->cfg->gsup.euse_name);
-	if (!d->sms || !d->gsup_link || (d->cfg->gsup.host[0] && !d->ussd)) {
+	if (!d->sms || !d->gsup_link || (d->cfg->gsup.host[0] && !d->ussd) || oom) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
@@ -324,6 +335,7 @@ static int run(struct daemon *d)
 					.fd_reserve = fd_reserve(d->cfg) },
 				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
 								  .ussd = d->ussd,
+								  .ussd_smpp = d->ussd_smpp,
 								  .stopping = &d->stopping },
 				    err, sizeof(err));
 	if (!d->admin && err[0]) {
@@ -343,8 +355,9 @@ static int run(struct daemon *d)
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
 	}
-	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s)\n",
-	     d->cfg->smpp.num, d->ussd ? "over GSUP" : "off");
+	LOGP(DMAIN, LOGL_NOTICE, "itinerad " PACKAGE_VERSION " started (%u SMSC links, USSD %s%s)\n",
+	     itin_sms_channel_num_links(d->sms), d->ussd ? "over GSUP" : d->ussd_smpp ? "" : "off",
+	     !d->ussd_smpp ? "" : d->ussd ? " and SMPP" : "over SMPP");
 	/* Ready for systemd once the admin endpoint listens: /readyz says when it serves. */
 	itin_systemd_notify("READY=1");
 	event_base_dispatch(d->base);

@@ -495,14 +495,16 @@ struct itin_sms_channel *itin_sms_channel_alloc(void *ctx, struct event_base *ba
 	}
 	talloc_set_destructor(ch, channel_destructor);
 	for (unsigned i = 0; i < smpp->num; i++) {
-		ch->links[i] = smpp_link_alloc(ch, base, &smpp->link[i], service->short_code,
-					       &link_ops, ch);
-		if (!ch->links[i]) {
+		if (smpp->link[i].ussd)	/* a USSD gateway's bind: ussd/ussd_smpp.c */
+			continue;
+		ch->links[ch->num_links] = smpp_link_alloc(ch, base, &smpp->link[i], service->short_code,
+							   &link_ops, ch);
+		if (!ch->links[ch->num_links]) {
 			talloc_free(ch);
 			return NULL;
 		}
+		ch->num_links++;
 	}
-	ch->num_links = smpp->num;
 	the_channel = ch;
 	itin_requests_register_channel(ITIN_CHANNEL_SMS, &sms_request_ops);
 	return ch;
