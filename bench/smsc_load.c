@@ -29,6 +29,10 @@
  * T MSISDN PART TOTAL DATA_CODING HEX CONN" (every submit_sm, the text after the UDH) and,
  * last, "end T completed N open N". --window K keeps at most K deliver_sm unanswered, as an
  * SMSC's window does.
+ * With --ussd it plays a USSD gateway instead (issue 24): each request is a USSD session, a
+ * deliver_sm "*#14#" with ussd_service_op 1 (PSSR indication) and its_session_info; a menu
+ * (submit_sm with ussd_service_op 2) is answered with a USSR confirm (18), "1" to the consent
+ * menu (--consent), else "0"; the session is complete at the last screen (17).
  * PDUs are packed and unpacked with libsmpp34. A benchmark tool: not part of the daemon.
  */
 #include <arpa/inet.h>
@@ -65,6 +69,7 @@ struct load {
 	double duration, start, last_send;
 	uint64_t sent, completed, refused, seq;
 	bool consent, sending, done;
+	bool ussd;			/* --ussd: sessions of a USSD gateway */
 	/* per subscriber: when its request was scheduled (0: idle), parts still expected */
 	double *started;
 	uint32_t *parts_got;		/* bit i: part i + 1 arrived */
@@ -154,6 +159,44 @@ static void send_text(struct load *l, uint32_t sub, const char *text)
 	}
 }
 
+/* --ussd: a deliver_sm of subscriber sub's session, ussd_service_op op. */
+static void send_ussd(struct load *l, uint32_t sub, uint8_t op, const char *text)
+{
+	deliver_sm_t d = { 0 };
+	tlv_t t = { .tag = TLVID_ussd_service_op, .length = 1 };
+
+	d.command_id = DELIVER_SM;
+	d.sequence_number = ++l->seq;
+	d.source_addr_ton = 1;
+	d.source_addr_npi = 1;
+	snprintf((char *)d.source_addr, sizeof(d.source_addr), "%llu",
+		 (unsigned long long)(l->msisdn_base + sub));
+	d.dest_addr_ton = 0;
+	d.dest_addr_npi = 1;
+	snprintf((char *)d.destination_addr, sizeof(d.destination_addr), "*#14#");
+	d.sm_length = strlen(text);
+	memcpy(d.short_message, text, d.sm_length);
+	t.value.octet[0] = op;
+	build_tlv(&d.tlv, &t);
+	t = (tlv_t){ .tag = TLVID_its_session_info, .length = 2 };
+	t.value.val16 = (uint16_t)((sub & 0xff) << 8);
+	build_tlv(&d.tlv, &t);
+	send_pdu(l, DELIVER_SM, &d);
+	destroy_tlv(d.tlv);
+	l->unanswered++;
+}
+
+static uint8_t ussd_op_of(const submit_sm_t *s)
+{
+	tlv_t *t;
+
+	for (t = s->tlv; t; t = t->next) {
+		if (t->tag == TLVID_ussd_service_op)
+			return t->value.octet[0];
+	}
+	return 0;
+}
+
 static bool window_open(const struct load *l)
 {
 	return l->bound && (l->window == 0 || l->unanswered < l->window);
@@ -194,7 +237,10 @@ static void start_request(struct load *l, double scheduled)
 	l->parts_total[sub] = 0;
 	l->in_flight++;
 	l->sent++;
-	send_text(l, sub, keyword_of_walk(walk));
+	if (l->ussd)
+		send_ussd(l, sub, 1, "*#14#");
+	else
+		send_text(l, sub, keyword_of_walk(walk));
 }
 
 /* One --interval line: the requests completed since the previous one. */
@@ -337,6 +383,17 @@ static void on_submit(struct load *l, const submit_sm_t *s)
 	sub = msisdn - l->msisdn_base;
 	if (l->started[sub] == 0)
 		return;
+	if (l->ussd) {
+		if (ussd_op_of(s) == 17) {
+			complete(l, sub);
+		} else if (l->consent && l->phase[sub] == 0) {
+			l->phase[sub] = 1;
+			send_ussd(l, sub, 18, "1");
+		} else {
+			send_ussd(l, sub, 18, "0");
+		}
+		return;
+	}
 	if ((s->esm_class & 0x40) && s->sm_length >= 6 && s->short_message[1] == 0x00) {
 		total = s->short_message[4];
 		part = s->short_message[5];
@@ -425,6 +482,8 @@ static void on_pdu(struct load *l, uint32_t id, const uint8_t *buf, int len)
 	}
 	case SUBMIT_SM:
 		on_submit(l, &u.submit);
+		if (u.submit.tlv)
+			destroy_tlv(u.submit.tlv);
 		break;
 	case DELIVER_SM_RESP:
 		if (l->unanswered)
@@ -544,6 +603,7 @@ int main(int argc, char **argv)
 		{ "warmup", required_argument, NULL, 'W' },
 		{ "window", required_argument, NULL, 'w' },
 		{ "faults", required_argument, NULL, 'f' },
+		{ "ussd", no_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct load l = { .msisdn_base = 8613800000000ULL, .subscribers = 1000, .outstanding = 64,
@@ -560,6 +620,7 @@ int main(int argc, char **argv)
 		case 'o': l.outstanding = atoi(optarg); break;
 		case 'd': l.duration = atof(optarg); break;
 		case 'c': l.consent = true; break;
+		case 'u': l.ussd = true; break;
 		case 'i': l.interval = l.next_report = atof(optarg); break;
 		case 'W': l.warmup = atof(optarg); break;
 		case 'w': l.window = atoi(optarg); break;
@@ -578,9 +639,13 @@ int main(int argc, char **argv)
 		default:
 			fprintf(stderr, "usage: itinerad-smsc-load --port P --subscribers N [--msisdn-base B] "
 				"[--rate R | --outstanding K] [--duration S] [--consent] [--dump FILE]\n"
-				"       [--interval S] [--warmup S] [--window K] [--faults LOG]\n");
+				"       [--interval S] [--warmup S] [--window K] [--faults LOG] [--ussd]\n");
 			return 1;
 		}
+	}
+	if (l.log && l.ussd) {
+		fprintf(stderr, "--faults plays an SMSC: not with --ussd\n");
+		return 1;
 	}
 	if (l.log && l.consent) {
 		fprintf(stderr, "--faults follows one message per subscriber: not with --consent\n");

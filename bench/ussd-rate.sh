@@ -10,14 +10,18 @@
 # OUTSTANDING (default 200) sessions in flight, first as PostgreSQL is configured (every
 # commit flushed), then with synchronous_commit off for itinerad's database (each request
 # commits twice: its "begin" and its "done"), at a fixed rate of half that, and for osmo-hlr
-# alone (its internal *#101#, no EUSE).
+# alone (its internal *#101#, no EUSE). Then the same sessions through the other transport
+# (issue 24): itinerad bound to bench/itinerad-smsc-load --ussd playing a USSD gateway over SMPP
+# (127.0.0.1:27310; PSSR indication, the last screen as a PSSR response), with every commit
+# flushed and with synchronous_commit off, printed beside the GSUP rows (each started afresh: its
+# first 2 s, while the new PostgreSQL backends map the shared buffers, are not counted).
 # usage: bench/ussd-rate.sh [SUBSCRIBERS] [SECONDS] [OUTSTANDING]     (from a build directory)
 set -eu
 subs=${1:-100000}
 secs=${2:-20}
 outstanding=${3:-200}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
-GSUP=24640 VTY=24641 CTRL=24642
+GSUP=24640 VTY=24641 CTRL=24642 USSD_GW=27310
 . "$top_srcdir/bench/lib.sh"
 load=$top_builddir/bench/itinerad-gsup-load
 bench_work ussd
@@ -79,9 +83,51 @@ async=$(run_load --outstanding "$outstanding")
 half=$(echo "$async" | bench_field rate | awk '{ printf "%d", $1 / 2 }')
 at_half=$(run_load --rate "$half")
 hlr_alone=$(run_load --outstanding "$outstanding" --text '*#101#')
+itinerad_stop
+
+# The SMPP transport: itinerad without [gsup], bound to the load generator as a USSD gateway.
+{ bench_conf; cat; } > "$work/itinerad-smpp.conf" <<CONF
+consent = off
+reply_deadline = 30s
+[templates zh]
+itinerary = 【行程卡】{places}
+[admin]
+listen =
+[smpp ussd-load]
+host = 127.0.0.1
+port = $USSD_GW
+system_id = itinerary
+password = secret
+window = 200
+ussd = yes
+CONF
+# A run of the generator (its arguments): its line, then the CPU % of itinerad, the PostgreSQL
+# backends and the generator, as run_load prints them.
+run_smpp() {
+	/usr/bin/time -f "%U %S" -o "$work/gen.cpu" "$top_builddir/bench/itinerad-smsc-load" --ussd \
+		--port $USSD_GW --subscribers "$subs" --msisdn-base 8613800000000 --warmup 2 \
+		--duration $((secs + 2)) "$@" > "$work/smpp-load.out" &
+	gen=$!
+	sleep 0.3
+	"$top_builddir/itinerad" -c "$work/itinerad-smpp.conf" > "$work/itinerad-smpp.log" 2>&1 &
+	itin=$!
+	sleep 1.7
+	i0=$(bench_ticks "$itin") p0=$(bench_pg_ticks)
+	wait "$gen"
+	i1=$(bench_ticks "$itin") p1=$(bench_pg_ticks)
+	itinerad_stop
+	cat "$work/smpp-load.out"
+	awk -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" -v s="$secs" \
+		-v l="$(cat "$work/gen.cpu")" 'BEGIN { split(l, lc, " ")
+		printf "cpu - %.0f %.0f %.0f\n", 100 * i / hz / s, 100 * p / hz / s,
+		100 * (lc[1] + lc[2]) / s }'
+}
+smpp_async=$(run_smpp --outstanding "$outstanding")
+psql -XAtq -c "ALTER DATABASE itinerad RESET synchronous_commit"
+smpp_durable=$(run_smpp --outstanding "$outstanding")
 
 printf '%s\n' "USSD through osmo-hlr $(osmo-hlr --version 2>/dev/null | sed -n 's/^OsmoHLR version //p' | head -1), $subs subscribers, consent off, pool of 2 connections, $(nproc) cores, $secs s per run" \
-	"(CPU: % of one core during the run)"
+	"(CPU: % of one core during the run; the SMPP rows: the load is the generator playing the gateway)"
 printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s\n' "run" "sess./s" "floor" "p50 ms" \
 	"p99 ms" "p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load"
 printf '%-40s %8.0f %6s\n' "floor: pgbench lookup (2 clients)" "$floor" "1.00"
@@ -92,5 +138,12 @@ for pair in "itinerad, $outstanding in flight:$durable" \
 	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
 		/^completed/ { r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
 					   $10, $12, $14, $16, $18) }
+		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
+done
+for pair in "SMPP gateway, $outstanding in flight:$smpp_durable" \
+	"same, synchronous_commit off:$smpp_async"; do
+	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
+		/^completed/ { r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
+					   $10, $12, "-", $14, $16) }
 		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
 done

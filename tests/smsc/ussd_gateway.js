@@ -10,6 +10,10 @@
 // its_session_info as 4 hex digits (session number, then sequence << 1 | end of session) or
 // "-" for none:
 //   bind BIND...             wait until each of these system_ids is bound (printed)
+//   packed BIND              from now on, data_coding 0 on this bind is GSM 7-bit packed: the
+//                            texts we send (digits, * and #, whose GSM codes are their ASCII
+//                            ones) are packed, the texts received are printed unpacked
+//   sms BIND FROM TEXT       a plain deliver_sm (no TLV), as an SMSC sends an SMS
 //   pssr BIND FROM SI TEXT   deliver_sm, ussd_service_op 1 (PSSR indication): TEXT dialled
 //   ussr BIND FROM SI TEXT   deliver_sm, ussd_service_op 18 (USSR confirm): the answer TEXT
 //   ucs2 BIND FROM SI TEXT   as ussr, TEXT in UCS2 (data_coding 8)
@@ -40,6 +44,7 @@ PDU.prototype.fromBuffer = function (buffer) {
 };
 
 const sessions = {};	// system_id -> session
+const packed = {};	// system_id -> true: data_coding 0 is packed
 let onBind = null;
 let count = 0, expected = 0, waiter = null;
 
@@ -59,6 +64,29 @@ function rawShortMessage(pdu) {
 
 const siText = (b) => (b ? Buffer.from(b).toString('hex') : '-');
 
+// GSM 7-bit packing of 3GPP TS 23.038 6.1.2.1.1: septets LSB first.
+function pack7(codes) {
+	const out = [];
+	let acc = 0, bits = 0;
+	for (const c of codes) {
+		acc |= c << bits;
+		bits += 7;
+		while (bits >= 8) { out.push(acc & 0xff); acc >>= 8; bits -= 8; }
+	}
+	if (bits) out.push(acc & 0xff);
+	return Buffer.from(out);
+}
+function unpack7(buf) {
+	const codes = [];
+	let acc = 0, bits = 0;
+	for (const b of buf) {
+		acc |= b << bits;
+		bits += 8;
+		while (bits >= 7) { codes.push(acc & 0x7f); acc >>= 7; bits -= 7; }
+	}
+	return codes;
+}
+
 function onSubmit(name, pdu) {
 	count++;
 	sessions[name].send(pdu.response({ message_id: String(count) }));
@@ -67,7 +95,14 @@ function onSubmit(name, pdu) {
 		`data_coding ${pdu.data_coding} ussd_service_op ${pdu.ussd_service_op === undefined ? '-' : pdu.ussd_service_op} ` +
 		`its_session_info ${siText(pdu.its_session_info)}`);
 	out(`  hex ${sm.toString('hex') || '-'}`);
-	if (sm.length) out(`  text ${JSON.stringify(pdu.short_message.message)}`);
+	if (sm.length && packed[name] && pdu.data_coding === 0) {
+		const codes = unpack7(sm);
+		// 7 spare bits at the end of 7 octets are no character (the sender pads them with 0)
+		if (sm.length % 7 === 0 && codes[codes.length - 1] === 0) codes.pop();
+		out(`  text unpacked ${JSON.stringify(smpp.encodings.ASCII.decode(Buffer.from(codes)))}`);
+	} else if (sm.length) {
+		out(`  text ${JSON.stringify(pdu.short_message.message)}`);
+	}
 	if (waiter) waiter();
 }
 
@@ -94,7 +129,8 @@ function send(name, pdu, what) {
 function deliver(op, name, from, si, text, ucs2) {
 	const pdu = deliverFields(from, si);
 	pdu.ussd_service_op = op;
-	pdu.short_message = ucs2 ? smpp.encodings.UCS2.encode(text) : Buffer.from(text, 'latin1');
+	pdu.short_message = ucs2 ? smpp.encodings.UCS2.encode(text) :
+		packed[name] ? pack7(Buffer.from(text, 'latin1')) : Buffer.from(text, 'latin1');
 	if (ucs2) pdu.data_coding = 8;
 	return send(name, new PDU('deliver_sm', pdu),
 		`deliver_sm on ${name} op ${op} from ${from} si ${si}${ucs2 ? ' ucs2' : ''} ${JSON.stringify(text)}`);
@@ -191,6 +227,14 @@ async function run() {
 		case 'ucs2': await deliver(18, args[0], args[1], args[2], rest(3), true); break;
 		case 'end': await deliver(17, args[0], args[1], args[2], ''); break;
 		case 'bad': await bad(args[0], args[1], args[2]); break;
+		case 'packed': packed[args[0]] = true; break;
+		case 'sms': {
+			const pdu = deliverFields(args[1], '-');
+			pdu.destination_addr = '12306';
+			pdu.short_message = Buffer.from(rest(2), 'latin1');
+			await send(args[0], new PDU('deliver_sm', pdu), `deliver_sm on ${args[0]} (SMS) from ${args[1]} ${JSON.stringify(rest(2))}`);
+			break;
+		}
 		case 'expect': await expect(+args[0], +(args[1] || 10000)); break;
 		case 'quiet': await sleep(+args[0]); break;
 		case 'exec': process.stdout.write(execSync(rest(0), { encoding: 'utf8' })); break;

@@ -3,8 +3,9 @@
 # smpp package, tests/smsc/ussd_gateway.js, 127.0.0.1:27300; admin endpoint 27301), as two
 # [smpp NAME] sections with ussd = yes in two dialects, and plays tests/ussd/smpp.scenario:
 # consent and pages, cancel, no data, the gateway's abort, our timeout (a last screen, or an
-# abort), two subscribers interleaved, malformed and missing ussd_service_op, the
-# source-address dialect, the admin endpoint's /ussd. The transcript (every submit_sm with its
+# abort), English in GSM 7-bit (one septet per octet, and packed), two subscribers interleaved,
+# malformed and missing ussd_service_op, the source-address dialect, the admin endpoint's
+# /ussd; an SMS link to the same peer (system_id sms) switches a subscriber to English. The transcript (every submit_sm with its
 # TLVs), the metrics of the links and the audit rows are compared with smpp.ok; then the
 # screens of one subscriber are compared with the osmo-hlr path's in tests/ussd/gsup.ok.
 set -u
@@ -23,7 +24,8 @@ GW=27300 ADMIN=27301
 		printf '[smpp ussd-%s]\nhost = 127.0.0.1\nport = %s\nsystem_id = ussd-%s\n' $link $GW $link
 		printf 'password = secret\nussd = yes\nussd_session_timeout = 2s\n'
 	done
-	printf 'ussd_session_info = no\nussd_timeout_screen = no\n'
+	printf 'ussd_session_info = no\nussd_timeout_screen = no\nussd_gsm7_packed = yes\n'
+	printf '[smpp sms]\nhost = 127.0.0.1\nport = %s\nsystem_id = sms\npassword = secret\n' $GW
 } > "$WORK/itinerad.conf"
 ITIN_SMSC_SCRIPT=ussd_gateway.js itin_smsc_start $GW "$srcdir/tests/ussd/smpp.scenario" \
 	"$WORK/gw.out" "$WORK/gw.err"
