@@ -624,7 +624,7 @@ static void other_cb(struct evhttp_request *r, void *arg)
 {
 	conn_answering(arg, r);
 	if (method_fits(r))
-		text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz, /log\n");
+		text_reply(r, HTTP_NOTFOUND, "Not Found", "/metrics, /healthz, /readyz, /log, /ussd\n");
 }
 
 static double now_s(void)
