@@ -11,8 +11,8 @@
  * the dialect without that TLV, with op 17 or 16 of its own. A deliver_sm without
  * ussd_service_op or with a value we do not take is refused with an SMPP status (0xC3, 0xC4).
  * Our submit_sm goes to the source_addr as received, from the address the subscriber dialled
- * (the deliver_sm's destination_addr), with the its_session_info last received, its
- * end-of-session bit set on a last screen. The deliver_sm is answered at once: a session
+ * (the deliver_sm's destination_addr), with the its_session_info last received (whether or not
+ * it correlates), its end-of-session bit set on a last screen. The deliver_sm is answered at once: a session
  * outlives no process, so there is nothing to record before the answer.
  */
 #include <errno.h>
@@ -255,7 +255,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 	}
 	smpp_link_deliver_resp(link, d->token, ESME_ROK);
 	o = open_find(ul, msisdn, id);
-	if ((with_info && (d->session_info & SESSION_INFO_END)) || d->ussd_op == OP_PSSR_RESPONSE ||
+	if ((d->has_session_info && (d->session_info & SESSION_INFO_END)) || d->ussd_op == OP_PSSR_RESPONSE ||
 	    d->ussd_op == OP_PSSD_RESPONSE) {
 		if (o) {
 			LOGPUL(ul, LOGL_INFO, "...%s session %u: ended by the gateway\n", tail4(msisdn), id);
@@ -272,7 +272,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 			abort_unknown(ul, d, msisdn, id);
 			return;
 		}
-		o->has_session_info = with_info;
+		o->has_session_info = d->has_session_info;
 		o->session_info = d->session_info;
 		ussd_session_continue(ul->sessions, msisdn, id, text);
 		return;
@@ -289,7 +289,7 @@ static void link_deliver(struct smpp_link *link, const struct smpp_deliver *d)
 	OSMO_STRLCPY_ARRAY(o->addr, d->src);
 	OSMO_STRLCPY_ARRAY(o->dialled, d->dst);
 	o->id = id;
-	o->has_session_info = with_info;
+	o->has_session_info = d->has_session_info;
 	o->session_info = d->session_info;
 	llist_add_tail(&o->list, &ul->open);
 	hash_add(ul->open_by_key, &o->by_key, ussd_session_key(o->msisdn, o->id));
