@@ -398,15 +398,19 @@ static int subscriber_sql_init(struct loader *l)
 				"subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)", id),
 	};
 
-	/* The same rule on a partition, where the holder is named by its MSISDN key. */
+	/* The same rule on a partition, where the holder is named by its MSISDN key; there the
+	 * key's time also follows its holder's use, within a day (one write a day at most),
+	 * since retention expires it by that time (migration 196). */
 	l->imsi_sql = talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, holder_key, "
 				      "imsi_seen) SELECT DISTINCT ON (imsi_key) imsi_key, %u, "
 				      "holder_key, imsi_at FROM load_imsi ORDER BY imsi_key, imsi_at DESC "
 				      "ON CONFLICT (key) DO UPDATE SET holder_key = EXCLUDED.holder_key, "
 				      "subscriber = NULL, imsi_seen = EXCLUDED.imsi_seen "
-				      "WHERE subscriber_key.holder_key IS DISTINCT FROM EXCLUDED.holder_key "
+				      "WHERE (subscriber_key.holder_key IS DISTINCT FROM EXCLUDED.holder_key "
 				      "AND (subscriber_key.imsi_seen IS NULL OR "
-				      "subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)", id);
+				      "subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)) OR "
+				      "(subscriber_key.holder_key = EXCLUDED.holder_key AND "
+				      "subscriber_key.imsi_seen < EXCLUDED.imsi_seen - interval '1 day')", id);
 	if (!l->imsi_sql)
 		return -ENOMEM;
 	l->num_subscriber_sql = 0;

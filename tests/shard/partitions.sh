@@ -3,9 +3,9 @@
 # (tests/lib/pg.sh with ITIN_TEST_PARTITIONS), made by contrib/shard/shard.sh. migrate reaches
 # every partition; loads route each row to the partition of its key, with exact counts, the
 # same keys and presence in batches as in one transaction, and a failed batch on no partition;
-# lookups by MSISDN and by IMSI (two routed steps) through the proxy; retention and purge on
-# every partition; 100,000 subscribers spread within 10 % of the mean. The transcript must
-# equal partitions.ok.
+# lookups by MSISDN and by IMSI (two routed steps) through the proxy; retention (IMSI keys
+# too) and purge on every partition; 100,000 subscribers spread within 10 % of the mean. The
+# transcript must equal partitions.ok.
 set -u
 ITIN_TEST_PARTITIONS=4
 . "$top_srcdir/tests/lib/pg.sh"
@@ -51,6 +51,10 @@ total() {	# SQL giving a count on each partition
 	echo "# retention on every partition"
 	itin_run retention --at $LOAD_AT
 	itin_ask 8613800000001 --msisdn - --at $AT
+	echo "# retention 20 days later: the subscribers, their keys and the IMSI keys naming them go"
+	itin_run retention --at 2026-12-10T12:00:00+08:00 | grep -v '^retention: kept'
+	counts
+	itin_ask 460011000000003 --imsi - --at 2026-12-10T12:00:00+08:00 --lang en
 
 	echo "# the sample of sim/: 500 subscribers over 14 days, with the counts of one node"
 	"$top_builddir/itinerad-sample" --seed 7 --subscribers 500 --end 1795147200 \
