@@ -4,11 +4,13 @@
 #            each), on a single node and through the proxy of 4 partitions: MSISDN keys (one
 #            routed step) and IMSI keys (two), as requests/s and microseconds per request; and
 #            batches of 50 MSISDN keys, as the daemon sends them (SPLIT over the partitions)
+#   SMS      itinerad's maximum rate (bench/sms-rate.sh) on a single node and through the proxy
+#            of 4 partitions
 #   ingest   `itinerad-db load events` of the same feed into a single node and into layouts of
 #            1, 2 and 4 partitions (events/s; the partitions are written in parallel)
 # The partitions are spread over two PostgreSQL clusters (even ones on the first, with the
 # proxy), all on this machine's CPUs: the figures show what routing costs, not what more
-# machines give. doc/scale.md derives its plan from them.
+# machines give. doc/manual/scale.md derives its plan from them.
 # usage: bench/shard.sh [SUBSCRIBERS] [SECONDS]     (from a build directory)
 set -eu
 subs=${1:-20000}
@@ -106,3 +108,13 @@ proxy=$(rate shard4 batch)
 echo "$single $proxy" | awk '{ printf "  batches of 50 MSISDN keys: single node %6d keys/s (%4.0f us a key), proxy %6d keys/s (%4.0f us a key): x%.1f the cost\n",
 	50 * $1, 2e6 / (50 * $1), 50 * $2, 2e6 / (50 * $2), $1 / $2 }'
 
+# itinerad's SMS maximum through the proxy against a single node: bench/sms-rate.sh, one round
+# each (its pool of 2 connections; ITIN_BENCH_PARTITIONS, bench/lib.sh).
+echo "SMS end to end, consent off (bench/sms-rate.sh, $subs subscribers, $secs s):"
+for n in 0 4; do
+	rate=$(ITIN_BENCH_PARTITIONS=$( [ $n = 0 ] || echo $n ) top_srcdir="$top_srcdir" top_builddir="$top_builddir" \
+		sh "$top_srcdir/bench/sms-rate.sh" "$subs" "$secs" 1 2> /dev/null |
+		sed -n 's|^round 1: itinerad, consent off /s *\([0-9]*\).*|\1|p')
+	[ $n = 0 ] && echo "  single node              ${rate:-failed}/s" ||
+		echo "  proxy of $n partitions    ${rate:-failed}/s"
+done
