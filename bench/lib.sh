@@ -37,15 +37,35 @@ rate_limit = 100/1h
 CONF
 }
 
-# Starts the cluster with SHARED_BUFFERS and points psql and the itinerad tools at it.
+# Starts the cluster with SHARED_BUFFERS and points psql and the itinerad tools at it. With
+# ITIN_BENCH_PARTITIONS=N (issue 21), its database is the proxy of N partitions, the even ones
+# beside it and the odd ones in a second cluster, $work/pg2 (contrib/shard/shard.sh).
 bench_pg_start() {	# shared_buffers
 	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers="$1" -c max_wal_size=8GB
 	export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
 	export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
+	bench_parts=
+	[ -n "${ITIN_BENCH_PARTITIONS:-}" ] || return 0
+	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg2" -c shared_buffers="$1" -c max_wal_size=8GB
+	i=0
+	while [ $i -lt "$ITIN_BENCH_PARTITIONS" ]; do
+		h=$work/pg
+		[ $((i % 2)) = 1 ] && h=$work/pg2
+		bench_parts="$bench_parts${bench_parts:+|}host=$h dbname=itinerad_p$i"
+		i=$((i + 1))
+	done
+	(IFS='|'; sh "$top_srcdir/contrib/shard/shard.sh" create "$ITINERAD_CONNINFO" $bench_parts)
 }
 
 bench_pg_stop() {
 	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true
+	[ ! -d "$work/pg2" ] || sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg2" || true
+}
+
+# psql on the database and, on a partitioned layout, on each partition.
+bench_psql_all() {	# psql arguments
+	psql -XAtq "$@"
+	(IFS='|'; for c in $bench_parts; do psql -XAtq -d "$c" "$@"; done)
 }
 
 # Loads SUBSCRIBERS' cells and 14 days of events (itinerad-sample, seed 9, ending now) with
@@ -59,7 +79,7 @@ bench_load() {	# subscribers
 	"$top_builddir/itinerad-db" load events "$work/events.csv" > /dev/null 2>&1
 	"$top_builddir/itinerad-db" retention > /dev/null 2>&1
 	rm -f "$work/events.csv"
-	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+	bench_psql_all -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
 		-c "SELECT sum(pg_prewarm(oid))::bigint FROM pg_class WHERE relname ~ '^(presence|subscriber)' AND relkind IN ('r', 'i')" > /dev/null
 }
 
@@ -67,8 +87,12 @@ bench_load() {	# subscribers
 # of their keys), prepared, with CLIENTS connections for SECONDS. Prints its transactions/s.
 bench_floor() {	# clients seconds
 	if [ ! -f "$work/lookup.sql" ]; then
-		psql -XAtq -c "CREATE TABLE bench_key AS SELECT row_number() OVER () AS n, key FROM subscriber_key" \
-			-c "ALTER TABLE bench_key ADD PRIMARY KEY (n)"
+		# The keys are the partitions' on a partitioned layout (the proxy has none).
+		bench_psql_all -c "COPY (SELECT encode(key, 'hex') FROM subscriber_key) TO STDOUT" > "$work/keys"
+		psql -XAtq -c "CREATE TABLE bench_key (n bigserial PRIMARY KEY, hex text)" \
+			-c "\\copy bench_key (hex) FROM '$work/keys'" \
+			-c "ALTER TABLE bench_key ADD COLUMN key bytea" \
+			-c "UPDATE bench_key SET key = decode(hex, 'hex')"
 		{
 			echo "\\set n random(1, $(psql -XAtq -c "SELECT count(*) FROM bench_key"))"
 			sed '/^--/d; s/\$1/(SELECT key FROM bench_key WHERE n = :n)/; s/\$2/(current_date - 14)/; s/\$3/NULL::bytea/' \

@@ -16,6 +16,7 @@ prometheus
 curl iproute2
 man-db
 postgresql-15-auto-failover pg-auto-failover-cli
+postgresql-15-plproxy
 "
 # faketime: the daemon tests run itinerad at a fixed date, so expected replies (dates, and
 # their UCS2 octets) are exact without a test clock inside the daemon. clang: the fuzzers and
@@ -25,6 +26,8 @@ postgresql-15-auto-failover pg-auto-failover-cli
 # man-db (with groff-base): tests/deploy/man.sh formats the manual pages as lintian does.
 # postgresql-15-auto-failover, pg-auto-failover-cli: the monitor and keepers of the high
 # availability test (tests/ha/) and of contrib/ha/.
+# postgresql-15-plproxy: the proxy database of a partitioned layout (contrib/shard/shard.sh,
+# tests/shard/; issue 21).
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||

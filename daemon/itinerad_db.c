@@ -42,6 +42,7 @@
 #include "db/db_load_record.h"
 #include "db/db_load_registry.h"
 #include "db/db_migrate.h"
+#include "db/db_partitions.h"
 #include "db/db_query.h"
 #include "db/db_retention.h"
 #include "db/db_schema.h"
@@ -274,6 +275,31 @@ static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cf
 	return 0;
 }
 
+/* migrate, retention and purge of a partitioned layout (issue 21): the proxy's own database
+ * first (its cluster map, its global tables), then each partition of its map; a single node
+ * has none. */
+static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
+			      const struct itin_config *cfg, int64_t now)
+{
+	struct itin_partitions *parts;
+	int rc;
+
+	if ((rc = itin_db_partitions_open(ctx, conn, &parts)) < 0 || !parts)
+		return rc;
+	for (unsigned i = 0; i < parts->num && rc == 0; i++) {
+		fprintf(stderr, "%s: partition %u\n", cmd, i);
+		if (strcmp(cmd, "migrate") == 0)
+			rc = itin_db_migrate(parts->conn[i], itin_db_data_dir());
+		else if (strcmp(cmd, "retention") == 0)
+			rc = itin_db_retention(parts->conn[i], &cfg->service, &cfg->feed,
+					       &cfg->privacy, now);
+		else
+			rc = itin_db_purge(parts->conn[i]);
+	}
+	talloc_free(parts);
+	return rc;
+}
+
 /* A command's result as its exit status, for cron jobs and scripts: 2 when it was refused for
  * now (a key still in use) or found nothing (no such subscriber), 1 for any other failure. */
 static int exit_status(int rc)
@@ -406,10 +432,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "migrate") == 0) {
 		rc = itin_db_migrate(conn, itin_db_data_dir());
+		if (rc == 0)
+			rc = on_every_partition(ctx, conn, cmd, cfg, now);
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
 		rc = itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now);
+		if (rc == 0)
+			rc = on_every_partition(ctx, conn, cmd, cfg, now);
 	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
 		char *end;
 		unsigned long id = strtoul(argv[optind + 1], &end, 10);
@@ -418,6 +448,10 @@ int main(int argc, char **argv)
 			fprintf(stderr, "retire-key: '%s' is not a key id (0 to %d)\n",
 				argv[optind + 1], ITIN_KEY_ID_MAX);
 			rc = -EINVAL;
+		} else if ((rc = itin_db_is_proxy(conn)) != 0) {
+			if (rc > 0)
+				fprintf(stderr, "retire-key: a partitioned layout does not rotate keys\n");
+			rc = rc > 0 ? -EINVAL : rc;
 		} else {
 			rc = itin_db_retire_key(conn, &cfg->keys, &cfg->service, id, stdout);
 		}
@@ -427,6 +461,8 @@ int main(int argc, char **argv)
 			rc = -EINVAL;
 		} else {
 			rc = itin_db_purge(conn);
+			if (rc == 0)
+				rc = on_every_partition(ctx, conn, cmd, cfg, now);
 		}
 	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,

@@ -82,7 +82,8 @@ out:
 /* conninfo with its user replaced by role, and without the owner's password (the role's, if it
  * needs one, is in ~/.pgpass): written again as keyword = 'value' pairs, which takes a URI as
  * well. */
-static char *conninfo_as(void *ctx, const char *conninfo, const char *role, char *err, size_t err_len)
+char *itin_db_conninfo_as(void *ctx, const char *conninfo, const char *role, char *err,
+			  size_t err_len)
 {
 	char *perr = NULL, *out;
 	PQconninfoOption *opts = PQconninfoParse(conninfo, &perr);
@@ -122,7 +123,7 @@ char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const c
 		conninfo = embedded_conninfo(ctx, db, err, err_len);
 	if (!conninfo)
 		return NULL;
-	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
+	return role ? itin_db_conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
 }
 
 itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)

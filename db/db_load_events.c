@@ -17,6 +17,15 @@
  * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
  * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
  *
+ * On a partitioned layout (issue 21; the proxy's cluster map, db_partitions.h), each batch is
+ * written to every partition at once, a writer thread per partition, each in its own
+ * transaction: the subscribers, their MSISDN keys and their presence to the partition of the
+ * MSISDN key, each IMSI key to its own partition, naming its holder's MSISDN key (migration
+ * 195), with the same rule as on one node (the holder seen with it last). Which partition a
+ * key is on, the proxy says (itin_key_partitions: PL/Proxy's own hash). The transactions are
+ * committed once all of them have written the batch, else all rolled back: a failed batch is
+ * on no partition (short of a partition lost between two COMMITs).
+ *
  * The tables sized by the subscribers outgrow talloc's limit of 256 MB for one chunk (a feed's
  * 5 M subscribers' identities take 720 MB): they are kept in pages (struct paged).
  */
@@ -26,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/log.h"
@@ -36,6 +46,7 @@
 #include "common/subscriber_key.h"
 #include "db/db_copy.h"
 #include "db/db_load_events.h"
+#include "db/db_partitions.h"
 #include "engine/places.h"
 
 static uint64_t mix64(uint64_t x)
@@ -108,6 +119,7 @@ struct ident_row {
 	int64_t imsi_at;
 	uint8_t mask_sealed[ITIN_SEALED_MAX];
 	int mask_sealed_len;
+	uint8_t msisdn_part, imsi_part;	/* the partitions of its keys (partitioned layout) */
 };
 
 /* The batch the writer thread has: its folded rows, the identities it sends, the newest event
@@ -120,8 +132,22 @@ struct batch_job {
 	int64_t rows;
 };
 
+/* A partition's writer thread for one batch: its connection, its part of the batch's sorted
+ * rows (loader's order), the rows it wrote or -1. */
+struct part_writer {
+	struct loader *l;
+	int part;			/* -1: a single node (all of the batch) */
+	PGconn *conn;
+	size_t order_first;
+	int64_t rows;
+	pthread_t thread;
+};
+
 struct loader {
 	PGconn *conn;
+	struct itin_partitions *parts;			/* NULL: a single node */
+	struct part_writer *part_writer;		/* one per partition */
+	struct paged part_of;		/* uint8_t: each identity's MSISDN key's partition */
 	const struct itin_service_config *service;	/* country code, domestic MCCs */
 	struct itin_load_stats *st;
 	struct itin_subscriber_keyer *keyer;		/* the current secret's */
@@ -129,6 +155,7 @@ struct loader {
 	struct itin_sealer *sealer;			/* of the masks */
 	const char *subscriber_sql[8];			/* write_subscribers' statements */
 	unsigned num_subscriber_sql;
+	const char *imsi_sql;				/* a partition's IMSI keys (write_imsi_keys) */
 	struct itin_feed_bounds bounds;			/* the event times this load accepts */
 
 	struct cell_slot *cells;
@@ -360,8 +387,8 @@ static int subscriber_sql_init(struct loader *l)
 				"SELECT msisdn_key, %u, subscriber FROM load_subscriber WHERE new_key "
 				"ORDER BY msisdn_key", id),
 		/* An IMSI key goes to the MSISDN seen with it last (migration 058), in this batch
-		 * and against the key's holder. */
-		talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, subscriber, imsi_seen) "
+		 * and against the key's holder. A partition's IMSI keys: write_imsi_keys. */
+		l->parts ? "" : talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, subscriber, imsi_seen) "
 				"SELECT DISTINCT ON (imsi_key) imsi_key, %u, subscriber, imsi_at "
 				"FROM load_subscriber ORDER BY imsi_key, imsi_at DESC "
 				"ON CONFLICT (key) DO UPDATE SET subscriber = EXCLUDED.subscriber, "
@@ -371,6 +398,21 @@ static int subscriber_sql_init(struct loader *l)
 				"subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)", id),
 	};
 
+	/* The same rule on a partition, where the holder is named by its MSISDN key; there the
+	 * key's time also follows its holder's use, within a day (one write a day at most),
+	 * since retention expires it by that time (migration 196). */
+	l->imsi_sql = talloc_asprintf(l, "INSERT INTO subscriber_key (key, key_id, holder_key, "
+				      "imsi_seen) SELECT DISTINCT ON (imsi_key) imsi_key, %u, "
+				      "holder_key, imsi_at FROM load_imsi ORDER BY imsi_key, imsi_at DESC "
+				      "ON CONFLICT (key) DO UPDATE SET holder_key = EXCLUDED.holder_key, "
+				      "subscriber = NULL, imsi_seen = EXCLUDED.imsi_seen "
+				      "WHERE (subscriber_key.holder_key IS DISTINCT FROM EXCLUDED.holder_key "
+				      "AND (subscriber_key.imsi_seen IS NULL OR "
+				      "subscriber_key.imsi_seen <= EXCLUDED.imsi_seen)) OR "
+				      "(subscriber_key.holder_key = EXCLUDED.holder_key AND "
+				      "subscriber_key.imsi_seen < EXCLUDED.imsi_seen - interval '1 day')", id);
+	if (!l->imsi_sql)
+		return -ENOMEM;
 	l->num_subscriber_sql = 0;
 	for (unsigned i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
 		if (!sql[i])
@@ -381,19 +423,23 @@ static int subscriber_sql_init(struct loader *l)
 	return 0;
 }
 
-/* The batch's identities into load_ident, then subscriber ids and keys (subscriber_sql). */
-static int write_subscribers(struct loader *l)
+/* The batch's identities (those of partition part's MSISDN keys, or all with -1) into
+ * load_ident, then subscriber ids and keys (subscriber_sql). */
+static int write_subscribers(struct loader *l, PGconn *conn, int part)
 {
 	const struct batch_job *job = &l->job;
 	struct itin_copy_buf b;
 
-	if (!itin_db_exec(l->conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
+	if (!itin_db_exec(conn, "CREATE TEMP TABLE load_ident (n integer, msisdn_key bytea, "
 			  "imsi_key bytea, imsi_at timestamptz, mask bytea, previous_msisdn_key bytea) "
 			  "ON COMMIT DROP", "load") ||
-	    itin_copy_begin(&b, l->conn, "COPY load_ident FROM STDIN (FORMAT binary)") < 0)
+	    itin_copy_begin(&b, conn, "COPY load_ident FROM STDIN (FORMAT binary)") < 0)
 		return -EIO;
 	for (size_t i = 0; i < job->num_idents; i++) {
 		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
+
+		if (part >= 0 && id->msisdn_part != part)
+			continue;
 		itin_copy_tuple(&b, 6);
 		itin_copy_int4(&b, id->n);
 		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
@@ -408,20 +454,45 @@ static int write_subscribers(struct loader *l)
 	if (itin_copy_end(&b) < 0)
 		return -EIO;
 	for (unsigned i = 0; i < l->num_subscriber_sql; i++) {
-		if (!itin_db_exec(l->conn, l->subscriber_sql[i], "load"))
+		if (!itin_db_exec(conn, l->subscriber_sql[i], "load"))
 			return -EIO;
 	}
 	return 0;
 }
 
-/* The subscriber id of each identity of the batch (read back). */
-static int read_subscribers(struct loader *l)
+/* The batch's IMSI keys of partition part, each naming its holder by MSISDN key (imsi_sql). */
+static int write_imsi_keys(struct loader *l, PGconn *conn, int part)
 {
-	PGresult *res = PQexec(l->conn, "SELECT n, subscriber FROM load_subscriber");
+	const struct batch_job *job = &l->job;
+	struct itin_copy_buf b;
+
+	if (!itin_db_exec(conn, "CREATE TEMP TABLE load_imsi (imsi_key bytea, holder_key bytea, "
+			  "imsi_at timestamptz) ON COMMIT DROP", "load") ||
+	    itin_copy_begin(&b, conn, "COPY load_imsi FROM STDIN (FORMAT binary)") < 0)
+		return -EIO;
+	for (size_t i = 0; i < job->num_idents; i++) {
+		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
+
+		if (id->imsi_part != part)
+			continue;
+		itin_copy_tuple(&b, 3);
+		itin_copy_bytes(&b, id->imsi_key, sizeof(id->imsi_key));
+		itin_copy_bytes(&b, id->msisdn_key, sizeof(id->msisdn_key));
+		itin_copy_timestamptz(&b, id->imsi_at);
+	}
+	if (itin_copy_end(&b) < 0 || !itin_db_exec(conn, l->imsi_sql, "load"))
+		return -EIO;
+	return 0;
+}
+
+/* The subscriber id of each identity of the batch (read back). */
+static int read_subscribers(struct loader *l, PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT n, subscriber FROM load_subscriber");
 	int n;
 
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "load: reading subscriber ids: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "load: reading subscriber ids: %s", PQerrorMessage(conn));
 		PQclear(res);
 		return -EIO;
 	}
@@ -451,28 +522,35 @@ static int cmp_rows(const void *a, const void *b)
 	return (x->day > y->day) - (x->day < y->day);
 }
 
-/* The batch's folded rows into presence_recent, in index order: its index then grows at a
- * few places instead of at a random page per row. Returns the rows written or -EIO. */
-static int64_t copy_presence(struct loader *l)
+static int slot_part(const struct loader *l, const struct fold_slot *s)
+{
+	return *PAGED_AT(&l->part_of, uint8_t, (s->key - 1) >> 32);
+}
+
+/* The batch's folded rows (of w's partition) into presence_recent, in index order: its index
+ * then grows at a few places instead of at a random page per row. Returns the rows written or
+ * -EIO. */
+static int64_t copy_presence(struct loader *l, struct part_writer *w)
 {
 	const struct fold_slot *fold = l->job.fold;
+	struct row_order *order = l->order + w->order_first;
 	struct itin_copy_buf b;
 	size_t n = 0;
 
 	for (uint32_t i = 0; i <= l->fold_mask; i++) {
-		if (fold[i].key)
-			l->order[n++] = (struct row_order){
+		if (fold[i].key && (w->part < 0 || slot_part(l, &fold[i]) == w->part))
+			order[n++] = (struct row_order){
 				.subscriber = slot_subscriber(l, &fold[i]),
 				.day = (int32_t)(uint32_t)(fold[i].key - 1),
 				.slot = i,
 			};
 	}
-	qsort(l->order, n, sizeof(*l->order), cmp_rows);
-	if (itin_copy_begin(&b, l->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
+	qsort(order, n, sizeof(*order), cmp_rows);
+	if (itin_copy_begin(&b, w->conn, "COPY presence_recent (subscriber, day, place, first_seen, "
 			    "last_seen, events) FROM STDIN (FORMAT binary)") < 0)
 		return -EIO;
 	for (size_t i = 0; i < n; i++) {
-		const struct row_order *o = &l->order[i];
+		const struct row_order *o = &order[i];
 		const struct fold_slot *s = &fold[o->slot];
 
 		itin_copy_tuple(&b, 6);
@@ -486,30 +564,75 @@ static int64_t copy_presence(struct loader *l)
 	return itin_copy_end(&b);
 }
 
-/* The writer thread: one batch in one transaction. Leaves its fold table cleared for reuse. */
+/* A batch's part on one database (all of it on a single node), in a transaction left open:
+ * the subscribers, the IMSI keys, the presence. */
+static void *write_part(void *arg)
+{
+	struct part_writer *w = arg;
+	struct loader *l = w->l;
+
+	w->rows = -1;
+	if (!itin_db_exec(w->conn, "BEGIN", "load") || write_subscribers(l, w->conn, w->part) < 0 ||
+	    (w->part >= 0 && write_imsi_keys(l, w->conn, w->part) < 0) ||
+	    read_subscribers(l, w->conn) < 0)
+		return NULL;
+	w->rows = copy_presence(l, w);
+	return NULL;
+}
+
+/* The writer thread: one batch, in one transaction per database, all committed or none.
+ * Leaves its fold table cleared for reuse. */
 static void *write_batch(void *arg)
 {
 	struct loader *l = arg;
 	struct batch_job *job = &l->job;
+	unsigned num = l->parts ? l->parts->num : 1, started = 0;
+	size_t count[ITIN_MAX_PARTITIONS] = { 0 };
+	int64_t rows = 0;
 	char sql[256];
-	int64_t rows;
+	bool ok = true;
 
 	job->rows = -1;
-	if (!itin_db_exec(l->conn, "BEGIN", "load") || write_subscribers(l) < 0 ||
-	    read_subscribers(l) < 0 || (rows = copy_presence(l)) < 0)
-		goto fail;
+	/* Each partition's rows get their own stretch of the order array. */
+	for (uint32_t i = 0; l->parts && i <= l->fold_mask; i++) {
+		if (job->fold[i].key)
+			count[slot_part(l, &job->fold[i])]++;
+	}
+	for (unsigned p = 0; p < num; p++) {
+		l->part_writer[p].order_first = p ? l->part_writer[p - 1].order_first + count[p - 1] : 0;
+		if (num > 1 && pthread_create(&l->part_writer[p].thread, NULL, write_part,
+					      &l->part_writer[p]) != 0) {
+			LOGP(DLOAD, LOGL_ERROR, "load: cannot start a partition's writer thread\n");
+			ok = false;
+			break;
+		}
+		started++;
+	}
+	if (num == 1)
+		write_part(&l->part_writer[0]);
+	for (unsigned p = 0; p < started; p++) {
+		if (num > 1)
+			pthread_join(l->part_writer[p].thread, NULL);
+		ok = ok && l->part_writer[p].rows >= 0;
+		rows += l->part_writer[p].rows;
+	}
+	/* The single node's feed time in the batch's transaction; a proxy's once the partitions
+	 * have the batch. */
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event) "
 		 "VALUES ('events', to_timestamp(%lld)) ON CONFLICT (feed) DO UPDATE SET "
 		 "newest_event = greatest(feed_state.newest_event, EXCLUDED.newest_event), "
 		 "loaded_at = now()", (long long)job->newest);
-	if (!itin_db_exec(l->conn, sql, "load") ||
-	    !itin_db_exec(l->conn, "COMMIT", "load"))
-		goto fail;
+	ok = ok && (l->parts || itin_db_exec(l->conn, sql, "load"));
+	for (unsigned p = 0; p < num; p++) {
+		if (!ok || !itin_db_exec(l->part_writer[p].conn, "COMMIT", "load")) {
+			itin_db_exec(l->part_writer[p].conn, "ROLLBACK", "load");
+			ok = false;
+		}
+	}
+	if (!ok || (l->parts && !itin_db_exec(l->conn, sql, "load")))
+		return NULL;
 	memset(job->fold, 0, (l->fold_mask + 1) * sizeof(*job->fold));
 	job->rows = rows;
-	return NULL;
-fail:
-	itin_db_exec(l->conn, "ROLLBACK", "load");
 	return NULL;
 }
 
@@ -528,13 +651,69 @@ static int finish_writing(struct loader *l)
 	return 0;
 }
 
+/* The partitions of the keys of the batch's identities, as the proxy routes them
+ * (itin_key_partitions, sql/proxy.sql): each row's, and each identity's MSISDN key's. */
+static int route_idents(struct loader *l)
+{
+	struct batch_job *job = &l->job;
+	char *keys = talloc_size(l, 2 * job->num_idents * (2 * ITIN_SUBSCRIBER_KEY_LEN + 1) + 3);
+	const char *values[1] = { keys };
+	char *p = keys, *end;
+	PGresult *res;
+	int rc = -EIO;
+
+	if (!keys)
+		return -ENOMEM;
+	*p++ = '{';
+	for (size_t i = 0; i < 2 * job->num_idents; i++) {
+		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i / 2);
+
+		if (i)
+			*p++ = ',';
+		osmo_hexdump_buf(p, 2 * ITIN_SUBSCRIBER_KEY_LEN + 1, i % 2 ? id->imsi_key : id->msisdn_key,
+				 ITIN_SUBSCRIBER_KEY_LEN, "", false);
+		p += 2 * ITIN_SUBSCRIBER_KEY_LEN;
+	}
+	strcpy(p, "}");
+	res = PQexecParams(l->conn, "SELECT itin_key_partitions($1::text[])", 1, NULL, values, NULL,
+			   NULL, 0);
+	talloc_free(keys);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		LOGP(DLOAD, LOGL_ERROR, "load: routing keys to partitions: %s", PQerrorMessage(l->conn));
+		goto out;
+	}
+	p = PQgetvalue(res, 0, 0);
+	for (size_t i = 0; i < 2 * job->num_idents; i++) {
+		struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i / 2);
+		unsigned long part = strtoul(p + 1, &end, 10);
+
+		if (end == p + 1 || part >= l->parts->num) {
+			LOGP(DLOAD, LOGL_ERROR, "load: routing keys to partitions: not a partition "
+			     "in %.20s\n", p);
+			goto out;
+		}
+		p = end;
+		if (i % 2) {
+			id->imsi_part = part;
+		} else {
+			id->msisdn_part = part;
+			*PAGED_AT(&l->part_of, uint8_t, id->n) = part;
+		}
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
+
 /* The batch's identities that no earlier batch sent, copied for the writer; room for the
- * subscriber id of every identity so far. */
+ * subscriber id of every identity so far (and its partition's). */
 static int collect_idents(struct loader *l)
 {
 	struct batch_job *job = &l->job;
 
-	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0)
+	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0 ||
+	    paged_reserve(l, &l->part_of, sizeof(uint8_t), l->num_idents, false) < 0)
 		return -ENOMEM;
 	job->num_idents = 0;
 	for (size_t i = 0; i < l->num_idents; i++) {
@@ -561,7 +740,7 @@ static int collect_idents(struct loader *l)
 		if (row->mask_sealed_len < 0)
 			return -ENOMEM;
 	}
-	return 0;
+	return l->parts && job->num_idents ? route_idents(l) : 0;
 }
 
 /* Hands the batch read so far to the writer, once the one before is written, and goes on
@@ -574,7 +753,7 @@ static int hand_over(struct loader *l)
 	if ((rc = finish_writing(l)) < 0 || l->num_fold == 0)
 		return rc;
 	if ((rc = collect_idents(l)) < 0) {
-		l->error = "out of memory";
+		l->error = rc == -ENOMEM ? "out of memory" : "database error";
 		return rc;
 	}
 	l->job.fold = full;
@@ -657,7 +836,21 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	l->spare_fold = talloc_zero_array(l, struct fold_slot, fold_size);
 	l->fold_mask = fold_size - 1;
 	l->order = talloc_array(l, struct row_order, batch_rows);
-	if (!l->keyer || (keys->num > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
+	if ((rc = itin_db_partitions_open(l, conn, &l->parts)) < 0)
+		goto out;
+	rc = -ENOMEM;
+	if (l->parts && keys->num > 1) {
+		LOGP(DLOAD, LOGL_ERROR, "%s: a partitioned layout does not rotate keys: one key in "
+		     "hmac_secret_file\n", name);
+		rc = -EINVAL;
+		goto out;
+	}
+	l->part_writer = talloc_zero_array(l, struct part_writer, l->parts ? l->parts->num : 1);
+	for (unsigned p = 0; l->part_writer && p < (l->parts ? l->parts->num : 1); p++) {
+		l->part_writer[p] = (struct part_writer){ .l = l, .part = l->parts ? (int)p : -1,
+			.conn = l->parts ? l->parts->conn[p] : conn };
+	}
+	if (!l->part_writer || !l->keyer || (keys->num > 1 && !l->previous_keyer) || !l->sealer || !l->fold ||
 	    !l->spare_fold || !l->order || !grow_ident_map(l) || subscriber_sql_init(l) < 0) {
 		LOGP(DLOAD, LOGL_ERROR, "%s: out of memory\n", name);
 		goto out;
@@ -674,9 +867,12 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	/* Shared with other loads, never with retention (db_retention.c): the subscriber ids
 	 * read by one batch are used by the next without reading them again. Released with the
 	 * connection if the load stops. */
-	if (!itin_db_exec(conn, "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load")) {
-		rc = -EIO;
-		goto out;
+	for (unsigned p = 0; p < (l->parts ? l->parts->num : 1); p++) {
+		if (!itin_db_exec(l->part_writer[p].conn,
+				  "SELECT pg_advisory_lock_shared(" ITIN_DB_LOAD_LOCK ")", "load")) {
+			rc = -EIO;
+			goto out;
+		}
 	}
 	if ((rc = load_cells(l)) < 0)
 		goto out;
@@ -686,8 +882,12 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 			LOGP(DLOAD, LOGL_ERROR, "%s: load stopped: %s\n", name, l->error);
 		goto out;
 	}
-	rc = itin_db_exec(conn, "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load")
-		? 0 : -EIO;
+	rc = 0;
+	for (unsigned p = 0; p < (l->parts ? l->parts->num : 1); p++) {
+		if (!itin_db_exec(l->part_writer[p].conn,
+				  "SELECT pg_advisory_unlock_shared(" ITIN_DB_LOAD_LOCK ")", "load"))
+			rc = -EIO;
+	}
 out:
 	talloc_free(l);
 	return rc;

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "db/db_copy.h"
 #include "db/db_migrate.h"
+#include "db/db_partitions.h"
 #include "db/db_sql.h"
 
 #define MIGRATE_LOCK_ID 7401001
@@ -159,7 +160,7 @@ int itin_db_migrate(PGconn *conn, const char *data_dir)
 {
 	char lock[64];
 	unsigned applied = 0;
-	int rc = -EIO;
+	int rc = -EIO, proxy;
 
 	snprintf(lock, sizeof(lock), "SELECT pg_advisory_lock(%d)", MIGRATE_LOCK_ID);
 	if (!exec_ok(conn, "SET client_min_messages = warning", "session") ||
@@ -174,8 +175,11 @@ int itin_db_migrate(PGconn *conn, const char *data_dir)
 			goto out;
 		applied += r;
 	}
+	/* A proxy's routing functions after the grants: they replace the single node's
+	 * itin_lookup (sql/proxy.sql), whatever a migration did to it. */
 	if (!exec_ok(conn, "BEGIN", "reference data") ||
-	    !exec_ok(conn, itin_sql_grants, "grants")) {
+	    !exec_ok(conn, itin_sql_grants, "grants") || (proxy = itin_db_is_proxy(conn)) < 0 ||
+	    (proxy && !exec_ok(conn, itin_sql_proxy, "proxy functions"))) {
 		exec_ok(conn, "ROLLBACK", "grants");
 		goto out;
 	}

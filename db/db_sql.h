@@ -25,3 +25,6 @@ extern const char itin_sql_lookup_batch[];
 /* sql/grants.sql: the privileges of the daemon's and the loader's roles, applied by every
  * migrate after the migrations. */
 extern const char itin_sql_grants[];
+/* sql/proxy.sql: the routing functions of a partitioned layout's proxy database, applied by
+ * migrate after the grants when the database has the PL/Proxy cluster 'itinerad'. */
+extern const char itin_sql_proxy[];

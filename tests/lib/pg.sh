@@ -7,16 +7,58 @@
 # retention as itinerad_loader (db/db_connect.h), so a test that runs them runs them with
 # exactly the grants of sql/grants.sql. The cluster takes peer authentication only
 # (sql/pgcluster.sh): this OS user may connect as those three and no other role.
+#
+# ITIN_TEST_PARTITIONS=N (a power of two) makes the database a partitioned layout instead
+# (issue 21, contrib/shard/shard.sh): the proxy NAME and the partitions NAME_p0 .. NAME_pN-1 on
+# two private clusters (even partitions with the proxy, odd ones on the second), migrated;
+# PGHOST/PGDATABASE and ITINERAD_CONNINFO name the proxy, $itin_pg_parts lists the partitions'
+# conninfos and $itin_pg_hosts the two clusters' directories. The same test scripts then run
+# on both layouts.
 ITIN_PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 itin_pg_cleanup() {
-	if [ -n "${itin_pg_private:-}" ]; then
-		sh "$top_srcdir/sql/pgcluster.sh" stop "$itin_pg_private"
-		rm -rf "$itin_pg_private"
-	fi
+	for d in ${itin_pg_private:-} ${itin_pg_private2:-}; do
+		sh "$top_srcdir/sql/pgcluster.sh" stop "$d"
+		rm -rf "$d"
+	done
+}
+
+# The partitioned layout of ITIN_TEST_PARTITIONS for the database $1 (see the top).
+itin_pg_shard() {
+	itin_pg_private=$(mktemp -d /tmp/itin-pg.XXXXXX)
+	itin_pg_private2=$(mktemp -d /tmp/itin-pg.XXXXXX)
+	trap itin_pg_cleanup EXIT
+	for d in "$itin_pg_private" "$itin_pg_private2"; do
+		sh "$top_srcdir/sql/pgcluster.sh" start "$d" -c fsync=off -c shared_buffers=128MB || exit 99
+	done
+	itin_pg_hosts="$itin_pg_private $itin_pg_private2"
+	itin_pg_parts=
+	i=0
+	while [ "$i" -lt "$ITIN_TEST_PARTITIONS" ]; do
+		h=$itin_pg_private
+		[ $((i % 2)) = 1 ] && h=$itin_pg_private2
+		itin_pg_parts="$itin_pg_parts${itin_pg_parts:+|}host=$h dbname=${1}_p$i"
+		i=$((i + 1))
+	done
+	PGHOST=$itin_pg_private
+	PGUSER=postgres
+	PGDATABASE=$1
+	ITINERAD_CONNINFO="host=$PGHOST user=postgres dbname=$PGDATABASE"
+	export PGHOST PGUSER PGDATABASE ITINERAD_CONNINFO
+	(IFS='|'; sh "$top_srcdir/contrib/shard/shard.sh" create "host=$PGHOST dbname=$PGDATABASE" \
+		$itin_pg_parts) || exit 99
+}
+
+# psql on every partition in turn (itin_pg_shard), tuples only: the rows of each, in order.
+itin_pg_each_part() {	# SQL
+	(IFS='|'; for c in $itin_pg_parts; do psql -XAtq -v ON_ERROR_STOP=1 -d "$c" -c "$1"; done)
 }
 
 itin_pg_db() {
+	if [ -n "${ITIN_TEST_PARTITIONS:-}" ]; then
+		itin_pg_shard "$1"
+		return
+	fi
 	if [ -n "${ITIN_TEST_PGHOST:-}" ]; then
 		PGHOST=$ITIN_TEST_PGHOST
 	else

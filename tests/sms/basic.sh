@@ -6,7 +6,8 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 itin_sms_test itin_sms_basic
-itin_sms_conversation basic 24011 < /dev/null
+# tests/shard/sms_basic.sh runs this on a partitioned layout, on ports of its own.
+itin_sms_conversation basic "${ITIN_TEST_SMS_PORT:-24011}" ${ITIN_TEST_ADMIN_PORT:-} < /dev/null
 itin_daemon_stop
 {
 	cat "$WORK/smsc.out"

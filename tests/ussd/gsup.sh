@@ -14,7 +14,9 @@ set -u
 itin_pg_db itin_ussd_gsup
 . "$top_srcdir/tests/lib/daemon.sh"
 command -v osmo-hlr > /dev/null || { echo "osmo-hlr missing (Debian package osmo-hlr)"; exit 77; }
-GSUP=24600 VTY=24601 CTRL=24602 ADMIN=25648
+# tests/shard/ussd_gsup.sh runs this on a partitioned layout, on ports of its own.
+GSUP=${ITIN_TEST_GSUP_PORT:-24600} VTY=${ITIN_TEST_VTY_PORT:-24601} CTRL=${ITIN_TEST_CTRL_PORT:-24602}
+ADMIN=${ITIN_TEST_ADMIN_PORT:-25648}
 run=$(mktemp -d /tmp/itin-ussd-gsup.XXXXXX)
 trap 'itin_daemon_stop; sh "$run/ctl.sh" hlr-stop; [ -n "${ITIN_KEEP:-}" ] || rm -rf "$run"; itin_pg_cleanup' EXIT
 trap 'exit 1' INT TERM
