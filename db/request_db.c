@@ -39,11 +39,8 @@ static const struct itin_db_statement statements[] = {
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
-	{ "renew", "SELECT lease_until IS NOT NULL, holder_token, holder_pid FROM "
-		   "itin_instance_renew($1, $2, make_interval(secs => $3), $4, $5)", 5 },
 	{ "pending", "SELECT * FROM itin_instance_pending($1, $2, $3, "
 		     OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 3 },
-	{ "release", "SELECT itin_instance_release($1, $2)", 2 },
 	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },

@@ -1,7 +1,8 @@
 /*
  * The request service's reads (request_inputs.h): freshness and risks through db_lookup.c's
  * parsers, pending requests decoded row by row (read-only statements, on any connection), and
- * the instance's lease and takeover, which write and are given once committed.
+ * the instance's lease and takeover, which write and are given once committed. The lease's
+ * statements are the lease connection's (itin_lease_statements).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,14 @@
 #include "db/db_lookup.h"
 #include "db/db_pool.h"
 #include "db/request_inputs.h"
+
+static const struct itin_db_statement lease_statements[] = {
+	{ "renew", "SELECT lease_until IS NOT NULL, holder_token, holder_pid FROM "
+		   "itin_instance_renew($1, $2, make_interval(secs => $3), $4, $5)", 5 },
+	{ "release", "SELECT itin_instance_release($1, $2)", 2 },
+};
+const struct itin_db_statement *const itin_lease_statements = lease_statements;
+const unsigned itin_num_lease_statements = ARRAY_SIZE(lease_statements);
 
 struct inputs_read {
 	void *ctx;

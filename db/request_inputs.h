@@ -55,16 +55,23 @@ void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t
 
 typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
 
+/* The statements of itin_instance_renew() and itin_instance_release(), for a connection of
+ * their own: the lease is renewed while the pool's connections wait on a lock or a slow
+ * statement (the database is up: no peer should take this instance's requests). */
+struct itin_db_statement;
+extern const struct itin_db_statement *const itin_lease_statements;
+extern const unsigned itin_num_lease_statements;
+
 /* Who holds an instance's name: the token and pid of its process. */
 struct itin_lease_holder {
 	uint64_t token;
 	int pid;
 };
 
-/* Takes or renews owner's lease for lease_s from the database's now, recording pid; takes it
- * also from the process of token stale (0: none), which the caller knows to be gone. rc 0:
- * held; -EBUSY: another process holds the name and its lease runs (holder: which); else
- * failed (why). */
+/* Takes or renews owner's lease for lease_s from the database's now, recording pid (db: a
+ * pool of the itin_lease_statements); takes it also from the process of token stale (0:
+ * none), which the caller knows to be gone. rc 0: held; -EBUSY: another process holds the
+ * name and its lease runs (holder: which); else failed (why). */
 typedef void (*itin_renewed_cb)(void *arg, int rc, const struct itin_lease_holder *holder,
 				const char *why);
 void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
@@ -75,6 +82,6 @@ void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t to
 void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
 			     uint64_t token, itin_lease_cb cb, void *arg);
 
-/* Ends owner's lease now (a clean stop): peers take over what it left and the links it held. */
+/* Ends owner's lease now (a clean stop; db as for the renewal): peers take over what it left and the links it held. */
 void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
 			   itin_lease_cb cb, void *arg);

@@ -11,7 +11,9 @@
  * of its own name only, and takes over the rows of instances whose lease ran out. An instance
  * that could not renew its lease in time sends no more SMS replies of the requests it holds
  * (a peer may be answering them) and refuses new ones, until it holds its lease again; then
- * it answers those of its rows that no peer took.
+ * it answers those of its rows that no peer took. The renewals go over a connection of their
+ * own, so that a lock or a slow database that holds the requests' statements does not end the
+ * lease of an instance whose database is up.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
@@ -38,6 +40,7 @@
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define LEASE_MARGIN 6			/* replies stop 1/6 of the lease before a peer may start */
+#define LEASE_RETRY_S 1			/* a failed renewal is tried again after this */
 #define REFRESH_S 60			/* data freshness and risk list are re-read this often */
 
 struct request_service {
@@ -73,7 +76,9 @@ struct request_service {
 		char name[HOST_NAME_MAX + 66];	/* "host/[instance] name" */
 		uint64_t token;		/* this process's, among those that used the name */
 		unsigned lease_s;	/* [instance] lease */
+		struct itin_db_pool *db;	/* the lease's own connection */
 		struct event *timer;	/* renewal every third of the lease */
+		struct event *retry;	/* after a failed renewal, sooner than the timer */
 		bool held;		/* renewed in time since it was last lost */
 		bool renewing;
 		struct timespec sent;	/* when the renewal in flight was sent */
@@ -759,7 +764,10 @@ static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder
 		return;
 	}
 	if (rc < 0) {
+		struct timeval retry = { LEASE_RETRY_S, 0 };
+
 		LOGP(DREQ, LOGL_ERROR, "instance %s: renewing the lease failed: %s", svc->lease.name, why);
+		evtimer_add(svc->lease.retry, &retry);
 		return;
 	}
 	/* The database's lease runs from its now, after this was sent; stopping a sixth of it
@@ -794,8 +802,14 @@ static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	svc->lease.renewing = true;
 	clock_gettime(CLOCK_MONOTONIC, &svc->lease.sent);
-	itin_instance_renew(svc->db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
+	evtimer_del(svc->lease.retry);
+	itin_instance_renew(svc->lease.db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
 			    getpid(), svc->lease.stale, renewed_cb, NULL);
+}
+
+void itin_requests_set_lease_db(struct itin_db_pool *lease_db)
+{
+	svc->lease.db = lease_db;
 }
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
@@ -820,12 +834,13 @@ void itin_requests_release(void)
 {
 	svc->lease.released = true;
 	evtimer_del(svc->lease.timer);
+	evtimer_del(svc->lease.retry);
 	if (!svc->lease.held)
 		return;
 	/* From now on nothing held is answered here: a peer may take it at once. */
 	svc->lease.held = false;
 	svc->lease.epoch++;
-	itin_instance_release(svc->db, svc->lease.name, svc->lease.token, released_cb, NULL);
+	itin_instance_release(svc->lease.db, svc->lease.name, svc->lease.token, released_cb, NULL);
 }
 
 const char *itin_requests_instance(void)
@@ -844,6 +859,8 @@ static int service_destructor(struct request_service *s)
 		event_free(s->refresh);
 	if (s->lease.timer)
 		event_free(s->lease.timer);
+	if (s->lease.retry)
+		event_free(s->lease.retry);
 	return 0;
 }
 
@@ -882,9 +899,10 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->done = itin_request_done_alloc(svc, base, db);
 	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
 	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
+	svc->lease.retry = evtimer_new(base, lease_timer_cb, NULL);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
 	    !svc->unrecorded ||
-	    !svc->lease.timer)
+	    !svc->lease.timer || !svc->lease.retry)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

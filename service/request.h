@@ -124,6 +124,10 @@ int itin_requests_init(void *ctx, struct event_base *base,
  * freed after. */
 void itin_requests_set_config(const struct itin_service_config *service,
 			      const struct itin_templates *templates);
+/* The lease's own connection (a pool of the itin_lease_statements, db/request_inputs.h), set
+ * before itin_requests_recover(): the renewals do not queue behind the requests' statements,
+ * which a lock or a slow database may hold for longer than the lease. */
+void itin_requests_set_lease_db(struct itin_db_pool *lease_db);
 /* Takes this instance's lease (waiting while another process holds its name), then answers
  * what a previous run of the instance accepted and did not answer, through the channel's ops,
  * and from then on, while renewing the lease, the requests of instances whose lease ran out.
