@@ -25,6 +25,7 @@
 #include "common/coredump.h"
 #include "db/db_connect.h"
 #include "db/db_pool.h"
+#include "db/db_replica.h"
 #include "db/db_schema.h"
 #include "common/localtime.h"
 #include "common/log.h"
@@ -44,6 +45,7 @@ struct daemon {
 	const struct itin_config *start_cfg;	/* its keys are the ones in use until a restart */
 	struct itin_db_pool *db;
 	struct itin_db_pool *lease_db;		/* the instance's lease, on a connection of its own */
+	struct itin_db_replica *replica;	/* NULL: no [database] read_conninfo */
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD */
 	char *gsup_link;			/* its name among the instances */
@@ -77,6 +79,8 @@ static void schema_checked(void *arg, int version, const char *error)
 			     "migrations kept what it uses\n", version, want);
 		itin_db_pool_start(d->db);
 		itin_db_pool_start(d->lease_db);
+		if (d->replica)
+			itin_db_replica_start(d->replica);
 		return;
 	}
 	if (version < 0)
@@ -275,12 +279,13 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 
 /* Descriptors the daemon keeps from the admin endpoint, so that an attack on it never leaves
  * the SMSC, GSUP and database links unable to reconnect: two per SMSC link (a split bind),
- * one per pool connection, the lease's and GSUP's, and 32 for the process itself (standard streams, the
+ * one per pool connection (the standby's too), the lease's and GSUP's, and 32 for the process itself (standard streams, the
  * event loop and its signals, the log, name lookups, the listening socket, a reconnect that
  * opens before the old socket is closed). */
 static unsigned fd_reserve(const struct itin_config *cfg)
 {
-	return 32 + 2 * cfg->smpp.num + cfg->database.pool_size + 1 + 1;
+	return 32 + 2 * cfg->smpp.num + cfg->database.pool_size * (cfg->database.read_conninfo[0] ? 2 : 1) +
+	       1 + 1;
 }
 
 static int run(struct daemon *d)
@@ -312,6 +317,21 @@ static int run(struct daemon *d)
 	}
 	itin_db_pool_set_name(d->lease_db, "lease ");
 	itin_requests_set_lease_db(d->lease_db);
+	if (d->cfg->database.read_conninfo[0]) {
+		char *read_conninfo = itin_db_conninfo_of(d->ctx, d->cfg->database.read_conninfo,
+							  ITIN_DB_ROLE_DAEMON, err, sizeof(err));
+
+		d->replica = read_conninfo ?
+			itin_db_replica_alloc(d->ctx, d->base, read_conninfo,
+					      d->cfg->database.pool_size,
+					      d->cfg->database.max_read_lag_s, d->db) : NULL;
+		if (!d->replica) {
+			LOGP(DMAIN, LOGL_ERROR, "[database] read_conninfo: %s\n",
+			     read_conninfo ? "out of memory" : err);
+			return 1;
+		}
+		itin_requests_set_replica(d->replica);
+	}
 	if (!itin_db_schema_check_start(d->ctx, d->base, conninfo, schema_checked, d)) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
@@ -332,7 +352,8 @@ static int run(struct daemon *d)
 					.max_connections = d->cfg->admin.max_connections,
 					.request_timeout_s = d->cfg->admin.request_timeout_s,
 					.fd_reserve = fd_reserve(d->cfg) },
-				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
+				    &(struct itin_admin_sources){ .db = d->db, .replica = d->replica,
+								  .sms = d->sms,
 								  .ussd = d->ussd,
 								  .stopping = &d->stopping },
 				    err, sizeof(err));

@@ -125,6 +125,12 @@ char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const c
 	return role ? conninfo_as(ctx, conninfo, role, err, err_len) : conninfo;
 }
 
+char *itin_db_conninfo_of(void *ctx, const char *conninfo, const char *role, char *err,
+			  size_t err_len)
+{
+	return conninfo_as(ctx, conninfo, role, err, err_len);
+}
+
 itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len)
 {
 	PGconn *conn = PQconnectdb(conninfo);

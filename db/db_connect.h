@@ -27,6 +27,11 @@ typedef struct pg_conn itin_db_conn;
 char *itin_db_conninfo(void *ctx, const struct itin_database_config *db, const char *role,
 		       char *err, size_t err_len);
 
+/* Another conninfo (a standby's) as role, without the conninfo's password; NULL with the
+ * reason in err. */
+char *itin_db_conninfo_of(void *ctx, const char *conninfo, const char *role, char *err,
+			  size_t err_len);
+
 /* A file or directory of the package: $env when set, else installed when it is there, else
  * in_tree (tests and an uninstalled build run from the source tree). */
 const char *itin_db_installed(const char *env, const char *installed, const char *in_tree);

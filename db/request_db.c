@@ -21,6 +21,7 @@
 #include "common/subscriber_key.h"
 #include "db/db_lookup.h"
 #include "db/db_pool.h"
+#include "db/db_replica.h"
 #include "db/db_sql.h"
 #include "db/request_db.h"
 #include "db/request_inputs.h"
@@ -91,6 +92,7 @@ static const struct timeval send_now = { 0, 0 };
 
 struct itin_request_db {
 	struct itin_db_pool *db;
+	struct itin_db_replica *replica;	/* NULL: the lookups on db too */
 	const char *owner;		/* the instance's name, recorded with its requests */
 	struct gathering *begins;	/* one per pool connection */
 	unsigned num_begins;
@@ -253,8 +255,11 @@ static void gathering_send(struct gathering *g)
 	for (unsigned i = 0; i < g->num_arrays; i++)
 		arrays[i] = array_close(&g->param[i]);
 	if (g->num_arrays == LOOKUP_ARRAYS) {
-		rc = itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
-				       looked_up_batch_cb, b);
+		rc = g->rdb->replica ?
+			itin_db_replica_lookup(g->rdb->replica, LOOKUP_BATCH_PARAMS, values,
+					       looked_up_batch_cb, b) :
+			itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
+					  looked_up_batch_cb, b);
 	} else {
 		snprintf(lang, sizeof(lang), "%d", r->english);
 		snprintf(timeout, sizeof(timeout), "%u", r->consent_timeout_s);
@@ -428,4 +433,9 @@ struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base
 fail:
 	talloc_free(rdb);
 	return NULL;
+}
+
+void itin_request_db_set_replica(struct itin_request_db *rdb, struct itin_db_replica *replica)
+{
+	rdb->replica = replica;
 }

@@ -812,6 +812,11 @@ void itin_requests_set_lease_db(struct itin_db_pool *lease_db)
 	svc->lease.db = lease_db;
 }
 
+void itin_requests_set_replica(struct itin_db_replica *replica)
+{
+	itin_request_db_set_replica(svc->rdb, replica);
+}
+
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
 {
 	struct timeval tv = { svc->lease.lease_s / 3, (svc->lease.lease_s % 3) * 333333 };

@@ -128,6 +128,9 @@ void itin_requests_set_config(const struct itin_service_config *service,
  * before itin_requests_recover(): the renewals do not queue behind the requests' statements,
  * which a lock or a slow database may hold for longer than the lease. */
 void itin_requests_set_lease_db(struct itin_db_pool *lease_db);
+/* The lookups on a hot standby ([database] read_conninfo, db/db_replica.h). */
+struct itin_db_replica;
+void itin_requests_set_replica(struct itin_db_replica *replica);
 /* Takes this instance's lease (waiting while another process holds its name), then answers
  * what a previous run of the instance accepted and did not answer, through the channel's ops,
  * and from then on, while renewing the lease, the requests of instances whose lease ran out.
