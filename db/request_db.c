@@ -45,6 +45,7 @@ static const struct itin_db_statement statements[] = {
 	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
+	{ "orphans", ITIN_SQL_ORPHANS, 3 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);

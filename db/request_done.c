@@ -24,6 +24,7 @@ struct itin_request_done {
 	unsigned num;
 	struct event *timer;
 	struct llist_head failed;	/* struct done_batch, sent again after a while */
+	unsigned batches;		/* not yet committed: in flight or failed */
 	struct event *retry;
 };
 
@@ -44,6 +45,7 @@ static void done_cb(void *arg, const PGresult *res)
 	struct timeval tv = { DONE_RETRY_S, 0 };
 
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
+		d->batches--;
 		talloc_free(b);
 		return;
 	}
@@ -98,6 +100,7 @@ void itin_request_done_flush(struct itin_request_done *d)
 		return;
 	}
 	b->d = d;
+	d->batches++;
 	for (unsigned i = 0; i < d->num; i++) {
 		const char *sep = i ? "," : "{";
 		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)d->id[i]);
@@ -109,6 +112,11 @@ void itin_request_done_flush(struct itin_request_done *d)
 	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
 	d->num = 0;
 	done_send(b);
+}
+
+bool itin_request_done_idle(const struct itin_request_done *d)
+{
+	return d->num == 0 && d->batches == 0;
 }
 
 static void done_timer_cb(evutil_socket_t fd, short what, void *arg)

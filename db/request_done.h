@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -22,3 +23,5 @@ void itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned pa
 			    unsigned action);
 /* Sends what is gathered now, and again the batches that failed before (at shutdown). */
 void itin_request_done_flush(struct itin_request_done *d);
+/* Whether every request marked so far is marked done in the database (committed). */
+bool itin_request_done_idle(const struct itin_request_done *d);

@@ -179,6 +179,42 @@ void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64
 		pending_cb(r, NULL);
 }
 
+bool itin_request_db_is_up(const struct itin_db_pool *db)
+{
+	return itin_db_pool_is_up(db);
+}
+
+unsigned long long itin_request_db_reconnects(const struct itin_db_pool *db)
+{
+	struct itin_db_pool_stats st;
+
+	itin_db_pool_get_stats(db, &st);
+	return st.reconnects;
+}
+
+void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64_t before,
+			       const int64_t *held, unsigned num_held, itin_pending_cb cb,
+			       void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+	char before_text[24], *ids = r ? talloc_strdup(r, "{") : NULL;
+	const char *values[3] = { owner, before_text, NULL };
+
+	for (unsigned i = 0; ids && i < num_held; i++)
+		ids = talloc_asprintf_append(ids, "%s%lld", i ? "," : "", (long long)held[i]);
+	ids = ids ? talloc_strdup_append(ids, "}") : NULL;
+	if (!r || !ids) {
+		talloc_free(r);
+		cb(arg, NULL, 0, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .rows = cb, .arg = arg };
+	values[2] = ids;
+	snprintf(before_text, sizeof(before_text), "%lld", (long long)before);
+	if (itin_db_pool_read(db, "orphans", 3, values, pending_cb, r) < 0)
+		pending_cb(r, NULL);
+}
+
 void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
 			    itin_pending_cb cb, void *arg)
 {

@@ -48,6 +48,23 @@ typedef void (*itin_pending_cb)(void *arg, const struct itin_pending *rows, unsi
 void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
 			       int64_t bound, itin_pending_cb cb, void *arg);
 
+/* Whether db has a connection up; how many times its connections were made again since it
+ * started (a statement in flight on a lost one may have been committed or not). */
+bool itin_request_db_is_up(const struct itin_db_pool *db);
+unsigned long long itin_request_db_reconnects(const struct itin_db_pool *db);
+
+/* Up to ITIN_PENDING_BATCH pending requests of owner received before the Unix second before
+ * whose ids are none of held[0 .. num_held - 1], in order: rows that no part of the process
+ * answers (a recording whose commit was in doubt when its connection broke, a request left
+ * when the lease was lost). Reads only: the caller makes sure no done mark is in flight. */
+#define ITIN_SQL_ORPHANS "SELECT id, key, channel, intent, action, lang, " \
+	"extract(epoch FROM received_at)::bigint, reply_to FROM request_pending " \
+	"WHERE owner = $1 AND received_at < to_timestamp($2) AND id <> ALL ($3::bigint[]) " \
+	"ORDER BY id LIMIT " OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH)
+void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64_t before,
+			       const int64_t *held, unsigned num_held, itin_pending_cb cb,
+			       void *arg);
+
 /* Up to ITIN_PENDING_BATCH pending requests of instances whose lease ran out, now owner's (if
  * owner's lease with token runs): given once the move is committed, to be answered. */
 void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,

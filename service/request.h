@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <osmocom/core/linuxlist.h>
 
 #include "common/config.h"
 #include "common/subscriber_key.h"
@@ -109,6 +110,7 @@ struct itin_request {
 	struct itin_request_wait *lookup;	/* the lookup in flight */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
+	struct llist_head live;		/* in the service's list, from alloc to free */
 };
 
 /* The request service: call once, with the pool whose statements are itin_request_statements
