@@ -19,9 +19,10 @@
  * a recording whose connection broke before its commit was known (a primary that died, with
  * the commit on the standby it failed over to), a request whose reply could not be sent, and,
  * after a loss of the lease, the requests held back. It runs after the pool reconnected and
- * when the lease is held again, once the requests from before the loss are gone and every
- * done mark is committed, and leaves out the rows of the requests alive (their ids) and any
- * row newer than the oldest recording still in flight: what it answers, nothing else does.
+ * when the lease is held again, once the requests from before the loss are gone, and leaves
+ * out the rows of the requests alive and of the done marks not yet committed (their ids) and
+ * any row newer than the oldest recording still in flight: what it answers, nothing else
+ * does.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
@@ -749,31 +750,55 @@ static void orphans_cb(void *arg, const struct itin_pending *rows, unsigned num,
 	}
 }
 
+/* The ids whose rows something in the process answers or marks done. */
+struct held_ids {
+	int64_t *id;
+	unsigned num, max;
+	bool failed;
+};
+
+static void hold_id(void *arg, int64_t id)
+{
+	struct held_ids *h = arg;
+
+	if (h->num == h->max) {
+		int64_t *more = talloc_realloc(svc, h->id, int64_t, h->max ? 2 * h->max : 256);
+
+		if (!more) {
+			h->failed = true;
+			return;
+		}
+		h->id = more;
+		h->max = talloc_array_length(more);
+	}
+	h->id[h->num++] = id;
+}
+
 static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct held_ids held = { 0 };
 	struct itin_request *req;
-	int64_t before = time(NULL), *held;
-	unsigned num = 0;
+	int64_t before = time(NULL);
 
 	if (!svc->sweep.wanted || svc->sweep.reading || svc->lease.released)
 		return;
-	/* A request from before a loss of the lease may still be fenced and left; a done mark
-	 * not yet committed leaves its row pending a while. */
-	if (!lease_valid() || svc->old_epoch_live || !itin_request_done_idle(svc->done) ||
-	    !itin_request_db_is_up(svc->db))
-		return;
-	held = talloc_array(svc, int64_t, svc->in_flight ? svc->in_flight : 1);
-	if (!held)
+	/* A request from before a loss of the lease may still be fenced and left. */
+	if (!lease_valid() || svc->old_epoch_live || !itin_request_db_is_up(svc->db))
 		return;
 	llist_for_each_entry(req, &svc->live, live) {
 		if (req->id)
-			held[num++] = req->id;
+			hold_id(&held, req->id);
 		else if (req->received_at > 0 && req->received_at < before)
 			before = req->received_at;	/* its row, once committed, is its own */
 	}
-	svc->sweep.reading = true;
-	itin_request_orphans_read(svc->db, svc->lease.name, before, held, num, orphans_cb, NULL);
-	talloc_free(held);
+	/* A done mark not yet committed leaves its row pending a while. */
+	itin_request_done_foreach(svc->done, hold_id, &held);
+	if (!held.failed) {
+		svc->sweep.reading = true;
+		itin_request_orphans_read(svc->db, svc->lease.name, before, held.id, held.num,
+					  orphans_cb, NULL);
+	}
+	talloc_free(held.id);
 }
 
 static void link_set(bool held)
