@@ -2,7 +2,11 @@
 # kannel-rate.sh and soak.sh: a work directory, the settings their itinerad shares, a private
 # PostgreSQL cluster in $work/pg, SUBSCRIBERS' 14 days of synthetic presence loaded and
 # prewarmed, the pgbench floor on the itinerary lookup, and the CPU each process used. The
-# caller sets top_srcdir (and top_builddir, when not the current directory).
+# caller sets top_srcdir (and top_builddir, when not the current directory). With
+# ITIN_BENCH_PGAF set, the database is a pg_auto_failover group instead (a monitor, a primary
+# and a synchronous standby on 127.0.0.1, ports 27150-27152, built with
+# contrib/ha/pgaf-node.sh as tests/ha/failover.sh builds it), reached through its multi-host
+# conninfo; its PostgreSQL CPU is both nodes'.
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 top_builddir=$(cd "${top_builddir:-.}" && pwd)
@@ -41,6 +45,10 @@ CONF
 # ITIN_BENCH_PARTITIONS=N (issue 21), its database is the proxy of N partitions, the even ones
 # beside it and the odd ones in a second cluster, $work/pg2 (contrib/shard/shard.sh).
 bench_pg_start() {	# shared_buffers
+	if [ -n "${ITIN_BENCH_PGAF:-}" ]; then
+		bench_pgaf_start "$1"
+		return
+	fi
 	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers="$1" -c max_wal_size=8GB
 	export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
 	export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
@@ -58,6 +66,10 @@ bench_pg_start() {	# shared_buffers
 }
 
 bench_pg_stop() {
+	if [ -n "${ITIN_BENCH_PGAF:-}" ]; then
+		bench_pgaf_stop
+		return
+	fi
 	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true
 	[ ! -d "$work/pg2" ] || sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg2" || true
 }
@@ -66,6 +78,61 @@ bench_pg_stop() {
 bench_psql_all() {	# psql arguments
 	psql -XAtq "$@"
 	(IFS='|'; for c in $bench_parts; do psql -XAtq -d "$c" "$@"; done)
+}
+
+bench_pgaf_monitor() { psql -XAtq -h "$work/pgaf/sock" -p 27150 -U postgres -d pg_auto_failover -c "$1"; }
+bench_pgaf_nodes_are() {	# the nodes' states, each reached, in node order
+	[ "$(bench_pgaf_monitor "SELECT string_agg(reportedstate::text, ' ' ORDER BY nodeid)
+		FROM pgautofailover.node WHERE reportedstate = goalstate" 2> /dev/null)" = "$1" ]
+}
+bench_pgaf_registered() {	# nodes
+	[ "$(bench_pgaf_monitor "SELECT count(*) FROM pgautofailover.node" 2> /dev/null)" = "$1" ]
+}
+bench_pgaf_wait() {	# tries command...: every 0.5 s
+	tries=$1
+	shift
+	until "$@"; do
+		tries=$((tries - 1))
+		[ "$tries" -gt 0 ] || return 1
+		sleep 0.5
+	done
+}
+
+bench_pgaf_start() {	# shared_buffers
+	node=$top_srcdir/contrib/ha/pgaf-node.sh
+	mkdir -p "$work/pgaf/sock"
+	[ "$(id -u)" != 0 ] || chown postgres: "$work/pgaf" "$work/pgaf/sock"
+	export PGAF_HOSTNAME=127.0.0.1 PGAF_AUTH=trust PGAF_SSL=--no-ssl PGAF_CLIENTS=127.0.0.1/32 \
+		PGAF_SOCKETS="$work/pgaf/sock"
+	# checkpoint_completion_target 0: the standby's pg_basebackup would wait for a spread
+	# checkpoint of the fresh primary
+	settings="shared_buffers = $1
+max_wal_size = 8GB
+checkpoint_completion_target = 0"
+	echo "creating a pg_auto_failover group (monitor, primary, synchronous standby) ..." >&2
+	PGAF_SETTINGS=$settings sh "$node" monitor "$work/pgaf/monitor" 27150 > /dev/null
+	sh "$node" start "$work/pgaf/monitor"
+	bench_pgaf_wait 120 bench_pgaf_monitor "SELECT 1" > /dev/null 2>&1
+	monitor=$(sh "$node" uri "$work/pgaf/monitor")
+	for n in 1 2; do
+		PGAF_RUN=1 PGAF_SETTINGS=$settings sh "$node" node "$work/pgaf/n$n" 2715$n "$monitor" \
+			n$n > /dev/null
+		bench_pgaf_wait 240 bench_pgaf_registered $n || { echo "n$n did not register" >&2; exit 1; }
+	done
+	bench_pgaf_wait 600 bench_pgaf_nodes_are "primary secondary" ||
+		{ echo "no primary and secondary" >&2; exit 1; }
+	export PGHOST="$work/pgaf/sock" PGPORT=27151 PGUSER=postgres PGDATABASE=itinerad
+	export ITINERAD_CONNINFO="host=127.0.0.1,127.0.0.1 port=27151,27152 user=postgres dbname=itinerad target_session_attrs=read-write"
+}
+
+bench_pgaf_stop() {
+	for n in n2 n1 monitor; do
+		[ -d "$work/pgaf/$n/pgdata" ] || continue
+		pid=$(head -1 "$work/pgaf/$n/pgdata/postmaster.pid" 2> /dev/null)
+		sh "$top_srcdir/contrib/ha/pgaf-node.sh" stop "$work/pgaf/$n" > /dev/null 2>&1
+		# pg_autoctl stop returns before its PostgreSQL has stopped
+		[ -z "$pid" ] || bench_pgaf_wait 120 eval "! kill -0 $pid 2> /dev/null"
+	done
 }
 
 # Loads SUBSCRIBERS' cells and 14 days of events (itinerad-sample, seed 9, ending now) with
@@ -114,7 +181,14 @@ bench_children_ticks() {
 	done
 	echo $t
 }
-bench_pg_ticks() { bench_children_ticks "$(head -1 "$work/pg/data/postmaster.pid")"; }
+bench_pg_ticks() {
+	if [ -n "${ITIN_BENCH_PGAF:-}" ]; then
+		echo $(($(bench_children_ticks "$(head -1 "$work/pgaf/n1/pgdata/postmaster.pid")") +
+			$(bench_children_ticks "$(head -1 "$work/pgaf/n2/pgdata/postmaster.pid")")))
+		return
+	fi
+	bench_children_ticks "$(head -1 "$work/pg/data/postmaster.pid")"
+}
 
 # A field of the load generators' output line: "... NAME VALUE ..." prints VALUE.
 bench_field() { sed -n "s/.* $1 \([0-9.]*\).*/\1/p"; }

@@ -29,6 +29,7 @@
 #include "daemon/admin.h"
 #include "common/config.h"
 #include "db/db_pool.h"
+#include "db/db_replica.h"
 #include "common/log.h"
 #include "service/request.h"
 #include "sms/sms_channel.h"
@@ -348,6 +349,25 @@ static void db_metrics(struct evbuffer *b, const struct itin_db_pool *db)
 	       "Connections lost and made again.", st.reconnects);
 }
 
+/* The hot standby of [database] read_conninfo. */
+static void replica_metrics(struct evbuffer *b, const struct itin_db_replica *r)
+{
+	struct itin_db_replica_stats st;
+
+	itin_db_replica_get_stats(r, &st);
+	metric(b, "itinerad_db_standby_in_use", "gauge",
+	       "1 while the lookups go to the read_conninfo standby, 0 while to the primary.",
+	       st.in_use);
+	help(b, "itinerad_db_standby_lag_seconds", "gauge",
+	     "How far the standby was behind at its last check (-1: not known).");
+	evbuffer_add_printf(b, "itinerad_db_standby_lag_seconds %.3f\n", st.lag_s);
+	metric(b, "itinerad_db_standby_lookups_total", "counter",
+	       "Lookup statements answered by the standby.", st.lookups);
+	metric(b, "itinerad_db_standby_fallbacks_total", "counter",
+	       "Lookup statements that failed on the standby and went to the primary.",
+	       st.fallbacks);
+}
+
 static void admin_metrics(struct evbuffer *b, const struct itin_admin *a)
 {
 	metric(b, "itinerad_admin_connections", "gauge",
@@ -428,6 +448,8 @@ static void metrics_cb(struct evhttp_request *r, void *arg)
 	if (a->src.ussd_smpp)
 		ussd_smpp_metrics(b, a->src.ussd_smpp);
 	db_metrics(b, a->src.db);
+	if (a->src.replica)
+		replica_metrics(b, a->src.replica);
 	/* Only with a GSUP link configured: a link that does not exist is not down. */
 	if (a->src.ussd) {
 		metric(b, "itinerad_gsup_link_up", "gauge",

@@ -17,12 +17,14 @@
 #include "common/config.h"
 
 struct itin_db_pool;
+struct itin_db_replica;
 struct itin_sms_channel;
 struct itin_ussd_gsup;
 struct itin_ussd_smpp;
 
 struct itin_admin_sources {
 	struct itin_db_pool *db;
+	struct itin_db_replica *replica;	/* NULL: no [database] read_conninfo */
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;	/* NULL: no USSD over GSUP */
 	struct itin_ussd_smpp *ussd_smpp;	/* NULL: no USSD gateway over SMPP */

@@ -26,10 +26,12 @@
 #include "common/coredump.h"
 #include "db/db_connect.h"
 #include "db/db_pool.h"
+#include "db/db_replica.h"
 #include "db/db_schema.h"
 #include "common/localtime.h"
 #include "common/log.h"
 #include "db/request_db.h"
+#include "db/request_inputs.h"
 #include "service/request.h"
 #include "sms/sms_channel.h"
 #include "ussd/ussd_gsup.h"
@@ -44,6 +46,8 @@ struct daemon {
 	struct itin_config *cfg;
 	const struct itin_config *start_cfg;	/* its keys are the ones in use until a restart */
 	struct itin_db_pool *db;
+	struct itin_db_pool *lease_db;		/* the instance's lease, on a connection of its own */
+	struct itin_db_replica *replica;	/* NULL: no [database] read_conninfo */
 	struct itin_sms_channel *sms;
 	struct itin_ussd_gsup *ussd;		/* NULL: no [gsup] host, no USSD over GSUP */
 	struct itin_ussd_smpp *ussd_smpp;	/* NULL: no [smpp NAME] with ussd = yes */
@@ -77,6 +81,9 @@ static void schema_checked(void *arg, int version, const char *error)
 			     "this itinerad's %d: an older itinerad runs on it as long as the newer "
 			     "migrations kept what it uses\n", version, want);
 		itin_db_pool_start(d->db);
+		itin_db_pool_start(d->lease_db);
+		if (d->replica)
+			itin_db_replica_start(d->replica);
 		return;
 	}
 	if (version < 0)
@@ -127,7 +134,7 @@ static void db_wait_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
 
-	if (!itin_db_pool_is_up(d->db))
+	if (!itin_db_pool_is_up(d->db) || !itin_db_pool_is_up(d->lease_db))
 		return;
 	event_del(d->db_wait);
 	itin_requests_recover(channels_start, d);
@@ -149,11 +156,13 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 	}
 	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms) &&
 	     (!d->ussd_smpp || itin_ussd_smpp_is_unbound(d->ussd_smpp))) || waited >= DRAIN_MAX_S + 5) {
-		struct itin_db_pool_stats db;
+		struct itin_db_pool_stats db, lease;
 
 		/* The last answered requests marked done before the database goes. */
 		itin_requests_flush();
 		itin_db_pool_get_stats(d->db, &db);
+		itin_db_pool_get_stats(d->lease_db, &lease);
+		db.in_flight += lease.in_flight;
 		if (db.in_flight == 0 && !d->released) {
 			/* Then the lease, once the done marks are committed. */
 			d->released = true;
@@ -278,12 +287,13 @@ static void reload_cb(evutil_socket_t sig, short what, void *arg)
 
 /* Descriptors the daemon keeps from the admin endpoint, so that an attack on it never leaves
  * the SMSC, GSUP and database links unable to reconnect: two per SMSC link (a split bind),
- * one per pool connection and for GSUP, and 32 for the process itself (standard streams, the
+ * one per pool connection (the standby's too), the lease's and GSUP's, and 32 for the process itself (standard streams, the
  * event loop and its signals, the log, name lookups, the listening socket, a reconnect that
  * opens before the old socket is closed). */
 static unsigned fd_reserve(const struct itin_config *cfg)
 {
-	return 32 + 2 * cfg->smpp.num + cfg->database.pool_size + 1;
+	return 32 + 2 * cfg->smpp.num + cfg->database.pool_size * (cfg->database.read_conninfo[0] ? 2 : 1) +
+	       1 + 1;
 }
 
 static int run(struct daemon *d)
@@ -306,10 +316,30 @@ static int run(struct daemon *d)
 	}
 	d->db = itin_db_pool_alloc(d->ctx, d->base, conninfo, d->cfg->database.pool_size,
 				   itin_request_statements, itin_num_request_statements);
-	if (!d->db || itin_requests_init(d->ctx, d->base, &d->cfg->service, d->cfg->templates,
-					   &d->cfg->keys, &d->cfg->instance, d->db) < 0) {
+	d->lease_db = itin_db_pool_alloc(d->ctx, d->base, conninfo, 1, itin_lease_statements,
+					 itin_num_lease_statements);
+	if (!d->db || !d->lease_db ||
+	    itin_requests_init(d->ctx, d->base, &d->cfg->service, d->cfg->templates,
+			       &d->cfg->keys, &d->cfg->instance, d->db) < 0) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
 		return 1;
+	}
+	itin_db_pool_set_name(d->lease_db, "lease ");
+	itin_requests_set_lease_db(d->lease_db);
+	if (d->cfg->database.read_conninfo[0]) {
+		char *read_conninfo = itin_db_conninfo_as(d->ctx, d->cfg->database.read_conninfo,
+							  ITIN_DB_ROLE_DAEMON, err, sizeof(err));
+
+		d->replica = read_conninfo ?
+			itin_db_replica_alloc(d->ctx, d->base, read_conninfo,
+					      d->cfg->database.pool_size,
+					      d->cfg->database.max_read_lag_s, d->db) : NULL;
+		if (!d->replica) {
+			LOGP(DMAIN, LOGL_ERROR, "[database] read_conninfo: %s\n",
+			     read_conninfo ? "out of memory" : err);
+			return 1;
+		}
+		itin_requests_set_replica(d->replica);
 	}
 	if (!itin_db_schema_check_start(d->ctx, d->base, conninfo, schema_checked, d)) {
 		LOGP(DMAIN, LOGL_ERROR, "out of memory\n");
@@ -333,7 +363,8 @@ static int run(struct daemon *d)
 					.max_connections = d->cfg->admin.max_connections,
 					.request_timeout_s = d->cfg->admin.request_timeout_s,
 					.fd_reserve = fd_reserve(d->cfg) },
-				    &(struct itin_admin_sources){ .db = d->db, .sms = d->sms,
+				    &(struct itin_admin_sources){ .db = d->db, .replica = d->replica,
+								  .sms = d->sms,
 								  .ussd = d->ussd,
 								  .ussd_smpp = d->ussd_smpp,
 								  .stopping = &d->stopping },

@@ -70,6 +70,7 @@ struct db_conn {
 
 struct itin_db_pool {
 	struct event_base *base;
+	const char *name;		/* in its log lines: "" or "lease " */
 	/* The conninfo's keywords, and their values once per host it names, each with the
 	 * host list starting at another host (see pool_targets()). */
 	const char **keywords;
@@ -84,7 +85,7 @@ struct itin_db_pool {
 };
 
 #define LOGPCONN(c, level, fmt, args...) \
-	LOGP(DDB, level, "db conn %u: " fmt, (c)->index, ##args)
+	LOGP(DDB, level, "db %sconn %u: " fmt, (c)->pool->name, (c)->index, ##args)
 
 static void conn_start(struct db_conn *c);
 static void conn_io_cb(evutil_socket_t fd, short what, void *arg);
@@ -515,6 +516,7 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 	if (!pool)
 		return NULL;
 	pool->base = base;
+	pool->name = "";
 	pool->connect_timeout = (struct timeval){ CONNECT_TIMEOUT_MS / 1000, 0 };
 	pool->statements = statements;
 	pool->num_statements = num_statements;
@@ -626,6 +628,11 @@ static void conn_sync_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->committing = true;
+}
+
+void itin_db_pool_set_name(struct itin_db_pool *pool, const char *name)
+{
+	pool->name = name;
 }
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool)

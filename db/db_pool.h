@@ -34,6 +34,9 @@ struct itin_db_pool *itin_db_pool_alloc(void *ctx, struct event_base *base, cons
 					unsigned connections, const struct itin_db_statement *statements,
 					unsigned num_statements);
 int itin_db_pool_start(struct itin_db_pool *pool);
+/* name (a static string ending in a blank) in the pool's log lines, "db NAMEconn N: ...", to
+ * tell it from the daemon's main pool. */
+void itin_db_pool_set_name(struct itin_db_pool *pool, const char *name);
 
 /* Queue a prepared statement; text parameters. Returns 0, or -EAGAIN when the queue is full
  * or -ENOTCONN when no connection is up (then cb is not called). cb may run before this

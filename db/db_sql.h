@@ -22,6 +22,7 @@ extern const char itin_sql_lookup[];
  * (from 1), then sql/lookup.sql's columns, in that order: the function itin_lookup
  * (migration 090) itself. */
 extern const char itin_sql_lookup_batch[];
+#define ITIN_SQL_LOOKUP_BATCH_PARAMS 3
 /* sql/grants.sql: the privileges of the daemon's and the loader's roles, applied by every
  * migrate after the migrations. */
 extern const char itin_sql_grants[];

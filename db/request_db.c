@@ -21,6 +21,7 @@
 #include "common/subscriber_key.h"
 #include "db/db_lookup.h"
 #include "db/db_pool.h"
+#include "db/db_replica.h"
 #include "db/db_sql.h"
 #include "db/request_db.h"
 #include "db/request_inputs.h"
@@ -39,14 +40,12 @@ static const struct itin_db_statement statements[] = {
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
-	{ "renew", "SELECT lease_until IS NOT NULL, holder_token, holder_pid FROM "
-		   "itin_instance_renew($1, $2, make_interval(secs => $3), $4, $5)", 5 },
 	{ "pending", "SELECT * FROM itin_instance_pending($1, $2, $3, "
 		     OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 3 },
-	{ "release", "SELECT itin_instance_release($1, $2)", 2 },
 	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
+	{ "orphans", ITIN_SQL_ORPHANS, 3 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);
@@ -94,6 +93,7 @@ static const struct timeval send_now = { 0, 0 };
 
 struct itin_request_db {
 	struct itin_db_pool *db;
+	struct itin_db_replica *replica;	/* NULL: the lookups on db too */
 	const char *owner;		/* the instance's name, recorded with its requests */
 	struct gathering *begins;	/* one per pool connection */
 	unsigned num_begins;
@@ -256,8 +256,11 @@ static void gathering_send(struct gathering *g)
 	for (unsigned i = 0; i < g->num_arrays; i++)
 		arrays[i] = array_close(&g->param[i]);
 	if (g->num_arrays == LOOKUP_ARRAYS) {
-		rc = itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
-				       looked_up_batch_cb, b);
+		rc = g->rdb->replica ?
+			itin_db_replica_lookup(g->rdb->replica, LOOKUP_BATCH_PARAMS, values,
+					       looked_up_batch_cb, b) :
+			itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
+					  looked_up_batch_cb, b);
 	} else {
 		snprintf(lang, sizeof(lang), "%d", r->english);
 		snprintf(timeout, sizeof(timeout), "%u", r->consent_timeout_s);
@@ -431,4 +434,9 @@ struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base
 fail:
 	talloc_free(rdb);
 	return NULL;
+}
+
+void itin_request_db_set_replica(struct itin_request_db *rdb, struct itin_db_replica *replica)
+{
+	rdb->replica = replica;
 }

@@ -37,6 +37,10 @@ struct itin_request_db;
 struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base,
 					      struct itin_db_pool *db, const char *owner);
 
+/* The lookups on a hot standby from now on (db_replica.h), the rest on the pool. */
+struct itin_db_replica;
+void itin_request_db_set_replica(struct itin_request_db *rdb, struct itin_db_replica *replica);
+
 /* One request to record. */
 struct itin_begin_args {
 	const uint8_t *key;		/* ITIN_SUBSCRIBER_KEY_LEN octets */

@@ -4,6 +4,7 @@
  */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <osmocom/core/linuxlist.h>
 #include <talloc.h>
@@ -24,6 +25,7 @@ struct itin_request_done {
 	unsigned num;
 	struct event *timer;
 	struct llist_head failed;	/* struct done_batch, sent again after a while */
+	struct llist_head sent;		/* struct done_batch, in flight */
 	struct event *retry;
 };
 
@@ -32,6 +34,8 @@ struct done_batch {
 	struct llist_head list;
 	struct itin_request_done *d;
 	bool failed_before;
+	int64_t id[DONE_BATCH];		/* the same ids, for itin_request_done_foreach() */
+	unsigned num;
 	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
 };
 
@@ -43,6 +47,7 @@ static void done_cb(void *arg, const PGresult *res)
 	struct itin_request_done *d = b->d;
 	struct timeval tv = { DONE_RETRY_S, 0 };
 
+	llist_del(&b->list);
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		talloc_free(b);
 		return;
@@ -60,6 +65,7 @@ static void done_send(struct done_batch *b)
 {
 	const char *values[3] = { b->ids, b->parts, b->actions };
 
+	llist_add_tail(&b->list, &b->d->sent);
 	if (itin_db_pool_exec(b->d->db, "done", 3, values, done_cb, b) < 0)
 		done_cb(b, NULL);
 }
@@ -98,6 +104,8 @@ void itin_request_done_flush(struct itin_request_done *d)
 		return;
 	}
 	b->d = d;
+	memcpy(b->id, d->id, d->num * sizeof(d->id[0]));
+	b->num = d->num;
 	for (unsigned i = 0; i < d->num; i++) {
 		const char *sep = i ? "," : "{";
 		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)d->id[i]);
@@ -109,6 +117,21 @@ void itin_request_done_flush(struct itin_request_done *d)
 	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
 	d->num = 0;
 	done_send(b);
+}
+
+void itin_request_done_foreach(const struct itin_request_done *d,
+			       void (*fn)(void *arg, int64_t id), void *arg)
+{
+	const struct done_batch *b;
+
+	for (unsigned i = 0; i < d->num; i++)
+		fn(arg, d->id[i]);
+	llist_for_each_entry(b, &d->sent, list)
+		for (unsigned i = 0; i < b->num; i++)
+			fn(arg, b->id[i]);
+	llist_for_each_entry(b, &d->failed, list)
+		for (unsigned i = 0; i < b->num; i++)
+			fn(arg, b->id[i]);
 }
 
 static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -150,6 +173,7 @@ struct itin_request_done *itin_request_done_alloc(void *ctx, struct event_base *
 	talloc_set_destructor(d, done_destructor);
 	d->db = db;
 	INIT_LLIST_HEAD(&d->failed);
+	INIT_LLIST_HEAD(&d->sent);
 	d->timer = evtimer_new(base, done_timer_cb, d);
 	d->retry = evtimer_new(base, done_retry_cb, d);
 	if (!d->timer || !d->retry) {

@@ -22,3 +22,7 @@ void itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned pa
 			    unsigned action);
 /* Sends what is gathered now, and again the batches that failed before (at shutdown). */
 void itin_request_done_flush(struct itin_request_done *d);
+/* fn for the id of each request marked and not yet committed done (gathered, in flight, or
+ * failed and to be sent again): its row may still be pending. */
+void itin_request_done_foreach(const struct itin_request_done *d,
+			       void (*fn)(void *arg, int64_t id), void *arg);

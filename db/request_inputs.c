@@ -1,7 +1,8 @@
 /*
  * The request service's reads (request_inputs.h): freshness and risks through db_lookup.c's
  * parsers, pending requests decoded row by row (read-only statements, on any connection), and
- * the instance's lease and takeover, which write and are given once committed.
+ * the instance's lease and takeover, which write and are given once committed. The lease's
+ * statements are the lease connection's (itin_lease_statements).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,14 @@
 #include "db/db_lookup.h"
 #include "db/db_pool.h"
 #include "db/request_inputs.h"
+
+static const struct itin_db_statement lease_statements[] = {
+	{ "renew", "SELECT lease_until IS NOT NULL, holder_token, holder_pid FROM "
+		   "itin_instance_renew($1, $2, make_interval(secs => $3), $4, $5)", 5 },
+	{ "release", "SELECT itin_instance_release($1, $2)", 2 },
+};
+const struct itin_db_statement *const itin_lease_statements = lease_statements;
+const unsigned itin_num_lease_statements = ARRAY_SIZE(lease_statements);
 
 struct inputs_read {
 	void *ctx;
@@ -167,6 +176,42 @@ void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64
 	snprintf(bound_text, sizeof(bound_text), "%lld", (long long)bound);
 	/* Not a read: it locks the rows, to wait for a takeover that moves them. */
 	if (itin_db_pool_exec(db, "pending", 3, values, pending_cb, r) < 0)
+		pending_cb(r, NULL);
+}
+
+bool itin_request_db_is_up(const struct itin_db_pool *db)
+{
+	return itin_db_pool_is_up(db);
+}
+
+unsigned long long itin_request_db_reconnects(const struct itin_db_pool *db)
+{
+	struct itin_db_pool_stats st;
+
+	itin_db_pool_get_stats(db, &st);
+	return st.reconnects;
+}
+
+void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64_t before,
+			       const int64_t *held, unsigned num_held, itin_pending_cb cb,
+			       void *arg)
+{
+	struct pending_read *r = talloc_zero(db, struct pending_read);
+	char before_text[24], *ids = r ? talloc_strdup(r, "{") : NULL;
+	const char *values[3] = { owner, before_text, NULL };
+
+	for (unsigned i = 0; ids && i < num_held; i++)
+		ids = talloc_asprintf_append(ids, "%s%lld", i ? "," : "", (long long)held[i]);
+	ids = ids ? talloc_strdup_append(ids, "}") : NULL;
+	if (!r || !ids) {
+		talloc_free(r);
+		cb(arg, NULL, 0, "out of memory\n");
+		return;
+	}
+	*r = (struct pending_read){ .rows = cb, .arg = arg };
+	values[2] = ids;
+	snprintf(before_text, sizeof(before_text), "%lld", (long long)before);
+	if (itin_db_pool_read(db, "orphans", 3, values, pending_cb, r) < 0)
 		pending_cb(r, NULL);
 }
 

@@ -48,6 +48,23 @@ typedef void (*itin_pending_cb)(void *arg, const struct itin_pending *rows, unsi
 void itin_request_pending_read(struct itin_db_pool *db, const char *owner, int64_t after,
 			       int64_t bound, itin_pending_cb cb, void *arg);
 
+/* Whether db has a connection up; how many times its connections were made again since it
+ * started (a statement in flight on a lost one may have been committed or not). */
+bool itin_request_db_is_up(const struct itin_db_pool *db);
+unsigned long long itin_request_db_reconnects(const struct itin_db_pool *db);
+
+/* Up to ITIN_PENDING_BATCH pending requests of owner received before the Unix second before
+ * whose ids are none of held[0 .. num_held - 1], in order: rows that no part of the process
+ * answers (a recording whose commit was in doubt when its connection broke, a request left
+ * when the lease was lost). Reads only: the caller makes sure no done mark is in flight. */
+#define ITIN_SQL_ORPHANS "SELECT id, key, channel, intent, action, lang, " \
+	"extract(epoch FROM received_at)::bigint, reply_to FROM request_pending " \
+	"WHERE owner = $1 AND received_at < to_timestamp($2) AND id <> ALL ($3::bigint[]) " \
+	"ORDER BY id LIMIT " OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH)
+void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64_t before,
+			       const int64_t *held, unsigned num_held, itin_pending_cb cb,
+			       void *arg);
+
 /* Up to ITIN_PENDING_BATCH pending requests of instances whose lease ran out, now owner's (if
  * owner's lease with token runs): given once the move is committed, to be answered. */
 void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t token,
@@ -55,16 +72,23 @@ void itin_request_take_over(struct itin_db_pool *db, const char *owner, uint64_t
 
 typedef void (*itin_lease_cb)(void *arg, int rc, const char *why);
 
+/* The statements of itin_instance_renew() and itin_instance_release(), for a connection of
+ * their own: the lease is renewed while the pool's connections wait on a lock or a slow
+ * statement (the database is up: no peer should take this instance's requests). */
+struct itin_db_statement;
+extern const struct itin_db_statement *const itin_lease_statements;
+extern const unsigned itin_num_lease_statements;
+
 /* Who holds an instance's name: the token and pid of its process. */
 struct itin_lease_holder {
 	uint64_t token;
 	int pid;
 };
 
-/* Takes or renews owner's lease for lease_s from the database's now, recording pid; takes it
- * also from the process of token stale (0: none), which the caller knows to be gone. rc 0:
- * held; -EBUSY: another process holds the name and its lease runs (holder: which); else
- * failed (why). */
+/* Takes or renews owner's lease for lease_s from the database's now, recording pid (db: a
+ * pool of the itin_lease_statements); takes it also from the process of token stale (0:
+ * none), which the caller knows to be gone. rc 0: held; -EBUSY: another process holds the
+ * name and its lease runs (holder: which); else failed (why). */
 typedef void (*itin_renewed_cb)(void *arg, int rc, const struct itin_lease_holder *holder,
 				const char *why);
 void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t token,
@@ -75,6 +99,6 @@ void itin_instance_renew(struct itin_db_pool *db, const char *owner, uint64_t to
 void itin_instance_hold_link(struct itin_db_pool *db, const char *link, const char *owner,
 			     uint64_t token, itin_lease_cb cb, void *arg);
 
-/* Ends owner's lease now (a clean stop): peers take over what it left and the links it held. */
+/* Ends owner's lease now (a clean stop; db as for the renewal): peers take over what it left and the links it held. */
 void itin_instance_release(struct itin_db_pool *db, const char *owner, uint64_t token,
 			   itin_lease_cb cb, void *arg);

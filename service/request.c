@@ -11,7 +11,18 @@
  * of its own name only, and takes over the rows of instances whose lease ran out. An instance
  * that could not renew its lease in time sends no more SMS replies of the requests it holds
  * (a peer may be answering them) and refuses new ones, until it holds its lease again; then
- * it answers those of its rows that no peer took.
+ * it answers those of its rows that no peer took (the sweep below). The renewals go over a connection of their
+ * own, so that a lock or a slow database that holds the requests' statements does not end the
+ * lease of an instance whose database is up.
+ *
+ * The sweep answers the instance's own pending rows that nothing in this process will answer:
+ * a recording whose connection broke before its commit was known (a primary that died, with
+ * the commit on the standby it failed over to), a request whose reply could not be sent, and,
+ * after a loss of the lease, the requests held back. It runs after the pool reconnected and
+ * when the lease is held again, once the requests from before the loss are gone, and leaves
+ * out the rows of the requests alive and of the done marks not yet committed (their ids) and
+ * any row newer than the oldest recording still in flight: what it answers, nothing else
+ * does.
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
@@ -38,7 +49,9 @@
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
 #define LEASE_MARGIN 6			/* replies stop 1/6 of the lease before a peer may start */
-#define REFRESH_S 60			/* data freshness and risk list are re-read this often */
+#define LEASE_RETRY_S 1			/* a failed renewal is tried again after this */
+#define REFRESH_S 60
+#define SWEEP_CHECK_MS 200		/* a sweep waiting for its moment looks this often */			/* data freshness and risk list are re-read this often */
 
 struct request_service {
 	struct event_base *base;
@@ -66,6 +79,13 @@ struct request_service {
 		struct itin_log_limit log;
 	} cap;
 	struct itin_request_stats stats;
+	struct llist_head live;		/* every request alive (struct itin_request) */
+	unsigned old_epoch_live;	/* of them, those from before the lease's last loss */
+	struct {			/* own rows that nothing here answers (the sweep) */
+		bool wanted, reading;
+		unsigned long long reconnects;	/* the pool's, when last looked at */
+		struct event *timer;
+	} sweep;
 	int64_t recover_bound;		/* own pending rows up to this id are not in memory */
 	void (*recovered)(void *arg);
 	void *recovered_arg;
@@ -73,7 +93,9 @@ struct request_service {
 		char name[HOST_NAME_MAX + 66];	/* "host/[instance] name" */
 		uint64_t token;		/* this process's, among those that used the name */
 		unsigned lease_s;	/* [instance] lease */
+		struct itin_db_pool *db;	/* the lease's own connection */
 		struct event *timer;	/* renewal every third of the lease */
+		struct event *retry;	/* after a failed renewal, sooner than the timer */
 		bool held;		/* renewed in time since it was last lost */
 		bool renewing;
 		struct timespec sent;	/* when the renewal in flight was sent */
@@ -141,6 +163,9 @@ static int request_destructor(struct itin_request *req)
 		req->lookup->req = NULL;
 	if (req->begin)
 		req->begin->req = NULL;
+	llist_del(&req->live);
+	if (req->lease_epoch != svc->lease.epoch)
+		svc->old_epoch_live--;
 	svc->in_flight--;
 	return 0;
 }
@@ -462,6 +487,7 @@ struct itin_request *itin_request_alloc(void *ctx)
 
 	if (req) {
 		talloc_set_destructor(req, request_destructor);
+		llist_add_tail(&req->live, &svc->live);
 		svc->in_flight++;
 		req->lease_epoch = svc->lease.epoch;
 		clock_gettime(CLOCK_MONOTONIC, &req->started);
@@ -604,9 +630,20 @@ static void refresh_cb(evutil_socket_t fd, short what, void *arg)
 	itin_request_inputs_read(svc->db, svc, freshness_cb, risks_cb, NULL);
 }
 
-/* taken: from an instance whose lease ran out, else this one's from before. */
-static void recover_one(const struct itin_pending *p, bool taken)
+enum recovered_from {
+	FROM_PREVIOUS_RUN,		/* at the start: the previous process's */
+	FROM_PEER,			/* taken over from an instance whose lease ran out */
+	FROM_SWEEP,			/* this process's, that nothing here answers */
+};
+
+static void recover_one(const struct itin_pending *p, enum recovered_from from)
 {
+	static const char *const how[] = {
+		[FROM_PREVIOUS_RUN] = "left pending by a previous run",
+		[FROM_PEER] = "taken over from an instance whose lease ran out",
+		[FROM_SWEEP] = "that nothing else answers (a recording whose commit was in doubt, "
+			       "a reply not sent, or held back while the lease was lost)",
+	};
 	struct itin_request *req = itin_request_alloc(svc);
 
 	if (!req)
@@ -635,10 +672,8 @@ static void recover_one(const struct itin_pending *p, bool taken)
 		talloc_free(req);
 		return;
 	}
-	LOGPREQ(req, LOGL_NOTICE, "answering request %lld %s\n", (long long)req->id,
-		taken ? "taken over from an instance whose lease ran out" :
-		"left pending by a previous run");
-	if (taken)
+	LOGPREQ(req, LOGL_NOTICE, "answering request %lld %s\n", (long long)req->id, how[from]);
+	if (from == FROM_PEER)
 		svc->stats.taken_over++;
 	start_deadline(req);
 	act(req);
@@ -651,7 +686,7 @@ static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num,
 		return;
 	}
 	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i], false);
+		recover_one(&rows[i], FROM_PREVIOUS_RUN);
 	if (num == ITIN_PENDING_BATCH)
 		itin_request_pending_read(svc->db, svc->lease.name, rows[num - 1].id,
 					  svc->recover_bound, pending_cb, NULL);
@@ -683,11 +718,87 @@ static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, c
 		return;
 	}
 	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i], true);
+		recover_one(&rows[i], FROM_PEER);
 	if (num == ITIN_PENDING_BATCH && lease_valid()) {
 		svc->lease.taking_over = true;
 		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
 	}
+}
+
+static void sweep_want(void)
+{
+	struct timeval tv = { 0, SWEEP_CHECK_MS * 1000 };
+
+	svc->sweep.wanted = true;
+	if (!evtimer_pending(svc->sweep.timer, NULL))
+		evtimer_add(svc->sweep.timer, &tv);
+}
+
+static void orphans_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
+{
+	svc->sweep.reading = false;
+	if (!rows) {
+		/* Still wanted: tried again. */
+		LOGP(DREQ, LOGL_ERROR, "reading this instance's unanswered requests failed: %s", why);
+		return;
+	}
+	for (unsigned i = 0; i < num; i++)
+		recover_one(&rows[i], FROM_SWEEP);
+	if (num < ITIN_PENDING_BATCH) {
+		svc->sweep.wanted = false;
+		evtimer_del(svc->sweep.timer);
+	}
+}
+
+/* The ids whose rows something in the process answers or marks done. */
+struct held_ids {
+	int64_t *id;
+	unsigned num, max;
+	bool failed;
+};
+
+static void hold_id(void *arg, int64_t id)
+{
+	struct held_ids *h = arg;
+
+	if (h->num == h->max) {
+		int64_t *more = talloc_realloc(svc, h->id, int64_t, h->max ? 2 * h->max : 256);
+
+		if (!more) {
+			h->failed = true;
+			return;
+		}
+		h->id = more;
+		h->max = talloc_array_length(more);
+	}
+	h->id[h->num++] = id;
+}
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct held_ids held = { 0 };
+	struct itin_request *req;
+	int64_t before = time(NULL);
+
+	if (!svc->sweep.wanted || svc->sweep.reading || svc->lease.released)
+		return;
+	/* A request from before a loss of the lease may still be fenced and left. */
+	if (!lease_valid() || svc->old_epoch_live || !itin_request_db_is_up(svc->db))
+		return;
+	llist_for_each_entry(req, &svc->live, live) {
+		if (req->id)
+			hold_id(&held, req->id);
+		else if (req->received_at > 0 && req->received_at < before)
+			before = req->received_at;	/* its row, once committed, is its own */
+	}
+	/* A done mark not yet committed leaves its row pending a while. */
+	itin_request_done_foreach(svc->done, hold_id, &held);
+	if (!held.failed) {
+		svc->sweep.reading = true;
+		itin_request_orphans_read(svc->db, svc->lease.name, before, held.id, held.num,
+					  orphans_cb, NULL);
+	}
+	talloc_free(held.id);
 }
 
 static void link_set(bool held)
@@ -759,7 +870,10 @@ static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder
 		return;
 	}
 	if (rc < 0) {
+		struct timeval retry = { LEASE_RETRY_S, 0 };
+
 		LOGP(DREQ, LOGL_ERROR, "instance %s: renewing the lease failed: %s", svc->lease.name, why);
+		evtimer_add(svc->lease.retry, &retry);
 		return;
 	}
 	/* The database's lease runs from its now, after this was sent; stopping a sixth of it
@@ -770,7 +884,11 @@ static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder
 	if (!svc->lease.held) {
 		svc->lease.held = true;
 		LOGP(DREQ, LOGL_NOTICE, "instance %s: lease held\n", svc->lease.name);
-		itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
+		/* Held again after a loss: requests of before may still be in memory. */
+		if (svc->lease.epoch == 0)
+			itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
+		else
+			sweep_want();
 	}
 	if (!svc->lease.taking_over) {
 		svc->lease.taking_over = true;
@@ -781,9 +899,17 @@ static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder
 
 static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 {
+	unsigned long long reconnects = itin_request_db_reconnects(svc->db);
+
+	/* A connection lost and made again: what it was committing is in doubt. */
+	if (reconnects != svc->sweep.reconnects) {
+		svc->sweep.reconnects = reconnects;
+		sweep_want();
+	}
 	if (svc->lease.held && !lease_valid()) {
 		svc->lease.held = false;
 		svc->lease.epoch++;
+		svc->old_epoch_live = svc->in_flight;
 		LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the "
 		     "requests held stop, new requests are refused until it is renewed\n",
 		     svc->lease.name);
@@ -794,8 +920,19 @@ static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 		return;
 	svc->lease.renewing = true;
 	clock_gettime(CLOCK_MONOTONIC, &svc->lease.sent);
-	itin_instance_renew(svc->db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
+	evtimer_del(svc->lease.retry);
+	itin_instance_renew(svc->lease.db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
 			    getpid(), svc->lease.stale, renewed_cb, NULL);
+}
+
+void itin_requests_set_lease_db(struct itin_db_pool *lease_db)
+{
+	svc->lease.db = lease_db;
+}
+
+void itin_requests_set_replica(struct itin_db_replica *replica)
+{
+	itin_request_db_set_replica(svc->rdb, replica);
 }
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
@@ -820,12 +957,14 @@ void itin_requests_release(void)
 {
 	svc->lease.released = true;
 	evtimer_del(svc->lease.timer);
+	evtimer_del(svc->lease.retry);
 	if (!svc->lease.held)
 		return;
 	/* From now on nothing held is answered here: a peer may take it at once. */
 	svc->lease.held = false;
 	svc->lease.epoch++;
-	itin_instance_release(svc->db, svc->lease.name, svc->lease.token, released_cb, NULL);
+	svc->old_epoch_live = svc->in_flight;
+	itin_instance_release(svc->lease.db, svc->lease.name, svc->lease.token, released_cb, NULL);
 }
 
 const char *itin_requests_instance(void)
@@ -844,6 +983,10 @@ static int service_destructor(struct request_service *s)
 		event_free(s->refresh);
 	if (s->lease.timer)
 		event_free(s->lease.timer);
+	if (s->lease.retry)
+		event_free(s->lease.retry);
+	if (s->sweep.timer)
+		event_free(s->sweep.timer);
 	return 0;
 }
 
@@ -882,9 +1025,12 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->done = itin_request_done_alloc(svc, base, db);
 	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
 	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
+	svc->lease.retry = evtimer_new(base, lease_timer_cb, NULL);
+	svc->sweep.timer = event_new(base, -1, EV_PERSIST, sweep_cb, NULL);
+	INIT_LLIST_HEAD(&svc->live);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
 	    !svc->unrecorded ||
-	    !svc->lease.timer)
+	    !svc->lease.timer || !svc->lease.retry || !svc->sweep.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;

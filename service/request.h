@@ -26,6 +26,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <osmocom/core/linuxlist.h>
 
 #include "common/config.h"
 #include "common/subscriber_key.h"
@@ -109,6 +110,7 @@ struct itin_request {
 	struct itin_request_wait *lookup;	/* the lookup in flight */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
+	struct llist_head live;		/* in the service's list, from alloc to free */
 };
 
 /* The request service: call once, with the pool whose statements are itin_request_statements
@@ -124,6 +126,13 @@ int itin_requests_init(void *ctx, struct event_base *base,
  * freed after. */
 void itin_requests_set_config(const struct itin_service_config *service,
 			      const struct itin_templates *templates);
+/* The lease's own connection (a pool of the itin_lease_statements, db/request_inputs.h), set
+ * before itin_requests_recover(): the renewals do not queue behind the requests' statements,
+ * which a lock or a slow database may hold for longer than the lease. */
+void itin_requests_set_lease_db(struct itin_db_pool *lease_db);
+/* The lookups on a hot standby ([database] read_conninfo, db/db_replica.h). */
+struct itin_db_replica;
+void itin_requests_set_replica(struct itin_db_replica *replica);
 /* Takes this instance's lease (waiting while another process holds its name), then answers
  * what a previous run of the instance accepted and did not answer, through the channel's ops,
  * and from then on, while renewing the lease, the requests of instances whose lease ran out.

@@ -68,12 +68,6 @@ $(itin_daemon_conf /dev/stdout $port <<EXTRA
 consent = off
 # 200 replies a second and the SMSC's bursts of redeliveries are above the default fuse
 max_replies = off
-# one instance: a lease longer than the faults below (PostgreSQL stopped for 5 s, tables locked
-# for seconds) never lapses, so it never fences itself; tests/sms/instances.sh tests the lease.
-# With the default 10 s it lapsed here, and on renewing it the instance sent again a reply it
-# had sent but not yet marked done (a known defect, issue 20).
-[instance]
-lease = 60s
 EXTRA
 )
 CONF

@@ -1,0 +1,92 @@
+#!/bin/sh
+# The lease on a connection of its own (issue 20): a session holds request_pending locked for
+# longer than the lease (3 s) while requests come, so that each of the pool's connections waits
+# behind a request's recording. The instance's lease is still renewed (over its own
+# connection): the database is up, and no peer should take its requests. Once the lock is
+# released every subscriber is answered exactly once (the busy text may come first, when a
+# recording waited past the reply deadline of 2 s), the audit has one row per reply, and the
+# instance never lost its lease.
+#
+# The npm smpp SMSC (tests/smsc/steady.js on port 27100, admin endpoint on 27101) offers 10
+# deliver_sm/s from distinct subscribers for 8 s; the lock is taken once itinerad is bound and
+# released once the lease has been renewed past the lock's start plus twice the lease.
+set -u
+. "$top_srcdir/tests/lib/pg.sh"
+. "$top_srcdir/tests/lib/daemon.sh"
+command -v node > /dev/null || { echo "node missing"; exit 77; }
+. "$top_srcdir/tests/lib/npm.sh"
+itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
+itin_pg_db itin_ha_lease_lock
+smsc=27100
+admin=27101
+rate=10
+secs=8
+first=8613800000000
+WORK=$(mktemp -d /tmp/itin-lease.XXXXXX)
+cleanup() {
+	[ -f "$WORK/smsc.pid" ] && kill "$(cat "$WORK/smsc.pid")" 2> /dev/null
+	[ -f "$WORK/lock.pid" ] && kill "$(cat "$WORK/lock.pid")" 2> /dev/null
+	itin_daemon_stop
+	if [ -n "${ITIN_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+	itin_pg_cleanup
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+sql() { psql -XAtq -c "$1"; }
+sql_is() { [ "$(sql "$1")" = "$2" ]; }
+
+itin_sample_db "$WORK" $((rate * secs))
+itin_daemon_conf /dev/stdout $smsc <<EXTRA | sed "s/^listen = .*/listen = 127.0.0.1:$admin/;
+	s/^reply_deadline = .*/reply_deadline = 2s/" > "$WORK/itinerad.conf"
+[service]
+consent = off
+max_replies = off
+[instance]
+lease = 3s
+EXTRA
+
+SMSC_READY="$WORK/smsc.ready" node "$top_srcdir/tests/smsc/steady.js" $smsc $rate $secs $first \
+	200 CXMYD "$WORK/figures" > "$WORK/smsc.out" 2> "$WORK/smsc.err" &
+echo $! > "$WORK/smsc.pid"
+itin_poll 100 test -f "$WORK/smsc.ready" || { echo "the SMSC did not listen"; exit 99; }
+itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
+itin_poll 300 grep -q '^bound' "$WORK/smsc.out" ||
+	{ echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
+
+# The lock, held until this script ends the session (application_name tells it apart).
+PGAPPNAME=itin-lock psql -XAtq -c "BEGIN; LOCK request_pending; SELECT pg_sleep(600);" \
+	> /dev/null 2>&1 &
+echo $! > "$WORK/lock.pid"
+itin_poll 100 sql_is "SELECT count(*) FROM pg_locks WHERE granted AND
+	relation = 'request_pending'::regclass AND mode = 'AccessExclusiveLock'" 1 ||
+	{ echo "no lock"; exit 99; }
+locked_at=$(sql "SELECT now()")
+# Requests come and wait on the lock: the renewals must pass them.
+itin_poll 300 sql_is "SELECT lease_until >= '$locked_at'::timestamptz + interval '6 s'
+	FROM instance" t ||
+	{ echo "the lease was not renewed while request_pending was locked"; sql "TABLE instance";
+	  grep -a 'lease' "$WORK/itinerad.log" | grep -av DEBUG; exit 1; }
+waiting=$(sql "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+	AND usename = 'itinerad_daemon'")
+echo "itinerad's statements waiting on the lock when it was released: $waiting"
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'itin-lock'" \
+	> /dev/null
+wait "$(cat "$WORK/lock.pid")"
+rm -f "$WORK/lock.pid"
+
+wait "$(cat "$WORK/smsc.pid")"
+rm -f "$WORK/smsc.pid"
+itin_daemon_stop
+replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
+{
+	cat "$WORK/smsc.out"
+	sql "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply' ELSE
+		count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
+		WHEN $((rate * secs)) THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers'
+		END FROM audit WHERE action <> 0"
+	echo "pending after a clean stop: $(sql 'SELECT count(*) FROM request_pending')"
+	echo "the lease lapsed: $(grep -ac 'lease not renewed in time' "$WORK/itinerad.log") times"
+} > "$WORK/out"
+echo "figures: $(cat "$WORK/figures")"
+cat "$WORK/smsc.err"
+itin_compare tests/ha/lease_lock.ok
