@@ -82,8 +82,8 @@ static int break_score(int32_t prev, int32_t cp)
 		return 2;
 	if (is_closing(cp))
 		return 0;
-	if (is_closing(prev) && !is_ascii_alnum(cp))
-		return 2;
+	if (is_closing(prev) && (is_wide(prev) || !is_ascii_alnum(cp)))
+		return 2;	/* "。1" ends a sentence, "3.5" does not */
 	return is_wide(prev) || is_wide(cp) ? 1 : 0;
 }
 
