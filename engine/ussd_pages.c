@@ -34,8 +34,8 @@ static char *footer(void *ctx, enum itin_lang lang, unsigned page, unsigned page
 			       "\n%u/%u 1下一页 0退出", page, pages);
 }
 
-/* Lays reply out in pages with room for the widest footer of up to 10^digits - 1 pages: the
- * page count is known only after the layout. */
+/* Lays reply out in pages with room for the widest footer of up to 9 pages, else 99, else 999:
+ * the page count is known only after the layout. */
 static int lay_out_pages(void *ctx, const struct itin_reply *reply, struct itin_layout **l)
 {
 	unsigned most = 9;
@@ -52,9 +52,11 @@ static int lay_out_pages(void *ctx, const struct itin_reply *reply, struct itin_
 		    itin_layout_reply(ctx, reply, widest, MENU_PAGE_GSM - units,
 				      MENU_PAGE_UCS2 - units, 0, false, l);
 		talloc_free(widest);
-		if (n < 0 || (*l)->num_parts <= most || most >= 999)
-			return n < 0 ? n : (*l)->num_parts <= most ? 0 : -EMSGSIZE;
+		if (n < 0 || (*l)->num_parts <= most)
+			return n;
 		talloc_free(*l);
+		if (most >= 999)
+			return -EMSGSIZE;	/* no one pages through a thousand screens */
 		most = most * 10 + 9;
 	}
 }

@@ -293,6 +293,35 @@ static void print_text(const char *name, enum itin_lang lang, const char *places
 		printf("-- USSD screen %d/%d:\n%s\n", i + 1, m->screens, m->pages[i].text);
 }
 
+/* Ten screens and more: the footers of two-digit page numbers still fit. The places repeat
+ * (rendering does not care), 90 of them. */
+static void ten_screens(void *ctx, const struct itin_config *cfg, const struct itin_itinerary *it)
+{
+	struct itin_visit many[90];
+	struct itin_itinerary big = *it;
+	struct itin_ussd_page *pages;
+	int n;
+
+	for (unsigned i = 0; i < 90; i++)
+		many[i] = it->visits[i % (sizeof(places) / sizeof(places[0]))];
+	big.visits = many;
+	big.num_visits = 90;
+	n = itin_ussd_paginate(ctx, render(ctx, cfg, ITIN_TEXT_ITINERARY, ITIN_LANG_ZH, &big),
+			       &pages);
+	if (n <= 0) {
+		printf("paginating 90 places failed: %d\n", n);
+		exit(1);
+	}
+	printf("itinerary zh, 90 places: %d USSD screens, the first ends \"%s\", the last \"%s\"\n",
+	       n, strrchr(pages[0].text, '\n') + 1, strrchr(pages[n - 1].text, '\n') + 1);
+	limit(n >= 10, "itinerary, 90 places", ITIN_LANG_ZH, 90, "ten USSD screens or more");
+	for (int i = 0; i < n; i++)
+		limit(itin_text_units(ITIN_CODING_UCS2, pages[i].text, strlen(pages[i].text)) <=
+		      (i + 1 < n ? 57 : 56), "itinerary, 90 places", ITIN_LANG_ZH, 90,
+		      "every screen within osmo-hlr's 57 / 56 characters");
+	printf("\n");
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "texts_test");
@@ -340,6 +369,7 @@ int main(void)
 		}
 	}
 	printf("\n");
+	ten_screens(ctx, cfg, &it);
 	for (enum itin_lang lang = ITIN_LANG_ZH; lang <= ITIN_LANG_EN; lang++) {
 		struct measure none, unknown;
 
