@@ -2,7 +2,8 @@
 # README command 1: the demo. Installs what is missing and builds; starts the embedded database
 # (var/pg) with 14 days of synthetic location data for 2,000 subscribers (loaded once); starts
 # the Osmocom network of sim/ (osmo-stp, osmo-hlr, osmo-msc, ports 24200+) and itinerad; then a
-# handset attaches, texts CXMYD to 12306, answers Y and reads its itinerary, and dials *#14#.
+# handset attaches, texts CXMYD to 12306 (the consent prompt is one SMS part), answers Y and
+# reads its itinerary, and dials *#14#: its first screen after consent shows the places.
 # Everything stops at the end; with --keep it all keeps running for more handsets (README).
 #   sh contrib/demo.sh [--keep]
 set -eu
@@ -62,7 +63,7 @@ echo "== the handset $imsi ($msisdn): SMS to 12306, then *#14#"
 LD_PRELOAD=$(sh sim/need-sctp-shim.sh .) ./sim/itinerad-sim --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \
 	lu "$imsi" \
 	sms "$imsi" 12306 CXMYD \
-	expect-sms "$imsi" 2 \
+	expect-sms "$imsi" 1 \
 	sms "$imsi" 12306 Y \
 	wait 4 \
 	ussd "$imsi" '*#14#' \

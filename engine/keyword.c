@@ -29,6 +29,7 @@ static const struct keyword keywords[] = {
 	{ "HELP", ITIN_INTENT_HELP, false },
 	{ "EN", ITIN_INTENT_LANG_EN, false },
 	{ "中文", ITIN_INTENT_LANG_ZH, false },
+	{ "ZW", ITIN_INTENT_LANG_ZH, false },	/* 中文 in pinyin initials: typed on any phone */
 };
 
 static int32_t next_folded(const char **s, const char *end)

@@ -17,48 +17,49 @@ struct builtin {
 	const char *en;
 };
 
+/* Sized for a feature phone (doc/SPEC.md section 5; tests/engine/texts_test.c asserts the
+ * limits): the answer first, so that the first USSD screen shows places; the English texts in
+ * GSM 7-bit only. The itinerary leaves room for a verification code of 14 characters; the
+ * stay rule is left to the help text. */
 static const struct builtin builtin[] = {
 	[ITIN_TEXT_ITINERARY] = {
-		"【行程卡】{mask}的动态行程卡 更新于：{updated}\n"
-		"您于前{N}天内（{from}–{to}）到达或途经：{places}\n"
-		"结果包含您在前{N}天内到访的国家(地区)与停留{stay}以上的国内城市；仅对到访地作提醒，不关联健康状况。",
-		"[Trip Card] {mask} travel record, updated {updated}. In the last {N} days ({from} to {to}) "
-		"you visited or passed through: {places}. Includes countries/regions visited and cities in "
-		"China where you stayed {stay}. For information only; not a health status." },
+		"【行程卡】{from}–{to}到达或途经：{places}。{mask}的数据更新于{updated}；不关联健康状况。",
+		"[Trip Card] {mask} visited {from} to {to}: {places}. Data as of {updated}. "
+		"Not a health status." },
 	[ITIN_TEXT_NO_DATA] = {
-		"【行程卡】{mask}：前{N}天内暂未查询到您的到访地信息。手机需产生通话、短信或上网记录后更新。",
-		"[Trip Card] {mask}: no places found for the last {N} days. The record is updated once the "
-		"phone makes calls, sends SMS or uses data." },
+		"【行程卡】{mask}于{from}–{to}无到访地记录。手机有通话、短信或上网后更新。",
+		"[Trip Card] {mask}: no places found for {from} to {to}. The record updates when the "
+		"phone calls, texts or uses data." },
 	[ITIN_TEXT_CONSENT_PROMPT] = {
-		"【行程卡】您正在查询本机号码前{N}天内到访地信息（国内地市、境外国家/地区）。回复Y同意并授权运营商查询，"
+		"【行程卡】您正在查询本机前{N}天到访地（国内城市、境外国家/地区）。回复Y同意并授权查询，"
 		"回复N取消，{T}分钟内有效。本短信免费。",
-		"[Trip Card] You asked for the places this number visited in the last {N} days (cities in "
-		"China, countries abroad). Reply Y to authorize the lookup, N to cancel. Valid {T} min. Free." },
+		"[Trip Card] Show places this number visited in the last {N} days (cities in China, "
+		"countries abroad)? Reply Y to allow, N to cancel, within {T} min. Free." },
 	[ITIN_TEXT_CONSENT_EXPIRED] = {
-		"授权已过期，请重新发送CXMYD。",
-		"Authorization expired, please send CXMYD again." },
+		"【行程卡】授权已过期，请重新发送CXMYD，并在{T}分钟内回复Y。",
+		"[Trip Card] Authorization expired. Send CXMYD again and reply Y within {T} min." },
 	[ITIN_TEXT_CANCELLED] = {
 		"【行程卡】已取消查询。",
 		"[Trip Card] Query cancelled." },
 	[ITIN_TEXT_RATE_LIMITED] = {
-		"查询过于频繁，请稍后再试。",
-		"Too many queries, please try again later." },
+		"【行程卡】查询过于频繁，请{period}后再试。",
+		"[Trip Card] Too many queries. Please try again in {period}." },
 	[ITIN_TEXT_BUSY] = {
-		"查询人数较多，请稍后再试。",
-		"Too many people are asking right now, please try again later." },
+		"【行程卡】查询人数较多，请几分钟后再试。",
+		"[Trip Card] The service is busy. Please try again in a few minutes." },
 	[ITIN_TEXT_HELP] = {
 		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内停留{stay}以上的城市、境外国家/地区），回复Y授权后返回结果。"
 		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
 		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
 		"China where you stayed {stay}, countries abroad); reply Y to authorize. Based on this "
 		"network's call, SMS, data and location records; for reference only; kept at most {N+1} "
-		"days. Send 中文 for Chinese." },
+		"days. Send ZW for Chinese." },
 	[ITIN_TEXT_SHUTDOWN] = {
 		"行程卡服务已于{date}下线，相关数据已删除。",
 		"The Trip Card service was shut down on {date}; its data has been deleted." },
 	[ITIN_TEXT_LANG_SWITCHED] = {
 		"【行程卡】已切换为中文回复。",
-		"[Trip Card] Replies will now be in English. Send 中文 for Chinese." },
+		"[Trip Card] Replies will now be in English. Send ZW for Chinese." },
 	[ITIN_TEXT_USSD_CONSENT_MENU] = {
 		"查询本机前{N}天到访地？\n1 同意\n2 取消",
 		"Show the places this number visited in the last {N} days?\n1 Yes\n2 No" },
@@ -66,19 +67,12 @@ static const struct builtin builtin[] = {
 
 /* With a minimum stay of 0 any event counts: "stayed 0+ hours" would read oddly. */
 static const struct builtin builtin_any_stay[] = {
-	[ITIN_TEXT_ITINERARY] = {
-		"【行程卡】{mask}的动态行程卡 更新于：{updated}\n"
-		"您于前{N}天内（{from}–{to}）到达或途经：{places}\n"
-		"结果包含您在前{N}天内到访的国家(地区)与国内城市；仅对到访地作提醒，不关联健康状况。",
-		"[Trip Card] {mask} travel record, updated {updated}. In the last {N} days ({from} to {to}) "
-		"you visited or passed through: {places}. Includes countries/regions and cities in China "
-		"visited. For information only; not a health status." },
 	[ITIN_TEXT_HELP] = {
 		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内城市、境外国家/地区），回复Y授权后返回结果。"
 		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
 		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
 		"China, countries abroad); reply Y to authorize. Based on this network's call, SMS, data and "
-		"location records; for reference only; kept at most {N+1} days. Send 中文 for Chinese." },
+		"location records; for reference only; kept at most {N+1} days. Send ZW for Chinese." },
 };
 
 static const char *const risk_note[] = {
@@ -109,7 +103,7 @@ static const char *template_of(const struct itin_service_config *service,
 
 	if (custom[text] && custom[text][0])
 		return custom[text];
-	if (service->min_stay_s == 0 && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_HELP))
+	if (service->min_stay_s == 0 && text == ITIN_TEXT_HELP)
 		b = &builtin_any_stay[text];
 	return lang == ITIN_LANG_EN ? b->en : b->zh;
 }
@@ -131,6 +125,24 @@ static char *format_stay(void *ctx, unsigned secs, enum itin_lang lang)
 	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%u+ seconds" : "%u秒", secs);
 }
 
+/* A duration to wait: 1小时 / 1 hour, 30分钟 / 30 minutes. */
+static char *format_wait(void *ctx, unsigned secs, enum itin_lang lang)
+{
+	static const struct {
+		unsigned secs;
+		const char *zh, *en;
+	} units[] = { { 86400, "天", "day" }, { 3600, "小时", "hour" }, { 60, "分钟", "minute" },
+		      { 1, "秒", "second" } };
+	unsigned i = 0;
+
+	while (units[i].secs > 1 && (secs == 0 || secs % units[i].secs != 0))
+		i++;
+	if (lang != ITIN_LANG_EN)
+		return talloc_asprintf(ctx, "%u%s", secs / units[i].secs, units[i].zh);
+	return talloc_asprintf(ctx, "%u %s%s", secs / units[i].secs, units[i].en,
+			       secs == units[i].secs ? "" : "s");
+}
+
 /* The configured shutdown date is YYYY.MM.DD; English reads YYYY-MM-DD. */
 static char *format_date(void *ctx, const char *date, enum itin_lang lang)
 {
@@ -143,14 +155,16 @@ static char *format_date(void *ctx, const char *date, enum itin_lang lang)
 	return s;
 }
 
+/* Month, day and minute: the data kept never spans a year, and every character counts on a
+ * feature phone's screen. */
 static char *format_updated(void *ctx, int64_t t, enum itin_lang lang)
 {
 	struct tm tm;
 
 	itin_local_time(t, &tm);
-	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%04d-%02d-%02d %02d:%02d:%02d" :
-			       "%04d.%02d.%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-			       tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return talloc_asprintf(ctx, lang == ITIN_LANG_EN ? "%02d-%02d %02d:%02d" :
+			       "%02d.%02d %02d:%02d", tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+			       tm.tm_min);
 }
 
 /* The value of the placeholder [name, name + len) as a talloc string; *known is false (and the
@@ -163,14 +177,17 @@ static char *placeholder(void *ctx, const char *name, size_t len,
 
 	*known = true;
 #define IS(s) (len == sizeof(s) - 1 && memcmp(name, s, len) == 0)
-	if (IS("{mask}"))
-		return talloc_strdup(ctx, args->mask ? args->mask : "");
+	if (IS("{mask}"))	/* unknown (no data, or its key is gone): the texts still read */
+		return talloc_strdup(ctx, args->mask && args->mask[0] ? args->mask :
+				     lang == ITIN_LANG_EN ? "Your number" : "本机");
 	if (IS("{N}"))
 		return talloc_asprintf(ctx, "%u", service->window_days);
 	if (IS("{N+1}"))
 		return talloc_asprintf(ctx, "%u", service->window_days + 1);
 	if (IS("{T}"))
 		return talloc_asprintf(ctx, "%u", (service->consent_timeout_s + 59) / 60);
+	if (IS("{period}"))
+		return format_wait(ctx, service->rate_limit.period_s, lang);
 	if (IS("{stay}"))
 		return format_stay(ctx, service->min_stay_s, lang);
 	if (IS("{updated}"))

@@ -1,12 +1,13 @@
 /*
  * The texts of SPEC section 5, in Chinese and English, from built-in templates or the
- * operator's ([templates zh] / [templates en] in the config). Placeholders: {mask}, {updated}
- * (data freshness, zh 2026.11.20 13:00:00, en 2026-11-20 13:00:00), {N} and {N+1} (window
- * days), {from} and {to} (the window, zh 11.07, en 11-07), {T} (consent minutes), {date} (the
- * shutdown date), {stay} (the minimum stay, 4小时 / 4+ hours), and in the itinerary {places},
- * where the list goes; an unknown placeholder is left as written. With a minimum stay of 0 the
- * built-in itinerary and help texts leave the stay out. The result is a struct itin_reply, still
- * UTF-8: the SMS segmenter and the USSD pager cut it. No I/O, no encoding.
+ * operator's ([templates zh] / [templates en] in the config). Placeholders: {mask} (本机 / Your
+ * number when unknown), {updated} (data freshness, zh 11.20 13:00, en 11-20 13:00), {N} and
+ * {N+1} (window days), {from} and {to} (the window, zh 11.07, en 11-07), {T} (consent minutes),
+ * {period} (the rate-limit period, 1小时 / 1 hour: the longest wait before a query is answered
+ * again), {date} (the shutdown date), {stay} (the minimum stay, 4小时 / 4+ hours), and in the
+ * itinerary {places}, where the list goes; an unknown placeholder is left as written. With a
+ * minimum stay of 0 the built-in help text leaves the stay out. The result is a struct
+ * itin_reply, still UTF-8: the SMS segmenter and the USSD pager cut it. No I/O, no encoding.
  */
 #pragma once
 

@@ -8,7 +8,8 @@
  *
  * With a part limit, the number of items kept is searched downwards from the most whose units
  * could fit at all, laying out with plain cuts (the most compact); the kept items are then
- * laid out with the first of strict, word and plain cuts that still fits them.
+ * laid out with whichever of strict, word and plain cuts takes the fewest parts, the first of
+ * them on a tie.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,8 +82,8 @@ static int break_score(int32_t prev, int32_t cp)
 		return 2;
 	if (is_closing(cp))
 		return 0;
-	if (is_closing(prev) && !is_ascii_alnum(cp))
-		return 2;
+	if (is_closing(prev) && (is_wide(prev) || !is_ascii_alnum(cp)))
+		return 2;	/* "。1" ends a sentence, "3.5" does not */
 	return is_wide(prev) || is_wide(cp) ? 1 : 0;
 }
 
@@ -363,6 +364,7 @@ int itin_layout_reply(void *ctx, const struct itin_reply *reply, const char *ext
 	struct flat f = { 0 };
 	struct units u;
 	unsigned cap, kept = reply->num_items;
+	enum cut_mode best = CUT_STRICT;
 	int n = -EMSGSIZE;
 
 	if (!l)
@@ -405,13 +407,22 @@ int itin_layout_reply(void *ctx, const struct itin_reply *reply, const char *ext
 		n = -EMSGSIZE;		/* cannot fit however it is cut */
 		goto fail;
 	}
+	/* The fewest parts (a part costs the subscriber a message or a screen), and among equals
+	 * the nicest cut. */
 	for (enum cut_mode mode = CUT_STRICT; mode <= CUT_PLAIN; mode++) {
-		n = lay_out(&f, l->coding, cap, max_parts, mode, l->cut);
-		if (n < 0 || !max_parts || (unsigned)n <= max_parts)
-			break;
+		int parts = lay_out(&f, l->coding, cap, max_parts, mode, l->cut);
+
+		if (parts < 0) {
+			n = parts;
+			goto fail;
+		}
+		if (mode == CUT_STRICT || parts < n) {
+			n = parts;
+			best = mode;
+		}
 	}
-	if (n < 0)
-		goto fail;
+	if (best != CUT_PLAIN)
+		n = lay_out(&f, l->coding, cap, max_parts, best, l->cut);
 	if (max_parts && (unsigned)n > max_parts) {
 		n = -EMSGSIZE;
 		goto fail;

@@ -5,7 +5,7 @@
  * head and tail are cut only when they alone exceed a part, preferably after a space or a
  * punctuation mark, else between two Chinese characters; a character (an extension
  * character's escape, a surrogate pair) is never cut. Only when these preferences would cost
- * places that a plainer cut keeps are head and tail cut wherever the part is full.
+ * places or a part that a plainer cut saves are head and tail cut wherever the part is full.
  * It knows no PDU and no wire encoding beyond counting units.
  */
 #pragma once

@@ -1,8 +1,8 @@
 /*
  * USSD pages of a reply (SPEC section 6): a reply that fits one screen is one page; otherwise
- * pages footer included ("1 下一页 0 退出" / "1 Next 0 Exit", on every page but the last). The
- * sizes are the transport's: over osmo-hlr 1.5 one screen of 128 GSM 7-bit or 56 UCS2
- * characters, pages of 130 or 57 (see ussd_pages.c; the SPEC's 182/80 does not fit its
+ * pages footer included ("1/3 1下一页 0退出" / "1/3 1 Next 0 Exit", the last page "3/3" alone).
+ * The sizes are the transport's: over osmo-hlr 1.5 one screen of 128 GSM 7-bit or 56 UCS2
+ * characters, pages of 130 or 57 (see ussd_pages.c; GSM 03.90's 182/80 does not fit its
  * parser); over an SMPP USSD gateway, the link's (182/80 by default).
  */
 #pragma once

@@ -63,7 +63,6 @@ rc=0
 	"$top_builddir/tests/ussd/gsup_msc" --port $GSUP --timeout 10 \
 		note "a normal query" \
 		begin 460001000000001 1 '*#14#' expect continue 460001000000001 1 1 expect \
-		continue 460001000000001 1 1 expect continue 460001000000001 1 1 expect \
 		continue 460001000000001 1 1 expect 2> "$run/msc.err" || echo "gsup_msc exit $?"
 	if kill -0 "$ITIN_DAEMON_PID" 2> /dev/null; then echo "itinerad running"; else echo "itinerad DIED"; fi
 	itin_daemon_stop

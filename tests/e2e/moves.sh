@@ -56,12 +56,10 @@ itin_poll 100 linked
 rc2=0
 LD_PRELOAD=$shim "$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \
 	sms $imsi 12306 CXMYD \
-	expect-sms $imsi 2 \
+	expect-sms $imsi 1 \
 	sms $imsi 12306 Y \
-	expect-sms $imsi 5 \
+	expect-sms $imsi 2 \
 	ussd $imsi '*#14#' \
-	press $imsi 1 \
-	press $imsi 1 \
 	press $imsi 1 \
 	press $imsi 1 > "$run/asks.out" 2> "$run/asks.err" || rc2=$?
 itin_daemon_stop

@@ -20,20 +20,20 @@ LD_PRELOAD=$(sh "$top_srcdir/sim/need-sctp-shim.sh" "$top_builddir") \
 	"$top_builddir/sim/itinerad-sim" --stp-port "$ITIN_SIM_STP_M3UA" --timeout 30 \
 	lu 001010000000001 \
 	sms 001010000000001 12306 CXMYD \
+	expect-sms 001010000000001 1 \
+	sms 001010000000001 12306 Y \
 	expect-sms 001010000000001 2 \
-	sms 001010000000001 12306 Y \
-	expect-sms 001010000000001 4 \
 	sms 001010000000001 12306 EN \
-	expect-sms 001010000000001 5 \
+	expect-sms 001010000000001 3 \
 	sms 001010000000001 12306 TRIP \
-	expect-sms 001010000000001 7 \
+	expect-sms 001010000000001 4 \
 	sms 001010000000001 12306 Y \
-	expect-sms 001010000000001 9 \
+	expect-sms 001010000000001 5 \
 	lu 001010000000009 \
 	sms 001010000000009 12306 行程 \
-	expect-sms 001010000000009 2 \
+	expect-sms 001010000000009 1 \
 	sms 001010000000009 12306 Y \
-	expect-sms 001010000000009 3 > "$run/sim.out" 2> "$run/sim.err" || rc=$?
+	expect-sms 001010000000009 2 > "$run/sim.out" 2> "$run/sim.err" || rc=$?
 itin_daemon_stop
 {
 	grep -v ' part [0-9]*/[0-9]*: ' "$run/sim.out"

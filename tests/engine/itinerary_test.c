@@ -140,7 +140,13 @@ static void set_option(struct scenario *sc, const char *key, const char *value, 
 		cfg->service.min_stay_s = parse_duration(value, line);
 	else if (!strcmp(key, "risk_marker"))
 		cfg->service.risk_marker = parse_bool(value, line);
-	else if (!strcmp(key, "consent_timeout"))
+	else if (!strcmp(key, "rate_limit")) {
+		char period[16];
+
+		if (sscanf(value, "%u/%15s", &cfg->service.rate_limit.count, period) != 2)
+			fail("bad rate", line);
+		cfg->service.rate_limit.period_s = parse_duration(period, line);
+	} else if (!strcmp(key, "consent_timeout"))
 		cfg->service.consent_timeout_s = parse_duration(value, line);
 	else if (!strcmp(key, "shutdown_date"))
 		cfg->service.shutdown_date = talloc_strdup(cfg, value);

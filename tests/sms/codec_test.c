@@ -130,7 +130,7 @@ static void keywords(void)
 	static const char *const texts[] = {
 		"CXMYD", "cxmyd", "  CxMyD  ", "ＣＸＭＹＤ", "CXMYD 13800000000", "CXMYD13800000000",
 		"行程", "查询行程", "trip", "itinerary", "Y", "y", "是", "Ｙ", "N", "否", "YES",
-		"BZ", "帮助", "help", "EN", "中文", "ZH", "", " ", "\t\r\n", "CXMYDX", "Y N",
+		"BZ", "帮助", "help", "EN", "中文", "ZW", "zw", "ZH", "", " ", "\t\r\n", "CXMYDX", "Y N",
 		"\u3000Ｎ\u3000", "hello",
 	};
 	char name[64];

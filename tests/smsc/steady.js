@@ -90,7 +90,7 @@ function onSubmit(s, pdu) {
 		return;
 	}
 	subs[i].replies.push(lastEvent);
-	if (/请稍后再试|Too many/.test(sm.message)) {
+	if (/查询人数较多|查询过于频繁|service is busy|Too many/.test(sm.message)) {
 		subs[i].busy = true;
 		subs[i].busies++;
 		busy++;

@@ -53,11 +53,11 @@ chmod +x "$run/kill-a.sh"
 rc=0
 "$top_builddir/tests/ussd/gsup_msc" --port $GSUP --timeout 20 \
 	note "a holds the link and answers" \
-	begin 460001000000001 1 '*#14#' expect continue 460001000000001 1 0 expect \
+	begin 460001000000001 1 '*#14#' expect \
 	exec "$run/kill-a.sh" \
 	note "a killed: b connects once a's lease has run out" \
 	exec ". $top_srcdir/tests/lib/hlr.sh; itin_euse_wait $run/b.log" \
-	begin 460001000000001 2 '*#14#' expect continue 460001000000001 2 0 expect \
+	begin 460001000000001 2 '*#14#' expect \
 	> "$run/msc.out" 2> "$run/msc.err" || rc=$?
 wait $A_PID 2>/dev/null
 A_PID=
