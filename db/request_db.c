@@ -47,6 +47,13 @@ static const struct itin_db_statement statements[] = {
 	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
+	/* db/verify_db.c */
+	{ "verify_issue", "SELECT itin_verify_issue($1, $2, to_timestamp($3), "
+			  "make_interval(secs => $4), $5)", 5 },
+	{ "verify_check", "SELECT outcome, extract(epoch FROM issued_at)::bigint, shown FROM "
+			  "itin_verify_check($1, $2, $3, to_timestamp($4), $5, "
+			  "make_interval(secs => $6))", 6 },
+	{ "verify_void", "SELECT itin_verify_void($1, $2)", 2 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);

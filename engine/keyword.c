@@ -29,6 +29,12 @@ static const struct keyword keywords[] = {
 	{ "HELP", ITIN_INTENT_HELP, false },
 	{ "EN", ITIN_INTENT_LANG_EN, false },
 	{ "中文", ITIN_INTENT_LANG_ZH, false },
+	{ "YZ", ITIN_INTENT_VERIFY, true },
+	{ "验证", ITIN_INTENT_VERIFY, true },
+	{ "VERIFY", ITIN_INTENT_VERIFY, true },
+	{ "QXYZ", ITIN_INTENT_VOID_CODES, false },
+	{ "取消验证", ITIN_INTENT_VOID_CODES, false },
+	{ "VOID", ITIN_INTENT_VOID_CODES, false },
 };
 
 static int32_t next_folded(const char **s, const char *end)

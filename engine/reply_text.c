@@ -62,7 +62,23 @@ static const struct builtin builtin[] = {
 	[ITIN_TEXT_USSD_CONSENT_MENU] = {
 		"查询本机前{N}天到访地？\n1 同意\n2 取消",
 		"Show the places this number visited in the last {N} days?\n1 Yes\n2 No" },
+	[ITIN_TEXT_VERIFY_VALID] = {
+		"【行程卡】验证码有效。{issued}发给持卡人的内容：\n{shown}",
+		"[Trip Card] Code valid. Sent to the holder {issued}:\n{shown}" },
+	[ITIN_TEXT_VERIFY_INVALID] = {
+		"【行程卡】验证码无效或已过期。请核对验证码及号码后四位。",
+		"[Trip Card] Code not valid or expired. Check the code and the last 4 digits." },
+	[ITIN_TEXT_VERIFY_LIMITED] = {
+		"验证次数过多，请稍后再试。",
+		"Too many checks, please try again later." },
+	[ITIN_TEXT_CODES_VOIDED] = {
+		"【行程卡】您的行程卡验证码已全部作废。",
+		"[Trip Card] Your verification codes are cancelled." },
 };
+
+/* The line a code takes at the end of an itinerary reply: short, as the texts leave it about
+ * 14 characters. */
+static const char *const code_line[] = { "\n验证码%s", "\nCode %s" };
 
 /* With a minimum stay of 0 any event counts: "stayed 0+ hours" would read oddly. */
 static const struct builtin builtin_any_stay[] = {
@@ -104,6 +120,10 @@ static const char *template_of(const struct itin_service_config *service,
 		[ITIN_TEXT_SHUTDOWN] = t->shutdown,
 		[ITIN_TEXT_LANG_SWITCHED] = t->lang_switched,
 		[ITIN_TEXT_USSD_CONSENT_MENU] = t->ussd_consent_menu,
+		[ITIN_TEXT_VERIFY_VALID] = NULL,	/* built-in only */
+		[ITIN_TEXT_VERIFY_INVALID] = NULL,
+		[ITIN_TEXT_VERIFY_LIMITED] = NULL,
+		[ITIN_TEXT_CODES_VOIDED] = NULL,
 	};
 	const struct builtin *b = &builtin[text];
 
@@ -175,6 +195,10 @@ static char *placeholder(void *ctx, const char *name, size_t len,
 		return format_stay(ctx, service->min_stay_s, lang);
 	if (IS("{updated}"))
 		return format_updated(ctx, args->updated_at ? args->updated_at : args->now, lang);
+	if (IS("{issued}") && args->issued_at)
+		return format_updated(ctx, args->issued_at, lang);
+	if (IS("{shown}") && args->shown)
+		return talloc_strdup(ctx, args->shown);
 	if (IS("{date}"))
 		return format_date(ctx, service->shutdown_date, lang);
 	if (IS("{from}") && it)
@@ -252,6 +276,8 @@ struct itin_reply *itin_reply_render(void *ctx, const struct itin_service_config
 		goto fail;
 	r->num_items = it->num_visits;
 out:
+	if (args->code && r->tail && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_NO_DATA))
+		r->tail = talloc_asprintf_append(r->tail, code_line[lang], args->code);
 	if (r->head && r->tail && r->more)
 		return r;
 fail:
@@ -276,7 +302,8 @@ const char *itin_text_name(enum itin_text text)
 	static const char *const names[] = {
 		"itinerary", "no-data", "consent-prompt", "consent-expired", "cancelled",
 		"rate-limited", "busy", "help", "shutdown", "lang-switched", "ussd-consent-menu",
+		"verify-valid", "verify-invalid", "verify-limited", "codes-voided",
 	};
 
-	return text <= ITIN_TEXT_USSD_CONSENT_MENU ? names[text] : "?";
+	return text <= ITIN_TEXT_CODES_VOIDED ? names[text] : "?";
 }

@@ -4,7 +4,7 @@
  * (data freshness, zh 2026.11.20 13:00:00, en 2026-11-20 13:00:00), {N} and {N+1} (window
  * days), {from} and {to} (the window, zh 11.07, en 11-07), {T} (consent minutes), {date} (the
  * shutdown date), {stay} (the minimum stay, 4小时 / 4+ hours), and in the itinerary {places},
- * where the list goes; an unknown placeholder is left as written. With a minimum stay of 0 the
+ * where the list goes, in a checker's answer {issued} and {shown} (the holder's reply); an unknown placeholder is left as written. With a minimum stay of 0 the
  * built-in itinerary and help texts leave the stay out. The result is a struct itin_reply, still
  * UTF-8: the SMS segmenter and the USSD pager cut it. No I/O, no encoding.
  */
@@ -28,6 +28,10 @@ enum itin_text {
 	ITIN_TEXT_SHUTDOWN,
 	ITIN_TEXT_LANG_SWITCHED,
 	ITIN_TEXT_USSD_CONSENT_MENU,
+	ITIN_TEXT_VERIFY_VALID,		/* a checker's code is live: what its holder was shown */
+	ITIN_TEXT_VERIFY_INVALID,
+	ITIN_TEXT_VERIFY_LIMITED,	/* too many failed checks (checker or all) */
+	ITIN_TEXT_CODES_VOIDED,		/* the holder's codes are cancelled */
 };
 
 struct itin_reply_args {
@@ -36,6 +40,10 @@ struct itin_reply_args {
 						 * is shown */
 	int64_t now;				/* the time of the reply (Unix s) */
 	const struct itin_itinerary *itinerary;	/* ITINERARY and NO_DATA */
+	const char *code;			/* ITINERARY and NO_DATA: the verification code,
+						 * on a line of its own at the end; NULL: none */
+	const char *shown;			/* VERIFY_VALID: the holder's reply, {shown} */
+	int64_t issued_at;			/* VERIFY_VALID: when (Unix s), {issued} */
 };
 
 /* text in lang: the operator's templates[lang] if set, else the built-in one, with the
