@@ -29,6 +29,7 @@ static const char *const purpose_label[] = {
 	[ITIN_SEAL_REPLY_ADDRESS] = "reply address",
 	[ITIN_SEAL_MASK] = "msisdn mask",
 	[ITIN_SEAL_VERIFY_SHOWN] = "verification answer",
+	[ITIN_SEAL_DISPUTE] = "dispute",
 };
 
 static int sealer_destructor(struct itin_sealer *s)
@@ -108,7 +109,8 @@ int itin_unseal(struct itin_sealer *s, enum itin_seal_purpose purpose, const uin
 	unsigned id;
 
 	if (len < ID_LEN + NONCE_LEN + TAG_LEN || max < 1 ||
-	    (purpose != ITIN_SEAL_VERIFY_SHOWN && len > ITIN_SEALED_MAX))
+	    (purpose != ITIN_SEAL_VERIFY_SHOWN && purpose != ITIN_SEAL_DISPUTE &&
+	     len > ITIN_SEALED_MAX))
 		return -EBADMSG;
 	id = (unsigned)in[0] << 8 | in[1];
 	for (unsigned i = 0; i < s->num_keys; i++) {

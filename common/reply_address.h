@@ -20,6 +20,7 @@ enum itin_seal_purpose {
 	ITIN_SEAL_REPLY_ADDRESS,	/* request_pending.reply_to: the requester's E.164 number */
 	ITIN_SEAL_MASK,			/* subscriber.mask_sealed: 138****0001 */
 	ITIN_SEAL_VERIFY_SHOWN,		/* verify_code.shown: the reply a code was issued with */
+	ITIN_SEAL_DISPUTE,		/* dispute.said and .shown: the subscriber's words, the reply */
 };
 
 /* The sealed length of a text of len octets (itin_seal_text). */

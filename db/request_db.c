@@ -54,6 +54,8 @@ static const struct itin_db_statement statements[] = {
 			  "itin_verify_check($1, $2, $3, to_timestamp($4), $5, "
 			  "make_interval(secs => $6))", 6 },
 	{ "verify_void", "SELECT itin_verify_void($1, $2)", 2 },
+	/* db/dispute_db.c */
+	{ "dispute_open", "SELECT itin_dispute_open($1, $2, to_timestamp($3), $4, $5, $6)", 6 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);

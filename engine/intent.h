@@ -17,4 +17,5 @@ enum itin_intent {
 	 * by those of migration 185 (service/request.c), hence after UNKNOWN. */
 	ITIN_INTENT_VERIFY,		/* a checker's YZ <code> <last four digits> */
 	ITIN_INTENT_VOID_CODES,		/* the holder cancels their codes */
+	ITIN_INTENT_DISPUTE,		/* JC <free text>: a place is wrong (a case for care) */
 };

@@ -35,6 +35,9 @@ static const struct keyword keywords[] = {
 	{ "QXYZ", ITIN_INTENT_VOID_CODES, false },
 	{ "取消验证", ITIN_INTENT_VOID_CODES, false },
 	{ "VOID", ITIN_INTENT_VOID_CODES, false },
+	{ "JC", ITIN_INTENT_DISPUTE, true },
+	{ "纠错", ITIN_INTENT_DISPUTE, true },
+	{ "DISPUTE", ITIN_INTENT_DISPUTE, true },
 };
 
 static int32_t next_folded(const char **s, const char *end)

@@ -74,6 +74,12 @@ static const struct builtin builtin[] = {
 	[ITIN_TEXT_CODES_VOIDED] = {
 		"【行程卡】您的行程卡验证码已全部作废。",
 		"[Trip Card] Your verification codes are cancelled." },
+	[ITIN_TEXT_DISPUTE_OPENED] = {
+		"【行程卡】已记录您的纠错申请，案件号{case}。客服联系您时请提供此案件号。",
+		"[Trip Card] Your dispute is recorded, case number {case}. Give this number to customer care." },
+	[ITIN_TEXT_DISPUTE_LIMITED] = {
+		"【行程卡】今日纠错申请已达上限，请明天再试或联系客服。",
+		"[Trip Card] Too many disputes today; try tomorrow or call customer care." },
 };
 
 /* The line a code takes at the end of an itinerary reply: short, as the texts leave it about
@@ -124,6 +130,8 @@ static const char *template_of(const struct itin_service_config *service,
 		[ITIN_TEXT_VERIFY_INVALID] = NULL,
 		[ITIN_TEXT_VERIFY_LIMITED] = NULL,
 		[ITIN_TEXT_CODES_VOIDED] = NULL,
+		[ITIN_TEXT_DISPUTE_OPENED] = NULL,
+		[ITIN_TEXT_DISPUTE_LIMITED] = NULL,
 	};
 	const struct builtin *b = &builtin[text];
 
@@ -199,6 +207,8 @@ static char *placeholder(void *ctx, const char *name, size_t len,
 		return format_updated(ctx, args->issued_at, lang);
 	if (IS("{shown}") && args->shown)
 		return talloc_strdup(ctx, args->shown);
+	if (IS("{case}") && args->case_no)
+		return talloc_strdup(ctx, args->case_no);
 	if (IS("{date}"))
 		return format_date(ctx, service->shutdown_date, lang);
 	if (IS("{from}") && it)
@@ -303,7 +313,8 @@ const char *itin_text_name(enum itin_text text)
 		"itinerary", "no-data", "consent-prompt", "consent-expired", "cancelled",
 		"rate-limited", "busy", "help", "shutdown", "lang-switched", "ussd-consent-menu",
 		"verify-valid", "verify-invalid", "verify-limited", "codes-voided",
+		"dispute-opened", "dispute-limited",
 	};
 
-	return text <= ITIN_TEXT_CODES_VOIDED ? names[text] : "?";
+	return text <= ITIN_TEXT_DISPUTE_LIMITED ? names[text] : "?";
 }

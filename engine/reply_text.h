@@ -32,6 +32,8 @@ enum itin_text {
 	ITIN_TEXT_VERIFY_INVALID,
 	ITIN_TEXT_VERIFY_LIMITED,	/* too many failed checks (checker or all) */
 	ITIN_TEXT_CODES_VOIDED,		/* the holder's codes are cancelled */
+	ITIN_TEXT_DISPUTE_OPENED,	/* {case}: the case number */
+	ITIN_TEXT_DISPUTE_LIMITED,	/* dispute_limit cases today already */
 };
 
 struct itin_reply_args {
@@ -44,6 +46,7 @@ struct itin_reply_args {
 						 * on a line of its own at the end; NULL: none */
 	const char *shown;			/* VERIFY_VALID: the holder's reply, {shown} */
 	int64_t issued_at;			/* VERIFY_VALID: when (Unix s), {issued} */
+	const char *case_no;			/* DISPUTE_OPENED: {case} */
 };
 
 /* text in lang: the operator's templates[lang] if set, else the built-in one, with the

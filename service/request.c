@@ -32,6 +32,7 @@
 #include "db/request_done.h"
 #include "db/request_unrecorded.h"
 #include "db/request_inputs.h"
+#include "db/dispute_db.h"
 #include "db/verify_db.h"
 #include "engine/reply_text.h"
 #include "engine/subscriber_reply.h"
@@ -177,6 +178,8 @@ static enum itin_text text_of(enum itin_action action)
 		return ITIN_TEXT_VERIFY_LIMITED;
 	case ITIN_ACTION_CODES_VOIDED:
 		return ITIN_TEXT_CODES_VOIDED;
+	case ITIN_ACTION_DISPUTE_LIMITED:
+		return ITIN_TEXT_DISPUTE_LIMITED;
 	default:
 		return ITIN_TEXT_BUSY;
 	}
@@ -390,6 +393,77 @@ static int issue_code(struct itin_request *req, struct itin_reply *reply, const 
 	return 0;
 }
 
+static void dispute_opened_cb(void *arg, int opened, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	char case_no[12];
+	struct itin_reply *reply;
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->lookup = NULL;
+	if (req->replying)
+		return;
+	if (opened < 0) {
+		LOGPREQ(req, LOGL_ERROR, "dispute not recorded: %s", why);
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	if (!opened) {
+		req->action = ITIN_ACTION_DISPUTE_LIMITED;
+		reply_text(req, ITIN_TEXT_DISPUTE_LIMITED);
+		return;
+	}
+	LOGPREQ(req, LOGL_NOTICE, "dispute case %u opened\n", req->case_no);
+	req->action = ITIN_ACTION_DISPUTE_OPENED;
+	snprintf(case_no, sizeof(case_no), "%u", req->case_no);
+	reply = itin_reply_render(req, svc->service, svc->templates, ITIN_TEXT_DISPUTE_OPENED,
+				  req->lang, &(struct itin_reply_args){ .now = req->received_at,
+									.case_no = case_no });
+	if (!reply) {
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	deliver(req, reply);
+}
+
+/* A case with the subscriber's words and the itinerary as it stands (reply), both sealed, under
+ * a random 8-digit case number (a collision only shows two cases under one number to care). */
+static int dispute_open(struct itin_request *req, struct itin_reply *reply)
+{
+	const char *words = req->dispute ? req->dispute : "";
+	char *shown = itin_reply_flatten(reply, reply);
+	uint8_t *said = talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(words)));
+	uint8_t *sealed = shown ? talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(shown))) : NULL;
+	uint32_t random;
+	int said_len, sealed_len, rc;
+
+	if (!said || !sealed)
+		return -ENOMEM;
+	said_len = itin_seal_text(svc->sealer, ITIN_SEAL_DISPUTE, words, said);
+	sealed_len = itin_seal_text(svc->sealer, ITIN_SEAL_DISPUTE, shown, sealed);
+	if (said_len < 0 || sealed_len < 0 ||
+	    gnutls_rnd(GNUTLS_RND_RANDOM, &random, sizeof(random)) < 0)
+		return -EIO;
+	req->case_no = 10000000 + random % 90000000;
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup)
+		return -ENOMEM;
+	req->lookup->req = req;
+	rc = itin_dispute_db_open(svc->db, req->case_no, req->key, req->received_at, said, said_len,
+				  sealed, sealed_len, svc->service->dispute_limit, dispute_opened_cb,
+				  req->lookup);
+	if (rc < 0) {
+		talloc_free(req->lookup);
+		req->lookup = NULL;
+	}
+	return rc;
+}
+
 static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
 	struct itin_request_wait *wait = arg;
@@ -413,7 +487,7 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
-	if (svc->service->verify_validity_s) {
+	if (svc->service->verify_validity_s && req->intent != ITIN_INTENT_DISPUTE) {
 		if (gnutls_rnd(GNUTLS_RND_RANDOM, random, sizeof(random)) < 0) {
 			LOGPREQ(req, LOGL_ERROR, "no random octets for a verification code\n");
 			req->action = ITIN_ACTION_BUSY;
@@ -438,6 +512,16 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 		LOGPREQ(req, LOGL_ERROR, "building the reply failed\n");
 		req->action = ITIN_ACTION_BUSY;
 		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	if (req->intent == ITIN_INTENT_DISPUTE) {
+		rc = dispute_open(req, reply);
+		talloc_free(reply);	/* sealed and sent */
+		if (rc < 0) {
+			LOGPREQ(req, LOGL_ERROR, "opening the dispute failed: %s\n", strerror(-rc));
+			req->action = ITIN_ACTION_BUSY;
+			reply_text(req, ITIN_TEXT_BUSY);
+		}
 		return;
 	}
 	if (!with_code || !code.input[0]) {
@@ -770,6 +854,29 @@ static int verify_accept(struct itin_request *req)
 	return 0;
 }
 
+/* A dispute: taken at once (no pending row: a case the database did not record gets the busy
+ * text, and the subscriber sends it again), then the itinerary looked up as for a query, and
+ * the case opened with it (lookup_cb, dispute_open) under its own per-day limit instead of
+ * the request rules. */
+static int dispute_accept(struct itin_request *req)
+{
+	req->lang = svc->service->default_lang;
+	req->message = NULL;
+	req->recorded = true;
+	req->ops->accepted(req, true);
+	start_deadline(req);
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup) {
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return 0;
+	}
+	req->lookup->req = req;
+	if (lookup(req) < 0)
+		lookup_cb(req->lookup, NULL, "out of memory\n");
+	return 0;
+}
+
 int itin_request_accept(struct itin_request *req)
 {
 	const struct itin_service_config *service = svc->service;
@@ -801,6 +908,8 @@ int itin_request_accept(struct itin_request *req)
 	}
 	if (req->intent == ITIN_INTENT_VERIFY || req->intent == ITIN_INTENT_VOID_CODES)
 		return verify_accept(req);
+	if (req->intent == ITIN_INTENT_DISPUTE)
+		return dispute_accept(req);
 	args = (struct itin_begin_args){
 		.key = req->key,
 		.channel = req->channel,
@@ -1209,9 +1318,9 @@ const char *itin_channel_name(enum itin_channel channel)
 const char *itin_intent_name(enum itin_intent intent)
 {
 	static const char *const names[] = { "query", "yes", "no", "help", "lang-en", "lang-zh",
-					     "unknown", "verify", "void-codes" };
+					     "unknown", "verify", "void-codes", "dispute" };
 
-	return intent <= ITIN_INTENT_VOID_CODES ? names[intent] : "?";
+	return intent <= ITIN_INTENT_DISPUTE ? names[intent] : "?";
 }
 
 const char *itin_action_name(enum itin_action action)
@@ -1220,7 +1329,8 @@ const char *itin_action_name(enum itin_action action)
 					     "consent-expired", "cancelled", "rate-limited", "silent",
 					     "help", "lang-switched", "shutdown", "busy", "capped",
 					     "incomplete", "verify-valid", "verify-invalid",
-					     "verify-limited", "codes-voided" };
+					     "verify-limited", "codes-voided", "dispute-opened",
+					     "dispute-limited" };
 
-	return action <= ITIN_ACTION_CODES_VOIDED ? names[action] : "?";
+	return action <= ITIN_ACTION_DISPUTE_LIMITED ? names[action] : "?";
 }

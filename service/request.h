@@ -68,6 +68,8 @@ enum itin_action {
 	ITIN_ACTION_VERIFY_INVALID = 14,
 	ITIN_ACTION_VERIFY_LIMITED = 15,
 	ITIN_ACTION_CODES_VOIDED = 16,
+	ITIN_ACTION_DISPUTE_OPENED = 17,
+	ITIN_ACTION_DISPUTE_LIMITED = 18,
 };
 
 struct itin_request;
@@ -99,6 +101,8 @@ struct itin_request {
 	void *channel_data;		/* the channel's own state for this request */
 	char verify_input[ITIN_VERIFY_INPUT_DIGITS + 1];	/* VERIFY: the digits checked,
 					   itin_verify_input_parse(); "" when mistyped */
+	char *dispute;			/* DISPUTE: the words after the keyword (UTF-8, a talloc
+					   child of the request), NULL when none */
 
 	/* The request module's own. */
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
@@ -116,6 +120,7 @@ struct itin_request {
 	struct itin_request_wait *begin;	/* the begin in flight */
 	struct itin_request_wait *lookup;	/* the lookup, then its code's issue, in flight */
 	struct itin_reply *issuing;	/* the reply waiting for its code to be stored */
+	uint32_t case_no;		/* DISPUTE: the case being opened */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 };
