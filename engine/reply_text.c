@@ -307,6 +307,56 @@ char *itin_reply_flatten(void *ctx, const struct itin_reply *reply)
 	return s ? talloc_strdup_append(s, reply->tail) : NULL;
 }
 
+/* Between the parts of a packed reply: a control character no text of ours holds. */
+#define PACK_SEPARATOR "\x1e"
+
+char *itin_reply_pack(void *ctx, const struct itin_reply *reply)
+{
+	char *s = talloc_asprintf(ctx, "%c" PACK_SEPARATOR "%s", reply->lang == ITIN_LANG_EN ? 'e' : 'z',
+				  reply->head);
+
+	for (unsigned i = 0; s && i < reply->num_items; i++)
+		s = talloc_asprintf_append(s, PACK_SEPARATOR "%s", reply->items[i]);
+	return s ? talloc_asprintf_append(s, PACK_SEPARATOR "%s", reply->tail) : NULL;
+}
+
+struct itin_reply *itin_reply_unpack(void *ctx, const char *packed)
+{
+	struct itin_reply *r;
+	char *p, *next;
+	unsigned n = 1;
+
+	if ((packed[0] != 'e' && packed[0] != 'z') || packed[1] != PACK_SEPARATOR[0])
+		return NULL;
+	r = talloc_zero(ctx, struct itin_reply);
+	p = r ? talloc_strdup(r, packed + 2) : NULL;
+	if (!p)
+		goto fail;
+	r->lang = packed[0] == 'e' ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	r->separator = r->lang == ITIN_LANG_EN ? "; " : "，";
+	r->more = talloc_strdup(r, r->lang == ITIN_LANG_EN ? " and {k} more" : "等{k}个地区");
+	for (const char *c = p; (c = strchr(c, PACK_SEPARATOR[0])); c++)
+		n++;
+	r->items = n >= 2 ? talloc_array(r, const char *, n > 2 ? n - 2 : 1) : NULL;
+	if (!r->items || !r->more)
+		goto fail;
+	/* head, items..., tail; by hand, as strtok would merge empty fields */
+	r->head = p;
+	for (unsigned i = 1; i < n; i++) {
+		next = strchr(p, PACK_SEPARATOR[0]);
+		*next++ = '\0';
+		if (i < n - 1)
+			r->items[r->num_items++] = next;
+		else
+			r->tail = next;
+		p = next;
+	}
+	return r;
+fail:
+	talloc_free(r);
+	return NULL;
+}
+
 const char *itin_text_name(enum itin_text text)
 {
 	static const char *const names[] = {

@@ -58,4 +58,10 @@ struct itin_reply *itin_reply_render(void *ctx, const struct itin_service_config
 				     enum itin_lang lang, const struct itin_reply_args *args);
 /* The whole reply as one UTF-8 string: head, every item, tail. */
 char *itin_reply_flatten(void *ctx, const struct itin_reply *reply);
+/* The reply as one string that keeps its parts (language, head, items, tail; a verification
+ * code's answer is sealed so), and back: unpacked, it is cut into SMS parts or pages like the
+ * original, so that a checker never reads more places than the holder could. NULL: out of
+ * memory, or (unpack) not a packed reply. */
+char *itin_reply_pack(void *ctx, const struct itin_reply *reply);
+struct itin_reply *itin_reply_unpack(void *ctx, const char *packed);
 const char *itin_text_name(enum itin_text text);

@@ -367,7 +367,7 @@ static void issued_cb(void *arg, int rc, const char *why)
 static int issue_code(struct itin_request *req, struct itin_reply *reply, const char *input)
 {
 	uint8_t hash[ITIN_SUBSCRIBER_KEY_LEN];
-	char *text = itin_reply_flatten(reply, reply);
+	char *text = itin_reply_pack(reply, reply);
 	uint8_t *sealed = text ? talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(text))) : NULL;
 	int sealed_len, rc;
 
@@ -717,7 +717,7 @@ static void checked_cb(void *arg, const struct itin_verify_result *result, const
 	struct itin_request_wait *wait = arg;
 	struct itin_request *req = wait->req;
 	struct itin_reply_args args;
-	struct itin_reply *reply;
+	struct itin_reply *reply, *issued;
 	char *shown;
 
 	talloc_free(wait);
@@ -751,24 +751,30 @@ static void checked_cb(void *arg, const struct itin_verify_result *result, const
 	}
 	shown = talloc_array(req, char, result->shown_len + 1);
 	if (!shown || itin_unseal(svc->sealer, ITIN_SEAL_VERIFY_SHOWN, result->shown,
-				  result->shown_len, shown, result->shown_len + 1) < 0) {
+				  result->shown_len, shown, result->shown_len + 1) < 0 ||
+	    !(issued = itin_reply_unpack(req, shown))) {
 		LOGPREQ(req, LOGL_ERROR, "the answer of a valid code cannot be unsealed (its key is "
 			"not in the secret file?)\n");
 		req->action = ITIN_ACTION_VERIFY_INVALID;
 		reply_text(req, ITIN_TEXT_VERIFY_INVALID);
 		return;
 	}
+	/* The holder's reply under the answer's first line, still in its parts: cut into SMS parts
+	 * or pages like the holder's, it shows no place the holder's could not. */
 	args = (struct itin_reply_args){ .updated_at = svc->updated_at, .now = req->received_at,
-					 .shown = shown, .issued_at = result->issued_at };
+					 .shown = "", .issued_at = result->issued_at };
 	reply = itin_reply_render(req, svc->service, svc->templates, ITIN_TEXT_VERIFY_VALID,
 				  req->lang, &args);
-	if (!reply) {
+	if (reply)
+		issued->head = talloc_asprintf(issued, "%s%s", reply->head, issued->head);
+	if (!reply || !issued->head) {
 		LOGPREQ(req, LOGL_ERROR, "rendering the check's answer failed\n");
 		req->action = ITIN_ACTION_BUSY;
 		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
-	deliver(req, reply);
+	talloc_free(reply);
+	deliver(req, issued);
 }
 
 static void voided_cb(void *arg, int voided, const char *why)
