@@ -4,7 +4,10 @@
 # Prints, in one table: the floor (pgbench running the itinerary lookup with the same number of
 # connections as itinerad's pool) and itinerad's maximum requests/s with consent off, measured
 # back to back in ROUNDS (default 2) alternating rounds, since this machine's speed drifts
-# between runs (each round's ratio, and the spread); then consent on, and the latency
+# between runs (each round's ratio, and the spread), and in each round also without
+# verification codes (verify_validity = 0), so that the cost of the code (random digits, an
+# HMAC, the reply sealed and stored before it goes out: issue 25) shows as a ratio measured
+# back to back; then consent on, and the latency
 # p50/p99/p99.9 at half the best consent-off rate; and the CPU each part used at the best max,
 # in all and per request, beside the floor's. Each itinerad run starts with 5 s not counted:
 # its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
@@ -35,10 +38,11 @@ bench_load "$subs"
 # A run (its consent, then the load generator's arguments, which start with --warmup 5): the
 # generator's line, with the CPU each part used in the measured seconds appended (% of one
 # core: itinerad, the PostgreSQL cluster, the generator), read from 5 s into the run to its end.
-run_itinerad() {	# consent on|off, then the load generator's arguments
-	consent=$1
-	shift
+run_itinerad() {	# consent on|off, verify_validity, then the load generator's arguments
+	consent=$1 validity=$2
+	shift 2
 	cat "$work/base.conf" > "$work/itinerad.conf"
+	printf 'verify_validity = %s\n' "$validity" >> "$work/itinerad.conf"
 	printf 'consent = %s\nreply_deadline = 30s\n[smpp load]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\npassword = secret\nwindow = 200\n[admin]\nlisten = 127.0.0.1:24091\n' \
 		"$consent" "$port" >> "$work/itinerad.conf"
 	"$top_builddir/bench/itinerad-smsc-load" --port $port --subscribers "$subs" "$@" > "$work/load.out" &
@@ -54,7 +58,7 @@ run_itinerad() {	# consent on|off, then the load generator's arguments
 	wait $load
 	kill $itin
 	wait $itin 2>/dev/null || true
-	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit"
+	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit, verify_code"
 	awk -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v g=$((g1 - g0)) -v hz="$(getconf CLK_TCK)" \
 		-v s=$((secs - 1)) '{ printf "%s cpu_itinerad %.0f cpu_pg %.0f cpu_generator %.0f\n", $0,
 		100 * i / hz / s, 100 * p / hz / s, 100 * g / hz / s }' "$work/load.out"
@@ -62,21 +66,23 @@ run_itinerad() {	# consent on|off, then the load generator's arguments
 : > "$work/rounds"
 for round in $(seq "$rounds"); do
 	floor=$(bench_floor "$pool" "$secs")
-	max_off=$(run_itinerad off --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
-	echo "$round $floor $(echo "$max_off" | bench_field rate) $max_off" >> "$work/rounds"
+	no_codes=$(run_itinerad off 0 --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
+	max_off=$(run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
+	echo "$round $floor $(echo "$max_off" | bench_field rate) $no_codes $max_off" >> "$work/rounds"
 done
 best=$(sort -k3 -n "$work/rounds" | tail -1)
 floor=$(echo "$best" | cut -d' ' -f2)
-max_off=$(echo "$best" | cut -d' ' -f4-)
-max_on=$(run_itinerad on --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 --consent)
+max_off=$(echo "$best" | cut -d' ' -f5-)
+max_on=$(run_itinerad on 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 --consent)
 rate_off=$(echo "$max_off" | bench_field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
-at_half=$(run_itinerad off --rate "$half" --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
+at_half=$(run_itinerad off 24h --rate "$half" --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
 
 printf '%s\n' "SMS end to end, $subs subscribers, pool of $pool connections, $(nproc) cores" \
 	"figure                                  value      ratio to the floor"
 awk -v p="$pool" '{ printf "round %d: %-27s %9.0f      1.00\n", $1, "floor, pgbench (" p " clients) /s", $2
-	printf "round %d: %-27s %9.0f      %.2f\n", $1, "itinerad, consent off /s", $3, $3 / $2 }' "$work/rounds"
+	printf "round %d: %-27s %9.0f      %.2f\n", $1, "itinerad, consent off /s", $3, $3 / $2
+	printf "round %d: %-27s %9.0f      %.2f (with codes / without: %.2f)\n", $1, "... without codes /s", $4, $4 / $2, $3 / $4 }' "$work/rounds"
 awk '{ r = $3 / $2; lo = NR == 1 || r < lo ? r : lo; hi = NR == 1 || r > hi ? r : hi }
 	END { printf "%-36s %9s      %.2f-%.2f\n", "ratio to the floor, spread", "", lo, hi }' "$work/rounds"
 echo "$max_on" | bench_field rate | awk -v f="$floor" '{ printf "%-36s %9.0f      %.2f (best round)\n", "itinerad max, consent on /s", $1, $1 / f }'

@@ -28,6 +28,8 @@ struct itin_sealer {
 static const char *const purpose_label[] = {
 	[ITIN_SEAL_REPLY_ADDRESS] = "reply address",
 	[ITIN_SEAL_MASK] = "msisdn mask",
+	[ITIN_SEAL_VERIFY_SHOWN] = "verification answer",
+	[ITIN_SEAL_DISPUTE] = "dispute",
 };
 
 static int sealer_destructor(struct itin_sealer *s)
@@ -67,15 +69,13 @@ struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_keys *keys)
 	return s;
 }
 
-int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
-	      uint8_t out[ITIN_SEALED_MAX])
+static int seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
+		size_t len, uint8_t *out)
 {
 	const char *ad = purpose_label[purpose];
-	size_t len = strlen(text), out_len = ITIN_SEALED_MAX - ID_LEN - NONCE_LEN;
+	size_t out_len = len + TAG_LEN;
 	uint8_t *nonce = out + ID_LEN;
 
-	if (len > MAX_TEXT)
-		return -EINVAL;
 	out[0] = s->key[0].id >> 8;
 	out[1] = s->key[0].id & 0xff;
 	if (gnutls_rnd(GNUTLS_RND_NONCE, nonce, NONCE_LEN) < 0 ||
@@ -85,6 +85,22 @@ int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char 
 	return ID_LEN + NONCE_LEN + out_len;
 }
 
+int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
+	      uint8_t out[ITIN_SEALED_MAX])
+{
+	size_t len = strlen(text);
+
+	if (len > MAX_TEXT)
+		return -EINVAL;
+	return seal(s, purpose, text, len, out);
+}
+
+int itin_seal_text(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
+		   uint8_t *out)
+{
+	return seal(s, purpose, text, strlen(text), out);
+}
+
 int itin_unseal(struct itin_sealer *s, enum itin_seal_purpose purpose, const uint8_t *in,
 		size_t len, char *text, size_t max)
 {
@@ -92,7 +108,9 @@ int itin_unseal(struct itin_sealer *s, enum itin_seal_purpose purpose, const uin
 	size_t out_len = max - 1;
 	unsigned id;
 
-	if (len < ID_LEN + NONCE_LEN + TAG_LEN || len > ITIN_SEALED_MAX || max < 1)
+	if (len < ID_LEN + NONCE_LEN + TAG_LEN || max < 1 ||
+	    (purpose != ITIN_SEAL_VERIFY_SHOWN && purpose != ITIN_SEAL_DISPUTE &&
+	     len > ITIN_SEALED_MAX))
 		return -EBADMSG;
 	id = (unsigned)in[0] << 8 | in[1];
 	for (unsigned i = 0; i < s->num_keys; i++) {

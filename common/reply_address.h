@@ -19,7 +19,12 @@
 enum itin_seal_purpose {
 	ITIN_SEAL_REPLY_ADDRESS,	/* request_pending.reply_to: the requester's E.164 number */
 	ITIN_SEAL_MASK,			/* subscriber.mask_sealed: 138****0001 */
+	ITIN_SEAL_VERIFY_SHOWN,		/* verify_code.shown: the reply a code was issued with */
+	ITIN_SEAL_DISPUTE,		/* dispute.said and .shown: the subscriber's words, the reply */
 };
+
+/* The sealed length of a text of len octets (itin_seal_text). */
+#define ITIN_SEALED_LEN(len) (2 + 12 + (len) + 16)
 
 struct itin_sealer;
 
@@ -28,7 +33,11 @@ struct itin_sealer *itin_sealer_alloc(void *ctx, const struct itin_keys *keys);
 /* Returns the sealed length, or -errno. */
 int itin_seal(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
 	      uint8_t out[ITIN_SEALED_MAX]);
-/* Returns 0 with the NUL-terminated text; -ENOKEY when the key it names is not configured,
+/* The same for a text of any length, into out of ITIN_SEALED_LEN(strlen(text)) octets. */
+int itin_seal_text(struct itin_sealer *s, enum itin_seal_purpose purpose, const char *text,
+		   uint8_t *out);
+/* Returns 0 with the NUL-terminated text (max: at least len - ITIN_SEALED_LEN(0) + 1 to open
+ * any text of len octets; itin_seal's are at most ITIN_SEALED_MAX); -ENOKEY when the key it names is not configured,
  * -EBADMSG when it was not sealed by that key for that purpose. */
 int itin_unseal(struct itin_sealer *s, enum itin_seal_purpose purpose, const uint8_t *in,
 		size_t len, char *text, size_t max);

@@ -90,3 +90,9 @@ int itin_subscriber_key_imsi(struct itin_subscriber_keyer *keyer, const char *im
 {
 	return subscriber_key(keyer, "imsi:", 5, imsi, key);
 }
+
+int itin_verify_key(struct itin_subscriber_keyer *keyer, const char *input,
+		    uint8_t key[ITIN_SUBSCRIBER_KEY_LEN])
+{
+	return subscriber_key(keyer, "verify:", 7, input, key);
+}

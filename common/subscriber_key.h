@@ -31,3 +31,8 @@ int itin_subscriber_key_msisdn(struct itin_subscriber_keyer *keyer, const char *
 			       uint8_t key[ITIN_SUBSCRIBER_KEY_LEN]);
 int itin_subscriber_key_imsi(struct itin_subscriber_keyer *keyer, const char *imsi,
 			     uint8_t key[ITIN_SUBSCRIBER_KEY_LEN]);
+/* The keyed hash a verification code is stored and looked up by (issue 25): HMAC of
+ * "verify:<code><last four digits>" under the same key, so that the database holds no code
+ * and no digits of a number in clear. */
+int itin_verify_key(struct itin_subscriber_keyer *keyer, const char *input,
+		    uint8_t key[ITIN_SUBSCRIBER_KEY_LEN]);

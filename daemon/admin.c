@@ -208,6 +208,17 @@ static void requests_metrics(struct evbuffer *b, unsigned channels)
 	}
 	metric(b, "itinerad_replies_capped_total", "counter",
 	       "SMS replies not sent because [service] max_replies was reached.", st.capped);
+	metric(b, "itinerad_verify_codes_issued_total", "counter",
+	       "Verification codes stored with an itinerary reply.", st.codes_issued);
+	metric(b, "itinerad_verify_checks_valid_total", "counter",
+	       "Checks of a live verification code.", st.checks[0]);
+	metric(b, "itinerad_verify_checks_invalid_total", "counter",
+	       "Checks of a code not valid or expired.", st.checks[1]);
+	metric(b, "itinerad_verify_checks_limited_total", "counter",
+	       "Checks refused by [service] verify_checker_limit (answered once per period, "
+	       "then silent).", st.checks[2] + st.checks[3]);
+	metric(b, "itinerad_verify_capped_total", "counter",
+	       "Checks refused because [service] verify_max_failures was reached.", st.verify_capped);
 	metric(b, "itinerad_requests_in_flight", "gauge",
 	       "Requests accepted and not yet answered.", st.in_flight);
 	metric(b, "itinerad_data_updated_timestamp_seconds", "gauge",

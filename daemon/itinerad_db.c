@@ -37,6 +37,7 @@
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
 #include "db/db_connect.h"
+#include "db/dispute_db.h"
 #include "db/db_keys.h"
 #include "db/db_load_events.h"
 #include "db/db_load_record.h"
@@ -66,6 +67,8 @@ static void usage(FILE *f)
 		"  query --msisdn N|- | --imsi N|- [--at TIME] [--lang zh|en] [--parts]\n"
 		"                                   print the reply the subscriber would get (audited;\n"
 		"                                   -: the number is the first line of stdin)\n"
+		"  disputes [close CASE]            list the open dispute cases (JC / 纠错 / DISPUTE),\n"
+		"                                   or close one by the case number the subscriber got\n"
 		"TIME is Unix seconds or ISO 8601 with an offset. The config is -c, $ITINERAD_CONFIG\n"
 		"or " DEFAULT_CONFIG "; $ITINERAD_CONNINFO overrides its database.\n");
 }
@@ -463,6 +466,21 @@ int main(int argc, char **argv)
 			rc = itin_db_purge(conn);
 			if (rc == 0)
 				rc = on_every_partition(ctx, conn, cmd, cfg, now);
+		}
+	} else if (strcmp(cmd, "disputes") == 0 && optind + 1 == argc) {
+		struct itin_sealer *sealer = itin_sealer_alloc(ctx, &cfg->keys);
+
+		rc = sealer ? itin_db_disputes_list(conn, sealer, stdout) : -ENOMEM;
+	} else if (strcmp(cmd, "disputes") == 0 && optind + 3 == argc &&
+		   strcmp(argv[optind + 1], "close") == 0) {
+		char *end;
+		unsigned long long case_no = strtoull(argv[optind + 2], &end, 10);
+
+		if (*end || !*argv[optind + 2]) {
+			fprintf(stderr, "disputes close: '%s' is not a case number\n", argv[optind + 2]);
+			rc = -EINVAL;
+		} else {
+			rc = itin_db_dispute_close(conn, case_no, stdout);
 		}
 	} else if (command) {
 		rc = cmd_query(ctx, conn, cfg, msisdn, imsi, now,

@@ -112,6 +112,15 @@ int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 		 today, privacy->audit_days);
 	if (!itin_db_exec(conn, sql, "retention"))
 		goto fail;
+	/* Verification codes past their day, their checks' audit past audit_days (migration 185). */
+	snprintf(sql, sizeof(sql), "SELECT itin_verify_maintain(DATE '1970-01-01' + %d, %u)",
+		 today, privacy->audit_days);
+	if (!itin_db_exec(conn, sql, "retention"))
+		goto fail;
+	snprintf(sql, sizeof(sql), "SELECT itin_dispute_maintain(DATE '1970-01-01' + %d, %u)",
+		 today, privacy->dispute_days);
+	if (!itin_db_exec(conn, sql, "retention"))
+		goto fail;
 	/* For the daemon's /metrics, and an alert when the daily run stops. */
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event, loaded_at) VALUES "
 		 "('retention', to_timestamp(%lld), now()) ON CONFLICT (feed) DO UPDATE SET "
@@ -130,7 +139,7 @@ int itin_db_purge(PGconn *conn)
 {
 	if (!itin_db_exec(conn, "TRUNCATE presence_history, presence_recent, subscriber_key, "
 			  "subscriber, feed_state, risk_area, subscriber_state, request_pending, audit, "
-			  "operator_audit", "purge"))
+			  "operator_audit, verify_code, verify_audit, verify_checker, dispute", "purge"))
 		return -EIO;
 	LOGP(DLOAD, LOGL_NOTICE, "purge: all subscriber data deleted\n");
 	return 0;

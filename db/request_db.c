@@ -46,6 +46,15 @@ static const struct itin_db_statement statements[] = {
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
 	{ "orphans", ITIN_SQL_ORPHANS, 3 },
+	/* db/verify_db.c */
+	{ "verify_issue", "SELECT itin_verify_issue($1, $2, to_timestamp($3), "
+			  "make_interval(secs => $4), $5)", 5 },
+	{ "verify_check", "SELECT outcome, extract(epoch FROM issued_at)::bigint, shown FROM "
+			  "itin_verify_check($1, $2, $3, to_timestamp($4), $5, "
+			  "make_interval(secs => $6))", 6 },
+	{ "verify_void", "SELECT itin_verify_void($1, $2)", 2 },
+	/* db/dispute_db.c */
+	{ "dispute_open", "SELECT itin_dispute_open($1, $2, to_timestamp($3), $4, $5, $6)", 6 },
 };
 const struct itin_db_statement *const itin_request_statements = statements;
 const unsigned itin_num_request_statements = ARRAY_SIZE(statements);

@@ -30,6 +30,15 @@ static const struct keyword keywords[] = {
 	{ "EN", ITIN_INTENT_LANG_EN, false },
 	{ "中文", ITIN_INTENT_LANG_ZH, false },
 	{ "ZW", ITIN_INTENT_LANG_ZH, false },	/* 中文 in pinyin initials: typed on any phone */
+	{ "YZ", ITIN_INTENT_VERIFY, true },
+	{ "验证", ITIN_INTENT_VERIFY, true },
+	{ "VERIFY", ITIN_INTENT_VERIFY, true },
+	{ "QXYZ", ITIN_INTENT_VOID_CODES, false },
+	{ "取消验证", ITIN_INTENT_VOID_CODES, false },
+	{ "VOID", ITIN_INTENT_VOID_CODES, false },
+	{ "JC", ITIN_INTENT_DISPUTE, true },
+	{ "纠错", ITIN_INTENT_DISPUTE, true },
+	{ "DISPUTE", ITIN_INTENT_DISPUTE, true },
 };
 
 static int32_t next_folded(const char **s, const char *end)

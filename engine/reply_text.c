@@ -63,7 +63,29 @@ static const struct builtin builtin[] = {
 	[ITIN_TEXT_USSD_CONSENT_MENU] = {
 		"查询本机前{N}天到访地？\n1 同意\n2 取消",
 		"Show the places this number visited in the last {N} days?\n1 Yes\n2 No" },
+	[ITIN_TEXT_VERIFY_VALID] = {
+		"【行程卡】验证码有效。{issued}发给持卡人的内容：\n{shown}",
+		"[Trip Card] Code valid. Sent to the holder {issued}:\n{shown}" },
+	[ITIN_TEXT_VERIFY_INVALID] = {
+		"【行程卡】验证码无效或已过期。请核对验证码及号码后四位。",
+		"[Trip Card] Code not valid or expired. Check the code and the last 4 digits." },
+	[ITIN_TEXT_VERIFY_LIMITED] = {
+		"验证次数过多，请稍后再试。",
+		"Too many checks, please try again later." },
+	[ITIN_TEXT_CODES_VOIDED] = {
+		"【行程卡】您的行程卡验证码已全部作废。",
+		"[Trip Card] Your verification codes are cancelled." },
+	[ITIN_TEXT_DISPUTE_OPENED] = {
+		"【行程卡】已记录您的纠错申请，案件号{case}。客服联系您时请提供此案件号。",
+		"[Trip Card] Your dispute is recorded, case number {case}. Give this number to customer care." },
+	[ITIN_TEXT_DISPUTE_LIMITED] = {
+		"【行程卡】今日纠错申请已达上限，请明天再试或联系客服。",
+		"[Trip Card] Too many disputes today; try tomorrow or call customer care." },
 };
+
+/* The line a code takes at the end of an itinerary reply: short, as the texts leave it about
+ * 14 characters. */
+static const char *const code_line[] = { "\n验证码%s", "\nCode %s" };
 
 /* With a minimum stay of 0 any event counts: "stayed 0+ hours" would read oddly. */
 static const struct builtin builtin_any_stay[] = {
@@ -98,6 +120,12 @@ static const char *template_of(const struct itin_service_config *service,
 		[ITIN_TEXT_SHUTDOWN] = t->shutdown,
 		[ITIN_TEXT_LANG_SWITCHED] = t->lang_switched,
 		[ITIN_TEXT_USSD_CONSENT_MENU] = t->ussd_consent_menu,
+		[ITIN_TEXT_VERIFY_VALID] = NULL,	/* built-in only */
+		[ITIN_TEXT_VERIFY_INVALID] = NULL,
+		[ITIN_TEXT_VERIFY_LIMITED] = NULL,
+		[ITIN_TEXT_CODES_VOIDED] = NULL,
+		[ITIN_TEXT_DISPUTE_OPENED] = NULL,
+		[ITIN_TEXT_DISPUTE_LIMITED] = NULL,
 	};
 	const struct builtin *b = &builtin[text];
 
@@ -192,6 +220,12 @@ static char *placeholder(void *ctx, const char *name, size_t len,
 		return format_stay(ctx, service->min_stay_s, lang);
 	if (IS("{updated}"))
 		return format_updated(ctx, args->updated_at ? args->updated_at : args->now, lang);
+	if (IS("{issued}") && args->issued_at)
+		return format_updated(ctx, args->issued_at, lang);
+	if (IS("{shown}") && args->shown)
+		return talloc_strdup(ctx, args->shown);
+	if (IS("{case}") && args->case_no)
+		return talloc_strdup(ctx, args->case_no);
 	if (IS("{date}"))
 		return format_date(ctx, service->shutdown_date, lang);
 	if (IS("{from}") && it)
@@ -269,6 +303,8 @@ struct itin_reply *itin_reply_render(void *ctx, const struct itin_service_config
 		goto fail;
 	r->num_items = it->num_visits;
 out:
+	if (args->code && r->tail && (text == ITIN_TEXT_ITINERARY || text == ITIN_TEXT_NO_DATA))
+		r->tail = talloc_asprintf_append(r->tail, code_line[lang], args->code);
 	if (r->head && r->tail && r->more)
 		return r;
 fail:
@@ -288,12 +324,64 @@ char *itin_reply_flatten(void *ctx, const struct itin_reply *reply)
 	return s ? talloc_strdup_append(s, reply->tail) : NULL;
 }
 
+/* Between the parts of a packed reply: a control character no text of ours holds. */
+#define PACK_SEPARATOR "\x1e"
+
+char *itin_reply_pack(void *ctx, const struct itin_reply *reply)
+{
+	char *s = talloc_asprintf(ctx, "%c" PACK_SEPARATOR "%s", reply->lang == ITIN_LANG_EN ? 'e' : 'z',
+				  reply->head);
+
+	for (unsigned i = 0; s && i < reply->num_items; i++)
+		s = talloc_asprintf_append(s, PACK_SEPARATOR "%s", reply->items[i]);
+	return s ? talloc_asprintf_append(s, PACK_SEPARATOR "%s", reply->tail) : NULL;
+}
+
+struct itin_reply *itin_reply_unpack(void *ctx, const char *packed)
+{
+	struct itin_reply *r;
+	char *p, *next;
+	unsigned n = 1;
+
+	if ((packed[0] != 'e' && packed[0] != 'z') || packed[1] != PACK_SEPARATOR[0])
+		return NULL;
+	r = talloc_zero(ctx, struct itin_reply);
+	p = r ? talloc_strdup(r, packed + 2) : NULL;
+	if (!p)
+		goto fail;
+	r->lang = packed[0] == 'e' ? ITIN_LANG_EN : ITIN_LANG_ZH;
+	r->separator = r->lang == ITIN_LANG_EN ? "; " : "，";
+	r->more = talloc_strdup(r, r->lang == ITIN_LANG_EN ? " and {k} more" : "等{k}个地区");
+	for (const char *c = p; (c = strchr(c, PACK_SEPARATOR[0])); c++)
+		n++;
+	r->items = n >= 2 ? talloc_array(r, const char *, n > 2 ? n - 2 : 1) : NULL;
+	if (!r->items || !r->more)
+		goto fail;
+	/* head, items..., tail; by hand, as strtok would merge empty fields */
+	r->head = p;
+	for (unsigned i = 1; i < n; i++) {
+		next = strchr(p, PACK_SEPARATOR[0]);
+		*next++ = '\0';
+		if (i < n - 1)
+			r->items[r->num_items++] = next;
+		else
+			r->tail = next;
+		p = next;
+	}
+	return r;
+fail:
+	talloc_free(r);
+	return NULL;
+}
+
 const char *itin_text_name(enum itin_text text)
 {
 	static const char *const names[] = {
 		"itinerary", "no-data", "consent-prompt", "consent-expired", "cancelled",
 		"rate-limited", "busy", "help", "shutdown", "lang-switched", "ussd-consent-menu",
+		"verify-valid", "verify-invalid", "verify-limited", "codes-voided",
+		"dispute-opened", "dispute-limited",
 	};
 
-	return text <= ITIN_TEXT_USSD_CONSENT_MENU ? names[text] : "?";
+	return text <= ITIN_TEXT_DISPUTE_LIMITED ? names[text] : "?";
 }

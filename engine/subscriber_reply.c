@@ -36,13 +36,17 @@ struct itin_reply *itin_subscriber_reply(void *ctx, const struct itin_service_co
 	char mask[16];
 
 	subscriber_mask(service, who, in->sealer, mask, mask_lost);
+	if (in->code && itin_verify_input_of(in->code->code, mask, in->code->input) < 0)
+		in->code->input[0] = '\0';
 	if (itin_itinerary_build(ctx, service, who->rows, who->num_rows, in->risks, in->num_risks, now,
 				 &itinerary) < 0)
 		return NULL;
 	reply = itin_reply_render(ctx, service, templates,
 				  itinerary.num_visits ? ITIN_TEXT_ITINERARY : ITIN_TEXT_NO_DATA, lang,
 				  &(struct itin_reply_args){ .mask = mask, .updated_at = in->updated_at,
-							     .now = now, .itinerary = &itinerary });
+							     .now = now, .itinerary = &itinerary,
+							     .code = in->code && in->code->input[0] ?
+								     in->code->code : NULL });
 	/* The reply's items may point into the visits: they live as long as the reply. */
 	if (reply)
 		talloc_steal(reply, itinerary.visits);

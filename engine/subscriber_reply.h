@@ -13,6 +13,7 @@
 #include "common/reply_address.h"
 #include "engine/itinerary.h"
 #include "engine/reply_text.h"
+#include "engine/verify_code.h"
 
 /* Whose itinerary it is. The mask comes from the requester's number when the channel has it
  * (SMS, or the operator's --msisdn); otherwise (USSD and --imsi know only the IMSI) from the
@@ -25,12 +26,21 @@ struct itin_subscriber {
 	unsigned num_rows;
 };
 
+/* A verification code for the reply: the code in, and out the check it answers (the code
+ * and the last four digits of the mask shown), which is "" when the reply shows no number
+ * and so carries no code. */
+struct itin_reply_code {
+	char code[ITIN_VERIFY_CODE_DIGITS + 1];
+	char input[ITIN_VERIFY_INPUT_DIGITS + 1];
+};
+
 /* What every reply of the deployment shares. */
 struct itin_reply_inputs {
 	const struct itin_risk *risks;
 	unsigned num_risks;
 	int64_t updated_at;			/* the newest event loaded (Unix s); 0: none */
 	struct itin_sealer *sealer;		/* opens the sealed masks */
+	struct itin_reply_code *code;		/* NULL: no verification code */
 };
 
 /* The itinerary (or no-data) reply as of now, a talloc child of ctx; NULL when it could not be

@@ -43,6 +43,8 @@
 #include "db/request_done.h"
 #include "db/request_unrecorded.h"
 #include "db/request_inputs.h"
+#include "db/dispute_db.h"
+#include "db/verify_db.h"
 #include "engine/reply_text.h"
 #include "engine/subscriber_reply.h"
 #include "service/request.h"
@@ -78,6 +80,11 @@ struct request_service {
 		unsigned sent;
 		struct itin_log_limit log;
 	} cap;
+	struct {			/* [service] verify_max_failures: failed checks this period */
+		long long start_ms;	/* monotonic */
+		unsigned failures;
+		struct itin_log_limit log;
+	} verify_cap;
 	struct itin_request_stats stats;
 	struct llist_head live;		/* every request alive (struct itin_request) */
 	unsigned old_epoch_live;	/* of them, those from before the lease's last loss */
@@ -166,6 +173,7 @@ static int request_destructor(struct itin_request *req)
 	llist_del(&req->live);
 	if (req->lease_epoch != svc->lease.epoch)
 		svc->old_epoch_live--;
+	talloc_free(req->issuing);
 	svc->in_flight--;
 	return 0;
 }
@@ -189,6 +197,14 @@ static enum itin_text text_of(enum itin_action action)
 		return ITIN_TEXT_SHUTDOWN;
 	case ITIN_ACTION_ITINERARY:
 		return ITIN_TEXT_ITINERARY;
+	case ITIN_ACTION_VERIFY_INVALID:
+		return ITIN_TEXT_VERIFY_INVALID;
+	case ITIN_ACTION_VERIFY_LIMITED:
+		return ITIN_TEXT_VERIFY_LIMITED;
+	case ITIN_ACTION_CODES_VOIDED:
+		return ITIN_TEXT_CODES_VOIDED;
+	case ITIN_ACTION_DISPUTE_LIMITED:
+		return ITIN_TEXT_DISPUTE_LIMITED;
 	default:
 		return ITIN_TEXT_BUSY;
 	}
@@ -343,13 +359,146 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 	reply_text(req, ITIN_TEXT_BUSY);
 }
 
+static void issued_cb(void *arg, int rc, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	struct itin_reply *reply;
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->lookup = NULL;
+	reply = req->issuing;
+	req->issuing = NULL;
+	if (req->replying) {
+		talloc_free(reply);
+		return;
+	}
+	if (rc < 0) {
+		/* A code that would not verify must not be shown. */
+		LOGPREQ(req, LOGL_ERROR, "storing the verification code failed: %s", why);
+		talloc_free(reply);
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	svc->stats.codes_issued++;
+	talloc_steal(req, reply);
+	deliver(req, reply);
+}
+
+/* Stores the code of reply (its check: input) with the reply sealed, then delivers it. */
+static int issue_code(struct itin_request *req, struct itin_reply *reply, const char *input)
+{
+	uint8_t hash[ITIN_SUBSCRIBER_KEY_LEN];
+	char *text = itin_reply_pack(reply, reply);
+	uint8_t *sealed = text ? talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(text))) : NULL;
+	int sealed_len, rc;
+
+	if (!sealed)
+		return -ENOMEM;
+	sealed_len = itin_seal_text(svc->sealer, ITIN_SEAL_VERIFY_SHOWN, text, sealed);
+	if (sealed_len < 0 || itin_verify_key(svc->keyer, input, hash) < 0)
+		return -EIO;
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup)
+		return -ENOMEM;
+	req->lookup->req = req;
+	rc = itin_verify_db_issue(svc->db, hash, req->key, req->received_at,
+				  svc->service->verify_validity_s, sealed, sealed_len, issued_cb,
+				  req->lookup);
+	if (rc < 0) {
+		talloc_free(req->lookup);
+		req->lookup = NULL;
+		return rc;
+	}
+	req->issuing = reply;
+	talloc_steal(svc, reply);	/* the reply outlives a request answered meanwhile */
+	return 0;
+}
+
+static void dispute_opened_cb(void *arg, int opened, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	char case_no[12];
+	struct itin_reply *reply;
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->lookup = NULL;
+	if (req->replying)
+		return;
+	if (opened < 0) {
+		LOGPREQ(req, LOGL_ERROR, "dispute not recorded: %s", why);
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	if (!opened) {
+		req->action = ITIN_ACTION_DISPUTE_LIMITED;
+		reply_text(req, ITIN_TEXT_DISPUTE_LIMITED);
+		return;
+	}
+	LOGPREQ(req, LOGL_NOTICE, "dispute case %u opened\n", req->case_no);
+	req->action = ITIN_ACTION_DISPUTE_OPENED;
+	snprintf(case_no, sizeof(case_no), "%u", req->case_no);
+	reply = itin_reply_render(req, svc->service, svc->templates, ITIN_TEXT_DISPUTE_OPENED,
+				  req->lang, &(struct itin_reply_args){ .now = req->received_at,
+									.case_no = case_no });
+	if (!reply) {
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	deliver(req, reply);
+}
+
+/* A case with the subscriber's words and the itinerary as it stands (reply), both sealed, under
+ * a random 8-digit case number (a collision only shows two cases under one number to care). */
+static int dispute_open(struct itin_request *req, struct itin_reply *reply)
+{
+	const char *words = req->dispute ? req->dispute : "";
+	char *shown = itin_reply_flatten(reply, reply);
+	uint8_t *said = talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(words)));
+	uint8_t *sealed = shown ? talloc_array(reply, uint8_t, ITIN_SEALED_LEN(strlen(shown))) : NULL;
+	uint32_t random;
+	int said_len, sealed_len, rc;
+
+	if (!said || !sealed)
+		return -ENOMEM;
+	said_len = itin_seal_text(svc->sealer, ITIN_SEAL_DISPUTE, words, said);
+	sealed_len = itin_seal_text(svc->sealer, ITIN_SEAL_DISPUTE, shown, sealed);
+	if (said_len < 0 || sealed_len < 0 ||
+	    gnutls_rnd(GNUTLS_RND_RANDOM, &random, sizeof(random)) < 0)
+		return -EIO;
+	req->case_no = 10000000 + random % 90000000;
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup)
+		return -ENOMEM;
+	req->lookup->req = req;
+	rc = itin_dispute_db_open(svc->db, req->case_no, req->key, req->received_at, said, said_len,
+				  sealed, sealed_len, svc->service->dispute_limit, dispute_opened_cb,
+				  req->lookup);
+	if (rc < 0) {
+		talloc_free(req->lookup);
+		req->lookup = NULL;
+	}
+	return rc;
+}
+
 static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
 	struct itin_request_wait *wait = arg;
 	struct itin_request *req = wait->req;
 	struct itin_subscriber who;
 	struct itin_reply *reply;
+	struct itin_reply_code code, *with_code = NULL;
+	uint8_t random[ITIN_VERIFY_RANDOM_LEN];
 	bool mask_lost;
+	int rc;
 
 	talloc_free(wait);
 	if (!req)
@@ -363,6 +512,16 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
+	if (svc->service->verify_validity_s && req->intent != ITIN_INTENT_DISPUTE) {
+		if (gnutls_rnd(GNUTLS_RND_RANDOM, random, sizeof(random)) < 0) {
+			LOGPREQ(req, LOGL_ERROR, "no random octets for a verification code\n");
+			req->action = ITIN_ACTION_BUSY;
+			reply_text(req, ITIN_TEXT_BUSY);
+			return;
+		}
+		itin_verify_code_make(random, code.code);
+		with_code = &code;
+	}
 	who = (struct itin_subscriber){
 		.e164 = req->identity_kind == ITIN_IDENTITY_MSISDN ? req->identity : NULL,
 		.mask_sealed = lookup->mask_sealed, .mask_sealed_len = lookup->mask_sealed_len,
@@ -370,7 +529,7 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 	reply = itin_subscriber_reply(req, svc->service, svc->templates, &who,
 				      &(struct itin_reply_inputs){
 		.risks = svc->risks, .num_risks = svc->num_risks, .updated_at = svc->updated_at,
-		.sealer = svc->sealer }, req->received_at, req->lang, &mask_lost);
+		.sealer = svc->sealer, .code = with_code }, req->received_at, req->lang, &mask_lost);
 	if (mask_lost)
 		LOGPREQ(req, LOGL_ERROR, "the stored mask cannot be unsealed (its key is not in "
 			"the secret file?): replying without it\n");
@@ -380,7 +539,27 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 		reply_text(req, ITIN_TEXT_BUSY);
 		return;
 	}
-	deliver(req, reply);
+	if (req->intent == ITIN_INTENT_DISPUTE) {
+		rc = dispute_open(req, reply);
+		talloc_free(reply);	/* sealed and sent */
+		if (rc < 0) {
+			LOGPREQ(req, LOGL_ERROR, "opening the dispute failed: %s\n", strerror(-rc));
+			req->action = ITIN_ACTION_BUSY;
+			reply_text(req, ITIN_TEXT_BUSY);
+		}
+		return;
+	}
+	if (!with_code || !code.input[0]) {
+		deliver(req, reply);
+		return;
+	}
+	rc = issue_code(req, reply, code.input);
+	if (rc < 0) {
+		LOGPREQ(req, LOGL_ERROR, "issuing the verification code failed: %s\n", strerror(-rc));
+		talloc_free(reply);
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+	}
 }
 
 /* The lookup with the subscriber's key, and during a key rotation its key under the previous
@@ -515,6 +694,221 @@ static int message_digest(const struct itin_request *req, uint8_t digest[32])
 	return rc < 0 ? -EIO : 0;
 }
 
+/* [service] verify_max_failures, a fuse against guessing from many numbers at once (each
+ * within verify_checker_limit): counted per process in fixed periods, each starting with the
+ * first failure after the previous one ended. true: the cap is reached, checks are refused. */
+static bool verify_capped(bool count_failure)
+{
+	const struct itin_rate *max = &svc->service->verify_max_failures;
+	struct timespec now;
+	long long now_ms;
+
+	if (max->count == 0)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+	if (svc->verify_cap.failures && now_ms - svc->verify_cap.start_ms >= max->period_s * 1000LL)
+		svc->verify_cap.failures = 0;
+	if (count_failure) {
+		if (svc->verify_cap.failures++ == 0)
+			svc->verify_cap.start_ms = now_ms;
+		return false;
+	}
+	if (svc->verify_cap.failures < max->count)
+		return false;
+	svc->stats.verify_capped++;
+	LOGP_LIMITED(&svc->verify_cap.log, DREQ, LOGL_NOTICE, "verify_max_failures reached (%u per "
+		     "%u s): checks refused\n", max->count, max->period_s);
+	return true;
+}
+
+/* A check or a void that the database took: the checker's or holder's request is answered
+ * from what it returned (it is not kept pending: nothing is left to answer after a restart,
+ * the checker asks again). */
+static bool verify_answered(struct itin_request *req, enum itin_action action)
+{
+	req->recorded = true;
+	req->action = action;
+	if (req->busy_answered) {
+		talloc_free(req);	/* the stand-in: the busy text went out */
+		return false;
+	}
+	req->ops->accepted(req, true);
+	start_deadline(req);
+	return true;
+}
+
+static void checked_cb(void *arg, const struct itin_verify_result *result, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	struct itin_reply_args args;
+	struct itin_reply *reply, *issued;
+	char *shown;
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->begin = NULL;
+	if (!result) {
+		LOGPREQ(req, LOGL_ERROR, "check not made: %s", why);
+		if (req->busy_answered)
+			talloc_free(req);
+		else
+			answer_unrecorded(req);
+		return;
+	}
+	if (result->outcome <= ITIN_VERIFY_SILENT)
+		svc->stats.checks[result->outcome]++;
+	if (result->outcome == ITIN_VERIFY_INVALID)
+		verify_capped(true);
+	if (!verify_answered(req, result->outcome == ITIN_VERIFY_VALID ? ITIN_ACTION_VERIFY_VALID :
+			     result->outcome == ITIN_VERIFY_INVALID ? ITIN_ACTION_VERIFY_INVALID :
+			     result->outcome == ITIN_VERIFY_LIMITED ? ITIN_ACTION_VERIFY_LIMITED :
+			     ITIN_ACTION_SILENT))
+		return;
+	if (req->action == ITIN_ACTION_SILENT) {
+		deliver(req, NULL);
+		return;
+	}
+	if (req->action != ITIN_ACTION_VERIFY_VALID) {
+		reply_text(req, text_of(req->action));
+		return;
+	}
+	shown = talloc_array(req, char, result->shown_len + 1);
+	if (!shown || itin_unseal(svc->sealer, ITIN_SEAL_VERIFY_SHOWN, result->shown,
+				  result->shown_len, shown, result->shown_len + 1) < 0 ||
+	    !(issued = itin_reply_unpack(req, shown))) {
+		LOGPREQ(req, LOGL_ERROR, "the answer of a valid code cannot be unsealed (its key is "
+			"not in the secret file?)\n");
+		req->action = ITIN_ACTION_VERIFY_INVALID;
+		reply_text(req, ITIN_TEXT_VERIFY_INVALID);
+		return;
+	}
+	/* The holder's reply under the answer's first line, still in its parts: cut into SMS parts
+	 * or pages like the holder's, it shows no place the holder's could not. */
+	args = (struct itin_reply_args){ .updated_at = svc->updated_at, .now = req->received_at,
+					 .shown = "", .issued_at = result->issued_at };
+	reply = itin_reply_render(req, svc->service, svc->templates, ITIN_TEXT_VERIFY_VALID,
+				  req->lang, &args);
+	if (reply)
+		issued->head = talloc_asprintf(issued, "%s%s", reply->head, issued->head);
+	if (!reply || !issued->head) {
+		LOGPREQ(req, LOGL_ERROR, "rendering the check's answer failed\n");
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return;
+	}
+	talloc_free(reply);
+	deliver(req, issued);
+}
+
+static void voided_cb(void *arg, int voided, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+
+	talloc_free(wait);
+	if (!req)
+		return;
+	req->begin = NULL;
+	if (voided < 0) {
+		LOGPREQ(req, LOGL_ERROR, "codes not voided: %s", why);
+		if (req->busy_answered)
+			talloc_free(req);
+		else
+			answer_unrecorded(req);
+		return;
+	}
+	LOGPREQ(req, LOGL_INFO, "%d verification codes voided\n", voided);
+	if (verify_answered(req, ITIN_ACTION_CODES_VOIDED))
+		reply_text(req, ITIN_TEXT_CODES_VOIDED);
+}
+
+/* A checker's check or a holder's void, under the rules of migration 185 instead of the
+ * request rules: a check is answered at once when it cannot match (mistyped, codes off) or
+ * the global cap holds; else the database counts it against the checker's limit. */
+static int verify_accept(struct itin_request *req)
+{
+	const struct itin_service_config *service = svc->service;
+	uint8_t hash[ITIN_SUBSCRIBER_KEY_LEN], previous[ITIN_SUBSCRIBER_KEY_LEN];
+	uint8_t holder_previous[ITIN_SUBSCRIBER_KEY_LEN];
+	enum itin_action now = ITIN_ACTION_ITINERARY;	/* none: ask the database */
+	int rc;
+
+	req->lang = service->default_lang;
+	req->message = NULL;
+	if (req->intent == ITIN_INTENT_VERIFY &&
+	    (!service->verify_validity_s || !req->verify_input[0]))
+		now = ITIN_ACTION_VERIFY_INVALID;
+	else if (req->intent == ITIN_INTENT_VERIFY && verify_capped(false))
+		now = ITIN_ACTION_VERIFY_LIMITED;
+	if (now != ITIN_ACTION_ITINERARY) {
+		req->action = now;
+		req->ops->accepted(req, true);
+		reply_text(req, text_of(now));
+		return 0;
+	}
+	req->begin = talloc_zero(svc, struct itin_request_wait);
+	if (!req->begin) {
+		refuse(req, "out of memory");
+		return -ENOMEM;
+	}
+	req->begin->req = req;
+	if (req->intent == ITIN_INTENT_VOID_CODES) {
+		rc = svc->previous_keyer &&
+		     (req->identity_kind == ITIN_IDENTITY_MSISDN ?
+		      itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, holder_previous) :
+		      itin_subscriber_key_imsi(svc->previous_keyer, req->identity, holder_previous)) < 0 ?
+		     -EIO : 0;
+		if (rc == 0)
+			rc = itin_verify_db_void(svc->db, req->key,
+						 svc->previous_keyer ? holder_previous : NULL,
+						 voided_cb, req->begin);
+	} else {
+		rc = itin_verify_key(svc->keyer, req->verify_input, hash) < 0 ||
+		     (svc->previous_keyer &&
+		      itin_verify_key(svc->previous_keyer, req->verify_input, previous) < 0) ? -EIO : 0;
+		if (rc == 0)
+			rc = itin_verify_db_check(svc->db, req->key, hash,
+						  svc->previous_keyer ? previous : NULL,
+						  req->received_at, service->verify_checker_limit.count,
+						  service->verify_checker_limit.period_s, checked_cb,
+						  req->begin);
+	}
+	if (rc < 0) {
+		talloc_free(req->begin);
+		req->begin = NULL;
+		refuse(req, rc == -EIO ? "keying failed" : "the database is not connected or too busy");
+		return rc;
+	}
+	start_deadline(req);
+	return 0;
+}
+
+/* A dispute: taken at once (no pending row: a case the database did not record gets the busy
+ * text, and the subscriber sends it again), then the itinerary looked up as for a query, and
+ * the case opened with it (lookup_cb, dispute_open) under its own per-day limit instead of
+ * the request rules. */
+static int dispute_accept(struct itin_request *req)
+{
+	req->lang = svc->service->default_lang;
+	req->message = NULL;
+	req->recorded = true;
+	req->ops->accepted(req, true);
+	start_deadline(req);
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup) {
+		req->action = ITIN_ACTION_BUSY;
+		reply_text(req, ITIN_TEXT_BUSY);
+		return 0;
+	}
+	req->lookup->req = req;
+	if (lookup(req) < 0)
+		lookup_cb(req->lookup, NULL, "out of memory\n");
+	return 0;
+}
+
 int itin_request_accept(struct itin_request *req)
 {
 	const struct itin_service_config *service = svc->service;
@@ -544,6 +938,10 @@ int itin_request_accept(struct itin_request *req)
 		refuse(req, "keying failed");
 		return -EIO;
 	}
+	if (req->intent == ITIN_INTENT_VERIFY || req->intent == ITIN_INTENT_VOID_CODES)
+		return verify_accept(req);
+	if (req->intent == ITIN_INTENT_DISPUTE)
+		return dispute_accept(req);
 	args = (struct itin_begin_args){
 		.key = req->key,
 		.channel = req->channel,
@@ -1072,9 +1470,9 @@ const char *itin_channel_name(enum itin_channel channel)
 const char *itin_intent_name(enum itin_intent intent)
 {
 	static const char *const names[] = { "query", "yes", "no", "help", "lang-en", "lang-zh",
-					     "unknown" };
+					     "unknown", "verify", "void-codes", "dispute" };
 
-	return intent <= ITIN_INTENT_UNKNOWN ? names[intent] : "?";
+	return intent <= ITIN_INTENT_DISPUTE ? names[intent] : "?";
 }
 
 const char *itin_action_name(enum itin_action action)
@@ -1082,7 +1480,9 @@ const char *itin_action_name(enum itin_action action)
 	static const char *const names[] = { "duplicate", "itinerary", "consent-prompt",
 					     "consent-expired", "cancelled", "rate-limited", "silent",
 					     "help", "lang-switched", "shutdown", "busy", "capped",
-					     "incomplete" };
+					     "incomplete", "verify-valid", "verify-invalid",
+					     "verify-limited", "codes-voided", "dispute-opened",
+					     "dispute-limited" };
 
-	return action <= ITIN_ACTION_INCOMPLETE ? names[action] : "?";
+	return action <= ITIN_ACTION_DISPUTE_LIMITED ? names[action] : "?";
 }

@@ -33,6 +33,7 @@
 #include "db/feed_times.h"
 #include "engine/intent.h"
 #include "engine/reply.h"
+#include "engine/verify_code.h"
 
 struct itin_db_pool;
 
@@ -63,6 +64,13 @@ enum itin_action {
 	ITIN_ACTION_BUSY = 10,		/* not decided before the reply deadline */
 	ITIN_ACTION_CAPPED = 11,	/* an SMS reply held back by the global cap (daemon only) */
 	ITIN_ACTION_INCOMPLETE = 12,	/* an SMS in parts never whole, no keyword: no reply (audit only) */
+	/* Verification codes (migration 185): decided by the daemon, audited in verify_audit. */
+	ITIN_ACTION_VERIFY_VALID = 13,
+	ITIN_ACTION_VERIFY_INVALID = 14,
+	ITIN_ACTION_VERIFY_LIMITED = 15,
+	ITIN_ACTION_CODES_VOIDED = 16,
+	ITIN_ACTION_DISPUTE_OPENED = 17,
+	ITIN_ACTION_DISPUTE_LIMITED = 18,
 };
 
 struct itin_request;
@@ -92,6 +100,10 @@ struct itin_request {
 	uint16_t message_ref;		/* with it: a redelivery has the same text and reference */
 	const struct itin_request_ops *ops;
 	void *channel_data;		/* the channel's own state for this request */
+	char verify_input[ITIN_VERIFY_INPUT_DIGITS + 1];	/* VERIFY: the digits checked,
+					   itin_verify_input_parse(); "" when mistyped */
+	char *dispute;			/* DISPUTE: the words after the keyword (UTF-8, a talloc
+					   child of the request), NULL when none */
 
 	/* The request module's own. */
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
@@ -107,7 +119,9 @@ struct itin_request {
 	bool fenced;			/* not answered: the instance's lease ran out */
 	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
-	struct itin_request_wait *lookup;	/* the lookup in flight */
+	struct itin_request_wait *lookup;	/* the lookup, then its code's issue, in flight */
+	struct itin_reply *issuing;	/* the reply waiting for its code to be stored */
+	uint32_t case_no;		/* DISPUTE: the case being opened */
 	struct event *deadline;
 	struct timespec started;	/* monotonic, at alloc: the latency histogram's start */
 	struct llist_head live;		/* in the service's list, from alloc to free */
@@ -179,6 +193,9 @@ struct itin_request_stats {
 	unsigned long long unaudited_held;	/* busy texts' audit rows waiting for the database */
 	unsigned long long unaudited_lost;	/* ... and lost, the backlog full */
 	unsigned long long capped;		/* SMS replies not sent: [service] max_replies */
+	unsigned long long codes_issued;	/* verification codes stored with a reply */
+	unsigned long long checks[4];		/* by enum itin_verify_outcome */
+	unsigned long long verify_capped;	/* checks refused: [service] verify_max_failures */
 	unsigned long long latency[2][ITIN_LATENCY_BUCKETS + 1];
 	double latency_sum[2];
 	unsigned in_flight;

@@ -27,6 +27,7 @@
 #include "sms/sms_channel.h"
 #include "engine/sms_concat.h"
 #include "engine/sms_segment.h"
+#include "engine/verify_code.h"
 #include "smpp/smpp_link.h"
 
 #include <smpp34.h>
@@ -102,6 +103,54 @@ static char *decode_text(void *ctx, uint8_t data_coding, const uint8_t *msg, siz
 	return text;
 }
 
+static bool is_space(int32_t cp)
+{
+	return cp == ' ' || cp == '\t' || cp == '\r' || cp == '\n' || cp == 0x3000 || cp == 0xa0;
+}
+
+/* What follows the keyword, which the keyword parser found followed by a space: YZ 123456789
+ * 0001, JC 北京不对. NULL for invalid UTF-8. */
+static const char *argument(const char *text, size_t len)
+{
+	const char *s = text, *end = text + len, *at;
+	bool in_word = false;
+
+	for (at = s; s < end; at = s) {
+		int32_t cp = itin_utf8_next(&s, end);
+
+		if (cp < 0)
+			return NULL;
+		if (!is_space(cp))
+			in_word = true;
+		else if (in_word)
+			break;
+	}
+	return at;
+}
+
+static int verify_argument(const char *text, size_t len, char input[ITIN_VERIFY_INPUT_DIGITS + 1])
+{
+	const char *at = argument(text, len);
+
+	return at ? itin_verify_input_parse(at, len - (at - text), input) : -EINVAL;
+}
+
+/* A dispute's words, at most max octets, cut before a character that would not fit whole. */
+static char *dispute_words(void *ctx, const char *text, size_t len, size_t max)
+{
+	const char *at = argument(text, len);
+	size_t n = at ? len - (at - text) : 0;
+
+	while (n && at && (*at == ' '))
+		at++, n--;
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)at[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return at ? talloc_strndup(ctx, at, n) : NULL;
+}
+
 /* Starts the request of a whole message (its parts joined) from the subscriber identity;
  * link and token name the deliver_sm to answer once it is recorded (link NULL: none, the
  * parts were acknowledged as they came). text NULL: it could not be decoded. message_ref: the handset's TP-MR of a single message
@@ -131,6 +180,10 @@ static void request_start(struct itin_sms_channel *ch, struct smpp_link *link, u
 	req->message_ref = message_ref ? *message_ref : 0;
 	snprintf(req->identity, sizeof(req->identity), "%s", identity);
 	req->intent = text ? itin_keyword_parse(text, text_len, &ch->keywords->query) : ITIN_INTENT_UNKNOWN;
+	if (req->intent == ITIN_INTENT_VERIFY && verify_argument(text, text_len, req->verify_input) < 0)
+		req->verify_input[0] = '\0';	/* mistyped: answered "not valid" */
+	if (req->intent == ITIN_INTENT_DISPUTE)
+		req->dispute = dispute_words(req, text, text_len, 1000);
 	if (!text)
 		ch->stats.undecodable++;
 	itin_request_accept(req);

@@ -41,6 +41,12 @@ ALTER FUNCTION itin_feed_state_clamp SECURITY DEFINER SET search_path = public, 
 ALTER FUNCTION itin_operator_audit_expire SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_audit_maintain SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_schema_version SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_verify_issue SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_verify_check SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_verify_void SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_verify_maintain SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_dispute_open SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_dispute_maintain SECURITY DEFINER SET search_path = public, pg_temp;
 
 -- itinerad: the request rules, the lookup, the audit of an incomplete SMS not answered and of
 -- the busy text of a request the database could not record (migration 111); the
@@ -53,6 +59,12 @@ GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
 	itin_audit_incomplete, itin_audit_unrecorded, itin_schema_version, itin_instance_renew,
 	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release
 	TO itinerad_daemon;
+-- Verification codes (migration 185): issued with an itinerary, checked, voided by the holder.
+GRANT EXECUTE ON FUNCTION itin_verify_issue, itin_verify_check, itin_verify_void
+	TO itinerad_daemon;
+-- Disputes (migration 186): opened by the subscriber; listed and closed by `itinerad-db
+-- disputes` as the owner.
+GRANT EXECUTE ON FUNCTION itin_dispute_open TO itinerad_daemon;
 GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
 GRANT SELECT ON feed_load, feed_load_refused TO itinerad_daemon;	-- /metrics (migration 155)
 GRANT INSERT ON operator_audit TO itinerad_daemon;
@@ -74,6 +86,8 @@ GRANT SELECT, INSERT, UPDATE ON feed_load TO itinerad_loader;		-- a load's count
 GRANT SELECT, INSERT, DELETE ON feed_load_refused TO itinerad_loader;
 GRANT EXECUTE ON FUNCTION itin_presence_swap, itin_identities_expire, itin_feed_state_clamp,
 	itin_audit_maintain, itin_operator_audit_expire TO itinerad_loader;
+GRANT EXECUTE ON FUNCTION itin_verify_maintain TO itinerad_loader;	-- retention (migration 185)
+GRANT EXECUTE ON FUNCTION itin_dispute_maintain TO itinerad_loader;	-- retention (migration 186)
 
 -- itinerad-db retire-key (db/db_keys.c) and purge run as the owner, like migrate: they delete
 -- keys, subscribers and states and read presence to refuse early.

@@ -16,6 +16,7 @@
 
 #include "common/log.h"
 #include "engine/reply_text.h"
+#include "engine/verify_code.h"
 #include "ussd/ussd_session.h"
 
 enum ussd_state {
@@ -58,6 +59,10 @@ struct ussd_sessions {
 	LOGP(DUSSD, level, "%s ***%s session %u: " fmt, \
 	     (ss)->owner->params.identity_kind == ITIN_IDENTITY_IMSI ? "imsi" : "msisdn", \
 	     (ss)->imsi + (strlen((ss)->imsi) > 4 ? strlen((ss)->imsi) - 4 : 0), (ss)->id, ##args)
+
+/* A checker's string: *#14*CODE*LAST4# (osmo-hlr routes it here by a prefix of its own, see
+ * doc/manual/operator.md); the service's *#14# and anything else ask for the itinerary. */
+#define VERIFY_PREFIX "*#14*"
 
 static const char *const goodbye[] = { "【行程卡】感谢使用。", "[Trip Card] Goodbye." };
 static const char *const invalid[] = { "【行程卡】输入无效，会话已结束。",
@@ -143,7 +148,8 @@ static void show_page(struct ussd_session *ss)
 	session_show(ss, ss->pages[ss->page].text, ss->page + 1 == ss->num_pages);
 }
 
-static void start_request(struct ussd_session *ss)
+/* The itinerary (text NULL), or a checker's check of the digits in text (*#14*CODE*LAST4#). */
+static void start_request(struct ussd_session *ss, const char *check)
 {
 	struct itin_request *req = itin_request_alloc(ss->owner);
 
@@ -154,7 +160,9 @@ static void start_request(struct ussd_session *ss)
 	req->channel = ITIN_CHANNEL_USSD;
 	req->identity_kind = ss->owner->params.identity_kind;
 	snprintf(req->identity, sizeof(req->identity), "%s", ss->imsi);
-	req->intent = ITIN_INTENT_QUERY;
+	req->intent = check ? ITIN_INTENT_VERIFY : ITIN_INTENT_QUERY;
+	if (check && itin_verify_input_parse(check, strlen(check), req->verify_input) < 0)
+		req->verify_input[0] = '\0';	/* mistyped: answered "not valid" */
 	req->consent_given = true;
 	req->received_at = time(NULL);
 	req->ops = &ussd_request_ops;
@@ -233,9 +241,14 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 	hash_add(s->by_key, &ss->by_key, ussd_session_key(ss->imsi, ss->id));
 	s->count++;
 	LOGPSS(ss, LOGL_INFO, "begin\n");
+	if (strncmp(text, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) == 0) {
+		session_touch(ss);
+		start_request(ss, text + strlen(VERIFY_PREFIX));
+		return;
+	}
 	if (!s->service->consent) {
 		session_touch(ss);
-		start_request(ss);
+		start_request(ss, NULL);
 		return;
 	}
 	ss->state = USSD_CONSENT_MENU;
@@ -265,7 +278,7 @@ void ussd_session_continue(struct ussd_sessions *s, const char *imsi, uint32_t s
 	case USSD_CONSENT_MENU:
 		if (strcmp(text, "1") == 0) {
 			session_touch(ss);
-			start_request(ss);
+			start_request(ss, NULL);
 		} else if (strcmp(text, "2") == 0) {
 			session_show(ss, session_text(ss, ITIN_TEXT_CANCELLED), true);
 		} else {

@@ -54,7 +54,7 @@ itin_test_db
 itin_hlr_start "$run" $GSUP $VTY $CTRL
 {
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
-	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
+	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\nverify_validity = 0\n'
 	printf '[admin]\nlisten = 127.0.0.1:%s\n' $ADMIN
 	printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\n' $GSUP
 } > "$run/itinerad.conf"

@@ -4,7 +4,8 @@
 #   itin_sample_db DIR N   migrate it and load N subscribers of itinerad-sample (seed 8, 14
 #                          days to the test time, MSISDN 8613800000000 + i; its files in DIR)
 #   itin_daemon_conf F P   write a config for an SMSC on 127.0.0.1:P to F, the admin endpoint
-#                          on 127.0.0.1:P+1000 (extra lines on stdin)
+#                          on 127.0.0.1:P+1000 (extra lines on stdin), verification codes off
+#                          unless $ITIN_VERIFY_VALIDITY gives their validity
 #   itin_daemon_start F L  start itinerad -c F, logging to L, at the fixed test time
 #   itin_daemon_stop       SIGTERM and wait
 #   itin_smsc_start P S O E  the npm smpp SMSC of tests/smsc/conversation.js (or of
@@ -69,6 +70,8 @@ itin_daemon_conf() {
 	{
 		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
 		printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
+		# Codes are random: the golden outputs of the other tests have none (tests/verify/).
+		printf 'verify_validity = %s\n' "${ITIN_VERIFY_VALIDITY:-0}"
 		printf '[feed]\nmax_refused_percent = 100\n'	# the shared feeds' malformed lines
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' "$2"
 		printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'

@@ -46,7 +46,7 @@ pg_dump --data-only --inserts "$PGDATABASE" > "$WORK/dump.sql" 2>&1
 		echo "$artefact: $(wc -l < "$WORK/$artefact") lines, $found identities found"
 	done
 	echo "# the unparsable PDUs, as logged"
-	grep -a 'unparsable PDU\|closed: too many' "$WORK/itinerad.log" | sed 's/.* sms\/smpp_link\.c:[0-9]* //'
+	grep -a 'unparsable PDU\|closed: too many' "$WORK/itinerad.log" | sed 's/.* smpp\/smpp_link\.c:[0-9]* //'
 	echo "# audit columns (no place among them)"
 	psql -XAtq -c "SELECT string_agg(column_name, ', ' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_name = 'audit'"
 	echo "# audit rows: $(psql -XAtq -c 'SELECT count(*) FROM audit'), deliver_sm: $(grep -c '^deliver_sm' "$WORK/smsc.out")"

@@ -18,7 +18,7 @@ conf=$work/itinerad.conf
 
 {
 	printf '[privacy]\nhmac_secret_file = secret\n'
-	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\n'
+	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\nverify_validity = 0\n'
 	printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = %s\nsystem_id = itinerary\n' $port
 	printf 'password = secret\nenquire_link = 30s\nresponse_timeout = 30s\n'
 	printf '[admin]\nlisten = 127.0.0.1:%s\n' $((port + 1000))

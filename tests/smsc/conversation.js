@@ -48,6 +48,9 @@
 //                            step (default 10 s)
 //   drop                     close the ESME's connection (it binds again)
 //   exec CMD                 run a shell command and wait for it
+// In a deliver or deliver-ucs2 step's TEXT, {code} stands for the last verification code an itinerary reply
+// carried ("Code 123456789" / "验证码123456789"; at the start, $SMSC_CODE); in a flood step's,
+// {n4} for the message's number in four digits (instead of " N" at the end).
 //   unbind [MS]              wait until the ESME unbinds (printed when it comes; default 10 s)
 //   sleep MS
 'use strict';
@@ -80,6 +83,7 @@ let expected = 0;	// submit_sm the scenario expected so far
 let waiter = null;
 const parts = {};
 let tally = null;	// whole message -> count, while tallying
+let lastCode = process.env.SMSC_CODE || '';	// the last verification code seen, for {code}
 
 function out(line) { process.stdout.write(line + '\n'); }
 
@@ -122,6 +126,8 @@ function onSubmit(pdu) {
 			delete parts[key];
 		}
 	}
+	const coded = /(?:Code |验证码)([0-9]{9})/.exec(whole !== null ? whole : sm.message);
+	if (coded) lastCode = coded[1];
 	if (tally) {
 		if (!sm.udh || !sm.udh.length || whole !== null) {
 			const n = sm.udh && sm.udh.length ? sm.udh[0][3] : 1;
@@ -297,6 +303,8 @@ function expect(n, ms) {
 }
 
 function flood(n, window, from, text) {
+	const numbered = (i) => (text.includes('{n4}') ? text.replace('{n4}', String(i).padStart(4, '0'))
+		: `${text} ${i}`);
 	const statuses = {};
 	let next = 1, inFlight = 0, done = false;
 	return new Promise((resolve) => {
@@ -305,7 +313,7 @@ function flood(n, window, from, text) {
 			done = true;
 			const counts = Object.keys(statuses).map((st) => `status ${st} x${statuses[st]}`);
 			if (inFlight) counts.push(`unanswered x${inFlight}`);
-			out(`flood ${n} deliver_sm from ${from} "${text} 1" to "${text} ${n}", ${window} ` +
+			out(`flood ${n} deliver_sm from ${from} "${numbered(1)}" to "${numbered(n)}", ${window} ` +
 				`unanswered at most -> ${counts.join(', ')}`);
 			resolve();
 		};
@@ -319,7 +327,7 @@ function flood(n, window, from, text) {
 			timer = setTimeout(finish, 10000);
 			while (inFlight < window && next <= n) {
 				inFlight++;
-				session.send(deliverPdu(from, `${text} ${next++}`), (resp) => {
+				session.send(deliverPdu(from, numbered(next++)), (resp) => {
 					statuses[resp.command_status] = (statuses[resp.command_status] || 0) + 1;
 					inFlight--;
 					pump();
@@ -394,9 +402,9 @@ async function run() {
 		case 'bind':
 			if (!session) await new Promise((r) => { onBind = r; });
 			break;
-		case 'deliver': await deliver(args[0], text); break;
+		case 'deliver': await deliver(args[0], text.replace('{code}', lastCode)); break;
 		case 'deliver-osmo': await deliver(args[0], text, 'osmo'); break;
-		case 'deliver-ucs2': await deliver(args[0], text, 'ucs2'); break;
+		case 'deliver-ucs2': await deliver(args[0], text.replace('{code}', lastCode), 'ucs2'); break;
 		case 'deliver-mr':
 			await deliver(args[0], text.slice(args[1].length).trim(), undefined, +args[1]);
 			break;

@@ -91,7 +91,7 @@ for sub in 460001000000001:8613800000001 460001000000005:8613800000005 \
 done
 {
 	printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
-	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\nlanguage = zh\nconsent = on\n'
+	printf '[service]\ndomestic_mcc = 460, 001\nreply_deadline = 5s\nlanguage = zh\nconsent = on\nverify_validity = 0\n'
 	printf '[admin]\nlisten = 127.0.0.1:%s\n' $ADMIN
 	printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\nsession_timeout = 2s\n' $GSUP
 } > "$run/itinerad.conf"

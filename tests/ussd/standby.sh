@@ -28,7 +28,7 @@ python3 "$top_srcdir/sim/osmo_vty.py" $VTY "subscriber imsi 460001000000001 crea
 for i in a:26313 b:26314; do
 	{
 		printf '[privacy]\nhmac_secret = test-secret-of-the-daemon-tests-8c1f4e7a92d035b6e0a9d4c71f28b3e5\n'
-		printf '[service]\ndomestic_mcc = 460, 001\nconsent = off\nlanguage = en\n'
+		printf '[service]\ndomestic_mcc = 460, 001\nconsent = off\nlanguage = en\nverify_validity = 0\n'
 		printf '[instance]\nname = %s\nlease = 3s\n' "${i%:*}"
 		printf '[admin]\nlisten = 127.0.0.1:%s\n' "${i#*:}"
 		printf '[gsup]\nhost = 127.0.0.1\nport = %s\neuse_name = itinerary\n' $GSUP
