@@ -147,11 +147,11 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 	if ((d->unbinding && itin_sms_channel_is_unbound(d->sms)) || waited >= DRAIN_MAX_S + 5) {
 		struct itin_db_pool_stats db;
 
-		/* The last answered requests marked done before the database goes. */
+		/* The last answered requests marked sent before the database goes. */
 		itin_requests_flush();
 		itin_db_pool_get_stats(d->db, &db);
 		if (db.in_flight == 0 && !d->released) {
-			/* Then the lease, once the done marks are committed. */
+			/* Then the lease, once the marks are committed. */
 			d->released = true;
 			itin_requests_release();
 			return;

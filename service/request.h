@@ -141,7 +141,7 @@ void itin_requests_recover(void (*ready)(void *arg), void *arg);
  * this instance's, cb(arg, false) when it no longer is. Connect only while held (osmo-hlr
  * routes one connection per EUSE name). */
 void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg);
-/* At a clean stop, once the answered requests are marked done (the pool idle): ends the lease,
+/* At a clean stop, once the answered requests are marked sent (the pool idle): ends the lease,
  * so that peers take over what is left, and the link, at once. */
 void itin_requests_release(void);
 /* This process's instance name, "host/[instance] name" (see service/request.c). */
@@ -165,9 +165,9 @@ void itin_request_deferred(struct itin_request *req);
 /* An SMS that is no request (a concatenated message never whole, whose first part gives no
  * keyword): not answered, only audited, under the sender's key (action incomplete). */
 void itin_request_audit_incomplete(const char *msisdn, int64_t at);
-/* Answered requests are marked done in batches, a few milliseconds late (a batch the database
- * did not take, again every second); at shutdown, send the last batch and those now (then wait
- * for the database pool to be idle). */
+/* Answered requests are marked sent in batches, at the end of the loop turn (a batch the
+ * database did not take, again every second); at shutdown, send the last batch and those now
+ * (then wait for the database pool to be idle). */
 void itin_requests_flush(void);
 
 /* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU
