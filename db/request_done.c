@@ -24,10 +24,11 @@
 
 /* The arguments of one "sent" statement, kept until the database has committed it. */
 struct done_batch {
-	struct llist_head list;
+	struct llist_head list;		/* in d's batches */
 	struct itin_request_done *d;
 	bool failed_before;
 	unsigned num;
+	int64_t id[DONE_BATCH];
 	size_t ids_len, parts_len, actions_len;
 	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
 };
@@ -37,6 +38,7 @@ struct itin_request_done {
 	const char *owner;
 	struct done_batch *gathering;	/* NULL: nothing this turn */
 	struct event *timer;		/* at the end of the loop turn */
+	struct llist_head sent;		/* struct done_batch sent, not yet committed */
 	struct llist_head failed;	/* struct done_batch, sent again after a while */
 	struct event *retry;
 };
@@ -49,6 +51,7 @@ static void done_cb(void *arg, const PGresult *res)
 	struct itin_request_done *d = b->d;
 	struct timeval tv = { DONE_RETRY_S, 0 };
 
+	llist_del(&b->list);
 	if (res && PQresultStatus(res) == PGRES_TUPLES_OK) {
 		talloc_free(b);
 		return;
@@ -66,6 +69,7 @@ static void done_send(struct done_batch *b)
 {
 	const char *values[4] = { b->d->owner, b->ids, b->parts, b->actions };
 
+	llist_add_tail(&b->list, &b->d->sent);
 	if (itin_db_pool_exec_keyed(b->d->db, DONE_CONNECTION, "sent", 4, values, done_cb, b) < 0)
 		done_cb(b, NULL);
 }
@@ -122,7 +126,7 @@ int itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned par
 		evtimer_add(d->timer, &now);
 	}
 	sep = b->num ? "," : "{";
-	b->num++;
+	b->id[b->num++] = id;
 	b->ids_len += snprintf(b->ids + b->ids_len, sizeof(b->ids) - b->ids_len, "%s%" PRId64, sep, id);
 	b->parts_len += snprintf(b->parts + b->parts_len, sizeof(b->parts) - b->parts_len, "%s%u",
 				 sep, parts);
@@ -131,6 +135,30 @@ int itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned par
 	if (b->num == DONE_BATCH)
 		itin_request_done_flush(d);
 	return 0;
+}
+
+static bool batches_hold(const struct llist_head *batches, int64_t id)
+{
+	const struct done_batch *b;
+
+	llist_for_each_entry(b, batches, list) {
+		for (unsigned i = 0; i < b->num; i++) {
+			if (b->id[i] == id)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool itin_request_done_holds(const struct itin_request_done *d, int64_t id)
+{
+	if (d->gathering) {
+		for (unsigned i = 0; i < d->gathering->num; i++) {
+			if (d->gathering->id[i] == id)
+				return true;
+		}
+	}
+	return batches_hold(&d->sent, id) || batches_hold(&d->failed, id);
 }
 
 static void reopen_cb(void *arg, const PGresult *res)
@@ -191,6 +219,7 @@ struct itin_request_done *itin_request_done_alloc(void *ctx, struct event_base *
 	talloc_set_destructor(d, done_destructor);
 	d->db = db;
 	d->owner = owner;
+	INIT_LLIST_HEAD(&d->sent);
 	INIT_LLIST_HEAD(&d->failed);
 	d->timer = evtimer_new(base, done_timer_cb, d);
 	d->retry = evtimer_new(base, done_retry_cb, d);

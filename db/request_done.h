@@ -25,6 +25,9 @@ struct itin_request_done *itin_request_done_alloc(void *ctx, struct event_base *
 /* Marks request id answered with parts parts and action: -ENOMEM, else sent by the turn's end. */
 int itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned parts,
 			   unsigned action);
+/* Whether request id is marked and its mark not yet committed: its row may still be pending,
+ * yet its reply was sent. */
+bool itin_request_done_holds(const struct itin_request_done *d, int64_t id);
 /* Sends what is gathered now, and again the batches that failed before (at shutdown). */
 void itin_request_done_flush(struct itin_request_done *d);
 

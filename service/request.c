@@ -3,8 +3,9 @@
  * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
  * with the other requests of the same loop turn, db/request_db.c), then the engine renders
  * the reply and the channel sends it; "sent" moves the pending row to the audit in the loop
- * turn the reply is written to the SMSC (migration 160). A reply deadline turns a slow database into the busy text instead of silence. After a restart,
- * pending rows are answered again from their recorded action and sealed address.
+ * turn the reply is written to the SMSC (migration 160). A reply deadline turns a slow
+ * database into the busy text instead of silence. After a restart, pending rows are answered
+ * again from their recorded action and sealed address.
  *
  * Several processes may share the database (migration 100): each is an instance with a name
  * and a lease it renews every third of [instance] lease. It answers at start the pending rows
@@ -683,8 +684,9 @@ static void recover_one(const struct itin_pending *p, bool taken)
 		return;
 	}
 	memcpy(req->key, p->key, sizeof(req->key));
-	if (!taken && reopened_here(p->id)) {
-		/* Its reply is with the SMSC link still: answered from memory. */
+	if (!taken && (reopened_here(p->id) || itin_request_done_holds(svc->done, p->id))) {
+		/* Its reply is with the SMSC link still, or was sent and its mark is on its way
+		 * (held back while this instance's lease had run out): not answered again. */
 		talloc_free(req);
 		return;
 	}
