@@ -158,13 +158,13 @@ static void drain_cb(evutil_socket_t fd, short what, void *arg)
 	     (!d->ussd_smpp || itin_ussd_smpp_is_unbound(d->ussd_smpp))) || waited >= DRAIN_MAX_S + 5) {
 		struct itin_db_pool_stats db, lease;
 
-		/* The last answered requests marked done before the database goes. */
+		/* The last answered requests marked sent before the database goes. */
 		itin_requests_flush();
 		itin_db_pool_get_stats(d->db, &db);
 		itin_db_pool_get_stats(d->lease_db, &lease);
 		db.in_flight += lease.in_flight;
 		if (db.in_flight == 0 && !d->released) {
-			/* Then the lease, once the done marks are committed. */
+			/* Then the lease, once the marks are committed. */
 			d->released = true;
 			itin_requests_release();
 			return;

@@ -34,7 +34,8 @@ static const struct itin_db_statement statements[] = {
 		   "$7, $8, $9, make_interval(secs => $10), $11, make_interval(secs => $12), "
 		   "make_interval(secs => $13), $14)", BEGIN_BATCH_PARAMS },
 	{ "lookup", itin_sql_lookup_batch, LOOKUP_BATCH_PARAMS },
-	{ "done", "SELECT itin_requests_done($1, $2, $3, now())", 3 },
+	{ "sent", "SELECT itin_requests_sent($1, $2, $3, $4, now())", 4 },
+	{ "reopen", "SELECT itin_request_reopen($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 },
 	{ "incomplete", "SELECT itin_audit_incomplete($1, $2, to_timestamp($3))", 3 },
 	{ "unrecorded", "SELECT itin_audit_unrecorded($1, $2, $3, $4, $5, $6)", 6 },
 	{ "freshness", itin_sql_freshness, 0 },

@@ -8,7 +8,7 @@
  * array of keys): the protocol round, parse-analysis and executor start-up of a statement are
  * paid once per batch instead of once per request. A batch goes out at the end of the loop
  * turn, or as soon as it is full; each request gets its own result back through its own
- * callback. The answered requests are marked done in batches too (request_done.h); the
+ * callback. The answered requests are marked sent in batches too (request_done.h); the
  * deployment's inputs and the requests a previous run left pending are read through
  * request_inputs.h. Knows the statements and their parameters, not the rules.
  */

@@ -1,42 +1,46 @@
 /*
- * Answered requests marked done in batches (request_done.h): gathered in arrays, written as
- * PostgreSQL array text into one "done" statement, kept until the database has committed it.
+ * Answered requests marked sent in batches (request_done.h): gathered during one loop turn
+ * as PostgreSQL array text for one "sent" statement, kept until the database has committed it.
  */
+#include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/log.h"
+#include "common/reply_address.h"
+#include "common/subscriber_key.h"
 #include "db/db_pool.h"
 #include "db/request_done.h"
 
-#define DONE_BATCH 256			/* answered requests marked done in one statement ... */
-#define DONE_DELAY_US 5000		/* ... gathered for at most this long */
+#define DONE_BATCH 256			/* answered requests marked in one statement */
 #define DONE_RETRY_S 1			/* a batch the database did not take, sent again after */
+#define DONE_CONNECTION 0		/* marks and reopens, in order on one connection */
+
+/* The arguments of one "sent" statement, kept until the database has committed it. */
+struct done_batch {
+	struct llist_head list;		/* in d's batches */
+	struct itin_request_done *d;
+	bool failed_before;
+	unsigned num;
+	int64_t id[DONE_BATCH];
+	size_t ids_len, parts_len, actions_len;
+	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
+};
 
 struct itin_request_done {
 	struct itin_db_pool *db;
-	int64_t id[DONE_BATCH];
-	uint16_t parts[DONE_BATCH];
-	uint8_t action[DONE_BATCH];
-	unsigned num;
-	struct event *timer;
+	const char *owner;
+	struct done_batch *gathering;	/* NULL: nothing this turn */
+	struct event *timer;		/* at the end of the loop turn */
+	struct llist_head sent;		/* struct done_batch sent, not yet committed */
 	struct llist_head failed;	/* struct done_batch, sent again after a while */
-	struct llist_head sent;		/* struct done_batch, in flight */
 	struct event *retry;
-};
-
-/* The arguments of one "done" statement, kept until the database has committed it. */
-struct done_batch {
-	struct llist_head list;
-	struct itin_request_done *d;
-	bool failed_before;
-	int64_t id[DONE_BATCH];		/* the same ids, for itin_request_done_foreach() */
-	unsigned num;
-	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
 };
 
 static void done_send(struct done_batch *b);
@@ -53,7 +57,7 @@ static void done_cb(void *arg, const PGresult *res)
 		return;
 	}
 	if (!b->failed_before)
-		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked done, tried again every %d s: %s",
+		LOGP(DREQ, LOGL_NOTICE, "answered requests not marked sent, tried again every %d s: %s",
 		     DONE_RETRY_S, res ? PQresultErrorMessage(res) : "no database\n");
 	b->failed_before = true;
 	llist_add_tail(&b->list, &d->failed);
@@ -63,10 +67,10 @@ static void done_cb(void *arg, const PGresult *res)
 
 static void done_send(struct done_batch *b)
 {
-	const char *values[3] = { b->ids, b->parts, b->actions };
+	const char *values[4] = { b->d->owner, b->ids, b->parts, b->actions };
 
 	llist_add_tail(&b->list, &b->d->sent);
-	if (itin_db_pool_exec(b->d->db, "done", 3, values, done_cb, b) < 0)
+	if (itin_db_pool_exec_keyed(b->d->db, DONE_CONNECTION, "sent", 4, values, done_cb, b) < 0)
 		done_cb(b, NULL);
 }
 
@@ -89,49 +93,17 @@ static void done_retry_cb(evutil_socket_t fd, short what, void *arg)
 
 void itin_request_done_flush(struct itin_request_done *d)
 {
-	struct done_batch *b;
-	size_t x = 0, y = 0, z = 0;
+	struct done_batch *b = d->gathering;
 
 	done_resend(d);
-	if (d->num == 0)
+	if (!b)
 		return;
+	d->gathering = NULL;
 	evtimer_del(d->timer);
-	b = talloc_zero(d, struct done_batch);
-	if (!b) {
-		LOGP(DREQ, LOGL_ERROR, "out of memory: %u answered requests stay pending and are "
-		     "answered again at the next start\n", d->num);
-		d->num = 0;
-		return;
-	}
-	b->d = d;
-	memcpy(b->id, d->id, d->num * sizeof(d->id[0]));
-	b->num = d->num;
-	for (unsigned i = 0; i < d->num; i++) {
-		const char *sep = i ? "," : "{";
-		x += snprintf(b->ids + x, sizeof(b->ids) - x, "%s%lld", sep, (long long)d->id[i]);
-		y += snprintf(b->parts + y, sizeof(b->parts) - y, "%s%u", sep, d->parts[i]);
-		z += snprintf(b->actions + z, sizeof(b->actions) - z, "%s%u", sep, d->action[i]);
-	}
-	snprintf(b->ids + x, sizeof(b->ids) - x, "}");
-	snprintf(b->parts + y, sizeof(b->parts) - y, "}");
-	snprintf(b->actions + z, sizeof(b->actions) - z, "}");
-	d->num = 0;
+	memcpy(b->ids + b->ids_len, "}", 2);
+	memcpy(b->parts + b->parts_len, "}", 2);
+	memcpy(b->actions + b->actions_len, "}", 2);
 	done_send(b);
-}
-
-void itin_request_done_foreach(const struct itin_request_done *d,
-			       void (*fn)(void *arg, int64_t id), void *arg)
-{
-	const struct done_batch *b;
-
-	for (unsigned i = 0; i < d->num; i++)
-		fn(arg, d->id[i]);
-	llist_for_each_entry(b, &d->sent, list)
-		for (unsigned i = 0; i < b->num; i++)
-			fn(arg, b->id[i]);
-	llist_for_each_entry(b, &d->failed, list)
-		for (unsigned i = 0; i < b->num; i++)
-			fn(arg, b->id[i]);
 }
 
 static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
@@ -139,19 +111,115 @@ static void done_timer_cb(evutil_socket_t fd, short what, void *arg)
 	itin_request_done_flush(arg);
 }
 
-void itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned parts,
-			    unsigned action)
+int itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned parts,
+			   unsigned action)
 {
-	struct timeval tv = { 0, DONE_DELAY_US };
-	unsigned i = d->num++;
+	static const struct timeval now = { 0, 0 };
+	struct done_batch *b = d->gathering;
+	const char *sep;
 
-	d->id[i] = id;
-	d->parts[i] = parts;
-	d->action[i] = action;
-	if (d->num == DONE_BATCH)
+	if (!b) {
+		b = d->gathering = talloc_zero(d, struct done_batch);
+		if (!b)
+			return -ENOMEM;
+		b->d = d;
+		evtimer_add(d->timer, &now);
+	}
+	sep = b->num ? "," : "{";
+	b->id[b->num++] = id;
+	b->ids_len += snprintf(b->ids + b->ids_len, sizeof(b->ids) - b->ids_len, "%s%" PRId64, sep, id);
+	b->parts_len += snprintf(b->parts + b->parts_len, sizeof(b->parts) - b->parts_len, "%s%u",
+				 sep, parts);
+	b->actions_len += snprintf(b->actions + b->actions_len, sizeof(b->actions) - b->actions_len,
+				   "%s%u", sep, action);
+	if (b->num == DONE_BATCH)
 		itin_request_done_flush(d);
-	else if (i == 0)
-		evtimer_add(d->timer, &tv);
+	return 0;
+}
+
+static bool batches_hold(const struct llist_head *batches, int64_t id)
+{
+	const struct done_batch *b;
+
+	llist_for_each_entry(b, batches, list) {
+		for (unsigned i = 0; i < b->num; i++) {
+			if (b->id[i] == id)
+				return true;
+		}
+	}
+	return false;
+}
+
+bool itin_request_done_holds(const struct itin_request_done *d, int64_t id)
+{
+	if (d->gathering) {
+		for (unsigned i = 0; i < d->gathering->num; i++) {
+			if (d->gathering->id[i] == id)
+				return true;
+		}
+	}
+	return batches_hold(&d->sent, id) || batches_hold(&d->failed, id);
+}
+
+static void batches_foreach(const struct llist_head *batches, void (*fn)(void *arg, int64_t id),
+			    void *arg)
+{
+	const struct done_batch *b;
+
+	llist_for_each_entry(b, batches, list) {
+		for (unsigned i = 0; i < b->num; i++)
+			fn(arg, b->id[i]);
+	}
+}
+
+void itin_request_done_foreach(const struct itin_request_done *d,
+			       void (*fn)(void *arg, int64_t id), void *arg)
+{
+	if (d->gathering) {
+		for (unsigned i = 0; i < d->gathering->num; i++)
+			fn(arg, d->gathering->id[i]);
+	}
+	batches_foreach(&d->sent, fn, arg);
+	batches_foreach(&d->failed, fn, arg);
+}
+
+static void reopen_cb(void *arg, const PGresult *res)
+{
+	int64_t *id = arg;
+
+	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
+		LOGP(DREQ, LOGL_ERROR, "request %" PRId64 " not put back pending (not answered again "
+		     "if this process stops before its reply is taken): %s", *id,
+		     res ? PQresultErrorMessage(res) : "no database\n");
+	talloc_free(id);
+}
+
+int itin_request_done_reopen(struct itin_request_done *d, const struct itin_reopen *r)
+{
+	char id[24], key[3 + 2 * ITIN_SUBSCRIBER_KEY_LEN], channel[12], intent[12], action[12],
+	     lang[12], at[24], sealed[3 + 2 * ITIN_SEALED_MAX];
+	const char *values[9] = { d->owner, id, key, channel, intent, action, lang, at, sealed };
+	int64_t *arg = talloc(d, int64_t);
+	int rc;
+
+	if (!arg)
+		return -ENOMEM;
+	*arg = r->id;
+	snprintf(id, sizeof(id), "%" PRId64, r->id);
+	memcpy(key, "\\x", 2);
+	osmo_hexdump_buf(key + 2, sizeof(key) - 2, r->key, ITIN_SUBSCRIBER_KEY_LEN, "", false);
+	snprintf(channel, sizeof(channel), "%u", r->channel);
+	snprintf(intent, sizeof(intent), "%u", r->intent);
+	snprintf(action, sizeof(action), "%u", r->action);
+	snprintf(lang, sizeof(lang), "%u", r->lang);
+	snprintf(at, sizeof(at), "%" PRId64, r->at);
+	memcpy(sealed, "\\x", 2);
+	osmo_hexdump_buf(sealed + 2, sizeof(sealed) - 2, r->sealed, r->sealed_len, "", false);
+	/* Marks gathered this turn go after it (a reopened request's among them). */
+	rc = itin_db_pool_exec_keyed(d->db, DONE_CONNECTION, "reopen", 9, values, reopen_cb, arg);
+	if (rc < 0)
+		reopen_cb(arg, NULL);
+	return rc;
 }
 
 static int done_destructor(struct itin_request_done *d)
@@ -164,7 +232,7 @@ static int done_destructor(struct itin_request_done *d)
 }
 
 struct itin_request_done *itin_request_done_alloc(void *ctx, struct event_base *base,
-						  struct itin_db_pool *db)
+						  struct itin_db_pool *db, const char *owner)
 {
 	struct itin_request_done *d = talloc_zero(ctx, struct itin_request_done);
 
@@ -172,8 +240,9 @@ struct itin_request_done *itin_request_done_alloc(void *ctx, struct event_base *
 		return NULL;
 	talloc_set_destructor(d, done_destructor);
 	d->db = db;
-	INIT_LLIST_HEAD(&d->failed);
+	d->owner = owner;
 	INIT_LLIST_HEAD(&d->sent);
+	INIT_LLIST_HEAD(&d->failed);
 	d->timer = evtimer_new(base, done_timer_cb, d);
 	d->retry = evtimer_new(base, done_retry_cb, d);
 	if (!d->timer || !d->retry) {

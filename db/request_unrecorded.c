@@ -1,6 +1,7 @@
 /*
  * The audit rows of busy texts sent for requests the database could not record
- * (request_unrecorded.h): held in one bounded array, written a batch at a time in PostgreSQL
+ * (request_unrecorded.h): held in one bounded array, grown as rows come (an outage of minutes
+ * fills it; most processes never hold a row), written a batch at a time in PostgreSQL
  * array text, one statement in flight; a batch the database does not take stays at the head of
  * the array and is sent again after a second.
  */
@@ -30,8 +31,8 @@ struct unrecorded_row {
 
 struct itin_request_unrecorded {
 	struct itin_db_pool *db;
-	struct unrecorded_row *rows;	/* talloc array of UNRECORDED_MAX */
-	unsigned num;
+	struct unrecorded_row *rows;	/* talloc array of size rows, at most UNRECORDED_MAX */
+	unsigned num, size;
 	unsigned in_flight;		/* rows[0 .. in_flight - 1] sent, not yet committed */
 	bool failed_before;
 	struct event *timer;
@@ -151,11 +152,19 @@ void itin_request_unrecorded_add(struct itin_request_unrecorded *u, const uint8_
 				 unsigned channel, unsigned intent, int64_t received_at,
 				 int64_t answered_at, unsigned parts)
 {
-	if (u->num == UNRECORDED_MAX) {
-		u->lost++;
-		LOGP_LIMITED(&u->full_log, DREQ, LOGL_ERROR, "the audit rows of %u busy texts wait "
-			     "for the database: the row of one more is lost", UNRECORDED_MAX);
-		return;
+	if (u->num == u->size) {
+		unsigned size = OSMO_MIN(u->size ? 2 * u->size : UNRECORDED_BATCH, UNRECORDED_MAX);
+		struct unrecorded_row *rows = u->num < UNRECORDED_MAX ?
+			talloc_realloc(u, u->rows, struct unrecorded_row, size) : NULL;
+
+		if (!rows) {
+			u->lost++;
+			LOGP_LIMITED(&u->full_log, DREQ, LOGL_ERROR, "the audit rows of %u busy texts "
+				     "wait for the database: the row of one more is lost", u->num);
+			return;
+		}
+		u->rows = rows;
+		u->size = size;
 	}
 	u->rows[u->num] = (struct unrecorded_row){
 		.channel = channel, .intent = intent, .parts = parts,
@@ -198,9 +207,8 @@ struct itin_request_unrecorded *itin_request_unrecorded_alloc(void *ctx, struct 
 		return NULL;
 	talloc_set_destructor(u, unrecorded_destructor);
 	u->db = db;
-	u->rows = talloc_array(u, struct unrecorded_row, UNRECORDED_MAX);
 	u->timer = evtimer_new(base, unrecorded_timer_cb, u);
-	if (!u->rows || !u->timer) {
+	if (!u->timer) {
 		talloc_free(u);
 		return NULL;
 	}

@@ -2,9 +2,10 @@
  * Requests from accept to reply. One request is: the "begin" statement (records it and decides
  * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
  * with the other requests of the same loop turn, db/request_db.c), then the engine renders
- * the reply and the channel sends it; "done" moves the pending row to the audit. A reply
- * deadline turns a slow database into the busy text instead of silence. After a restart,
- * pending rows are answered again from their recorded action and sealed address.
+ * the reply and the channel sends it; "sent" moves the pending row to the audit in the loop
+ * turn the reply is written to the SMSC (migration 160). A reply deadline turns a slow
+ * database into the busy text instead of silence. After a restart, pending rows are answered
+ * again from their recorded action and sealed address.
  *
  * Several processes may share the database (migration 100): each is an instance with a name
  * and a lease it renews every third of [instance] lease. It answers at start the pending rows
@@ -73,7 +74,8 @@ struct request_service {
 	unsigned num_risks;
 	struct event *refresh;
 	unsigned in_flight;
-	struct itin_request_done *done;	/* answered requests, marked in batches */
+	struct itin_request_done *done;	/* answered requests, marked sent in batches */
+	struct llist_head reopened;	/* requests marked sent, put back pending, in memory */
 	struct itin_request_unrecorded *unrecorded;	/* busy texts' audit rows, until written */
 	struct {			/* [service] max_replies: SMS replies in the current period */
 		long long start_ms;	/* monotonic */
@@ -174,6 +176,8 @@ static int request_destructor(struct itin_request *req)
 	if (req->lease_epoch != svc->lease.epoch)
 		svc->old_epoch_live--;
 	talloc_free(req->issuing);
+	if (req->reopened)
+		llist_del(&req->reopened_entry);
 	svc->in_flight--;
 	return 0;
 }
@@ -977,6 +981,44 @@ void itin_requests_flush(void)
 	itin_request_unrecorded_flush(svc->unrecorded);
 }
 
+void itin_request_sent(struct itin_request *req, unsigned parts)
+{
+	if (!req->id || req->fenced || req->marked)
+		return;
+	if (itin_request_done_mark(svc->done, req->id, parts, req->action) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "out of memory: request %lld not marked sent now\n",
+			(long long)req->id);
+		return;
+	}
+	req->marked = true;
+}
+
+/* Puts a request marked sent back pending; its answer is then marked again (no second audit). */
+static void reopen(struct itin_request *req)
+{
+	uint8_t sealed[ITIN_SEALED_MAX];
+	int sealed_len = itin_seal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, req->identity, sealed);
+	struct itin_reopen r = {
+		.id = req->id, .key = req->key, .channel = req->channel, .intent = req->intent,
+		.action = req->action, .lang = req->lang == ITIN_LANG_EN, .at = req->received_at,
+		.sealed = sealed, .sealed_len = sealed_len,
+	};
+
+	if (sealed_len < 0 || itin_request_done_reopen(svc->done, &r) < 0) {
+		LOGPREQ(req, LOGL_ERROR, "request %lld not put back pending: not answered again "
+			"should this process stop before its reply is taken\n", (long long)req->id);
+		return;
+	}
+	req->reopened = true;
+	llist_add_tail(&req->reopened_entry, &svc->reopened);
+}
+
+void itin_request_deferred(struct itin_request *req)
+{
+	if (req->marked && !req->reopened)
+		reopen(req);
+}
+
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
 	if (!ok && req->unrecorded) {
@@ -988,7 +1030,9 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		svc->stats.replied[req->channel]++;
 		count_latency(req);
 	}
-	if (ok && req->id && !req->fenced)
+	if (req->marked && !ok && !req->reopened)
+		reopen(req);
+	else if (req->id && !req->fenced && ok && (!req->marked || req->reopened))
 		itin_request_done_mark(svc->done, req->id, parts, req->action);
 	else if (ok && req->unrecorded)
 		itin_request_unrecorded_add(svc->unrecorded, req->key, req->channel, req->intent,
@@ -1034,6 +1078,19 @@ enum recovered_from {
 	FROM_SWEEP,			/* this process's, that nothing here answers */
 };
 
+/* Whether the pending row id is of a request in memory here, put back pending after it was
+ * marked sent (its parts wait at the SMSC link): it is not answered twice. */
+static bool reopened_here(int64_t id)
+{
+	struct itin_request *req;
+
+	llist_for_each_entry(req, &svc->reopened, reopened_entry) {
+		if (req->id == id)
+			return true;
+	}
+	return false;
+}
+
 static void recover_one(const struct itin_pending *p, enum recovered_from from)
 {
 	static const char *const how[] = {
@@ -1062,6 +1119,13 @@ static void recover_one(const struct itin_pending *p, enum recovered_from from)
 		return;
 	}
 	memcpy(req->key, p->key, sizeof(req->key));
+	if (from != FROM_PEER &&
+	    (reopened_here(p->id) || itin_request_done_holds(svc->done, p->id))) {
+		/* Its reply is with the SMSC link still, or was sent and its mark is on its way
+		 * (held back while this instance's lease had run out): not answered again. */
+		talloc_free(req);
+		return;
+	}
 	if (p->sealed_len < 0 ||
 	    itin_unseal(svc->sealer, ITIN_SEAL_REPLY_ADDRESS, p->sealed, p->sealed_len, req->identity,
 			sizeof(req->identity)) < 0) {
@@ -1420,7 +1484,8 @@ int itin_requests_init(void *ctx, struct event_base *base,
 		return -ENOMEM;
 	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
-	svc->done = itin_request_done_alloc(svc, base, db);
+	svc->done = itin_request_done_alloc(svc, base, db, svc->lease.name);
+	INIT_LLIST_HEAD(&svc->reopened);
 	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
 	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
 	svc->lease.retry = evtimer_new(base, lease_timer_cb, NULL);

@@ -11,8 +11,10 @@
  *                                              with a temporary error when !ok: not sent to
  *                                              the database)
  *   request: ... reply(req, reply)          -> channel encodes and sends the reply
- *   channel: itin_request_replied(req, ok, parts) -> request marks it answered (or leaves it
- *                                              pending, to be answered again) and frees it
+ *   channel: itin_request_sent(req, parts)  -> request marks it sent (SMS, parts written)
+ *   channel: itin_request_replied(req, ok, parts) -> request marks it answered if not yet (or
+ *                                              leaves or puts it back pending, to be answered
+ *                                              again) and frees it
  *
  * The rules themselves run in the database (sql/migrations/051_request_rules.sql), in the same
  * statement that records the request, so that several itinerad processes share one state and a
@@ -117,6 +119,9 @@ struct itin_request {
 	bool replying;			/* the reply was handed to the channel */
 	bool unrecorded;		/* not recorded: the busy text, audited on its own */
 	bool fenced;			/* not answered: the instance's lease ran out */
+	bool marked;			/* marked sent: its row is (being) made its audit row */
+	bool reopened;			/* marked, then put back pending (a part deferred) */
+	struct llist_head reopened_entry;	/* in the service's list, when reopened */
 	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
 	struct itin_request_wait *lookup;	/* the lookup, then its code's issue, in flight */
@@ -158,7 +163,7 @@ void itin_requests_recover(void (*ready)(void *arg), void *arg);
  * this instance's, cb(arg, false) when it no longer is. Connect only while held (osmo-hlr
  * routes one connection per EUSE name). */
 void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg);
-/* At a clean stop, once the answered requests are marked done (the pool idle): ends the lease,
+/* At a clean stop, once the answered requests are marked sent (the pool idle): ends the lease,
  * so that peers take over what is left, and the link, at once. */
 void itin_requests_release(void);
 /* This process's instance name, "host/[instance] name" (see service/request.c). */
@@ -170,12 +175,21 @@ struct itin_request *itin_request_alloc(void *ctx);
  * accepted(req, false) and freed req, and the channel must not use req again. */
 int itin_request_accept(struct itin_request *req);
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts);
+/* An SMS reply of parts parts was written to the SMSC, every part at once: its request is
+ * marked sent now (sql/migrations/160_requests_sent.sql) rather than once the SMSC has
+ * answered, so that a process killed meanwhile does not leave it pending to be sent again.
+ * A reply not written at once is marked when itin_request_replied() comes. */
+void itin_request_sent(struct itin_request *req, unsigned parts);
+/* A part of a reply marked sent that the SMSC did not take yet (the link sends it again): the
+ * request is put back pending, so that it is answered after a restart should this process stop
+ * first. */
+void itin_request_deferred(struct itin_request *req);
 /* An SMS that is no request (a concatenated message never whole, whose first part gives no
  * keyword): not answered, only audited, under the sender's key (action incomplete). */
 void itin_request_audit_incomplete(const char *msisdn, int64_t at);
-/* Answered requests are marked done in batches, a few milliseconds late (a batch the database
- * did not take, again every second); at shutdown, send the last batch and those now (then wait
- * for the database pool to be idle). */
+/* Answered requests are marked sent in batches, at the end of the loop turn (a batch the
+ * database did not take, again every second); at shutdown, send the last batch and those now
+ * (then wait for the database pool to be idle). */
 void itin_requests_flush(void);
 
 /* Counters for the admin endpoint's /metrics. Latency is from the request's alloc (the PDU

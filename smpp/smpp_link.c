@@ -383,6 +383,8 @@ static void on_submit_resp(struct smpp_session *s, uint32_t seq, uint32_t status
 		throttle(l);
 		LOGPLINK(l, LOGL_NOTICE, "SMSC asks to slow down (status 0x%02x): pausing %u ms\n",
 			 status, l->throttle_ms);
+		if (l->ops->submit_deferred)
+			l->ops->submit_deferred(l, sub->cookie);
 		link_pump(l);
 		return;
 	}
@@ -944,6 +946,8 @@ int smpp_link_submit(struct smpp_link *l, const struct smpp_submit *in, void *co
 	llist_add_tail(&sub->list, &l->queue);
 	l->num_queued++;
 	link_pump(l);
+	if (sub->sent_at == 0 && l->ops->submit_deferred)
+		l->ops->submit_deferred(l, cookie);
 	return 0;
 }
 

@@ -71,6 +71,10 @@ struct smpp_link_ops {
 	/* Once per accepted smpp_link_submit(): 0, an SMPP error status, or SMPP_LINK_LOST.
 	 * message_id is NULL unless status is 0. */
 	void (*submit_done)(struct smpp_link *link, void *cookie, uint32_t status, const char *message_id);
+	/* A submit not written at once (the window full, the link throttled, capped or not
+	 * bound), or that the SMSC did not take now (throttled, queue full): the link keeps it
+	 * and sends it later; submit_done comes then. */
+	void (*submit_deferred)(struct smpp_link *link, void *cookie);
 };
 
 /* cfg and ops must outlive the link; short_code is copied. Never free the link from one of

@@ -10,8 +10,10 @@
  * on its first part's keyword, if that part came and starts with one, else only counted and
  * logged. Delivery receipts are counted and acknowledged, never treated as queries. A reply's parts are submitted on the link the request came in on
  * if it is still bound, else on any bound link (with none bound, a link keeps them until it
- * binds); the request is done when every part was accepted by an SMSC, and left pending
- * (answered again at the next start) otherwise.
+ * binds). A reply whose parts are all written at once is marked sent in the same loop turn
+ * (service/request.h), else once every part was accepted; a part an SMSC throttles or refuses
+ * after that puts the request back pending, to be answered again at the next start should this
+ * process stop before the part is taken.
  */
 #include <errno.h>
 #include <string.h>
@@ -57,6 +59,7 @@ struct sms_request {
 	struct smpp_link *link;
 	uint64_t token;			/* answers the deliver_sm */
 	unsigned parts, parts_done, parts_failed;
+	bool deferred;			/* a part not written at once, or throttled */
 };
 
 static void sms_accepted(struct itin_request *req, bool ok);
@@ -473,6 +476,10 @@ static void sms_reply(struct itin_request *req, const struct itin_reply *reply)
 		else
 			ch->stats.parts++;
 	}
+	/* Written to the SMSC in this loop turn: marked sent now, not once the SMSC answers, so
+	 * that a kill meanwhile does not leave it to be sent again. */
+	if (!sr->deferred && sr->parts_failed == 0)
+		itin_request_sent(req, n);
 	part_done(req);
 }
 
@@ -487,6 +494,15 @@ static void link_submit_done(struct smpp_link *link, void *cookie, uint32_t stat
 	else
 		sr->parts_failed++;
 	part_done(req);
+}
+
+static void link_submit_deferred(struct smpp_link *link, void *cookie)
+{
+	struct itin_request *req = cookie;
+	struct sms_request *sr = req->channel_data;
+
+	sr->deferred = true;
+	itin_request_deferred(req);
 }
 
 static void link_bound(struct smpp_link *link, bool up)
@@ -505,6 +521,7 @@ static const struct smpp_link_ops link_ops = {
 	.bound = link_bound,
 	.deliver = link_deliver,
 	.submit_done = link_submit_done,
+	.submit_deferred = link_submit_deferred,
 };
 
 static int channel_destructor(struct itin_sms_channel *ch)

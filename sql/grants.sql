@@ -27,6 +27,8 @@ $$;
 -- tables behind them only through them.
 ALTER FUNCTION itin_requests_begin SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_requests_done SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_requests_sent SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_request_reopen SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_audit_incomplete SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_audit_unrecorded SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_renew SECURITY DEFINER SET search_path = public, pg_temp;
@@ -52,12 +54,14 @@ ALTER FUNCTION itin_dispute_maintain SECURITY DEFINER SET search_path = public, 
 -- the busy text of a request the database could not record (migration 111); the
 -- data freshness and the risk list of every reply; its instance's lease, its own pending
 -- requests after a restart and those of an instance whose lease ran out, the GSUP link's holder
--- (service/request.c, migration 100). itinerad-db query, as the same role: the lookup, and the
--- audit row written before it answers (migration 080; no sequence, the defaults fill the
--- rest), which it may not read back. The schema version it checks at start (migration 140).
+-- (service/request.c, migration 100); the mark of a reply written to the SMSC, and its row
+-- put back when the SMSC did not take it (migration 160). itinerad-db query, as the same
+-- role: the lookup, and the audit row written before it answers (migration 080; no sequence,
+-- the defaults fill the rest), which it may not read back. The schema version it checks at start (migration 140).
 GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
 	itin_audit_incomplete, itin_audit_unrecorded, itin_schema_version, itin_instance_renew,
-	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release
+	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release,
+	itin_requests_sent, itin_request_reopen
 	TO itinerad_daemon;
 -- Verification codes (migration 185): issued with an itinerary, checked, voided by the holder.
 GRANT EXECUTE ON FUNCTION itin_verify_issue, itin_verify_check, itin_verify_void

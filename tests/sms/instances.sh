@@ -1,12 +1,15 @@
 #!/bin/sh
 # Two itinerad processes on one database, instances a and b, bound to one SMSC
 # (tests/smsc/load_smsc.js on port 26300, admin endpoints on 26301 and 26302) that spreads a
-# steady load of 300 deliver_sm/s over both, each from its own number. a is killed with
-# SIGKILL; b takes over a's pending requests once a's lease (3 s) has run out, and the SMSC
-# sends a's unacknowledged deliver_sm again, to b. Then the SMSC holds the answers to b's
-# replies, so that b's requests stay pending, and a is started again: it answers its own
-# pending requests (none: b took them) and none of b's. In the end every number sent from has
-# exactly one reply, every request one audit row, and nothing is left pending.
+# steady load of 300 deliver_sm/s over both, each from its own number. The SMSC holds the
+# answers to the replies for a while (a reply sent and not yet confirmed), stops sending new
+# messages until every one sent so far has its reply, and a is killed with SIGKILL: b takes
+# over a's pending requests once a's lease (3 s) has run out, and the SMSC sends a's
+# unacknowledged deliver_sm again, to b; a's replies it had sent are not sent again (they were
+# claimed before they were sent, issue 20; before, b sent them again). Then the SMSC holds the
+# answers to b's replies again, and a is started again: it answers its own pending requests
+# (none: b took them) and none of b's. In the end every number sent from has exactly one
+# reply, every request one audit row, and nothing is left pending.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
@@ -20,7 +23,7 @@ conf() {	# instance name, admin port
 		printf 'max_replies = off\n'
 		printf '[instance]\nname = %s\nlease = 3s\n' "$1"
 		printf '[smpp test-smsc]\nhost = 127.0.0.1\nport = 26300\nsystem_id = itinerary\n'
-		printf 'password = secret\nresponse_timeout = 30s\n'
+		printf 'password = secret\nresponse_timeout = 30s\nwindow = 200\n'
 		printf '[admin]\nlisten = 127.0.0.1:%s\n' "$2"
 	} > "$WORK/$1.conf"
 }
@@ -50,7 +53,12 @@ B_PID=$ITIN_DAEMON_PID
 ITIN_DAEMON_PID=
 itin_poll 300 at_least acked 600 || { echo "the load did not start"; cat "$WORK/smsc.status"; exit 1; }
 
-echo "# a killed with SIGKILL under load"
+echo "# replies held, then no new message until each has its reply; a killed with SIGKILL"
+echo hold >&3
+itin_poll 300 at_least held 20 || { echo "the replies were not held"; cat "$WORK/smsc.status"; exit 1; }
+echo pause >&3
+itin_poll 300 eval '[ "$(field answered)" = "$(field sent)" ]' ||
+	{ echo "not every message had its reply"; cat "$WORK/smsc.status"; exit 1; }
 kill -KILL $A_PID
 wait $A_PID 2>/dev/null
 itin_poll 300 sql_is "SELECT count(*) FROM instance WHERE name LIKE '%/a' AND lease_until < now()" 1 ||
@@ -58,11 +66,12 @@ itin_poll 300 sql_is "SELECT count(*) FROM instance WHERE name LIKE '%/a' AND le
 # b takes over at its next renewal: a's rows are b's or answered
 itin_poll 300 sql_is "SELECT count(*) FROM request_pending WHERE owner LIKE '%/a'" 0 ||
 	{ echo "a's pending requests were not taken over"; sql "SELECT owner, count(*) FROM request_pending GROUP BY 1"; exit 1; }
+echo release >&3
+echo resume >&3
 
 echo "# b's replies held unanswered, a started again"
 echo hold >&3
-itin_poll 300 sql_is "SELECT count(*) >= 20 FROM request_pending WHERE owner LIKE '%/b'" t ||
-	{ echo "b's requests did not stay pending"; exit 1; }
+itin_poll 300 at_least held 1 || { echo "b's replies were not held"; cat "$WORK/smsc.status"; exit 1; }
 acked_before=$(field acked)
 itin_daemon_start "$WORK/a.conf" "$WORK/a2.log"
 A_PID=$ITIN_DAEMON_PID
@@ -80,17 +89,10 @@ done
 A_PID= B_PID=
 {
 	echo "# the SMSC's count"
-	sed 's/"sessions":[0-9]*,//; s/"replies":[0-9]*,//; s/"duplicates":[0-9]*,//; s/,"held":[0-9]*//' \
-		"$WORK/smsc.status"
+	sed 's/"sessions":[0-9]*,//; s/"replies":[0-9]*,//; s/,"held":[0-9]*//' "$WORK/smsc.status"
 	echo "# answered by a again: $(grep -c 'left pending by a previous run' "$WORK/a2.log")"
-	# A reply a sent and had not yet marked done when it was killed is sent again by b (a
-	# crash between the reply and its done mark repeats the reply, doc/manual/operator.md):
-	# every number with more than one reply must be one of the requests b took over.
-	sed -n 's/.*msisdn \*\*\*\([0-9]*\): answering request [0-9]* taken over.*/\1/p' "$WORK/b.log" |
-		sort -u > "$WORK/taken"
 	touch "$WORK/smsc.status.duplicates"
-	echo "# numbers answered twice that b did not take over from a:" \
-		"$(sed 's/.*\(....\)$/\1/' "$WORK/smsc.status.duplicates" | sort -u | comm -23 - "$WORK/taken" | wc -l)"
+	echo "# numbers answered more than once: $(sort -u "$WORK/smsc.status.duplicates" | wc -l)"
 	echo "# audit rows of an answer (not a redelivery)"
 	sql "SELECT count(*), count(DISTINCT key) FROM audit WHERE action <> 0"
 	echo "# pending: $(sql 'SELECT count(*) FROM request_pending')"

@@ -16,7 +16,8 @@
 // added to STATUS.duplicates.
 // Commands on stdin, one a line: `hold` holds the answers of submit_sm on the sessions bound
 // now (their ESME's replies stay unconfirmed: its requests stay pending), `release` answers
-// them, `end` exits.
+// them, `pause` stops sending new deliver_sm (those refused or to send again still go),
+// `resume` goes on, `end` exits.
 'use strict';
 const smpp = require('smpp');
 const { PDU } = require('smpp/lib/pdu');
@@ -42,6 +43,7 @@ const replies = new Map();	// number -> replies
 let total = 0, duplicates = 0, unexpected = 0;
 const held = [];
 let started = false;
+let paused = false;
 
 function status() {
 	const line = JSON.stringify({
@@ -104,7 +106,7 @@ function deliver(i) {
 
 function tick() {
 	if (queue.length) deliver(queue.shift());
-	else if (next < count) deliver(next++);
+	else if (next < count && !paused) deliver(next++);
 	status();
 }
 
@@ -145,6 +147,8 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
 			h.s.send(h.pdu.response({ message_id: 'held' }));
 		}
 		for (const s of bound) s.holding = false;
+	} else if (line === 'pause' || line === 'resume') {
+		paused = line === 'pause';
 	} else if (line === 'end') {
 		process.exit(0);
 	}
