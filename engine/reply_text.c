@@ -49,11 +49,12 @@ static const struct builtin builtin[] = {
 		"[Trip Card] The service is busy. Please try again in a few minutes." },
 	[ITIN_TEXT_HELP] = {
 		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内停留{stay}以上的城市、境外国家/地区），回复Y授权后返回结果。"
-		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
-		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
-		"China where you stayed {stay}, countries abroad); reply Y to authorize. Based on this "
-		"network's call, SMS, data and location records; for reference only; kept at most {N+1} "
-		"days. Send ZW for Chinese." },
+		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。核验行程卡发YZ+验证码+号码后四位；"
+		"地点有误发JC+说明。发送EN切换英文。",
+		"[Trip Card] Send CXMYD, then reply Y, for the places visited in the last {N} days "
+		"(cities in China where you stayed {stay}, countries abroad). From this network's "
+		"records; for reference; kept {N+1} days max. To check a card: VERIFY code "
+		"last-4-digits. Wrong place: DISPUTE + text. Send ZW for Chinese." },
 	[ITIN_TEXT_SHUTDOWN] = {
 		"行程卡服务已于{date}下线，相关数据已删除。",
 		"The Trip Card service was shut down on {date}; its data has been deleted." },
@@ -91,10 +92,12 @@ static const char *const code_line[] = { "\n验证码%s", "\nCode %s" };
 static const struct builtin builtin_any_stay[] = {
 	[ITIN_TEXT_HELP] = {
 		"【行程卡】发送CXMYD查询本机前{N}天到访地（国内城市、境外国家/地区），回复Y授权后返回结果。"
-		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。发送EN切换英文。",
-		"[Trip Card] Send CXMYD for the places this number visited in the last {N} days (cities in "
-		"China, countries abroad); reply Y to authorize. Based on this network's call, SMS, data and "
-		"location records; for reference only; kept at most {N+1} days. Send ZW for Chinese." },
+		"数据来自本网通话、短信、上网与位置更新记录，仅供参考；保存不超过{N+1}天。核验行程卡发YZ+验证码+号码后四位；"
+		"地点有误发JC+说明。发送EN切换英文。",
+		"[Trip Card] Send CXMYD, then reply Y, for the places visited in the last {N} days "
+		"(cities in China, countries abroad). From this network's records; for reference; kept "
+		"{N+1} days max. To check a card: VERIFY code last-4-digits. Wrong place: DISPUTE + "
+		"text. Send ZW for Chinese." },
 };
 
 static const char *const risk_note[] = {
