@@ -134,6 +134,15 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 	talloc_free(req);
 }
 
+/* A reply marked sent, a part the SMSC held off: nothing is recorded here. */
+void itin_request_sent(struct itin_request *req, unsigned parts)
+{
+}
+
+void itin_request_deferred(struct itin_request *req)
+{
+}
+
 void itin_request_audit_incomplete(const char *msisdn, int64_t at)
 {
 	if (strlen(msisdn) > 15)

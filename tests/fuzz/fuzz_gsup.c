@@ -15,7 +15,7 @@
  * frames it sent (tests/fuzz/replay.sh).
  * sources: ussd/ussd_session.c ussd/ss_facility.c engine/ussd_pages.c engine/text_layout.c
  * sources: engine/gsm_text.c common/config.c common/log.c engine/reply_text.c engine/places.c
- * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c
+ * sources: engine/places_table.c common/localtime.c engine/verify_code.c tests/fuzz/channel_stub.c
  */
 #include "ussd/gsup_link.c"
 #include "ussd/ussd_gsup.c"

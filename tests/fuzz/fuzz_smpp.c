@@ -15,6 +15,7 @@
  * sources: sms/sms_channel.c engine/gsm_text.c engine/keyword.c engine/sms_segment.c engine/text_layout.c
  * sources: common/msisdn.c common/config.c common/log.c engine/reply_text.c engine/places.c
  * sources: engine/places_table.c common/localtime.c tests/fuzz/channel_stub.c engine/sms_concat.c
+ * sources: engine/verify_code.c
  */
 #include "smpp/smpp_link.c"
 
