@@ -61,8 +61,10 @@ struct ussd_sessions {
 	     (ss)->imsi + (strlen((ss)->imsi) > 4 ? strlen((ss)->imsi) - 4 : 0), (ss)->id, ##args)
 
 /* A checker's string: *#14*CODE*LAST4# (osmo-hlr routes it here by a prefix of its own, see
- * doc/manual/operator.md); the service's *#14# and anything else ask for the itinerary. */
+ * doc/manual/operator.md); *#14*0# is the holder's void of their codes (VOID by SMS); the
+ * service's *#14# and anything else ask for the itinerary. */
 #define VERIFY_PREFIX "*#14*"
+#define VOID_STRING "*#14*0#"
 
 static const char *const goodbye[] = { "【行程卡】感谢使用。", "[Trip Card] Goodbye." };
 static const char *const invalid[] = { "【行程卡】输入无效，会话已结束。",
@@ -148,8 +150,9 @@ static void show_page(struct ussd_session *ss)
 	session_show(ss, ss->pages[ss->page].text, ss->page + 1 == ss->num_pages);
 }
 
-/* The itinerary (text NULL), or a checker's check of the digits in text (*#14*CODE*LAST4#). */
-static void start_request(struct ussd_session *ss, const char *check)
+/* The itinerary (intent query), the holder's void of their codes, or a checker's check of the
+ * digits in check (*#14*CODE*LAST4#). */
+static void start_request(struct ussd_session *ss, enum itin_intent intent, const char *check)
 {
 	struct itin_request *req = itin_request_alloc(ss->owner);
 
@@ -160,7 +163,7 @@ static void start_request(struct ussd_session *ss, const char *check)
 	req->channel = ITIN_CHANNEL_USSD;
 	req->identity_kind = ss->owner->params.identity_kind;
 	snprintf(req->identity, sizeof(req->identity), "%s", ss->imsi);
-	req->intent = check ? ITIN_INTENT_VERIFY : ITIN_INTENT_QUERY;
+	req->intent = intent;
 	if (check && itin_verify_input_parse(check, strlen(check), req->verify_input) < 0)
 		req->verify_input[0] = '\0';	/* mistyped: answered "not valid" */
 	req->consent_given = true;
@@ -241,14 +244,19 @@ void ussd_session_begin(struct ussd_sessions *s, const char *imsi, uint32_t sess
 	hash_add(s->by_key, &ss->by_key, ussd_session_key(ss->imsi, ss->id));
 	s->count++;
 	LOGPSS(ss, LOGL_INFO, "begin\n");
+	if (strcmp(text, VOID_STRING) == 0) {
+		session_touch(ss);
+		start_request(ss, ITIN_INTENT_VOID_CODES, NULL);
+		return;
+	}
 	if (strncmp(text, VERIFY_PREFIX, strlen(VERIFY_PREFIX)) == 0) {
 		session_touch(ss);
-		start_request(ss, text + strlen(VERIFY_PREFIX));
+		start_request(ss, ITIN_INTENT_VERIFY, text + strlen(VERIFY_PREFIX));
 		return;
 	}
 	if (!s->service->consent) {
 		session_touch(ss);
-		start_request(ss, NULL);
+		start_request(ss, ITIN_INTENT_QUERY, NULL);
 		return;
 	}
 	ss->state = USSD_CONSENT_MENU;
@@ -278,7 +286,7 @@ void ussd_session_continue(struct ussd_sessions *s, const char *imsi, uint32_t s
 	case USSD_CONSENT_MENU:
 		if (strcmp(text, "1") == 0) {
 			session_touch(ss);
-			start_request(ss, NULL);
+			start_request(ss, ITIN_INTENT_QUERY, NULL);
 		} else if (strcmp(text, "2") == 0) {
 			session_show(ss, session_text(ss, ITIN_TEXT_CANCELLED), true);
 		} else {

@@ -3,7 +3,8 @@
 # 27411, CTRL 27412, moved there by sim/itinerad-port-shim.so; *#14# and *#14* routed to
 # itinerad, admin endpoint 27413) with tests/ussd/gsup_msc as the MSC: the holder's itinerary
 # pages end with a code; a checker's *#14*CODE*LAST4# gets the holder's reply as issued, a
-# mistyped and a wrong one "not valid". Codes are random: shown as #########
+# mistyped and a wrong one "not valid"; the holder's *#14*0# voids the codes, and the good
+# code is "not valid" then. Codes are random: shown as #########
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_db itin_verify_ussd
@@ -50,9 +51,13 @@ msc note "a checker: the code and the last four digits" \
 	note "mistyped (the last four digits left out), wrong (another number's)" \
 	begin 460001000000005 3 "*#14*$code#" expect \
 	begin 460001000000005 4 "*#14*$code*0002#" expect > "$run/checker.out"
+msc note "the holder voids the codes of this IMSI; the checker's good code is refused now" \
+	begin 460001000000001 5 '*#14*0#' expect \
+	begin 460001000000005 6 "*#14*$code*0001#" expect > "$run/void.out"
 {
 	mask < "$run/holder.out"
 	mask < "$run/checker.out"
+	mask < "$run/void.out"
 	if kill -0 "$ITIN_DAEMON_PID" 2> /dev/null; then echo "itinerad running"; else echo "itinerad DIED"; fi
 	itin_daemon_stop
 	echo "# checks audited: outcome, checks, with a holder"
