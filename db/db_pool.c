@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "db/db_pool.h"
@@ -662,4 +663,15 @@ void itin_db_pool_get_stats(const struct itin_db_pool *pool, struct itin_db_pool
 		llist_for_each_entry(p, &c->held, list)
 			st->in_flight++;
 	}
+}
+
+char *itin_db_bytea_text(void *ctx, const uint8_t *in, size_t len)
+{
+	char *s = talloc_array(ctx, char, 2 * len + 3);
+
+	if (!s)
+		return NULL;
+	memcpy(s, "\\x", 2);
+	osmo_hexdump_buf(s + 2, 2 * len + 1, in, len, "", false);
+	return s;
 }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <event2/event.h>
@@ -37,6 +38,10 @@ int itin_db_pool_start(struct itin_db_pool *pool);
 /* name (a static string ending in a blank) in the pool's log lines, "db NAMEconn N: ...", to
  * tell it from the daemon's main pool. */
 void itin_db_pool_set_name(struct itin_db_pool *pool, const char *name);
+
+/* A bytea parameter in PostgreSQL's hex input form ("\\x" and 2 * len digits), a talloc child
+ * of ctx; NULL when out of memory. */
+char *itin_db_bytea_text(void *ctx, const uint8_t *in, size_t len);
 
 /* Queue a prepared statement; text parameters. Returns 0, or -EAGAIN when the queue is full
  * or -ENOTCONN when no connection is up (then cb is not called). cb may run before this

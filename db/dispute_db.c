@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/log.h"
@@ -20,17 +19,6 @@ struct dispute_call {
 	itin_dispute_opened_cb cb;
 	void *arg;
 };
-
-static char *hex(void *ctx, const uint8_t *in, size_t len)
-{
-	char *s = talloc_array(ctx, char, 2 * len + 3);
-
-	if (!s)
-		return NULL;
-	memcpy(s, "\\x", 2);
-	osmo_hexdump_buf(s + 2, 2 * len + 1, in, len, "", false);
-	return s;
-}
 
 static void opened_cb(void *arg, const PGresult *res)
 {
@@ -49,9 +37,11 @@ int itin_dispute_db_open(struct itin_db_pool *db, uint64_t case_no, const uint8_
 {
 	struct dispute_call *c = talloc_zero(NULL, struct dispute_call);
 	char case_text[24], at_text[24], max_text[12];
-	const char *values[6] = { case_text, c ? hex(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  at_text, c ? hex(c, said, said_len) : NULL,
-				  c ? hex(c, shown, shown_len) : NULL, max_text };
+	const char *values[6] = {
+		case_text, c ? itin_db_bytea_text(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		at_text, c ? itin_db_bytea_text(c, said, said_len) : NULL,
+		c ? itin_db_bytea_text(c, shown, shown_len) : NULL, max_text,
+	};
 	int rc;
 
 	if (!values[1] || !values[3] || !values[4]) {

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/subscriber_key.h"
@@ -33,18 +32,6 @@ static const char *failure(const PGresult *res)
 static bool tuples(const PGresult *res)
 {
 	return res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
-}
-
-/* "\x" and the hex of len octets, a talloc child of ctx. */
-static char *hex(void *ctx, const uint8_t *in, size_t len)
-{
-	char *s = talloc_array(ctx, char, 2 * len + 3);
-
-	if (!s)
-		return NULL;
-	memcpy(s, "\\x", 2);
-	osmo_hexdump_buf(s + 2, 2 * len + 1, in, len, "", false);
-	return s;
 }
 
 static struct verify_call *call_alloc(void *arg)
@@ -73,9 +60,12 @@ int itin_verify_db_issue(struct itin_db_pool *db, const uint8_t *hash, const uin
 {
 	struct verify_call *c = call_alloc(arg);
 	char at_text[24], valid_text[12];
-	const char *values[5] = { c ? hex(c, hash, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  c ? hex(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL, at_text,
-				  valid_text, c ? hex(c, shown, shown_len) : NULL };
+	const char *values[5] = {
+		c ? itin_db_bytea_text(c, hash, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		c ? itin_db_bytea_text(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		at_text, valid_text,
+		c ? itin_db_bytea_text(c, shown, shown_len) : NULL,
+	};
 	int rc;
 
 	if (!values[0] || !values[1] || !values[4]) {
@@ -126,10 +116,12 @@ int itin_verify_db_check(struct itin_db_pool *db, const uint8_t *checker, const 
 {
 	struct verify_call *c = call_alloc(arg);
 	char at_text[24], count_text[12], period_text[12];
-	const char *values[6] = { c ? hex(c, checker, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  c ? hex(c, hash, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  c && previous ? hex(c, previous, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  at_text, count_text, period_text };
+	const char *values[6] = {
+		c ? itin_db_bytea_text(c, checker, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		c ? itin_db_bytea_text(c, hash, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		c && previous ? itin_db_bytea_text(c, previous, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		at_text, count_text, period_text,
+	};
 	int rc;
 
 	if (!values[0] || !values[1] || (previous && !values[2])) {
@@ -161,8 +153,10 @@ int itin_verify_db_void(struct itin_db_pool *db, const uint8_t *holder, const ui
 			itin_verify_voided_cb cb, void *arg)
 {
 	struct verify_call *c = call_alloc(arg);
-	const char *values[2] = { c ? hex(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-				  c && previous ? hex(c, previous, ITIN_SUBSCRIBER_KEY_LEN) : NULL };
+	const char *values[2] = {
+		c ? itin_db_bytea_text(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+		c && previous ? itin_db_bytea_text(c, previous, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
+	};
 	int rc;
 
 	if (!values[0] || (previous && !values[1])) {

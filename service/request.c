@@ -422,25 +422,36 @@ static int issue_code(struct itin_request *req, struct itin_reply *reply, const 
 	return 0;
 }
 
-static void dispute_opened_cb(void *arg, int opened, const char *why)
+/* The request a statement of the "lookup" stage answered for, NULL when there is nothing more
+ * to do: the request is gone or answered already (its deadline), or the statement failed
+ * (logged as what, why) and the request got the busy text. */
+static struct itin_request *looked_up(struct itin_request_wait *wait, bool done, const char *what,
+				      const char *why)
 {
-	struct itin_request_wait *wait = arg;
 	struct itin_request *req = wait->req;
-	char case_no[12];
-	struct itin_reply *reply;
 
 	talloc_free(wait);
 	if (!req)
-		return;
+		return NULL;
 	req->lookup = NULL;
 	if (req->replying)
+		return NULL;
+	if (done)
+		return req;
+	LOGPREQ(req, LOGL_ERROR, "%s: %s", what, why);
+	req->action = ITIN_ACTION_BUSY;
+	reply_text(req, ITIN_TEXT_BUSY);
+	return NULL;
+}
+
+static void dispute_opened_cb(void *arg, int opened, const char *why)
+{
+	struct itin_request *req = looked_up(arg, opened >= 0, "dispute not recorded", why);
+	char case_no[12];
+	struct itin_reply *reply;
+
+	if (!req)
 		return;
-	if (opened < 0) {
-		LOGPREQ(req, LOGL_ERROR, "dispute not recorded: %s", why);
-		req->action = ITIN_ACTION_BUSY;
-		reply_text(req, ITIN_TEXT_BUSY);
-		return;
-	}
 	if (!opened) {
 		req->action = ITIN_ACTION_DISPUTE_LIMITED;
 		reply_text(req, ITIN_TEXT_DISPUTE_LIMITED);
@@ -495,8 +506,7 @@ static int dispute_open(struct itin_request *req, struct itin_reply *reply)
 
 static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
 {
-	struct itin_request_wait *wait = arg;
-	struct itin_request *req = wait->req;
+	struct itin_request *req = looked_up(arg, lookup, "lookup failed", why);
 	struct itin_subscriber who;
 	struct itin_reply *reply;
 	struct itin_reply_code code, *with_code = NULL;
@@ -504,18 +514,8 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 	bool mask_lost;
 	int rc;
 
-	talloc_free(wait);
 	if (!req)
 		return;
-	req->lookup = NULL;
-	if (req->replying)
-		return;
-	if (!lookup) {
-		LOGPREQ(req, LOGL_ERROR, "lookup failed: %s", why);
-		req->action = ITIN_ACTION_BUSY;
-		reply_text(req, ITIN_TEXT_BUSY);
-		return;
-	}
 	if (svc->service->verify_validity_s && req->intent != ITIN_INTENT_DISPUTE) {
 		if (gnutls_rnd(GNUTLS_RND_RANDOM, random, sizeof(random)) < 0) {
 			LOGPREQ(req, LOGL_ERROR, "no random octets for a verification code\n");
@@ -631,23 +631,34 @@ static void refuse(struct itin_request *req, const char *why)
 	talloc_free(req);
 }
 
-static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
+/* The request a statement of the "begin" stage answered for, NULL when there is nothing more
+ * to do: the request is gone, or the statement failed (logged as what, why) and the request
+ * got the busy text, now or from its deadline. */
+static struct itin_request *begun(struct itin_request_wait *wait, bool done, const char *what,
+				  const char *why)
 {
-	struct itin_request_wait *wait = arg;
 	struct itin_request *req = wait->req;
 
 	talloc_free(wait);
 	if (!req)
-		return;
+		return NULL;
 	req->begin = NULL;
-	if (!row) {
-		LOGPREQ(req, LOGL_ERROR, "not recorded: %s", why);
-		if (req->busy_answered)
-			talloc_free(req);
-		else
-			answer_unrecorded(req);
+	if (done)
+		return req;
+	LOGPREQ(req, LOGL_ERROR, "%s: %s", what, why);
+	if (req->busy_answered)
+		talloc_free(req);
+	else
+		answer_unrecorded(req);
+	return NULL;
+}
+
+static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
+{
+	struct itin_request *req = begun(arg, row, "not recorded", why);
+
+	if (!req)
 		return;
-	}
 	req->recorded = true;
 	req->id = row->id;
 	req->action = row->action;
@@ -744,24 +755,13 @@ static bool verify_answered(struct itin_request *req, enum itin_action action)
 
 static void checked_cb(void *arg, const struct itin_verify_result *result, const char *why)
 {
-	struct itin_request_wait *wait = arg;
-	struct itin_request *req = wait->req;
+	struct itin_request *req = begun(arg, result, "check not made", why);
 	struct itin_reply_args args;
 	struct itin_reply *reply, *issued;
 	char *shown;
 
-	talloc_free(wait);
 	if (!req)
 		return;
-	req->begin = NULL;
-	if (!result) {
-		LOGPREQ(req, LOGL_ERROR, "check not made: %s", why);
-		if (req->busy_answered)
-			talloc_free(req);
-		else
-			answer_unrecorded(req);
-		return;
-	}
 	if (result->outcome <= ITIN_VERIFY_SILENT)
 		svc->stats.checks[result->outcome]++;
 	if (result->outcome == ITIN_VERIFY_INVALID)
@@ -809,21 +809,10 @@ static void checked_cb(void *arg, const struct itin_verify_result *result, const
 
 static void voided_cb(void *arg, int voided, const char *why)
 {
-	struct itin_request_wait *wait = arg;
-	struct itin_request *req = wait->req;
+	struct itin_request *req = begun(arg, voided >= 0, "codes not voided", why);
 
-	talloc_free(wait);
 	if (!req)
 		return;
-	req->begin = NULL;
-	if (voided < 0) {
-		LOGPREQ(req, LOGL_ERROR, "codes not voided: %s", why);
-		if (req->busy_answered)
-			talloc_free(req);
-		else
-			answer_unrecorded(req);
-		return;
-	}
 	LOGPREQ(req, LOGL_INFO, "%d verification codes voided\n", voided);
 	if (verify_answered(req, ITIN_ACTION_CODES_VOIDED))
 		reply_text(req, ITIN_TEXT_CODES_VOIDED);
@@ -1141,14 +1130,23 @@ static void recover_one(const struct itin_pending *p, enum recovered_from from)
 	act(req);
 }
 
-static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
+/* Answers rows read from request_pending; false when the read failed (what failed, why). */
+static bool recover_rows(const struct itin_pending *rows, unsigned num, enum recovered_from from,
+			 const char *what, const char *why)
 {
 	if (!rows) {
-		LOGP(DREQ, LOGL_ERROR, "recovering pending requests failed: %s", why);
-		return;
+		LOGP(DREQ, LOGL_ERROR, "%s failed: %s", what, why);
+		return false;
 	}
 	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i], FROM_PREVIOUS_RUN);
+		recover_one(&rows[i], from);
+	return true;
+}
+
+static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
+{
+	if (!recover_rows(rows, num, FROM_PREVIOUS_RUN, "recovering pending requests", why))
+		return;
 	if (num == ITIN_PENDING_BATCH)
 		itin_request_pending_read(svc->db, svc->lease.name, rows[num - 1].id,
 					  svc->recover_bound, pending_cb, NULL);
@@ -1175,12 +1173,8 @@ static void pending_bound_cb(void *arg, int64_t bound, const char *why)
 static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
 {
 	svc->lease.taking_over = false;
-	if (!rows) {
-		LOGP(DREQ, LOGL_ERROR, "taking over the requests of lapsed instances failed: %s", why);
+	if (!recover_rows(rows, num, FROM_PEER, "taking over the requests of lapsed instances", why))
 		return;
-	}
-	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i], FROM_PEER);
 	if (num == ITIN_PENDING_BATCH && lease_valid()) {
 		svc->lease.taking_over = true;
 		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
@@ -1199,13 +1193,9 @@ static void sweep_want(void)
 static void orphans_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
 {
 	svc->sweep.reading = false;
-	if (!rows) {
-		/* Still wanted: tried again. */
-		LOGP(DREQ, LOGL_ERROR, "reading this instance's unanswered requests failed: %s", why);
+	/* A failed read leaves the sweep wanted: tried again. */
+	if (!recover_rows(rows, num, FROM_SWEEP, "reading this instance's unanswered requests", why))
 		return;
-	}
-	for (unsigned i = 0; i < num; i++)
-		recover_one(&rows[i], FROM_SWEEP);
 	if (num < ITIN_PENDING_BATCH) {
 		svc->sweep.wanted = false;
 		evtimer_del(svc->sweep.timer);
