@@ -48,8 +48,8 @@ static const struct itin_db_statement statements[] = {
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
 	{ "orphans", ITIN_SQL_ORPHANS, 3 },
 	/* db/verify_db.c */
-	{ "verify_issue", "SELECT itin_verify_issue($1, $2, to_timestamp($3), "
-			  "make_interval(secs => $4), $5)", 5 },
+	{ "verify_issue_batch", "SELECT itin_verify_issue_batch($1, $2, $3, "
+				"make_interval(secs => $4), $5)", 5 },
 	{ "verify_check", "SELECT outcome, extract(epoch FROM issued_at)::bigint, shown FROM "
 			  "itin_verify_check($1, $2, $3, to_timestamp($4), $5, "
 			  "make_interval(secs => $6))", 6 },

@@ -1,7 +1,7 @@
 /*
  * The verification statements (verify_db.h): parameters as text, bytea as \x hex, results
  * decoded here. Each call's callback and its argument travel in one talloc chunk that the
- * result frees.
+ * result frees; the codes issued during one loop turn go as one statement.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/event.h>
+#include <osmocom/core/utils.h>
 #include <talloc.h>
 
 #include "common/subscriber_key.h"
@@ -17,7 +19,6 @@
 
 struct verify_call {
 	union {
-		itin_verify_issued_cb issued;
 		itin_verify_checked_cb checked;
 		itin_verify_voided_cb voided;
 	} cb;
@@ -43,42 +44,152 @@ static struct verify_call *call_alloc(void *arg)
 	return c;
 }
 
-static void issued_cb(void *arg, const PGresult *res)
-{
-	struct verify_call *c = arg;
+/* The codes of one loop turn, stored by one itin_verify_issue_batch statement
+ * (sql/migrations/187_verify_issue_batch.sql): a commit a turn, not one a reply. */
+struct issue_batch {
+	unsigned num;
+	char *hashes, *holders, *ats, *shown;	/* PostgreSQL array text, being written */
+	struct {
+		itin_verify_issued_cb cb;
+		void *arg;
+	} waiter[ITIN_VERIFY_ISSUE_BATCH_MAX];
+};
 
-	if (tuples(res))
-		c->cb.issued(c->arg, 0, NULL);
-	else
-		c->cb.issued(c->arg, -EIO, failure(res));
-	talloc_free(c);
+struct itin_verify_issuer {
+	struct itin_db_pool *db;
+	unsigned valid_s;		/* of the batch being gathered: one validity a batch */
+	struct issue_batch *gathering;	/* NULL: nothing this turn */
+	struct event *send;		/* at the end of the loop turn */
+};
+
+static const struct timeval send_now = { 0, 0 };
+
+static void issued_batch_cb(void *arg, const PGresult *res)
+{
+	struct issue_batch *b = arg;
+	bool ok = res && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+		  strtoul(PQgetvalue(res, 0, 0), NULL, 10) == b->num;
+
+	for (unsigned i = 0; i < b->num; i++)
+		b->waiter[i].cb(b->waiter[i].arg, ok ? 0 : -EIO,
+				ok ? NULL : res && PQresultStatus(res) != PGRES_TUPLES_OK ?
+				failure(res) : "not every code stored\n");
+	talloc_free(b);
 }
 
-int itin_verify_db_issue(struct itin_db_pool *db, const uint8_t *hash, const uint8_t *holder,
-			 int64_t at, unsigned valid_s, const uint8_t *shown, size_t shown_len,
-			 itin_verify_issued_cb cb, void *arg)
+static void issue_send(struct itin_verify_issuer *v)
 {
-	struct verify_call *c = call_alloc(arg);
-	char at_text[24], valid_text[12];
-	const char *values[5] = {
-		c ? itin_db_bytea_text(c, hash, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-		c ? itin_db_bytea_text(c, holder, ITIN_SUBSCRIBER_KEY_LEN) : NULL,
-		at_text, valid_text,
-		c ? itin_db_bytea_text(c, shown, shown_len) : NULL,
-	};
-	int rc;
+	struct issue_batch *b = v->gathering;
+	char valid[12];
+	const char *values[5] = { NULL, NULL, NULL, valid, NULL };
 
-	if (!values[0] || !values[1] || !values[4]) {
-		talloc_free(c);
+	v->gathering = NULL;
+	evtimer_del(v->send);
+	b->hashes = talloc_strdup_append(b->hashes, "}");
+	b->holders = talloc_strdup_append(b->holders, "}");
+	b->ats = talloc_strdup_append(b->ats, "}");
+	b->shown = talloc_strdup_append(b->shown, "}");
+	if (!b->hashes || !b->holders || !b->ats || !b->shown) {
+		issued_batch_cb(b, NULL);
+		return;
+	}
+	values[0] = b->hashes;
+	values[1] = b->holders;
+	values[2] = b->ats;
+	values[4] = b->shown;
+	snprintf(valid, sizeof(valid), "%u", v->valid_s);
+	if (itin_db_pool_exec(v->db, "verify_issue_batch", 5, values, issued_batch_cb, b) < 0)
+		issued_batch_cb(b, NULL);
+}
+
+static void issue_send_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct itin_verify_issuer *v = arg;
+
+	if (v->gathering)
+		issue_send(v);
+}
+
+/* One more element, comma-separated, of an array text: the hex of len octets. */
+static char *array_add_hex(char *array, const uint8_t *in, size_t len)
+{
+	char *hex = array ? talloc_array(array, char, 2 * len + 1) : NULL;
+
+	if (!hex)
+		return NULL;
+	osmo_hexdump_buf(hex, 2 * len + 1, in, len, "", false);
+	array = talloc_asprintf_append(array, "%s%s", array[1] ? "," : "", hex);
+	talloc_free(hex);
+	return array;
+}
+
+static int issuer_destructor(struct itin_verify_issuer *v)
+{
+	event_free(v->send);
+	return 0;
+}
+
+struct itin_verify_issuer *itin_verify_issuer_alloc(void *ctx, struct event_base *base,
+						    struct itin_db_pool *db)
+{
+	struct itin_verify_issuer *v = talloc_zero(ctx, struct itin_verify_issuer);
+
+	if (!v)
+		return NULL;
+	v->db = db;
+	v->send = evtimer_new(base, issue_send_cb, v);
+	if (!v->send) {
+		talloc_free(v);
+		return NULL;
+	}
+	talloc_set_destructor(v, issuer_destructor);
+	return v;
+}
+
+int itin_verify_db_issue(struct itin_verify_issuer *v, const uint8_t *hash,
+			 const uint8_t *holder, int64_t at, unsigned valid_s, const uint8_t *shown,
+			 size_t shown_len, itin_verify_issued_cb cb, void *arg)
+{
+	struct issue_batch *b;
+
+	/* A full batch, or one of another validity (a reload), goes now: cb is never called
+	 * before this returns. */
+	if (v->gathering && (v->gathering->num == ITIN_VERIFY_ISSUE_BATCH_MAX ||
+			     v->valid_s != valid_s))
+		issue_send(v);
+	if (!v->gathering) {
+		b = talloc_zero(v, struct issue_batch);
+		if (!b)
+			return -ENOMEM;
+		b->hashes = talloc_strdup(b, "{");
+		b->holders = talloc_strdup(b, "{");
+		b->ats = talloc_strdup(b, "{");
+		b->shown = talloc_strdup(b, "{");
+		if (!b->hashes || !b->holders || !b->ats || !b->shown) {
+			talloc_free(b);
+			return -ENOMEM;
+		}
+		v->gathering = b;
+		v->valid_s = valid_s;
+		evtimer_add(v->send, &send_now);
+	}
+	b = v->gathering;
+	b->hashes = array_add_hex(b->hashes, hash, ITIN_SUBSCRIBER_KEY_LEN);
+	b->holders = array_add_hex(b->holders, holder, ITIN_SUBSCRIBER_KEY_LEN);
+	b->ats = b->ats ? talloc_asprintf_append(b->ats, "%s%" PRId64, b->ats[1] ? "," : "",
+						 at) : NULL;
+	b->shown = array_add_hex(b->shown, shown, shown_len);
+	if (!b->hashes || !b->holders || !b->ats || !b->shown) {
+		/* The batch's text is lost: every code of it fails, this one too (no cb). */
+		v->gathering = NULL;
+		evtimer_del(v->send);
+		issued_batch_cb(b, NULL);
 		return -ENOMEM;
 	}
-	c->cb.issued = cb;
-	snprintf(at_text, sizeof(at_text), "%" PRId64, at);
-	snprintf(valid_text, sizeof(valid_text), "%u", valid_s);
-	rc = itin_db_pool_exec(db, "verify_issue", 5, values, issued_cb, c);
-	if (rc < 0)
-		talloc_free(c);
-	return rc;
+	b->waiter[b->num].cb = cb;
+	b->waiter[b->num].arg = arg;
+	b->num++;
+	return 0;
 }
 
 static void checked_cb(void *arg, const PGresult *res)

@@ -75,6 +75,7 @@ struct request_service {
 	struct event *refresh;
 	unsigned in_flight;
 	struct itin_request_done *done;	/* answered requests, marked sent in batches */
+	struct itin_verify_issuer *issuer;	/* the codes of a loop turn's replies */
 	struct llist_head reopened;	/* requests marked sent, put back pending, in memory */
 	struct itin_request_unrecorded *unrecorded;	/* busy texts' audit rows, until written */
 	struct {			/* [service] max_replies: SMS replies in the current period */
@@ -409,7 +410,7 @@ static int issue_code(struct itin_request *req, struct itin_reply *reply, const 
 	if (!req->lookup)
 		return -ENOMEM;
 	req->lookup->req = req;
-	rc = itin_verify_db_issue(svc->db, hash, req->key, req->received_at,
+	rc = itin_verify_db_issue(svc->issuer, hash, req->key, req->received_at,
 				  svc->service->verify_validity_s, sealed, sealed_len, issued_cb,
 				  req->lookup);
 	if (rc < 0) {
@@ -1475,6 +1476,7 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
 	svc->done = itin_request_done_alloc(svc, base, db, svc->lease.name);
+	svc->issuer = itin_verify_issuer_alloc(svc, base, db);
 	INIT_LLIST_HEAD(&svc->reopened);
 	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
 	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
@@ -1482,7 +1484,7 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->sweep.timer = event_new(base, -1, EV_PERSIST, sweep_cb, NULL);
 	INIT_LLIST_HEAD(&svc->live);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
-	    !svc->unrecorded ||
+	    !svc->issuer || !svc->unrecorded ||
 	    !svc->lease.timer || !svc->lease.retry || !svc->sweep.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);

@@ -44,6 +44,7 @@ ALTER FUNCTION itin_operator_audit_expire SECURITY DEFINER SET search_path = pub
 ALTER FUNCTION itin_audit_maintain SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_schema_version SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_verify_issue SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_verify_issue_batch SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_verify_check SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_verify_void SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_verify_maintain SECURITY DEFINER SET search_path = public, pg_temp;
@@ -63,8 +64,9 @@ GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
 	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release,
 	itin_requests_sent, itin_request_reopen
 	TO itinerad_daemon;
--- Verification codes (migration 185): issued with an itinerary, checked, voided by the holder.
-GRANT EXECUTE ON FUNCTION itin_verify_issue, itin_verify_check, itin_verify_void
+-- Verification codes (migrations 185, 187): issued with the itineraries of a loop turn, checked,
+-- voided by the holder.
+GRANT EXECUTE ON FUNCTION itin_verify_issue_batch, itin_verify_check, itin_verify_void
 	TO itinerad_daemon;
 -- Disputes (migration 186): opened by the subscriber; listed and closed by `itinerad-db
 -- disputes` as the owner.
