@@ -244,6 +244,21 @@ static bool reply_capped(void)
 	return true;
 }
 
+/* The lease ran out (or was ended): what this process holds now may be a peer's to answer.
+ * The requests alive are of the old epoch: none of them is answered here any more, and the
+ * sweep answers their rows once the lease is held again (those no peer took). The link one
+ * instance at a time holds is given up by the renewal timer (lease_timer_cb). */
+static void lease_lost(void)
+{
+	svc->lease.held = false;
+	svc->lease.epoch++;
+	svc->old_epoch_live = svc->in_flight;
+}
+
+/* Whether the lease holds now. The moment it is found run out is the loss, whoever looks
+ * first (a reply, a new request, the renewal timer): a renewal that comes back after that
+ * starts a new epoch, as the peers may have taken this instance's rows in between (the
+ * database renews a lapsed lease of the same token). */
 static bool lease_valid(void)
 {
 	struct timespec now;
@@ -251,15 +266,20 @@ static bool lease_valid(void)
 	if (!svc->lease.held)
 		return false;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec < svc->lease.valid_until.tv_sec ||
-	       (now.tv_sec == svc->lease.valid_until.tv_sec &&
-		now.tv_nsec < svc->lease.valid_until.tv_nsec);
+	if (now.tv_sec < svc->lease.valid_until.tv_sec ||
+	    (now.tv_sec == svc->lease.valid_until.tv_sec &&
+	     now.tv_nsec < svc->lease.valid_until.tv_nsec))
+		return true;
+	LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the requests "
+	     "held stop, new requests are refused until it is renewed\n", svc->lease.name);
+	lease_lost();
+	return false;
 }
 
 /* Whether req's row is still this instance's: held since the request came, without a loss. */
 static bool lease_covers(const struct itin_request *req)
 {
-	return req->lease_epoch == svc->lease.epoch && lease_valid();
+	return lease_valid() && req->lease_epoch == svc->lease.epoch;
 }
 
 /* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
@@ -1086,8 +1106,8 @@ static void recover_one(const struct itin_pending *p, enum recovered_from from)
 	static const char *const how[] = {
 		[FROM_PREVIOUS_RUN] = "left pending by a previous run",
 		[FROM_PEER] = "taken over from an instance whose lease ran out",
-		[FROM_SWEEP] = "that nothing else answers (a recording whose commit was in doubt, "
-			       "a reply not sent, or held back while the lease was lost)",
+		[FROM_SWEEP] = ("that nothing else answers (a recording whose commit was in "
+				"doubt, a reply not sent, or held back while the lease was lost)"),
 	};
 	struct itin_request *req = itin_request_alloc(svc);
 
@@ -1359,16 +1379,8 @@ static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
 		svc->sweep.reconnects = reconnects;
 		sweep_want();
 	}
-	if (svc->lease.held && !lease_valid()) {
-		svc->lease.held = false;
-		svc->lease.epoch++;
-		svc->old_epoch_live = svc->in_flight;
-		LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the "
-		     "requests held stop, new requests are refused until it is renewed\n",
-		     svc->lease.name);
-		if (svc->link.name)
-			link_set(false);
-	}
+	if (!lease_valid() && svc->link.name)
+		link_set(false);
 	if (svc->lease.renewing)
 		return;
 	svc->lease.renewing = true;
@@ -1414,9 +1426,7 @@ void itin_requests_release(void)
 	if (!svc->lease.held)
 		return;
 	/* From now on nothing held is answered here: a peer may take it at once. */
-	svc->lease.held = false;
-	svc->lease.epoch++;
-	svc->old_epoch_live = svc->in_flight;
+	lease_lost();
 	itin_instance_release(svc->lease.db, svc->lease.name, svc->lease.token, released_cb, NULL);
 }
 
