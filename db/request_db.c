@@ -37,7 +37,7 @@ static const struct itin_db_statement statements[] = {
 	{ "sent", "SELECT itin_requests_sent($1, $2, $3, $4, now())", 4 },
 	{ "reopen", "SELECT itin_request_reopen($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 },
 	{ "incomplete", "SELECT itin_audit_incomplete($1, $2, to_timestamp($3))", 3 },
-	{ "unrecorded", "SELECT itin_audit_unrecorded($1, $2, $3, $4, $5, $6)", 6 },
+	{ "unrecorded", "SELECT itin_audit_unrecorded($1, $2, $3, $4, $5, $6, $7)", 7 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
 	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },

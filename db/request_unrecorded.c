@@ -1,6 +1,5 @@
 /*
- * The audit rows of busy texts sent for requests the database could not record
- * (request_unrecorded.h): held in one bounded array, grown as rows come (an outage of minutes
+ * The audit rows of replies to requests without a row of their own (request_unrecorded.h): held in one bounded array, grown as rows come (an outage of minutes
  * fills it; most processes never hold a row), written a batch at a time in PostgreSQL
  * array text, one statement in flight; a batch the database does not take stays at the head of
  * the array and is sent again after a second.
@@ -24,7 +23,7 @@
 
 struct unrecorded_row {
 	uint8_t key[ITIN_SUBSCRIBER_KEY_LEN];
-	uint8_t channel, intent;
+	uint8_t channel, intent, action;
 	uint16_t parts;
 	int64_t received_at, answered_at;
 };
@@ -59,14 +58,15 @@ static void unrecorded_cb(void *arg, const PGresult *res)
 		memmove(u->rows, u->rows + u->in_flight, u->num * sizeof(*u->rows));
 		u->in_flight = 0;
 		if (u->failed_before)
-			LOGP(DREQ, LOGL_NOTICE, "the audit rows of busy texts are written again\n");
+			LOGP(DREQ, LOGL_NOTICE, "the audit rows of replies without a request row are written again\n");
 		u->failed_before = false;
 		if (u->num)
 			unrecorded_send(u);
 		return;
 	}
 	if (!u->failed_before)
-		LOGP(DREQ, LOGL_NOTICE, "the audit rows of %u busy texts not written, tried again every "
+		LOGP(DREQ, LOGL_NOTICE, "the audit rows of %u replies without a request row not written, "
+		     "tried again every "
 		     "%d s: %s", u->num, UNRECORDED_RETRY_S,
 		     res ? PQresultErrorMessage(res) : "no database\n");
 	u->failed_before = true;
@@ -103,6 +103,11 @@ static char *intent_of(void *ctx, char *text, const struct unrecorded_row *r)
 	return talloc_asprintf_append(text, "%u", r->intent);
 }
 
+static char *action_of(void *ctx, char *text, const struct unrecorded_row *r)
+{
+	return talloc_asprintf_append(text, "%u", r->action);
+}
+
 static char *received_of(void *ctx, char *text, const struct unrecorded_row *r)
 {
 	return talloc_asprintf_append(text, "%" PRId64, r->received_at);
@@ -121,7 +126,7 @@ static char *parts_of(void *ctx, char *text, const struct unrecorded_row *r)
 static void unrecorded_send(struct itin_request_unrecorded *u)
 {
 	char *(*const element[])(void *, char *, const struct unrecorded_row *) = {
-		key_of, channel_of, intent_of, received_of, answered_of, parts_of,
+		key_of, channel_of, intent_of, action_of, received_of, answered_of, parts_of,
 	};
 	const char *values[ARRAY_SIZE(element)];
 	void *tmp = talloc_new(u);
@@ -149,8 +154,8 @@ static void unrecorded_timer_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 void itin_request_unrecorded_add(struct itin_request_unrecorded *u, const uint8_t *key,
-				 unsigned channel, unsigned intent, int64_t received_at,
-				 int64_t answered_at, unsigned parts)
+				 unsigned channel, unsigned intent, unsigned action,
+				 int64_t received_at, int64_t answered_at, unsigned parts)
 {
 	if (u->num == u->size) {
 		unsigned size = OSMO_MIN(u->size ? 2 * u->size : UNRECORDED_BATCH, UNRECORDED_MAX);
@@ -159,7 +164,7 @@ void itin_request_unrecorded_add(struct itin_request_unrecorded *u, const uint8_
 
 		if (!rows) {
 			u->lost++;
-			LOGP_LIMITED(&u->full_log, DREQ, LOGL_ERROR, "the audit rows of %u busy texts "
+			LOGP_LIMITED(&u->full_log, DREQ, LOGL_ERROR, "the audit rows of %u replies "
 				     "wait for the database: the row of one more is lost", u->num);
 			return;
 		}
@@ -167,7 +172,7 @@ void itin_request_unrecorded_add(struct itin_request_unrecorded *u, const uint8_
 		u->size = size;
 	}
 	u->rows[u->num] = (struct unrecorded_row){
-		.channel = channel, .intent = intent, .parts = parts,
+		.channel = channel, .intent = intent, .action = action, .parts = parts,
 		.received_at = received_at, .answered_at = answered_at,
 	};
 	memcpy(u->rows[u->num].key, key, ITIN_SUBSCRIBER_KEY_LEN);
@@ -191,7 +196,7 @@ void itin_request_unrecorded_get_stats(const struct itin_request_unrecorded *u,
 static int unrecorded_destructor(struct itin_request_unrecorded *u)
 {
 	if (u->num)
-		LOGP(DREQ, LOGL_ERROR, "stopping: the audit rows of %u busy texts not written\n",
+		LOGP(DREQ, LOGL_ERROR, "stopping: the audit rows of %u replies not written\n",
 		     u->num);
 	if (u->timer)
 		event_free(u->timer);

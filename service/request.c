@@ -77,7 +77,7 @@ struct request_service {
 	struct itin_request_done *done;	/* answered requests, marked sent in batches */
 	struct itin_verify_issuer *issuer;	/* the codes of a loop turn's replies */
 	struct llist_head reopened;	/* requests marked sent, put back pending, in memory */
-	struct itin_request_unrecorded *unrecorded;	/* busy texts' audit rows, until written */
+	struct itin_request_unrecorded *unrecorded;	/* audit rows of replies without a row */
 	struct {			/* [service] max_replies: SMS replies in the current period */
 		long long start_ms;	/* monotonic */
 		unsigned sent;
@@ -332,7 +332,6 @@ static void answer_unrecorded(struct itin_request *req)
 	svc->stats.unrecorded[req->channel]++;
 	req->action = ITIN_ACTION_BUSY;
 	req->lang = svc->service->default_lang;	/* the subscriber's own is in the database */
-	req->unrecorded = true;
 	req->ops->accepted(req, true);
 	reply_text(req, ITIN_TEXT_BUSY);
 }
@@ -1031,8 +1030,9 @@ void itin_request_deferred(struct itin_request *req)
 
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
-	if (!ok && req->unrecorded) {
-		LOGPREQ(req, LOGL_NOTICE, "busy text not sent\n");
+	if (!ok && !req->id) {
+		LOGPREQ(req, LOGL_NOTICE, "reply not sent (the request has no row: nothing is left "
+			"to answer)\n");
 	} else if (!ok) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent: left pending for the next start\n");
 		svc->stats.left_pending[req->channel]++;
@@ -1044,9 +1044,9 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		reopen(req);
 	else if (req->id && !req->fenced && ok && (!req->marked || req->reopened))
 		itin_request_done_mark(svc->done, req->id, parts, req->action);
-	else if (ok && req->unrecorded)
+	else if (ok && !req->id)	/* no row: a busy text, a check, a void, a dispute */
 		itin_request_unrecorded_add(svc->unrecorded, req->key, req->channel, req->intent,
-					    req->received_at, time(NULL), parts);
+					    req->action, req->received_at, time(NULL), parts);
 	talloc_free(req);
 }
 

@@ -117,7 +117,6 @@ struct itin_request {
 	bool busy_answered;		/* a stand-in: the request, not recorded within the
 					   reply deadline, got the busy text */
 	bool replying;			/* the reply was handed to the channel */
-	bool unrecorded;		/* not recorded: the busy text, audited on its own */
 	bool fenced;			/* not answered: the instance's lease ran out */
 	bool marked;			/* marked sent: its row is (being) made its audit row */
 	bool reopened;			/* marked, then put back pending (a part deferred) */

@@ -36,6 +36,7 @@ db() {
 first=$(grep -oE '案件号[0-9]{8}' "$WORK/smsc.out" | head -1 | grep -oE '[0-9]{8}')
 {
 	mask < "$WORK/smsc.out"
+	itin_audit_rows		# every reply, the disputes' among them
 	echo "# itinerad-db disputes"
 	db disputes
 	echo "# itinerad-db disputes close (the first case), an unknown case, a list again"

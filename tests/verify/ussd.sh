@@ -62,6 +62,7 @@ msc note "the holder voids the codes of this IMSI; the checker's good code is re
 	itin_daemon_stop
 	echo "# checks audited: outcome, checks, with a holder"
 	psql -XAtq -c "SELECT outcome, count(*), count(holder) FROM verify_audit GROUP BY 1 ORDER BY 1"
+	itin_audit_rows		# every reply, the checks' and voids' among them
 } > "$run/out"
 [ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/verify/ussd.ok"
 diff -u "$srcdir/tests/verify/ussd.ok" "$run/out" || {

@@ -59,6 +59,7 @@ itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
 wait $ITIN_SMSC_PID
 itin_daemon_stop
 mask < "$WORK/smsc.out" >> "$WORK/out"
+itin_audit_rows >> "$WORK/out"	# every reply, the checks' and voids' among them
 
 # Retention two days after the codes expired (a day's partition goes the day after it ends):
 # no code left in a pg_dump.
