@@ -132,22 +132,29 @@ static const char *keyword_of_walk(uint8_t walk)
 	return texts[walk % (sizeof(texts) / sizeof(texts[0]))];
 }
 
+/* The next deliver_sm from subscriber sub to dest, text its short message. */
+static void deliver_init(struct load *l, deliver_sm_t *d, uint32_t sub, const char *dest,
+			 const char *text)
+{
+	*d = (deliver_sm_t){ 0 };
+	d->command_id = DELIVER_SM;
+	d->sequence_number = ++l->seq;
+	d->source_addr_ton = 1;
+	d->source_addr_npi = 1;
+	snprintf((char *)d->source_addr, sizeof(d->source_addr), "%llu",
+		 (unsigned long long)(l->msisdn_base + sub));
+	d->dest_addr_ton = 0;
+	d->dest_addr_npi = 1;
+	snprintf((char *)d->destination_addr, sizeof(d->destination_addr), "%s", dest);
+	d->sm_length = strlen(text);
+	memcpy(d->short_message, text, d->sm_length);
+}
+
 static void send_text(struct load *l, uint32_t sub, const char *text)
 {
-	deliver_sm_t d = { 0 };
+	deliver_sm_t d;
 
-	d.command_id = DELIVER_SM;
-	d.sequence_number = ++l->seq;
-	d.source_addr_ton = 1;
-	d.source_addr_npi = 1;
-	snprintf((char *)d.source_addr, sizeof(d.source_addr), "%llu",
-		 (unsigned long long)(l->msisdn_base + sub));
-	d.dest_addr_ton = 0;
-	d.dest_addr_npi = 1;
-	snprintf((char *)d.destination_addr, sizeof(d.destination_addr), "12306");
-	d.data_coding = 0;
-	d.sm_length = strlen(text);
-	memcpy(d.short_message, text, d.sm_length);
+	deliver_init(l, &d, sub, "12306", text);
 	send_pdu(l, DELIVER_SM, &d);
 	l->unanswered++;
 	if (l->log) {
@@ -162,20 +169,10 @@ static void send_text(struct load *l, uint32_t sub, const char *text)
 /* --ussd: a deliver_sm of subscriber sub's session, ussd_service_op op. */
 static void send_ussd(struct load *l, uint32_t sub, uint8_t op, const char *text)
 {
-	deliver_sm_t d = { 0 };
+	deliver_sm_t d;
 	tlv_t t = { .tag = TLVID_ussd_service_op, .length = 1 };
 
-	d.command_id = DELIVER_SM;
-	d.sequence_number = ++l->seq;
-	d.source_addr_ton = 1;
-	d.source_addr_npi = 1;
-	snprintf((char *)d.source_addr, sizeof(d.source_addr), "%llu",
-		 (unsigned long long)(l->msisdn_base + sub));
-	d.dest_addr_ton = 0;
-	d.dest_addr_npi = 1;
-	snprintf((char *)d.destination_addr, sizeof(d.destination_addr), "*#14#");
-	d.sm_length = strlen(text);
-	memcpy(d.short_message, text, d.sm_length);
+	deliver_init(l, &d, sub, "*#14#", text);
 	t.value.octet[0] = op;
 	build_tlv(&d.tlv, &t);
 	t = (tlv_t){ .tag = TLVID_its_session_info, .length = 2 };

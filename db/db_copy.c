@@ -169,6 +169,18 @@ bool itin_db_exec(PGconn *conn, const char *sql, const char *what)
 	return ok;
 }
 
+PGresult *itin_db_rows(PGconn *conn, const char *sql, int n, const char *const *values,
+		       const char *what)
+{
+	PGresult *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	LOGP(DLOAD, LOGL_ERROR, "%s: %s", what, PQerrorMessage(conn));
+	PQclear(res);
+	return NULL;
+}
+
 static void copy_flush(struct itin_copy_buf *b)
 {
 	if (!b->failed && b->len > 0 && PQputCopyData(b->conn, (const char *)b->data, b->len) != 1)

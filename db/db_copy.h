@@ -1,7 +1,8 @@
 /*
  * Helpers the loaders share: reading a feed line by line (with line numbers, comments and the
  * header line skipped, errors reported the same way everywhere) and writing PostgreSQL's binary
- * COPY format, which the server parses faster than text and needs no escaping.
+ * COPY format, which the server parses faster than text and needs no escaping. Also the
+ * statements and queries of itinerad-db's blocking commands, their failures logged one way.
  */
 #pragma once
 
@@ -50,3 +51,7 @@ int64_t itin_copy_end(struct itin_copy_buf *b);
 
 /* Runs a statement, logging a failure in DLOAD as "WHAT: error". */
 bool itin_db_exec(PGconn *conn, const char *sql, const char *what);
+/* Runs a query with n text parameters (none: 0, NULL): its rows (PQclear them), or NULL after
+ * a failure, logged in DLOAD as "WHAT: error". */
+PGresult *itin_db_rows(PGconn *conn, const char *sql, int n, const char *const *values,
+		       const char *what);

@@ -212,14 +212,12 @@ static bool cell_get(const struct loader *l, uint64_t key, int32_t *place)
 
 static int load_cells(struct loader *l)
 {
-	PGresult *res = PQexec(l->conn, "SELECT mcc, mnc, lac, ci, region_code FROM cell");
+	PGresult *res = itin_db_rows(l->conn, "SELECT mcc, mnc, lac, ci, region_code FROM cell", 0,
+				     NULL, "reading the cell registry");
 	size_t n, size = 1024;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "reading the cell registry: %s", PQerrorMessage(l->conn));
-		PQclear(res);
+	if (!res)
 		return -EIO;
-	}
 	n = PQntuples(res);
 	while (size < 2 * n)
 		size *= 2;
@@ -488,14 +486,12 @@ static int write_imsi_keys(struct loader *l, PGconn *conn, int part)
 /* The subscriber id of each identity of the batch (read back). */
 static int read_subscribers(struct loader *l, PGconn *conn)
 {
-	PGresult *res = PQexec(conn, "SELECT n, subscriber FROM load_subscriber");
+	PGresult *res = itin_db_rows(conn, "SELECT n, subscriber FROM load_subscriber", 0, NULL,
+				     "load: reading subscriber ids");
 	int n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "load: reading subscriber ids: %s", PQerrorMessage(conn));
-		PQclear(res);
+	if (!res)
 		return -EIO;
-	}
 	n = PQntuples(res);
 	for (int r = 0; r < n; r++) {
 		*PAGED_AT(&l->subscriber_of, int64_t, strtoul(PQgetvalue(res, r, 0), NULL, 10)) =

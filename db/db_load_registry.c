@@ -30,13 +30,11 @@ static int cmp_int32(const void *a, const void *b)
 
 static int load_regions(struct registry_loader *rl, PGconn *conn)
 {
-	PGresult *res = PQexec(conn, "SELECT code FROM region ORDER BY code");
+	PGresult *res = itin_db_rows(conn, "SELECT code FROM region ORDER BY code", 0, NULL,
+				     "reading regions");
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "reading regions: %s", PQerrorMessage(conn));
-		PQclear(res);
+	if (!res)
 		return -EIO;
-	}
 	rl->num_regions = PQntuples(res);
 	rl->regions = talloc_array(NULL, int32_t, rl->num_regions + 1);
 	for (size_t i = 0; rl->regions && i < rl->num_regions; i++)

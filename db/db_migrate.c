@@ -63,13 +63,10 @@ static bool migration_applied(PGconn *conn, int version, bool *applied)
 	PGresult *res;
 
 	snprintf(v, sizeof(v), "%d", version);
-	res = PQexecParams(conn, "SELECT 1 FROM schema_version WHERE version = $1", 1, NULL, params,
-			   NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "migrate: reading schema_version: %s", PQerrorMessage(conn));
-		PQclear(res);
+	res = itin_db_rows(conn, "SELECT 1 FROM schema_version WHERE version = $1", 1, params,
+			   "migrate: reading schema_version");
+	if (!res)
 		return false;
-	}
 	*applied = PQntuples(res) > 0;
 	PQclear(res);
 	return true;

@@ -12,20 +12,19 @@
 
 #include "common/log.h"
 #include "db/db_connect.h"
+#include "db/db_copy.h"
 #include "db/db_partitions.h"
 
 int itin_db_is_proxy(PGconn *conn)
 {
-	PGresult *res = PQexec(conn, "SELECT count(*) FROM pg_foreign_server s "
-			       "JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw "
-			       "WHERE s.srvname = 'itinerad' AND w.fdwname = 'plproxy'");
+	PGresult *res = itin_db_rows(conn, "SELECT count(*) FROM pg_foreign_server s "
+				     "JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw "
+				     "WHERE s.srvname = 'itinerad' AND w.fdwname = 'plproxy'", 0, NULL,
+				     "reading the cluster map");
 	int rc;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "reading the cluster map: %s", PQerrorMessage(conn));
-		PQclear(res);
+	if (!res)
 		return -EIO;
-	}
 	rc = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
 	PQclear(res);
 	return rc;
@@ -43,14 +42,12 @@ static int partitions_destructor(struct itin_partitions *p)
 /* The map's rows into p: numbered 0 .. n - 1, n a power of two. */
 static int read_map(struct itin_partitions *p, PGconn *proxy)
 {
-	PGresult *res = PQexec(proxy, "SELECT n, conninfo FROM itin_partitions() ORDER BY n");
+	PGresult *res = itin_db_rows(proxy, "SELECT n, conninfo FROM itin_partitions() ORDER BY n",
+				     0, NULL, "reading the cluster map");
 	unsigned n;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		LOGP(DLOAD, LOGL_ERROR, "reading the cluster map: %s", PQerrorMessage(proxy));
-		PQclear(res);
+	if (!res)
 		return -EIO;
-	}
 	n = PQntuples(res);
 	if (n == 0 || (n & (n - 1)) != 0 || n > ITIN_MAX_PARTITIONS) {
 		LOGP(DLOAD, LOGL_ERROR, "the cluster map has %u partitions, not a power of two up to "

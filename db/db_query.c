@@ -8,21 +8,10 @@
 #include <libpq-fe.h>
 
 #include "common/log.h"
+#include "db/db_copy.h"
 #include "db/db_lookup.h"
 #include "db/db_query.h"
 #include "db/db_sql.h"
-
-/* A statement returning rows; its result (to clear) is NULL after a failure, reported on log. */
-static PGresult *rows_of(PGconn *conn, const char *sql, int n, const char *const *values)
-{
-	PGresult *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
-
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		return res;
-	LOGP(DLOAD, LOGL_ERROR, "query: %s", PQerrorMessage(conn));
-	PQclear(res);
-	return NULL;
-}
 
 /* The database adds the time and its own user to the row. */
 static int audit(PGconn *conn, const struct itin_db_query *q)
@@ -55,7 +44,7 @@ int itin_db_query_subscriber(void *ctx, itin_db_conn *conn,
 	if ((rc = audit(conn, q)) < 0)
 		return rc;
 	itin_lookup_params_set(&params, service, q->key, q->previous_key, q->now);
-	if (!(res = rows_of(conn, itin_sql_lookup, 3, params.values)))
+	if (!(res = itin_db_rows(conn, itin_sql_lookup, 3, params.values, "query")))
 		return -EIO;
 	rc = itin_lookup_from_result(ctx, res, &out->lookup);
 	PQclear(res);
@@ -64,10 +53,10 @@ int itin_db_query_subscriber(void *ctx, itin_db_conn *conn,
 	if (!out->lookup.known)
 		return -ENOENT;
 	/* No freshness row yet reads as 0, as in the daemon. */
-	res = rows_of(conn, itin_sql_freshness, 0, NULL);
+	res = itin_db_rows(conn, itin_sql_freshness, 0, NULL, "query");
 	out->updated_at = itin_freshness_from_result(res);
 	PQclear(res);
-	if (!(res = rows_of(conn, itin_sql_risks, 0, NULL)))
+	if (!(res = itin_db_rows(conn, itin_sql_risks, 0, NULL, "query")))
 		return -EIO;
 	rc = itin_risks_from_result(ctx, res, &out->risks, &out->num_risks);
 	PQclear(res);

@@ -65,6 +65,17 @@ static int clamp_feed_state(PGconn *conn, int64_t newest)
 	return 0;
 }
 
+/* One of the functions that keep rows by day (migrations 052, 090, 185, 186, 200), run as
+ * function(today, keep_days), today a local day number. */
+static int expire_days(PGconn *conn, const char *function, int32_t today, unsigned keep_days)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT %s(DATE '1970-01-01' + %d, %u)", function, today,
+		 keep_days);
+	return itin_db_exec(conn, sql, "retention") ? 0 : -EIO;
+}
+
 int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 		      const struct itin_feed_config *feed, const struct itin_privacy_config *privacy,
 		      int64_t now)
@@ -104,22 +115,12 @@ int itin_db_retention(PGconn *conn, const struct itin_service_config *service,
 	if (expire_identities(conn, itin_local_day_start(keep_from)) < 0 ||
 	    clamp_feed_state(conn, newest) < 0)
 		goto fail;
-	snprintf(sql, sizeof(sql), "SELECT itin_audit_maintain(DATE '1970-01-01' + %d, %u)", today,
-		 privacy->audit_days);
-	if (!itin_db_exec(conn, sql, "retention"))
-		goto fail;
-	snprintf(sql, sizeof(sql), "SELECT itin_operator_audit_expire(DATE '1970-01-01' + %d, %u)",
-		 today, privacy->audit_days);
-	if (!itin_db_exec(conn, sql, "retention"))
-		goto fail;
-	/* Verification codes past their day, their checks' audit past audit_days (migration 185). */
-	snprintf(sql, sizeof(sql), "SELECT itin_verify_maintain(DATE '1970-01-01' + %d, %u)",
-		 today, privacy->audit_days);
-	if (!itin_db_exec(conn, sql, "retention"))
-		goto fail;
-	snprintf(sql, sizeof(sql), "SELECT itin_dispute_maintain(DATE '1970-01-01' + %d, %u)",
-		 today, privacy->dispute_days);
-	if (!itin_db_exec(conn, sql, "retention"))
+	/* The audit and the operator queries past audit_days; verification codes past their day,
+	 * their checks' audit past audit_days (migration 185); disputes past dispute_days. */
+	if (expire_days(conn, "itin_audit_maintain", today, privacy->audit_days) < 0 ||
+	    expire_days(conn, "itin_operator_audit_expire", today, privacy->audit_days) < 0 ||
+	    expire_days(conn, "itin_verify_maintain", today, privacy->audit_days) < 0 ||
+	    expire_days(conn, "itin_dispute_maintain", today, privacy->dispute_days) < 0)
 		goto fail;
 	/* For the daemon's /metrics, and an alert when the daily run stops. */
 	snprintf(sql, sizeof(sql), "INSERT INTO feed_state (feed, newest_event, loaded_at) VALUES "

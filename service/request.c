@@ -132,6 +132,31 @@ struct itin_request_wait {
 	struct itin_request *req;
 };
 
+/* A wait for req's statement, in *slot (&req->begin or &req->lookup); NULL when out of
+ * memory. */
+static struct itin_request_wait *wait_start(struct itin_request *req,
+					    struct itin_request_wait **slot)
+{
+	*slot = talloc_zero(svc, struct itin_request_wait);
+	if (*slot)
+		(*slot)->req = req;
+	return *slot;
+}
+
+/* The end of a wait, its statement answered or never sent: its request, which waits no more
+ * (NULL when the request is gone). */
+static struct itin_request *wait_end(struct itin_request_wait *wait)
+{
+	struct itin_request *req = wait->req;
+
+	if (req && req->begin == wait)
+		req->begin = NULL;
+	if (req && req->lookup == wait)
+		req->lookup = NULL;
+	talloc_free(wait);
+	return req;
+}
+
 #define LOGPREQ(req, level, fmt, args...) \
 	LOGP(DREQ, level, "%s %s %s: " fmt, itin_channel_name((req)->channel), \
 	     (req)->identity_kind == ITIN_IDENTITY_MSISDN ? "msisdn" : "imsi", masked(req), ##args)
@@ -385,14 +410,11 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 
 static void issued_cb(void *arg, int rc, const char *why)
 {
-	struct itin_request_wait *wait = arg;
-	struct itin_request *req = wait->req;
+	struct itin_request *req = wait_end(arg);
 	struct itin_reply *reply;
 
-	talloc_free(wait);
 	if (!req)
 		return;
-	req->lookup = NULL;
 	reply = req->issuing;
 	req->issuing = NULL;
 	if (req->replying) {
@@ -425,16 +447,13 @@ static int issue_code(struct itin_request *req, struct itin_reply *reply, const 
 	sealed_len = itin_seal_text(svc->sealer, ITIN_SEAL_VERIFY_SHOWN, text, sealed);
 	if (sealed_len < 0 || itin_verify_key(svc->keyer, input, hash) < 0)
 		return -EIO;
-	req->lookup = talloc_zero(svc, struct itin_request_wait);
-	if (!req->lookup)
+	if (!wait_start(req, &req->lookup))
 		return -ENOMEM;
-	req->lookup->req = req;
 	rc = itin_verify_db_issue(svc->issuer, hash, req->key, req->received_at,
 				  svc->service->verify_validity_s, sealed, sealed_len, issued_cb,
 				  req->lookup);
 	if (rc < 0) {
-		talloc_free(req->lookup);
-		req->lookup = NULL;
+		wait_end(req->lookup);
 		return rc;
 	}
 	req->issuing = reply;
@@ -448,13 +467,9 @@ static int issue_code(struct itin_request *req, struct itin_reply *reply, const 
 static struct itin_request *looked_up(struct itin_request_wait *wait, bool done, const char *what,
 				      const char *why)
 {
-	struct itin_request *req = wait->req;
+	struct itin_request *req = wait_end(wait);
 
-	talloc_free(wait);
-	if (!req)
-		return NULL;
-	req->lookup = NULL;
-	if (req->replying)
+	if (!req || req->replying)
 		return NULL;
 	if (done)
 		return req;
@@ -510,17 +525,13 @@ static int dispute_open(struct itin_request *req, struct itin_reply *reply)
 	    gnutls_rnd(GNUTLS_RND_RANDOM, &random, sizeof(random)) < 0)
 		return -EIO;
 	req->case_no = 10000000 + random % 90000000;
-	req->lookup = talloc_zero(svc, struct itin_request_wait);
-	if (!req->lookup)
+	if (!wait_start(req, &req->lookup))
 		return -ENOMEM;
-	req->lookup->req = req;
 	rc = itin_dispute_db_open(svc->db, req->case_no, req->key, req->received_at, said, said_len,
 				  sealed, sealed_len, svc->service->dispute_limit, dispute_opened_cb,
 				  req->lookup);
-	if (rc < 0) {
-		talloc_free(req->lookup);
-		req->lookup = NULL;
-	}
+	if (rc < 0)
+		wait_end(req->lookup);
 	return rc;
 }
 
@@ -612,14 +623,12 @@ static void act(struct itin_request *req)
 		deliver(req, NULL);
 		return;
 	case ITIN_ACTION_ITINERARY:
-		req->lookup = talloc_zero(svc, struct itin_request_wait);
-		if (!req->lookup) {
+		if (!wait_start(req, &req->lookup)) {
 			LOGPREQ(req, LOGL_ERROR, "out of memory for the lookup\n");
 			req->action = ITIN_ACTION_BUSY;
 			reply_text(req, ITIN_TEXT_BUSY);
 			return;
 		}
-		req->lookup->req = req;
 		if (lookup(req) < 0)
 			lookup_cb(req->lookup, NULL, "out of memory\n");
 		return;
@@ -657,12 +666,10 @@ static void refuse(struct itin_request *req, const char *why)
 static struct itin_request *begun(struct itin_request_wait *wait, bool done, const char *what,
 				  const char *why)
 {
-	struct itin_request *req = wait->req;
+	struct itin_request *req = wait_end(wait);
 
-	talloc_free(wait);
 	if (!req)
 		return NULL;
-	req->begin = NULL;
 	if (done)
 		return req;
 	LOGPREQ(req, LOGL_ERROR, "%s: %s", what, why);
@@ -862,12 +869,10 @@ static int verify_accept(struct itin_request *req)
 		reply_text(req, text_of(now));
 		return 0;
 	}
-	req->begin = talloc_zero(svc, struct itin_request_wait);
-	if (!req->begin) {
+	if (!wait_start(req, &req->begin)) {
 		refuse(req, "out of memory");
 		return -ENOMEM;
 	}
-	req->begin->req = req;
 	if (req->intent == ITIN_INTENT_VOID_CODES) {
 		rc = svc->previous_keyer &&
 		     (req->identity_kind == ITIN_IDENTITY_MSISDN ?
@@ -890,8 +895,7 @@ static int verify_accept(struct itin_request *req)
 						  req->begin);
 	}
 	if (rc < 0) {
-		talloc_free(req->begin);
-		req->begin = NULL;
+		wait_end(req->begin);
 		refuse(req, rc == -EIO ? "keying failed" : "the database is not connected or too busy");
 		return rc;
 	}
@@ -910,13 +914,11 @@ static int dispute_accept(struct itin_request *req)
 	req->recorded = true;
 	req->ops->accepted(req, true);
 	start_deadline(req);
-	req->lookup = talloc_zero(svc, struct itin_request_wait);
-	if (!req->lookup) {
+	if (!wait_start(req, &req->lookup)) {
 		req->action = ITIN_ACTION_BUSY;
 		reply_text(req, ITIN_TEXT_BUSY);
 		return 0;
 	}
-	req->lookup->req = req;
 	if (lookup(req) < 0)
 		lookup_cb(req->lookup, NULL, "out of memory\n");
 	return 0;
@@ -966,18 +968,15 @@ int itin_request_accept(struct itin_request *req)
 		.ask_consent = service->consent && !req->consent_given,
 	};
 	req->message = NULL;
-	req->begin = talloc_zero(svc, struct itin_request_wait);
-	if (!req->begin) {
+	if (!wait_start(req, &req->begin)) {
 		refuse(req, "out of memory");
 		return -ENOMEM;
 	}
-	req->begin->req = req;
 	start_deadline(req);
 	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
 	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req->begin);
 	if (rc < 0) {
-		talloc_free(req->begin);
-		req->begin = NULL;
+		wait_end(req->begin);
 		refuse(req, "out of memory");
 	}
 	return rc;

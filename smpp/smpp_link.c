@@ -518,6 +518,13 @@ static int skip_cstring(const uint8_t *buf, uint32_t len, uint32_t *off)
 	return 0;
 }
 
+/* Past an address at *off: its TON and NPI octets, then the address (a C-Octet String). */
+static int skip_address(const uint8_t *buf, uint32_t len, uint32_t *off)
+{
+	*off += 2;
+	return skip_cstring(buf, len, off);
+}
+
 /* Checks the layout of a deliver_sm or an alert_notification: no mandatory field, short_message
  * or TLV runs past the end, and no more TLVs than libsmpp34 can take. -EBADMSG with what is wrong
  * in why, in our own words; 0 when the layout is sound (and for other commands), with the offset
@@ -532,13 +539,8 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 	if (command_id == DELIVER_SM) {
 		/* service_type; source and destination TON, NPI, address; esm_class, protocol_id,
 		 * priority_flag; the two times; four octets; sm_length and short_message */
-		if (skip_cstring(buf, len, &off) < 0)
-			goto cut;
-		off += 2;
-		if (skip_cstring(buf, len, &off) < 0)
-			goto cut;
-		off += 2;
-		if (skip_cstring(buf, len, &off) < 0)
+		if (skip_cstring(buf, len, &off) < 0 || skip_address(buf, len, &off) < 0 ||
+		    skip_address(buf, len, &off) < 0)
 			goto cut;
 		off += 3;
 		if (skip_cstring(buf, len, &off) < 0 || skip_cstring(buf, len, &off) < 0)
@@ -553,11 +555,7 @@ static int pdu_layout_check(uint32_t command_id, const uint8_t *buf, uint32_t le
 		off += 1 + buf[off];
 	} else if (command_id == ALERT_NOTIFICATION) {
 		/* source and ESME TON, NPI, address */
-		off += 2;
-		if (skip_cstring(buf, len, &off) < 0)
-			goto cut;
-		off += 2;
-		if (skip_cstring(buf, len, &off) < 0)
+		if (skip_address(buf, len, &off) < 0 || skip_address(buf, len, &off) < 0)
 			goto cut;
 	} else {
 		return 0;
