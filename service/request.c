@@ -56,6 +56,14 @@
 #define REFRESH_S 60
 #define SWEEP_CHECK_MS 200		/* a sweep waiting for its moment looks this often */			/* data freshness and risk list are re-read this often */
 
+/* Events counted in fixed periods, each starting with the first event after the previous one
+ * ended: the process's fuses ([service] max_replies, verify_max_failures). */
+struct period_count {
+	long long start_ms;		/* monotonic */
+	unsigned count;
+	struct itin_log_limit log;
+};
+
 struct request_service {
 	struct event_base *base;
 	const struct itin_service_config *service;	/* replaced on SIGHUP */
@@ -78,16 +86,8 @@ struct request_service {
 	struct itin_verify_issuer *issuer;	/* the codes of a loop turn's replies */
 	struct llist_head reopened;	/* requests marked sent, put back pending, in memory */
 	struct itin_request_unrecorded *unrecorded;	/* audit rows of replies without a row */
-	struct {			/* [service] max_replies: SMS replies in the current period */
-		long long start_ms;	/* monotonic */
-		unsigned sent;
-		struct itin_log_limit log;
-	} cap;
-	struct {			/* [service] verify_max_failures: failed checks this period */
-		long long start_ms;	/* monotonic */
-		unsigned failures;
-		struct itin_log_limit log;
-	} verify_cap;
+	struct period_count cap;	/* [service] max_replies: SMS replies */
+	struct period_count verify_cap;	/* [service] verify_max_failures: failed checks */
 	struct itin_request_stats stats;
 	struct llist_head live;		/* every request alive (struct itin_request) */
 	unsigned old_epoch_live;	/* of them, those from before the lease's last loss */
@@ -245,27 +245,41 @@ static enum itin_text text_of(enum itin_action action)
  * periods, each starting with the first reply after the previous one ended. A reply over the
  * cap is not sent: its request was recorded and acknowledged already, and a temporary error
  * cannot be given any more; the subscriber can ask again (doc/manual/operator.md, Security). */
+static long long monotonic_ms(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec * 1000LL + now.tv_nsec / 1000000;
+}
+
+/* The events of c's current period of max->period_s; 0 once it ended. */
+static unsigned period_events(struct period_count *c, const struct itin_rate *max)
+{
+	if (c->count && monotonic_ms() - c->start_ms >= max->period_s * 1000LL)
+		c->count = 0;
+	return c->count;
+}
+
+static void period_count_one(struct period_count *c)
+{
+	if (c->count++ == 0)
+		c->start_ms = monotonic_ms();
+}
+
 static bool reply_capped(void)
 {
 	const struct itin_rate *max = &svc->service->max_replies;
-	struct timespec now;
-	long long now_ms;
 
 	if (max->count == 0)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-	if (svc->cap.sent == 0 || now_ms - svc->cap.start_ms >= max->period_s * 1000LL) {
-		svc->cap.start_ms = now_ms;
-		svc->cap.sent = 0;
-	}
-	if (svc->cap.sent < max->count) {
-		svc->cap.sent++;
+	if (period_events(&svc->cap, max) < max->count) {
+		period_count_one(&svc->cap);
 		return false;
 	}
 	svc->stats.capped++;
-	LOGP_LIMITED(&svc->cap.log, DREQ, LOGL_NOTICE, "max_replies reached (%u per %u s): SMS reply not sent",
-		     max->count, max->period_s);
+	LOGP_LIMITED(&svc->cap.log, DREQ, LOGL_NOTICE, "max_replies reached (%u per %u s): SMS "
+		     "reply not sent", max->count, max->period_s);
 	return true;
 }
 
@@ -357,6 +371,7 @@ static void answer_unrecorded(struct itin_request *req)
 	svc->stats.unrecorded[req->channel]++;
 	req->action = ITIN_ACTION_BUSY;
 	req->lang = svc->service->default_lang;	/* the subscriber's own is in the database */
+	req->audit_apart = true;
 	req->ops->accepted(req, true);
 	reply_text(req, ITIN_TEXT_BUSY);
 }
@@ -742,25 +757,19 @@ static int message_digest(const struct itin_request *req, uint8_t digest[32])
 static bool verify_capped(bool count_failure)
 {
 	const struct itin_rate *max = &svc->service->verify_max_failures;
-	struct timespec now;
-	long long now_ms;
 
 	if (max->count == 0)
 		return false;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	now_ms = now.tv_sec * 1000LL + now.tv_nsec / 1000000;
-	if (svc->verify_cap.failures && now_ms - svc->verify_cap.start_ms >= max->period_s * 1000LL)
-		svc->verify_cap.failures = 0;
 	if (count_failure) {
-		if (svc->verify_cap.failures++ == 0)
-			svc->verify_cap.start_ms = now_ms;
+		period_events(&svc->verify_cap, max);
+		period_count_one(&svc->verify_cap);
 		return false;
 	}
-	if (svc->verify_cap.failures < max->count)
+	if (period_events(&svc->verify_cap, max) < max->count)
 		return false;
 	svc->stats.verify_capped++;
 	LOGP_LIMITED(&svc->verify_cap.log, DREQ, LOGL_NOTICE, "verify_max_failures reached (%u per "
-		     "%u s): checks refused\n", max->count, max->period_s);
+		     "%u s): checks refused", max->count, max->period_s);
 	return true;
 }
 
@@ -858,6 +867,7 @@ static int verify_accept(struct itin_request *req)
 
 	req->lang = service->default_lang;
 	req->message = NULL;
+	req->audit_apart = true;
 	if (req->intent == ITIN_INTENT_VERIFY &&
 	    (!service->verify_validity_s || !req->verify_input[0]))
 		now = ITIN_ACTION_VERIFY_INVALID;
@@ -912,6 +922,7 @@ static int dispute_accept(struct itin_request *req)
 	req->lang = svc->service->default_lang;
 	req->message = NULL;
 	req->recorded = true;
+	req->audit_apart = true;
 	req->ops->accepted(req, true);
 	start_deadline(req);
 	if (!wait_start(req, &req->lookup)) {
@@ -1029,7 +1040,7 @@ void itin_request_deferred(struct itin_request *req)
 
 void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 {
-	if (!ok && !req->id) {
+	if (!ok && req->audit_apart) {
 		LOGPREQ(req, LOGL_NOTICE, "reply not sent (the request has no row: nothing is left "
 			"to answer)\n");
 	} else if (!ok) {
@@ -1043,7 +1054,7 @@ void itin_request_replied(struct itin_request *req, bool ok, unsigned parts)
 		reopen(req);
 	else if (req->id && !req->fenced && ok && (!req->marked || req->reopened))
 		itin_request_done_mark(svc->done, req->id, parts, req->action);
-	else if (ok && !req->id)	/* no row: a busy text, a check, a void, a dispute */
+	else if (ok && req->audit_apart)
 		itin_request_unrecorded_add(svc->unrecorded, req->key, req->channel, req->intent,
 					    req->action, req->received_at, time(NULL), parts);
 	talloc_free(req);

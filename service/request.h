@@ -121,6 +121,8 @@ struct itin_request {
 	bool marked;			/* marked sent: its row is (being) made its audit row */
 	bool reopened;			/* marked, then put back pending (a part deferred) */
 	struct llist_head reopened_entry;	/* in the service's list, when reopened */
+	bool audit_apart;		/* no row of its own (a busy text for a request not recorded,
+					 * a check, a void, a dispute): its reply is audited apart */
 	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
 	struct itin_request_wait *lookup;	/* the lookup, then its code's issue, in flight */
