@@ -23,6 +23,7 @@ set -u
 command -v pg_autoctl > /dev/null || { echo "pg_autoctl missing (contrib/install-deps.sh)"; exit 77; }
 command -v node > /dev/null || { echo "node missing"; exit 77; }
 . "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/steady.sh"
 . "$top_srcdir/tests/lib/npm.sh"
 itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
 ITIN_PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -121,14 +122,8 @@ max_replies = off
 EXTRA
 sed "s/^listen = .*/listen = 127.0.0.1:$admin/" "$WORK/itinerad.conf.in" > "$WORK/itinerad.conf"
 
-rm -f "$WORK/smsc.ready"
-SMSC_READY="$WORK/smsc.ready" SMSC_MARK="$WORK/killed" SMSC_SENT="$WORK/sent" node "$top_srcdir/tests/smsc/steady.js" \
-	$smsc $rate "$secs" $first 200 CXMYD "$WORK/figures" > "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-echo $! > "$WORK/smsc.pid"
-itin_poll 100 test -f "$WORK/smsc.ready" || { echo "the SMSC did not listen"; exit 99; }
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-itin_poll 300 grep -q '^bound' "$WORK/smsc.out" ||
-	{ echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
+SMSC_MARK="$WORK/killed" SMSC_SENT="$WORK/sent" itin_steady_start $smsc $rate $secs $first
+itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
 # The kill comes once the load has gone through the database a while.
 audit_has() { [ "$(sql "SELECT count(*) >= $1 FROM audit")" = t ]; }
 itin_poll 600 audit_has $((rate * kill_at)) ||
@@ -155,21 +150,16 @@ pending_none() { [ "$(sql "SELECT count(*) FROM request_pending")" = 0 ]; }
 itin_poll 300 pending_none
 pending=$(sql "SELECT count(*) FROM request_pending")
 echo "in doubt, answered by the sweep: $(grep -ac 'that nothing else answers' "$WORK/itinerad.log")"
-wait "$(cat "$WORK/smsc.pid")"
-rm -f "$WORK/smsc.pid"
+itin_steady_end
 itin_daemon_stop
 nodes_are "demoted wait_primary" || nodes_are "wait_primary" ||
 	monitor_sql "SELECT nodename, reportedstate, goalstate FROM pgautofailover.node"
 echo "the primary now: $(sql "SELECT inet_server_port()")"
-replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
 {
 	cat "$WORK/smsc.out"
 	echo "pending once the load was answered, without a restart: $pending"
 	echo "the standby is the primary: $(sql "SELECT inet_server_port() = 26402")"
-	sql "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply' ELSE
-		count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
-		WHEN $((rate * secs)) THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers'
-		END FROM audit WHERE action <> 0"
+	itin_steady_audit $((rate * secs)) "$ITINERAD_CONNINFO"
 	itin_db_steps retention && echo "itinerad-db retention through the conninfo: done"
 } > "$WORK/out"
 echo "figures: $(cat "$WORK/figures")"

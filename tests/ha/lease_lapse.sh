@@ -22,6 +22,7 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/steady.sh"
 command -v node > /dev/null || { echo "node missing"; exit 77; }
 . "$top_srcdir/tests/lib/npm.sh"
 itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
@@ -56,13 +57,8 @@ max_replies = off
 lease = 6s
 EXTRA
 
-SMSC_READY="$WORK/smsc.ready" node "$top_srcdir/tests/smsc/steady.js" $smsc $rate $secs $first \
-	200 CXMYD "$WORK/figures" > "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-echo $! > "$WORK/smsc.pid"
-itin_poll 100 test -f "$WORK/smsc.ready" || { echo "the SMSC did not listen"; exit 99; }
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-itin_poll 300 grep -q '^bound' "$WORK/smsc.out" ||
-	{ echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
+itin_steady_start $smsc $rate $secs $first
+itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
 itin_poll 100 sql_is "SELECT count(*) FROM instance" 1 || { echo "no lease"; exit 1; }
 
 # The locks, each held until this script ends its session (application_name tells them apart).
@@ -89,8 +85,7 @@ for l in lease presence; do
 	rm -f "$WORK/$l.pid"
 done
 
-wait "$(cat "$WORK/smsc.pid")"
-rm -f "$WORK/smsc.pid"
+itin_steady_end
 pending_none() { sql_is "SELECT count(*) FROM request_pending" 0; }
 itin_poll 100 pending_none
 pending=$(sql "SELECT count(*) FROM request_pending")
@@ -99,14 +94,10 @@ swept=$(grep -ac 'that nothing else answers' "$WORK/itinerad.log")
 echo "replies held back: $held_back, answered by the sweep: $swept; the lease lapsed: $(
 	grep -ac 'lease not renewed in time' "$WORK/itinerad.log") times"
 itin_daemon_stop
-replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
 {
 	cat "$WORK/smsc.out"
 	echo "pending once the load was answered, without a restart: $pending"
-	sql "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply' ELSE
-		count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
-		WHEN $((rate * secs)) THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers'
-		END FROM audit WHERE action <> 0"
+	itin_steady_audit $((rate * secs))
 } > "$WORK/out"
 echo "figures: $(cat "$WORK/figures")"
 cat "$WORK/smsc.err"

@@ -13,6 +13,7 @@
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
+. "$top_srcdir/tests/lib/steady.sh"
 command -v node > /dev/null || { echo "node missing"; exit 77; }
 . "$top_srcdir/tests/lib/npm.sh"
 itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
@@ -45,13 +46,8 @@ max_replies = off
 lease = 3s
 EXTRA
 
-SMSC_READY="$WORK/smsc.ready" node "$top_srcdir/tests/smsc/steady.js" $smsc $rate $secs $first \
-	200 CXMYD "$WORK/figures" > "$WORK/smsc.out" 2> "$WORK/smsc.err" &
-echo $! > "$WORK/smsc.pid"
-itin_poll 100 test -f "$WORK/smsc.ready" || { echo "the SMSC did not listen"; exit 99; }
-itin_daemon_start "$WORK/itinerad.conf" "$WORK/itinerad.log"
-itin_poll 300 grep -q '^bound' "$WORK/smsc.out" ||
-	{ echo "itinerad did not bind"; tail "$WORK/itinerad.log"; exit 1; }
+itin_steady_start $smsc $rate $secs $first
+itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
 
 # The lock, held until this script ends the session (application_name tells it apart).
 PGAPPNAME=itin-lock psql -XAtq -c "BEGIN; LOCK request_pending; SELECT pg_sleep(600);" \
@@ -74,16 +70,11 @@ sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_na
 wait "$(cat "$WORK/lock.pid")"
 rm -f "$WORK/lock.pid"
 
-wait "$(cat "$WORK/smsc.pid")"
-rm -f "$WORK/smsc.pid"
+itin_steady_end
 itin_daemon_stop
-replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
 {
 	cat "$WORK/smsc.out"
-	sql "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply' ELSE
-		count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
-		WHEN $((rate * secs)) THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers'
-		END FROM audit WHERE action <> 0"
+	itin_steady_audit $((rate * secs))
 	echo "pending after a clean stop: $(sql 'SELECT count(*) FROM request_pending')"
 	echo "the lease lapsed: $(grep -ac 'lease not renewed in time' "$WORK/itinerad.log") times"
 } > "$WORK/out"

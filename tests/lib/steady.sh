@@ -1,0 +1,39 @@
+# Sourced by the tests that put itinerad under a steady SMS load from the npm smpp SMSC
+# (tests/smsc/steady.js: RATE deliver_sm a second from distinct subscribers for SECS seconds,
+# each delivered again 1 s after a temporary error, as an SMSC does) and check that every
+# subscriber was answered exactly once. They set WORK and source tests/lib/daemon.sh first;
+# steady.js's own variables (SMSC_MARK, SMSC_SENT) pass through the environment.
+
+# itin_steady_start PORT RATE SECS FIRST: the SMSC listening on PORT (pid in $WORK/smsc.pid;
+# what it saw in $WORK/smsc.out and smsc.err, its figures in $WORK/figures).
+itin_steady_start() {
+	rm -f "$WORK/smsc.ready"
+	SMSC_READY="$WORK/smsc.ready" node "$top_srcdir/tests/smsc/steady.js" "$1" "$2" "$3" "$4" \
+		200 CXMYD "$WORK/figures" > "$WORK/smsc.out" 2> "$WORK/smsc.err" &
+	echo $! > "$WORK/smsc.pid"
+	itin_poll 100 test -f "$WORK/smsc.ready" || { echo "the SMSC did not listen"; exit 99; }
+}
+
+# itin_steady_bound CONF LOG: itinerad started with CONF, logging to LOG, and bound to the SMSC.
+itin_steady_bound() {
+	itin_daemon_start "$1" "$2"
+	itin_poll 300 grep -q '^bound' "$WORK/smsc.out" ||
+		{ echo "itinerad did not bind"; tail "$2"; exit 1; }
+}
+
+# itin_steady_end: waits for the SMSC's end (its load sent, every reply counted).
+itin_steady_end() {
+	wait "$(cat "$WORK/smsc.pid")"
+	rm -f "$WORK/smsc.pid"
+}
+
+# itin_steady_audit SUBSCRIBERS [CONNINFO]: one line on the audit against the SMSC's figures,
+# "audit rows: one per reply, every subscriber" when it holds one row per reply the SMSC counted
+# and every one of SUBSCRIBERS among them (psql to CONNINFO, else as the environment says).
+itin_steady_audit() {
+	replies=$(sed 's/.*"replies":\([0-9]*\).*/\1/' "$WORK/figures")
+	psql -XAtq ${2:+-d "$2"} -c "SELECT 'audit rows: ' || CASE count(*) WHEN $replies THEN 'one per reply'
+		ELSE count(*) || ' for $replies replies' END || ', ' || CASE count(DISTINCT key)
+		WHEN $1 THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers' END
+		FROM audit WHERE action <> 0"
+}
