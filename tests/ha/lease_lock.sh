@@ -24,27 +24,13 @@ rate=10
 secs=8
 first=8613800000000
 WORK=$(mktemp -d /tmp/itin-lease.XXXXXX)
-cleanup() {
-	[ -f "$WORK/smsc.pid" ] && kill "$(cat "$WORK/smsc.pid")" 2> /dev/null
-	[ -f "$WORK/lock.pid" ] && kill "$(cat "$WORK/lock.pid")" 2> /dev/null
-	itin_daemon_stop
-	if [ -n "${ITIN_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
-	itin_pg_cleanup
-}
-trap cleanup EXIT
+trap itin_steady_cleanup EXIT
 trap 'exit 1' INT TERM
 sql() { psql -XAtq -c "$1"; }
 sql_is() { [ "$(sql "$1")" = "$2" ]; }
 
 itin_sample_db "$WORK" $((rate * secs))
-itin_daemon_conf /dev/stdout $smsc <<EXTRA | sed "s/^listen = .*/listen = 127.0.0.1:$admin/;
-	s/^reply_deadline = .*/reply_deadline = 2s/" > "$WORK/itinerad.conf"
-[service]
-consent = off
-max_replies = off
-[instance]
-lease = 3s
-EXTRA
+itin_steady_conf $smsc $admin 3s 2s > "$WORK/itinerad.conf"
 
 itin_steady_start $smsc $rate $secs $first
 itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"

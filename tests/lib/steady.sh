@@ -37,3 +37,28 @@ itin_steady_audit() {
 		WHEN $1 THEN 'every subscriber' ELSE count(DISTINCT key) || ' subscribers' END
 		FROM audit WHERE action <> 0"
 }
+
+# itin_steady_conf SMSC ADMIN LEASE DEADLINE: itinerad's config for the tests on one database
+# (tests/lib/pg.sh): bound to the SMSC on port SMSC, admin endpoint on ADMIN, [instance] lease
+# LEASE, reply_deadline DEADLINE, no consent prompt, no reply cap.
+itin_steady_conf() {
+	itin_daemon_conf /dev/stdout "$1" <<EXTRA | sed "s/^listen = .*/listen = 127.0.0.1:$2/;
+		s/^reply_deadline = .*/reply_deadline = $4/"
+[service]
+consent = off
+max_replies = off
+[instance]
+lease = $3
+EXTRA
+}
+
+# itin_steady_cleanup: the trap of those tests: every process of a $WORK/*.pid file, itinerad,
+# $WORK (unless ITIN_KEEP is set) and the test's database.
+itin_steady_cleanup() {
+	for pid in "$WORK"/*.pid; do
+		[ -f "$pid" ] && kill "$(cat "$pid")" 2> /dev/null
+	done
+	itin_daemon_stop
+	if [ -n "${ITIN_KEEP:-}" ]; then echo "kept $WORK"; else rm -rf "$WORK"; fi
+	itin_pg_cleanup
+}
