@@ -8,13 +8,11 @@
  * again from their recorded action and sealed address.
  *
  * Several processes may share the database (migration 100): each is an instance with a name
- * and a lease it renews every third of [instance] lease. It answers at start the pending rows
- * of its own name only, and takes over the rows of instances whose lease ran out. An instance
- * that could not renew its lease in time sends no more SMS replies of the requests it holds
- * (a peer may be answering them) and refuses new ones, until it holds its lease again; then
- * it answers those of its rows that no peer took (the sweep below). The renewals go over a connection of their
- * own, so that a lock or a slow database that holds the requests' statements does not end the
- * lease of an instance whose database is up.
+ * and a lease (service/instance_lease.c). It answers at start the pending rows of its own name
+ * only, and takes over the rows of instances whose lease ran out. An instance whose lease ran
+ * out sends no more SMS replies of the requests it holds (a peer may be answering them) and
+ * refuses new ones, until it holds its lease again; then it answers those of its rows that no
+ * peer took (the sweep below).
  *
  * The sweep answers the instance's own pending rows that nothing in this process will answer:
  * a recording whose connection broke before its commit was known (a primary that died, with
@@ -27,13 +25,10 @@
  * No PDU and no SQL text other than statement names and parameters live here.
  */
 #include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <gnutls/crypto.h>
 #include <talloc.h>
@@ -48,11 +43,10 @@
 #include "db/verify_db.h"
 #include "engine/reply_text.h"
 #include "engine/subscriber_reply.h"
+#include "service/instance_lease.h"
 #include "service/request.h"
 
 #define DEDUP_S 30			/* an SMSC redelivering within this is not a new request */
-#define LEASE_MARGIN 6			/* replies stop 1/6 of the lease before a peer may start */
-#define LEASE_RETRY_S 1			/* a failed renewal is tried again after this */
 #define REFRESH_S 60
 #define SWEEP_CHECK_MS 200		/* a sweep waiting for its moment looks this often */			/* data freshness and risk list are re-read this often */
 
@@ -99,28 +93,8 @@ struct request_service {
 	int64_t recover_bound;		/* own pending rows up to this id are not in memory */
 	void (*recovered)(void *arg);
 	void *recovered_arg;
-	struct {			/* this instance's lease (migration 100) */
-		char name[HOST_NAME_MAX + 66];	/* "host/[instance] name" */
-		uint64_t token;		/* this process's, among those that used the name */
-		unsigned lease_s;	/* [instance] lease */
-		struct itin_db_pool *db;	/* the lease's own connection */
-		struct event *timer;	/* renewal every third of the lease */
-		struct event *retry;	/* after a failed renewal, sooner than the timer */
-		bool held;		/* renewed in time since it was last lost */
-		bool renewing;
-		struct timespec sent;	/* when the renewal in flight was sent */
-		struct timespec valid_until;	/* monotonic; replies held back after */
-		unsigned epoch;		/* + 1 at each loss: requests held before are left */
-		bool taking_over;
-		bool released;		/* ended at a clean stop: never held again */
-		uint64_t stale;		/* a dead process's token, to take the name from */
-	} lease;
-	struct {			/* a link one instance at a time may hold (USSD) */
-		const char *name;	/* NULL: none */
-		void (*cb)(void *arg, bool held);
-		void *arg;
-		bool held, asking;
-	} link;
+	struct itin_lease *lease;	/* this instance's (migration 100) */
+	bool taking_over;		/* a take-over's read in flight */
 };
 
 static struct request_service *svc;
@@ -199,7 +173,7 @@ static int request_destructor(struct itin_request *req)
 	if (req->begin)
 		req->begin->req = NULL;
 	llist_del(&req->live);
-	if (req->lease_epoch != svc->lease.epoch)
+	if (req->lease_epoch != itin_lease_epoch(svc->lease))
 		svc->old_epoch_live--;
 	talloc_free(req->issuing);
 	if (req->reopened)
@@ -283,42 +257,18 @@ static bool reply_capped(void)
 	return true;
 }
 
-/* The lease ran out (or was ended): what this process holds now may be a peer's to answer.
- * The requests alive are of the old epoch: none of them is answered here any more, and the
- * sweep answers their rows once the lease is held again (those no peer took). The link one
- * instance at a time holds is given up by the renewal timer (lease_timer_cb). */
-static void lease_lost(void)
+/* The lease ran out (or was ended): the requests alive are of the old epoch. None of them is
+ * answered here any more (a peer may be answering it), and the sweep answers their rows once
+ * the lease is held again (those no peer took). */
+static void lease_lost(void *arg)
 {
-	svc->lease.held = false;
-	svc->lease.epoch++;
 	svc->old_epoch_live = svc->in_flight;
-}
-
-/* Whether the lease holds now. The moment it is found run out is the loss, whoever looks
- * first (a reply, a new request, the renewal timer): a renewal that comes back after that
- * starts a new epoch, as the peers may have taken this instance's rows in between (the
- * database renews a lapsed lease of the same token). */
-static bool lease_valid(void)
-{
-	struct timespec now;
-
-	if (!svc->lease.held)
-		return false;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec < svc->lease.valid_until.tv_sec ||
-	    (now.tv_sec == svc->lease.valid_until.tv_sec &&
-	     now.tv_nsec < svc->lease.valid_until.tv_nsec))
-		return true;
-	LOGP(DREQ, LOGL_ERROR, "instance %s: lease not renewed in time: replies of the requests "
-	     "held stop, new requests are refused until it is renewed\n", svc->lease.name);
-	lease_lost();
-	return false;
 }
 
 /* Whether req's row is still this instance's: held since the request came, without a loss. */
 static bool lease_covers(const struct itin_request *req)
 {
-	return lease_valid() && req->lease_epoch == svc->lease.epoch;
+	return itin_lease_valid(svc->lease) && req->lease_epoch == itin_lease_epoch(svc->lease);
 }
 
 /* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
@@ -725,7 +675,7 @@ struct itin_request *itin_request_alloc(void *ctx)
 		talloc_set_destructor(req, request_destructor);
 		llist_add_tail(&req->live, &svc->live);
 		svc->in_flight++;
-		req->lease_epoch = svc->lease.epoch;
+		req->lease_epoch = itin_lease_epoch(svc->lease);
 		clock_gettime(CLOCK_MONOTONIC, &req->started);
 	}
 	return req;
@@ -950,7 +900,7 @@ int itin_request_accept(struct itin_request *req)
 	struct itin_begin_args args;
 	int sealed_len, rc;
 
-	if (req->channel == ITIN_CHANNEL_SMS && !lease_valid()) {
+	if (req->channel == ITIN_CHANNEL_SMS && !itin_lease_valid(svc->lease)) {
 		/* Its row might be a peer's to answer before this instance could. */
 		refuse(req, "this instance's lease ran out, renewing it");
 		return -EAGAIN;
@@ -1179,7 +1129,7 @@ static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num,
 	if (!recover_rows(rows, num, FROM_PREVIOUS_RUN, "recovering pending requests", why))
 		return;
 	if (num == ITIN_PENDING_BATCH)
-		itin_request_pending_read(svc->db, svc->lease.name, rows[num - 1].id,
+		itin_request_pending_read(svc->db, itin_lease_name(svc->lease), rows[num - 1].id,
 					  svc->recover_bound, pending_cb, NULL);
 }
 
@@ -1195,21 +1145,29 @@ static void pending_bound_cb(void *arg, int64_t bound, const char *why)
 	} else {
 		svc->recover_bound = bound;
 		if (bound > 0)
-			itin_request_pending_read(svc->db, svc->lease.name, 0, bound, pending_cb, NULL);
+			itin_request_pending_read(svc->db, itin_lease_name(svc->lease), 0, bound, pending_cb, NULL);
 	}
 	if (ready)
 		ready(svc->recovered_arg);
 }
 
+static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why);
+
+/* The pending rows of instances whose lease ran out, a batch at a time. */
+static void take_over(void)
+{
+	svc->taking_over = true;
+	itin_request_take_over(svc->db, itin_lease_name(svc->lease), itin_lease_token(svc->lease),
+			       taken_cb, NULL);
+}
+
 static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
 {
-	svc->lease.taking_over = false;
+	svc->taking_over = false;
 	if (!recover_rows(rows, num, FROM_PEER, "taking over the requests of lapsed instances", why))
 		return;
-	if (num == ITIN_PENDING_BATCH && lease_valid()) {
-		svc->lease.taking_over = true;
-		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
-	}
+	if (num == ITIN_PENDING_BATCH && itin_lease_valid(svc->lease))
+		take_over();
 }
 
 static void sweep_want(void)
@@ -1263,10 +1221,10 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 	struct itin_request *req;
 	int64_t before = time(NULL);
 
-	if (!svc->sweep.wanted || svc->sweep.reading || svc->lease.released)
+	if (!svc->sweep.wanted || svc->sweep.reading || itin_lease_released(svc->lease))
 		return;
 	/* A request from before a loss of the lease may still be fenced and left. */
-	if (!lease_valid() || svc->old_epoch_live || !itin_request_db_is_up(svc->db))
+	if (!itin_lease_valid(svc->lease) || svc->old_epoch_live || !itin_request_db_is_up(svc->db))
 		return;
 	llist_for_each_entry(req, &svc->live, live) {
 		if (req->id)
@@ -1278,131 +1236,43 @@ static void sweep_cb(evutil_socket_t fd, short what, void *arg)
 	itin_request_done_foreach(svc->done, hold_id, &held);
 	if (!held.failed) {
 		svc->sweep.reading = true;
-		itin_request_orphans_read(svc->db, svc->lease.name, before, held.id, held.num,
+		itin_request_orphans_read(svc->db, itin_lease_name(svc->lease), before, held.id, held.num,
 					  orphans_cb, NULL);
 	}
 	talloc_free(held.id);
 }
 
-static void link_set(bool held)
-{
-	if (held == svc->link.held)
-		return;
-	svc->link.held = held;
-	LOGP(DREQ, LOGL_NOTICE, "instance %s: %s %s\n", svc->lease.name,
-	     held ? "holds" : "no longer holds", svc->link.name);
-	svc->link.cb(svc->link.arg, held);
-}
-
-static void link_held_cb(void *arg, int rc, const char *why)
-{
-	svc->link.asking = false;
-	if (rc == 0 || rc == -EBUSY)
-		link_set(rc == 0 && lease_valid());
-	else
-		LOGP(DREQ, LOGL_ERROR, "instance %s: asking for %s failed: %s", svc->lease.name,
-		     svc->link.name, why);
-}
-
-static void link_ask(void)
-{
-	if (!svc->link.name || svc->link.asking)
-		return;
-	svc->link.asking = true;
-	itin_instance_hold_link(svc->db, svc->link.name, svc->lease.name, svc->lease.token,
-				link_held_cb, NULL);
-}
-
 void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held), void *arg)
 {
-	svc->link.name = link;
-	svc->link.cb = cb;
-	svc->link.arg = arg;
-	if (lease_valid())
-		link_ask();
+	itin_lease_hold_link(svc->lease, link, cb, arg);
 }
 
-static void lease_timer_cb(evutil_socket_t fd, short what, void *arg);
-
-/* The name holds this host: a holder whose pid is not running here has died (a crash, a
- * kill), and a restart need not wait for its lease. */
-static bool holder_gone(const struct itin_lease_holder *holder)
+/* Held the first time: every own pending row up to now is a previous run's; held again after a
+ * loss: requests of before may still be in memory, the sweep waits for them. */
+static void lease_renewed(void *arg, bool held_now, bool first)
 {
-	return holder && holder->pid > 0 && holder->token != svc->lease.stale &&
-	       kill(holder->pid, 0) < 0 && errno == ESRCH;
+	if (held_now && first)
+		itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
+	else if (held_now)
+		sweep_want();
+	if (!svc->taking_over)
+		take_over();
 }
 
-static void renewed_cb(void *arg, int rc, const struct itin_lease_holder *holder, const char *why)
-{
-	const unsigned lease_s = svc->lease.lease_s;
-	long long ns;
-
-	svc->lease.renewing = false;
-	if (svc->lease.released)
-		return;
-	if (rc == -EBUSY && holder_gone(holder)) {
-		LOGP(DREQ, LOGL_NOTICE, "instance %s: its previous process (pid %d) is gone: taking "
-		     "the name now\n", svc->lease.name, holder->pid);
-		svc->lease.stale = holder->token;
-		lease_timer_cb(-1, 0, NULL);
-		return;
-	}
-	if (rc == -EBUSY) {
-		LOGP(DREQ, LOGL_NOTICE, "instance %s: another process holds this name until its "
-		     "lease runs out: waiting\n", svc->lease.name);
-		return;
-	}
-	if (rc < 0) {
-		struct timeval retry = { LEASE_RETRY_S, 0 };
-
-		LOGP(DREQ, LOGL_ERROR, "instance %s: renewing the lease failed: %s", svc->lease.name, why);
-		evtimer_add(svc->lease.retry, &retry);
-		return;
-	}
-	/* The database's lease runs from its now, after this was sent; stopping a sixth of it
-	 * before leaves room for a clock that runs a little slower here than there. */
-	ns = svc->lease.sent.tv_nsec + lease_s * 1000000000LL / LEASE_MARGIN * (LEASE_MARGIN - 1);
-	svc->lease.valid_until.tv_sec = svc->lease.sent.tv_sec + ns / 1000000000LL;
-	svc->lease.valid_until.tv_nsec = ns % 1000000000LL;
-	if (!svc->lease.held) {
-		svc->lease.held = true;
-		LOGP(DREQ, LOGL_NOTICE, "instance %s: lease held\n", svc->lease.name);
-		/* Held again after a loss: requests of before may still be in memory. */
-		if (svc->lease.epoch == 0)
-			itin_request_pending_bound(svc->db, pending_bound_cb, NULL);
-		else
-			sweep_want();
-	}
-	if (!svc->lease.taking_over) {
-		svc->lease.taking_over = true;
-		itin_request_take_over(svc->db, svc->lease.name, svc->lease.token, taken_cb, NULL);
-	}
-	link_ask();
-}
-
-static void lease_timer_cb(evutil_socket_t fd, short what, void *arg)
+/* A connection lost and made again: what it was committing is in doubt. */
+static void lease_tick(void *arg)
 {
 	unsigned long long reconnects = itin_request_db_reconnects(svc->db);
 
-	/* A connection lost and made again: what it was committing is in doubt. */
 	if (reconnects != svc->sweep.reconnects) {
 		svc->sweep.reconnects = reconnects;
 		sweep_want();
 	}
-	if (!lease_valid() && svc->link.name)
-		link_set(false);
-	if (svc->lease.renewing)
-		return;
-	svc->lease.renewing = true;
-	clock_gettime(CLOCK_MONOTONIC, &svc->lease.sent);
-	evtimer_del(svc->lease.retry);
-	itin_instance_renew(svc->lease.db, svc->lease.name, svc->lease.token, svc->lease.lease_s,
-			    getpid(), svc->lease.stale, renewed_cb, NULL);
 }
 
 void itin_requests_set_lease_db(struct itin_db_pool *lease_db)
 {
-	svc->lease.db = lease_db;
+	itin_lease_set_db(svc->lease, lease_db);
 }
 
 void itin_requests_set_replica(struct itin_db_replica *replica)
@@ -1412,37 +1282,20 @@ void itin_requests_set_replica(struct itin_db_replica *replica)
 
 void itin_requests_recover(void (*ready)(void *arg), void *arg)
 {
-	struct timeval tv = { svc->lease.lease_s / 3, (svc->lease.lease_s % 3) * 333333 };
-
 	svc->recovered = ready;
 	svc->recovered_arg = arg;
 	refresh_cb(-1, 0, NULL);
-	evtimer_add(svc->lease.timer, &tv);
-	lease_timer_cb(-1, 0, NULL);
-}
-
-static void released_cb(void *arg, int rc, const char *why)
-{
-	if (rc < 0)
-		LOGP(DREQ, LOGL_ERROR, "instance %s: ending the lease failed (peers wait for it to "
-		     "run out): %s", svc->lease.name, why);
+	itin_lease_start(svc->lease);
 }
 
 void itin_requests_release(void)
 {
-	svc->lease.released = true;
-	evtimer_del(svc->lease.timer);
-	evtimer_del(svc->lease.retry);
-	if (!svc->lease.held)
-		return;
-	/* From now on nothing held is answered here: a peer may take it at once. */
-	lease_lost();
-	itin_instance_release(svc->lease.db, svc->lease.name, svc->lease.token, released_cb, NULL);
+	itin_lease_release(svc->lease);
 }
 
 const char *itin_requests_instance(void)
 {
-	return svc->lease.name;
+	return itin_lease_name(svc->lease);
 }
 
 void itin_requests_register_channel(enum itin_channel channel, const struct itin_request_ops *ops)
@@ -1454,10 +1307,6 @@ static int service_destructor(struct request_service *s)
 {
 	if (s->refresh)
 		event_free(s->refresh);
-	if (s->lease.timer)
-		event_free(s->lease.timer);
-	if (s->lease.retry)
-		event_free(s->lease.retry);
 	if (s->sweep.timer)
 		event_free(s->sweep.timer);
 	return 0;
@@ -1468,8 +1317,10 @@ int itin_requests_init(void *ctx, struct event_base *base,
 		       const struct itin_keys *keys, const struct itin_instance_config *instance,
 		       struct itin_db_pool *db)
 {
+	static const struct itin_lease_ops lease_ops = {
+		.lost = lease_lost, .renewed = lease_renewed, .tick = lease_tick,
+	};
 	struct timeval tv = { REFRESH_S, 0 };
-	char host[HOST_NAME_MAX + 1];
 
 	svc = talloc_zero(ctx, struct request_service);
 	if (!svc)
@@ -1479,33 +1330,25 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	svc->service = service;
 	svc->templates = templates;
 	svc->db = db;
-	if (gethostname(host, sizeof(host)) < 0) {
-		LOGP(DREQ, LOGL_ERROR, "gethostname failed: %s\n", strerror(errno));
-		return -errno;
-	}
-	host[sizeof(host) - 1] = '\0';
-	snprintf(svc->lease.name, sizeof(svc->lease.name), "%s/%s", host, instance->name);
-	if (gnutls_rnd(GNUTLS_RND_NONCE, &svc->lease.token, sizeof(svc->lease.token)) < 0)
-		return -EIO;
-	svc->lease.token &= INT64_MAX;	/* a bigint */
-	svc->lease.lease_s = instance->lease_s;
-	svc->rdb = itin_request_db_alloc(svc, base, db, svc->lease.name);
+	svc->lease = itin_lease_alloc(svc, base, instance->name, instance->lease_s, db, &lease_ops,
+				      NULL);
+	if (!svc->lease)
+		return -ENOMEM;
+	svc->rdb = itin_request_db_alloc(svc, base, db, itin_lease_name(svc->lease));
 	svc->keyer = itin_subscriber_keyer_alloc(svc, &keys->key[0]);
 	if (keys->num > 1 && !(svc->previous_keyer = itin_subscriber_keyer_alloc(svc, &keys->key[1])))
 		return -ENOMEM;
 	svc->sealer = itin_sealer_alloc(svc, keys);
 	svc->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
-	svc->done = itin_request_done_alloc(svc, base, db, svc->lease.name);
+	svc->done = itin_request_done_alloc(svc, base, db, itin_lease_name(svc->lease));
 	svc->issuer = itin_verify_issuer_alloc(svc, base, db);
 	INIT_LLIST_HEAD(&svc->reopened);
 	svc->unrecorded = itin_request_unrecorded_alloc(svc, base, db);
-	svc->lease.timer = event_new(base, -1, EV_PERSIST, lease_timer_cb, NULL);
-	svc->lease.retry = evtimer_new(base, lease_timer_cb, NULL);
 	svc->sweep.timer = event_new(base, -1, EV_PERSIST, sweep_cb, NULL);
 	INIT_LLIST_HEAD(&svc->live);
 	if (!svc->rdb || !svc->keyer || !svc->sealer || !svc->refresh || !svc->done ||
 	    !svc->issuer || !svc->unrecorded ||
-	    !svc->lease.timer || !svc->lease.retry || !svc->sweep.timer)
+	    !svc->sweep.timer)
 		return -ENOMEM;
 	evtimer_add(svc->refresh, &tv);
 	return 0;
