@@ -1,20 +1,28 @@
 #!/bin/sh
 # A partitioned layout's costs on this box (issue 21), small sizes, one run:
 #   lookup   pgbench running itin_lookup for one random key a statement (2 clients, SECONDS
-#            each), on a single node and through the proxy of 4 partitions: MSISDN keys (one
-#            routed step) and IMSI keys (two), as requests/s and microseconds per request; and
-#            batches of 50 MSISDN keys, as the daemon sends them (SPLIT over the partitions)
+#            each), on a single node and through the proxies of 1 and 4 partitions: MSISDN keys
+#            (one routed step) and IMSI keys (two, one when the holder is on the IMSI key's
+#            partition), as requests/s and as CPU per request; and batches of 50 MSISDN keys in
+#            key order, so spread over the partitions as the daemon's are (SPLIT)
 #   SMS      itinerad's maximum rate (bench/sms-rate.sh) on a single node and through the proxy
 #            of 4 partitions
 #   ingest   `itinerad-db load events` of the same feed into a single node and into layouts of
 #            1, 2 and 4 partitions (events/s; the partitions are written in parallel)
 # The partitions are spread over two PostgreSQL clusters (even ones on the first, with the
 # proxy), all on this machine's CPUs: the figures show what routing costs, not what more
-# machines give. doc/manual/scale.md derives its plan from them.
-# usage: bench/shard.sh [SUBSCRIBERS] [SECONDS]     (from a build directory)
+# machines give. The CPU per request is what pgbench and every process of both clusters used
+# (the postmasters' reaped children, the backends of the run) over the requests answered: it
+# holds on a machine shared with other work, where requests/s do not. doc/manual/scale.md
+# derives its plan from them.
+# usage: bench/shard.sh [SUBSCRIBERS] [SECONDS] [ingest lookup sms]   (from a build directory;
+#        the sections to run, all three by default)
 set -eu
 subs=${1:-20000}
 secs=${2:-10}
+shift $(($# < 2 ? $# : 2))
+sections=${*:-ingest lookup sms}
+want() { case " $sections " in *" $1 "*) return 0 ;; esac; return 1; }
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$(pwd)}
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -59,24 +67,27 @@ ingest() {
 "$top_builddir/itinerad-sample" --seed 7 --subscribers "$subs" --end 1795147200 \
 	--cells "$work/cells" --events "$work/events" > /dev/null 2>&1
 events=$(($(wc -l < "$work/events") - 1))
-echo "ingest of $events events of $subs subscribers (itinerad-db load events):"
-layout single 0
-echo "  single node    $(ingest single) events/s"
-for n in 1 2 4; do
-	layout shard$n "$n"
-	echo "  $n partition(s) $(ingest shard$n) events/s"
+want ingest && echo "ingest of $events events of $subs subscribers (itinerad-db load events):"
+for n in 0 1 2 4; do
+	name=shard$n
+	[ $n = 0 ] && name=single
+	layout $name $n
+	events_s=$(ingest $name)
+	want ingest || continue
+	[ $n = 0 ] && echo "  single node    $events_s events/s" || echo "  $n partition(s) $events_s events/s"
 done
 
-# The keys to ask for, by kind, in the proxy's and the single node's databases.
+# The keys to ask for, by kind, in the proxies' and the single node's databases, numbered in
+# key order (the keys are HMACs: consecutive ones fall on any partition).
 for c in a b; do
 	for p in $(psql -h "$work/$c" -d postgres -XAtc "SELECT datname FROM pg_database WHERE datname LIKE 'shard4_p%'"); do
 		psql -h "$work/$c" -d "$p" -XAtc "SELECT encode(key, 'hex'), holder_key IS NOT NULL FROM subscriber_key"
 	done
 done > "$work/keys"
-for d in single shard4; do
+for d in single shard1 shard4; do
 	psql -h "$work/a" -d $d -XAtq -c "CREATE TABLE bench_key (n serial, key text, imsi boolean)" \
 		-c "\\copy bench_key (key, imsi) FROM '$work/keys' (DELIMITER '|', FORMAT csv)" \
-		-c "CREATE TABLE bench_kind AS SELECT row_number() OVER (PARTITION BY imsi ORDER BY n) AS r, imsi, key FROM bench_key" \
+		-c "CREATE TABLE bench_kind AS SELECT row_number() OVER (PARTITION BY imsi ORDER BY key) AS r, imsi, key FROM bench_key" \
 		-c "ALTER TABLE bench_kind ADD PRIMARY KEY (imsi, r)"
 done
 for kind in false true; do
@@ -90,26 +101,40 @@ cat > "$work/lookup-batch.sql" <<SQL
 \\set r random(1, $subs * 8 / 10)
 SELECT count(*) FROM itin_lookup(ARRAY(SELECT key FROM bench_kind WHERE NOT imsi AND r >= :r AND r < :r + 50 ORDER BY r), array_fill(DATE '2026-11-06', ARRAY[50]), array_fill(NULL::text, ARRAY[50]));
 SQL
-rate() {	# database, kind
-	"$PGBIN/pgbench" -h "$work/a" -n -M prepared -c 2 -j 2 -T "$secs" -f "$work/lookup-$2.sql" "$1" 2>/dev/null |
-		sed -n 's/^tps = \([0-9.]*\).*/\1/p' | cut -d. -f1
+# CPU ticks used so far by this script's reaped children (pgbench) and both clusters'.
+ticks() {
+	for pid in $$ $(head -1 "$work/a/data/postmaster.pid") $(head -1 "$work/b/data/postmaster.pid"); do
+		awk '{ print $16 + $17 }' "/proc/$pid/stat"
+	done | awk '{ n += $1 } END { print n }'
 }
-echo "lookup of one key a statement (pgbench, 2 clients, $secs s each):"
+rate() {	# database, kind: "requests/s CPU-us-per-request"
+	t0=$(ticks)
+	out=$("$PGBIN/pgbench" -h "$work/a" -n -M prepared -c 2 -j 2 -T "$secs" -f "$work/lookup-$2.sql" "$1" 2>/dev/null)
+	sleep 1	# the backends' exit, reaped by their postmasters
+	t1=$(ticks)
+	echo "$out" | awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" '
+		/^number of transactions actually processed/ { n = $NF }
+		/^tps = / { tps = $3 }
+		END { printf "%d %.0f\n", tps, n ? t / hz * 1e6 / n : 0 }'
+}
+if want lookup; then
+echo "lookup of one key a statement (pgbench, 2 clients, $secs s each; CPU of all processes):"
 for kind in false true; do
 	label=MSISDN
 	[ $kind = true ] && label=IMSI
-	single=$(rate single $kind)
-	proxy=$(rate shard4 $kind)
-	echo "$label $single $proxy" | awk '{ printf "  %-6s single node %6d/s (%5.0f us), proxy of 4 partitions %6d/s (%5.0f us): x%.1f the cost\n",
-		$1, $2, 2e6 / $2, $3, 2e6 / $3, $2 / $3 }'
+	echo "$label $(rate single $kind) $(rate shard1 $kind) $(rate shard4 $kind)" | awk '{
+		printf "  %-6s single node %6d/s %4d us CPU; proxy of 1 partition %6d/s %4d us: x%.1f; of 4 %6d/s %4d us: x%.1f\n",
+		$1, $2, $3, $4, $5, $5 / $3, $6, $7, $7 / $3 }'
 done
-single=$(rate single batch)
-proxy=$(rate shard4 batch)
-echo "$single $proxy" | awk '{ printf "  batches of 50 MSISDN keys: single node %6d keys/s (%4.0f us a key), proxy %6d keys/s (%4.0f us a key): x%.1f the cost\n",
-	50 * $1, 2e6 / (50 * $1), 50 * $2, 2e6 / (50 * $2), $1 / $2 }'
+echo "batches of 50 MSISDN keys in key order (as the daemon sends them), CPU a key:"
+echo "$(rate single batch) $(rate shard1 batch) $(rate shard4 batch)" | awk '{
+	printf "  single node %6d keys/s %4.1f us CPU; proxy of 1 partition %6d keys/s %4.1f us: x%.1f; of 4 %6d keys/s %4.1f us: x%.1f\n",
+	50 * $1, $2 / 50, 50 * $3, $4 / 50, $4 / $2, 50 * $5, $6 / 50, $6 / $2 }'
+fi
 
 # itinerad's SMS maximum through the proxy against a single node: bench/sms-rate.sh, one round
 # each (its pool of 2 connections; ITIN_BENCH_PARTITIONS, bench/lib.sh).
+want sms || exit 0
 echo "SMS end to end, consent off (bench/sms-rate.sh, $subs subscribers, $secs s):"
 for n in 0 4; do
 	rate=$(ITIN_BENCH_PARTITIONS=$( [ $n = 0 ] || echo $n ) top_srcdir="$top_srcdir" top_builddir="$top_builddir" \
