@@ -567,21 +567,32 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 	}
 }
 
-/* The lookup with the subscriber's key, and during a key rotation its key under the previous
- * secret, which the database probes only when the current key finds nobody (sql/lookup.sql). */
-static int lookup(struct itin_request *req)
+/* What the lookup takes besides the subscriber's key: during a key rotation its key under the
+ * previous secret (*previous NULL otherwise), which the database probes only when the current
+ * key finds nobody (sql/lookup.sql), and the window's first day. */
+static int lookup_inputs(const struct itin_request *req, uint8_t previous_key[],
+			 const uint8_t **previous, char first_day[16])
 {
-	uint8_t previous[ITIN_SUBSCRIBER_KEY_LEN];
-	char first_day[16];
-
+	*previous = svc->previous_keyer ? previous_key : NULL;
 	if (svc->previous_keyer &&
 	    (req->identity_kind == ITIN_IDENTITY_MSISDN ?
-	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous) :
-	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous)) < 0)
+	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous_key) :
+	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous_key)) < 0)
 		return -EIO;
 	itin_lookup_first_day(svc->service, req->received_at, first_day);
-	return itin_request_db_lookup(svc->rdb, req->key, svc->previous_keyer ? previous : NULL,
-				      first_day, lookup_cb, req->lookup);
+	return 0;
+}
+
+static int lookup(struct itin_request *req)
+{
+	uint8_t previous_key[ITIN_SUBSCRIBER_KEY_LEN];
+	const uint8_t *previous;
+	char first_day[16];
+
+	if (lookup_inputs(req, previous_key, &previous, first_day) < 0)
+		return -EIO;
+	return itin_request_db_lookup(svc->rdb, req->key, previous, first_day, lookup_cb,
+				      req->lookup);
 }
 
 static void act(struct itin_request *req)
@@ -654,6 +665,18 @@ static struct itin_request *begun(struct itin_request_wait *wait, bool done, con
 	return NULL;
 }
 
+/* An itinerary whose rows were read with the begin: answered as a lookup's result. */
+static void act_looked_up(struct itin_request *req, const struct itin_lookup *lookup)
+{
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup) {
+		act(req);
+		return;
+	}
+	req->lookup->req = req;
+	lookup_cb(req->lookup, lookup, NULL);
+}
+
 static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
 	struct itin_request *req = begun(arg, row, "not recorded", why);
@@ -673,7 +696,10 @@ static void begin_cb(void *arg, const struct itin_request_row *row, const char *
 		req->ops->accepted(req, true);
 		start_deadline(req);
 	}
-	act(req);
+	if (req->action == ITIN_ACTION_ITINERARY && row->lookup)
+		act_looked_up(req, row->lookup);
+	else
+		act(req);
 }
 
 struct itin_request *itin_request_alloc(void *ctx)
@@ -916,6 +942,8 @@ int itin_request_accept(struct itin_request *req)
 		.dedup_s = DEDUP_S,
 	};
 	struct itin_begin_args args;
+	uint8_t previous_key[ITIN_SUBSCRIBER_KEY_LEN];
+	char first_day[16];
 	int sealed_len, rc;
 
 	if (req->channel == ITIN_CHANNEL_SMS && !lease_valid()) {
@@ -946,6 +974,10 @@ int itin_request_accept(struct itin_request *req)
 		.sealed_len = sealed_len,
 		.ask_consent = service->consent && !req->consent_given,
 	};
+	/* A query the rules will answer with its itinerary but for a limit or a repeat. */
+	if (req->intent == ITIN_INTENT_QUERY && !args.ask_consent && !rules.shutdown &&
+	    lookup_inputs(req, previous_key, &args.previous_key, first_day) == 0)
+		args.first_day = first_day;
 	req->message = NULL;
 	req->begin = talloc_zero(svc, struct itin_request_wait);
 	if (!req->begin) {
