@@ -599,23 +599,14 @@ int itin_db_pool_exec(struct itin_db_pool *pool, const char *statement, int npar
 	return conn_exec(least_busy(pool), false, statement, nparams, values, cb, arg);
 }
 
-static struct db_conn *keyed(struct itin_db_pool *pool, uint32_t key)
-{
-	struct db_conn *c = &pool->conns[key % pool->num_conns];
-
-	return c->state == CONN_UP ? c : least_busy(pool);
-}
-
 int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
 			    int nparams, const char *const *values, itin_db_cb cb, void *arg)
 {
-	return conn_exec(keyed(pool, key), false, statement, nparams, values, cb, arg);
-}
+	struct db_conn *c = &pool->conns[key % pool->num_conns];
 
-int itin_db_pool_read_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
-			    int nparams, const char *const *values, itin_db_cb cb, void *arg)
-{
-	return conn_exec(keyed(pool, key), true, statement, nparams, values, cb, arg);
+	if (c->state != CONN_UP)
+		c = least_busy(pool);
+	return conn_exec(c, false, statement, nparams, values, cb, arg);
 }
 
 int itin_db_pool_read(struct itin_db_pool *pool, const char *statement, int nparams,

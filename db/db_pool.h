@@ -60,10 +60,6 @@ int itin_db_pool_exec_keyed(struct itin_db_pool *pool, uint32_t key, const char 
  * not when its transaction is committed (a failure still waits, as it fails the others). */
 int itin_db_pool_read(struct itin_db_pool *pool, const char *statement, int nparams,
 		      const char *const *values, itin_db_cb cb, void *arg);
-/* A read on the connection that key chooses, as itin_db_pool_exec_keyed: sent after a
- * statement of the same key in the same loop turn, its result comes before that statement's. */
-int itin_db_pool_read_keyed(struct itin_db_pool *pool, uint32_t key, const char *statement,
-			    int nparams, const char *const *values, itin_db_cb cb, void *arg);
 
 bool itin_db_pool_is_up(const struct itin_db_pool *pool);
 /* The number of connections (up or not): itin_db_pool_exec_keyed's key k < size chooses the

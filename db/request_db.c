@@ -4,10 +4,7 @@
  * its requests. Sending it hands the callbacks (a struct batch) to the pool and empties the
  * gathering for the next turn. Begin statements are gathered per pool connection, chosen by
  * subscriber key, so that a subscriber's requests stay on one connection (see
- * itin_db_pool_exec_keyed); lookups write nothing and go to the least busy connection. The
- * lookups asked for with a begin (itin_begin_args.first_day) are gathered beside it and sent
- * right after it on its connection, so that their rows have come when its result does: they
- * are kept for it (struct prefetch) and handed over with its row.
+ * itin_db_pool_exec_keyed); lookups write nothing and go to the least busy connection.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -80,14 +77,6 @@ struct array_text {
 	size_t len;
 };
 
-/* The lookups read with one begin batch, kept for its result: shared by the two batches, freed
- * when both have been answered, whichever first. */
-struct prefetch {
-	unsigned refs;
-	bool have[ITIN_REQUEST_BATCH_MAX];	/* by the request's place in the begin batch */
-	struct itin_lookup lookup[ITIN_REQUEST_BATCH_MAX];	/* their rows: children of this */
-};
-
 /* The requests of one statement sent, waiting for its result. */
 struct batch {
 	struct llist_head list;		/* in unsent, when the pool did not take it */
@@ -98,17 +87,12 @@ struct batch {
 		itin_looked_up_cb looked_up;
 		void *arg;
 	} waiter[ITIN_REQUEST_BATCH_MAX];
-	/* A begin batch's lookups read with it, or a lookup batch reading them (then no
-	 * waiters: of_begin gives each request's place in the begin batch). */
-	struct prefetch *prefetch;
-	unsigned of_begin[ITIN_REQUEST_BATCH_MAX];
 };
 
 struct gathering {
 	struct itin_request_db *rdb;
 	const char *statement;		/* "begin" or "lookup" */
 	unsigned connection;		/* begin: the pool connection (exec_keyed's key) */
-	struct gathering *with;		/* begin: the lookups read with it, on its connection */
 	struct batch *batch;		/* NULL: nothing gathered this turn */
 	struct itin_begin_rules rules;	/* begin: the first request's */
 	struct array_text param[BEGIN_ARRAYS];
@@ -122,7 +106,6 @@ struct itin_request_db {
 	struct itin_db_replica *replica;	/* NULL: the lookups on db too */
 	const char *owner;		/* the instance's name, recorded with its requests */
 	struct gathering *begins;	/* one per pool connection */
-	struct gathering *with_begins;	/* the lookups read with each */
 	unsigned num_begins;
 	struct gathering lookups;
 	struct llist_head unsent;	/* batches the pool did not take: failed at the turn's end */
@@ -198,12 +181,6 @@ static const char *failure(const PGresult *res)
 	return res ? PQresultErrorMessage(res) : "no database connection, or too busy\n";
 }
 
-static void prefetch_release(struct prefetch *p)
-{
-	if (p && --p->refs == 0)
-		talloc_free(p);
-}
-
 static void begun_batch_cb(void *arg, const PGresult *res)
 {
 	struct batch *b = arg;
@@ -225,10 +202,8 @@ static void begun_batch_cb(void *arg, const PGresult *res)
 		row.id = PQgetisnull(res, i, 0) ? 0 : strtoll(PQgetvalue(res, i, 0), NULL, 10);
 		row.action = atoi(PQgetvalue(res, i, 1));
 		row.english = atoi(PQgetvalue(res, i, 2)) == 1;
-		row.lookup = b->prefetch && b->prefetch->have[i] ? &b->prefetch->lookup[i] : NULL;
 		b->waiter[i].begun(b->waiter[i].arg, &row, NULL);
 	}
-	prefetch_release(b->prefetch);
 	talloc_free(b);
 }
 
@@ -236,18 +211,8 @@ static void begun_batch_cb(void *arg, const PGresult *res)
 static void hand_lookup(struct batch *b, unsigned i, const PGresult *res, int first, int num)
 {
 	struct itin_lookup lookup;
-	void *rows;
+	void *rows = talloc_new(b);
 
-	if (b->prefetch) {
-		/* Kept for the begin; a failure leaves it to look up after the begin. */
-		struct prefetch *p = b->prefetch;
-		unsigned at = b->of_begin[i];
-
-		p->have[at] = res && PQresultStatus(res) == PGRES_TUPLES_OK &&
-			      itin_lookup_from_batch(p, res, first, num, &p->lookup[at]) == 0;
-		return;
-	}
-	rows = talloc_new(b);
 	if (!res || PQresultStatus(res) != PGRES_TUPLES_OK)
 		b->waiter[i].looked_up(b->waiter[i].arg, NULL, failure(res));
 	else if (!rows || itin_lookup_from_batch(rows, res, first, num, &lookup) < 0)
@@ -274,7 +239,6 @@ static void looked_up_batch_cb(void *arg, const PGresult *res)
 	}
 	if (row != rows)
 		LOGP(DDB, LOGL_ERROR, "lookup: %d rows not of any request\n", rows - row);
-	prefetch_release(b->prefetch);
 	talloc_free(b);
 }
 
@@ -301,10 +265,7 @@ static void gathering_send(struct gathering *g)
 		values[0] = g->rdb->owner;
 	for (unsigned i = 0; i < g->num_arrays; i++)
 		arrays[i] = array_close(&g->param[i]);
-	if (g->num_arrays == LOOKUP_ARRAYS && b->prefetch) {
-		rc = itin_db_pool_read_keyed(g->rdb->db, g->connection, g->statement,
-					     LOOKUP_BATCH_PARAMS, values, looked_up_batch_cb, b);
-	} else if (g->num_arrays == LOOKUP_ARRAYS) {
+	if (g->num_arrays == LOOKUP_ARRAYS) {
 		rc = g->rdb->replica ?
 			itin_db_replica_lookup(g->rdb->replica, LOOKUP_BATCH_PARAMS, values,
 					       looked_up_batch_cb, b) :
@@ -331,9 +292,6 @@ static void gathering_send(struct gathering *g)
 		llist_add_tail(&b->list, &g->rdb->unsent);
 		evtimer_add(g->rdb->send, &send_now);
 	}
-	/* right behind its begin, on the same connection */
-	if (g->with && g->with->batch)
-		gathering_send(g->with);
 }
 
 static void send_cb(evutil_socket_t fd, short what, void *arg)
@@ -376,41 +334,6 @@ static void gathering_joined(struct gathering *g)
 		gathering_send(g);
 }
 
-static void lookup_add(struct gathering *g, const uint8_t *key, const uint8_t *previous_key,
-		       const char *first_day)
-{
-	array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
-	array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
-	if (previous_key)
-		array_add_hex(&g->param[LOOKUP_PREVIOUS_KEY], previous_key, ITIN_SUBSCRIBER_KEY_LEN);
-	else
-		array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
-}
-
-/* The lookup of the request at place i of the begin batch b, gathered to go with it. Out of
- * memory, it is not: the request then looks up after its begin, as any other. */
-static void lookup_with_begin(struct gathering *g, struct batch *b, unsigned i,
-			      const struct itin_begin_args *args)
-{
-	struct batch *with;
-
-	if (!b->prefetch) {
-		b->prefetch = talloc_zero(g->rdb, struct prefetch);
-		if (!b->prefetch)
-			return;
-		b->prefetch->refs = 1;
-	}
-	with = gathering_join(g->with);
-	if (!with)
-		return;
-	if (!with->prefetch) {
-		with->prefetch = b->prefetch;
-		b->prefetch->refs++;
-	}
-	with->of_begin[with->num++] = i;
-	lookup_add(g->with, args->key, args->previous_key, args->first_day);
-}
-
 int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_args *args,
 			  const struct itin_begin_rules *rules, itin_begun_cb cb, void *arg)
 {
@@ -437,8 +360,6 @@ int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_a
 		array_add_text(&g->param[BEGIN_MESSAGE], "NULL");
 	array_add_hex(&g->param[BEGIN_REPLY_TO], args->sealed, args->sealed_len);
 	array_add_text(&g->param[BEGIN_CONSENT], args->ask_consent ? "t" : "f");
-	if (args->first_day && !rdb->replica)
-		lookup_with_begin(g, b, i, args);
 	gathering_joined(g);
 	return 0;
 }
@@ -456,7 +377,12 @@ int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 	i = b->num++;
 	b->waiter[i].looked_up = cb;
 	b->waiter[i].arg = arg;
-	lookup_add(g, key, previous_key, first_day);
+	array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
+	array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
+	if (previous_key)
+		array_add_hex(&g->param[LOOKUP_PREVIOUS_KEY], previous_key, ITIN_SUBSCRIBER_KEY_LEN);
+	else
+		array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
 	gathering_joined(g);
 	return 0;
 }
@@ -505,18 +431,13 @@ struct itin_request_db *itin_request_db_alloc(void *ctx, struct event_base *base
 	INIT_LLIST_HEAD(&rdb->unsent);
 	rdb->num_begins = itin_db_pool_size(db);
 	rdb->begins = talloc_zero_array(rdb, struct gathering, rdb->num_begins);
-	rdb->with_begins = talloc_zero_array(rdb, struct gathering, rdb->num_begins);
 	rdb->send = evtimer_new(base, send_cb, rdb);
-	if (!rdb->begins || !rdb->with_begins || !rdb->send ||
+	if (!rdb->begins || !rdb->send ||
 	    gathering_init(rdb, &rdb->lookups, "lookup", lookup_element_max, LOOKUP_ARRAYS) < 0)
 		goto fail;
 	for (unsigned i = 0; i < rdb->num_begins; i++) {
 		rdb->begins[i].connection = i;
-		rdb->begins[i].with = &rdb->with_begins[i];
-		rdb->with_begins[i].connection = i;
-		if (gathering_init(rdb, &rdb->begins[i], "begin", begin_element_max, BEGIN_ARRAYS) < 0 ||
-		    gathering_init(rdb, &rdb->with_begins[i], "lookup", lookup_element_max,
-				   LOOKUP_ARRAYS) < 0)
+		if (gathering_init(rdb, &rdb->begins[i], "begin", begin_element_max, BEGIN_ARRAYS) < 0)
 			goto fail;
 	}
 	return rdb;

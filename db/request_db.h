@@ -50,11 +50,6 @@ struct itin_begin_args {
 	const uint8_t *sealed;		/* the sealed reply address */
 	size_t sealed_len;
 	bool ask_consent;
-	/* Not NULL: the itinerary is read with the begin, on its connection, for a request the
-	 * rules will most likely answer with one (a query without consent to ask): the reply then
-	 * waits for one round of statements instead of two. As for itin_request_db_lookup. */
-	const char *first_day;
-	const uint8_t *previous_key;
 };
 
 /* The deployment's rules; a batch takes those of its first request. */
@@ -69,9 +64,6 @@ struct itin_request_row {
 	int64_t id;			/* 0: not kept pending (nothing to mark done) */
 	unsigned action;		/* enum itin_action */
 	bool english;
-	/* The itinerary read with the begin (first_day given, the read answered), else NULL: as
-	 * itin_looked_up_cb's, living until the callback returns. */
-	const struct itin_lookup *lookup;
 };
 
 /* row is NULL when the request was not recorded; why then says why (no database, too busy,

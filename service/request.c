@@ -1,7 +1,8 @@
 /*
  * Requests from accept to reply. One request is: the "begin" statement (records it and decides
  * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
- * with the other requests of the same loop turn, db/request_db.c), then the engine renders
+ * with the other requests of the same loop turn, db/request_db.c; a query that will most
+ * likely get its itinerary sends its lookup with its begin, not after it), then the engine renders
  * the reply and the channel sends it; "sent" moves the pending row to the audit in the loop
  * turn the reply is written to the SMSC (migration 160). A reply deadline turns a slow
  * database into the busy text instead of silence. After a restart, pending rows are answered
@@ -567,32 +568,67 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 	}
 }
 
-/* What the lookup takes besides the subscriber's key: during a key rotation its key under the
- * previous secret (*previous NULL otherwise), which the database probes only when the current
- * key finds nobody (sql/lookup.sql), and the window's first day. */
-static int lookup_inputs(const struct itin_request *req, uint8_t previous_key[],
-			 const uint8_t **previous, char first_day[16])
+/* The lookup with the subscriber's key, and during a key rotation its key under the previous
+ * secret, which the database probes only when the current key finds nobody (sql/lookup.sql);
+ * its result to cb(req->lookup). */
+static int lookup_to(struct itin_request *req, itin_looked_up_cb cb)
 {
-	*previous = svc->previous_keyer ? previous_key : NULL;
+	uint8_t previous[ITIN_SUBSCRIBER_KEY_LEN];
+	char first_day[16];
+
 	if (svc->previous_keyer &&
 	    (req->identity_kind == ITIN_IDENTITY_MSISDN ?
-	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous_key) :
-	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous_key)) < 0)
+	     itin_subscriber_key_msisdn(svc->previous_keyer, req->identity, previous) :
+	     itin_subscriber_key_imsi(svc->previous_keyer, req->identity, previous)) < 0)
 		return -EIO;
 	itin_lookup_first_day(svc->service, req->received_at, first_day);
-	return 0;
+	return itin_request_db_lookup(svc->rdb, req->key, svc->previous_keyer ? previous : NULL,
+				      first_day, cb, req->lookup);
 }
 
 static int lookup(struct itin_request *req)
 {
-	uint8_t previous_key[ITIN_SUBSCRIBER_KEY_LEN];
-	const uint8_t *previous;
-	char first_day[16];
+	return lookup_to(req, lookup_cb);
+}
 
-	if (lookup_inputs(req, previous_key, &previous, first_day) < 0)
-		return -EIO;
-	return itin_request_db_lookup(svc->rdb, req->key, previous, first_day, lookup_cb,
-				      req->lookup);
+/* The lookup sent with the begin: answered after the begin, it goes on as any lookup (or to
+ * nothing, the request gone or not an itinerary); before it, its rows are kept for it. */
+static void early_lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	struct itin_lookup *kept;
+
+	if (!req || req->recorded || req->replying) {
+		lookup_cb(arg, lookup, why);
+		return;
+	}
+	talloc_free(wait);
+	req->lookup = NULL;
+	if (!lookup)
+		return;		/* looked up again after the begin */
+	kept = talloc_memdup(req, lookup, sizeof(*lookup));
+	if (kept && lookup->num_rows) {
+		kept->rows = talloc_memdup(kept, lookup->rows, lookup->num_rows * sizeof(*lookup->rows));
+		if (!kept->rows)
+			TALLOC_FREE(kept);
+	}
+	req->looked_up_early = kept;
+}
+
+/* A query that will most likely get its itinerary (no consent to ask; not a repeat nor over a
+ * limit, which only its begin can tell) has it looked up at once, beside its begin: the reply
+ * then waits for one round of statements before it instead of two. Out of memory, it is not. */
+static void lookup_early(struct itin_request *req, bool ask_consent, bool shutdown)
+{
+	if (req->intent != ITIN_INTENT_QUERY || ask_consent || shutdown)
+		return;
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup)
+		return;
+	req->lookup->req = req;
+	if (lookup_to(req, early_lookup_cb) < 0)
+		TALLOC_FREE(req->lookup);
 }
 
 static void act(struct itin_request *req)
@@ -665,16 +701,31 @@ static struct itin_request *begun(struct itin_request_wait *wait, bool done, con
 	return NULL;
 }
 
-/* An itinerary whose rows were read with the begin: answered as a lookup's result. */
-static void act_looked_up(struct itin_request *req, const struct itin_lookup *lookup)
+/* The action decided: an itinerary from the lookup sent with the begin (its rows here, or
+ * its result to come to lookup_cb), anything else as act() does it. */
+static void act_after_begin(struct itin_request *req)
 {
-	req->lookup = talloc_zero(svc, struct itin_request_wait);
-	if (!req->lookup) {
-		act(req);
+	struct itin_lookup *early = req->looked_up_early;
+
+	if (req->action == ITIN_ACTION_ITINERARY && req->lookup)
 		return;
+	if (req->lookup) {
+		req->lookup->req = NULL;	/* its result goes nowhere */
+		req->lookup = NULL;
 	}
-	req->lookup->req = req;
-	lookup_cb(req->lookup, lookup, NULL);
+	req->looked_up_early = NULL;
+	if (req->action == ITIN_ACTION_ITINERARY && early) {
+		req->lookup = talloc_zero(svc, struct itin_request_wait);
+		if (req->lookup) {
+			req->lookup->req = req;
+			talloc_steal(svc, early);	/* req may be freed by its reply */
+			lookup_cb(req->lookup, early, NULL);
+			talloc_free(early);
+			return;
+		}
+	}
+	talloc_free(early);
+	act(req);
 }
 
 static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
@@ -696,10 +747,7 @@ static void begin_cb(void *arg, const struct itin_request_row *row, const char *
 		req->ops->accepted(req, true);
 		start_deadline(req);
 	}
-	if (req->action == ITIN_ACTION_ITINERARY && row->lookup)
-		act_looked_up(req, row->lookup);
-	else
-		act(req);
+	act_after_begin(req);
 }
 
 struct itin_request *itin_request_alloc(void *ctx)
@@ -942,8 +990,6 @@ int itin_request_accept(struct itin_request *req)
 		.dedup_s = DEDUP_S,
 	};
 	struct itin_begin_args args;
-	uint8_t previous_key[ITIN_SUBSCRIBER_KEY_LEN];
-	char first_day[16];
 	int sealed_len, rc;
 
 	if (req->channel == ITIN_CHANNEL_SMS && !lease_valid()) {
@@ -974,10 +1020,6 @@ int itin_request_accept(struct itin_request *req)
 		.sealed_len = sealed_len,
 		.ask_consent = service->consent && !req->consent_given,
 	};
-	/* A query the rules will answer with its itinerary but for a limit or a repeat. */
-	if (req->intent == ITIN_INTENT_QUERY && !args.ask_consent && !rules.shutdown &&
-	    lookup_inputs(req, previous_key, &args.previous_key, first_day) == 0)
-		args.first_day = first_day;
 	req->message = NULL;
 	req->begin = talloc_zero(svc, struct itin_request_wait);
 	if (!req->begin) {
@@ -988,6 +1030,8 @@ int itin_request_accept(struct itin_request *req)
 	start_deadline(req);
 	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
 	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req->begin);
+	if (rc == 0)
+		lookup_early(req, args.ask_consent, rules.shutdown);
 	if (rc < 0) {
 		talloc_free(req->begin);
 		req->begin = NULL;
