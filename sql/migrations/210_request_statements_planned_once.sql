@@ -16,7 +16,8 @@
 
 CREATE OR REPLACE FUNCTION itin_requests_sent(p_owner text, p_ids bigint[], p_parts smallint[],
 					      p_actions smallint[], p_at timestamptz)
-RETURNS void LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
+RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan SET enable_seqscan = off AS $$
 BEGIN
 	WITH answered AS (
 		SELECT * FROM unnest(p_ids, p_parts, p_actions) AS a(id, parts, action)
