@@ -1,7 +1,8 @@
 /*
  * Requests from accept to reply. One request is: the "begin" statement (records it and decides
  * the action, sql/migrations/051_request_rules.sql), for an itinerary the lookup (both shared
- * with the other requests of the same loop turn, db/request_db.c), then the engine renders
+ * with the other requests of the same loop turn, db/request_db.c; a query that will most
+ * likely get its itinerary sends its lookup with its begin, not after it), then the engine renders
  * the reply and the channel sends it; "sent" moves the pending row to the audit in the loop
  * turn the reply is written to the SMSC (migration 160). A reply deadline turns a slow
  * database into the busy text instead of silence. After a restart, pending rows are answered
@@ -563,8 +564,9 @@ static void lookup_cb(void *arg, const struct itin_lookup *lookup, const char *w
 }
 
 /* The lookup with the subscriber's key, and during a key rotation its key under the previous
- * secret, which the database probes only when the current key finds nobody (sql/lookup.sql). */
-static int lookup(struct itin_request *req)
+ * secret, which the database probes only when the current key finds nobody (sql/lookup.sql);
+ * its result to cb(req->lookup). */
+static int lookup_to(struct itin_request *req, itin_looked_up_cb cb)
 {
 	uint8_t previous[ITIN_SUBSCRIBER_KEY_LEN];
 	char first_day[16];
@@ -576,7 +578,52 @@ static int lookup(struct itin_request *req)
 		return -EIO;
 	itin_lookup_first_day(svc->service, req->received_at, first_day);
 	return itin_request_db_lookup(svc->rdb, req->key, svc->previous_keyer ? previous : NULL,
-				      first_day, lookup_cb, req->lookup);
+				      first_day, cb, req->lookup);
+}
+
+static int lookup(struct itin_request *req)
+{
+	return lookup_to(req, lookup_cb);
+}
+
+/* The lookup sent with the begin: answered after the begin, it goes on as any lookup (or to
+ * nothing, the request gone or not an itinerary); before it, its rows are kept for it. */
+static void early_lookup_cb(void *arg, const struct itin_lookup *lookup, const char *why)
+{
+	struct itin_request_wait *wait = arg;
+	struct itin_request *req = wait->req;
+	struct itin_lookup *kept;
+
+	if (!req || req->recorded || req->replying) {
+		lookup_cb(arg, lookup, why);
+		return;
+	}
+	talloc_free(wait);
+	req->lookup = NULL;
+	if (!lookup)
+		return;		/* looked up again after the begin */
+	kept = talloc_memdup(req, lookup, sizeof(*lookup));
+	if (kept && lookup->num_rows) {
+		kept->rows = talloc_memdup(kept, lookup->rows, lookup->num_rows * sizeof(*lookup->rows));
+		if (!kept->rows)
+			TALLOC_FREE(kept);
+	}
+	req->looked_up_early = kept;
+}
+
+/* A query that will most likely get its itinerary (no consent to ask; not a repeat nor over a
+ * limit, which only its begin can tell) has it looked up at once, beside its begin: the reply
+ * then waits for one round of statements before it instead of two. Out of memory, it is not. */
+static void lookup_early(struct itin_request *req, bool ask_consent, bool shutdown)
+{
+	if (req->intent != ITIN_INTENT_QUERY || ask_consent || shutdown)
+		return;
+	req->lookup = talloc_zero(svc, struct itin_request_wait);
+	if (!req->lookup)
+		return;
+	req->lookup->req = req;
+	if (lookup_to(req, early_lookup_cb) < 0)
+		TALLOC_FREE(req->lookup);
 }
 
 static void act(struct itin_request *req)
@@ -645,6 +692,33 @@ static struct itin_request *begun(struct itin_request_wait *wait, bool done, con
 	return NULL;
 }
 
+/* The action decided: an itinerary from the lookup sent with the begin (its rows here, or
+ * its result to come to lookup_cb), anything else as act() does it. */
+static void act_after_begin(struct itin_request *req)
+{
+	struct itin_lookup *early = req->looked_up_early;
+
+	if (req->action == ITIN_ACTION_ITINERARY && req->lookup)
+		return;
+	if (req->lookup) {
+		req->lookup->req = NULL;	/* its result goes nowhere */
+		req->lookup = NULL;
+	}
+	req->looked_up_early = NULL;
+	if (req->action == ITIN_ACTION_ITINERARY && early) {
+		req->lookup = talloc_zero(svc, struct itin_request_wait);
+		if (req->lookup) {
+			req->lookup->req = req;
+			talloc_steal(svc, early);	/* req may be freed by its reply */
+			lookup_cb(req->lookup, early, NULL);
+			talloc_free(early);
+			return;
+		}
+	}
+	talloc_free(early);
+	act(req);
+}
+
 static void begin_cb(void *arg, const struct itin_request_row *row, const char *why)
 {
 	struct itin_request *req = begun(arg, row, "not recorded", why);
@@ -664,7 +738,7 @@ static void begin_cb(void *arg, const struct itin_request_row *row, const char *
 		req->ops->accepted(req, true);
 		start_deadline(req);
 	}
-	act(req);
+	act_after_begin(req);
 }
 
 struct itin_request *itin_request_alloc(void *ctx)
@@ -936,6 +1010,8 @@ int itin_request_accept(struct itin_request *req)
 	start_deadline(req);
 	/* The begin statements of one turn go to one connection per subscriber (request_db.h). */
 	rc = itin_request_db_begin(svc->rdb, &args, &rules, begin_cb, req->begin);
+	if (rc == 0)
+		lookup_early(req, args.ask_consent, rules.shutdown);
 	if (rc < 0) {
 		wait_end(req->begin);
 		refuse(req, "out of memory");

@@ -126,6 +126,8 @@ struct itin_request {
 	unsigned lease_epoch;		/* the instance's lease epoch when it came */
 	struct itin_request_wait *begin;	/* the begin in flight */
 	struct itin_request_wait *lookup;	/* the lookup, then its code's issue, in flight */
+	/* A query's lookup sent with its begin, answered before it (else NULL): its rows */
+	struct itin_lookup *looked_up_early;
 	struct itin_reply *issuing;	/* the reply waiting for its code to be stored */
 	uint32_t case_no;		/* DISPUTE: the case being opened */
 	struct event *deadline;
