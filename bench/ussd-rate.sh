@@ -13,8 +13,9 @@
 # alone (its internal *#101#, no EUSE). Then the same sessions through the other transport
 # (issue 24): itinerad bound to bench/itinerad-smsc-load --ussd playing a USSD gateway over SMPP
 # (127.0.0.1:27310; PSSR indication, the last screen as a PSSR response), with every commit
-# flushed and with synchronous_commit off, printed beside the GSUP rows (each started afresh: its
-# first 2 s, while the new PostgreSQL backends map the shared buffers, are not counted).
+# flushed and with synchronous_commit off, printed beside the GSUP rows (each started afresh).
+# No run counts its first 2 s: the new PostgreSQL backends of an itinerad just started first map
+# the shared buffers they touch.
 # usage: bench/ussd-rate.sh [SUBSCRIBERS] [SECONDS] [OUTSTANDING]     (from a build directory)
 set -eu
 subs=${1:-100000}
@@ -60,17 +61,24 @@ itinerad_stop() {
 }
 
 # A load run (gsup_msc load options): its output line, then a line with the CPU % of osmo-hlr,
-# itinerad, the PostgreSQL backends and the load client.
+# itinerad, the PostgreSQL backends and the load client. As in the SMPP rows, its first 2 s are
+# not counted: after itinerad_start, its new PostgreSQL backends first map the shared buffers.
 run_load() {
-	h0=$(bench_ticks "$hlr") i0=$(bench_ticks "$itin") p0=$(bench_pg_ticks)
 	/usr/bin/time -f "%U %S" -o "$work/load.cpu" "$load" --port $GSUP load \
-		--imsi-base 001010000000000 --subscribers "$subs" --duration "$secs" "$@"
+		--imsi-base 001010000000000 --subscribers "$subs" --warmup 2 \
+		--duration $((secs + 2)) "$@" > "$work/gsup-load.out" &
+	lpid=$!
+	sleep 2
+	# the load client's own CPU from here on: /usr/bin/time's figure less its ticks so far
+	h0=$(bench_ticks "$hlr") i0=$(bench_ticks "$itin") p0=$(bench_pg_ticks) l0=$(bench_children_ticks $lpid)
+	wait $lpid
 	h1=$(bench_ticks "$hlr") i1=$(bench_ticks "$itin") p1=$(bench_pg_ticks)
-	awk -v h=$((h1 - h0)) -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" \
+	cat "$work/gsup-load.out"
+	awk -v h=$((h1 - h0)) -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v l0="$l0" -v hz="$(getconf CLK_TCK)" \
 		-v s="$secs" -v l="$(cat "$work/load.cpu")" 'BEGIN {
 		split(l, lc, " ")
-		printf "cpu %.0f %.0f %.0f %.0f\n", 100 * h / hz / s, 100 * i / hz / s, 100 * p / hz / s,
-			100 * (lc[1] + lc[2]) / s }'
+		printf "cpu %.1f %.1f %.1f %.1f\n", 100 * h / hz / s, 100 * i / hz / s, 100 * p / hz / s,
+			100 * (lc[1] + lc[2] - l0 / hz) / s }'
 }
 
 floor=$(bench_floor 2 "$secs")
@@ -119,7 +127,7 @@ run_smpp() {
 	cat "$work/smpp-load.out"
 	awk -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v hz="$(getconf CLK_TCK)" -v s="$secs" \
 		-v l="$(cat "$work/gen.cpu")" 'BEGIN { split(l, lc, " ")
-		printf "cpu - %.0f %.0f %.0f\n", 100 * i / hz / s, 100 * p / hz / s,
+		printf "cpu - %.1f %.1f %.1f\n", 100 * i / hz / s, 100 * p / hz / s,
 		100 * (lc[1] + lc[2]) / s }'
 }
 smpp_async=$(run_smpp --outstanding "$outstanding")
@@ -127,23 +135,30 @@ psql -XAtq -c "ALTER DATABASE itinerad RESET synchronous_commit"
 smpp_durable=$(run_smpp --outstanding "$outstanding")
 
 printf '%s\n' "USSD through osmo-hlr $(osmo-hlr --version 2>/dev/null | sed -n 's/^OsmoHLR version //p' | head -1), $subs subscribers, consent off, pool of 2 connections, $(nproc) cores, $secs s per run" \
-	"(CPU: % of one core during the run; the SMPP rows: the load is the generator playing the gateway)"
-printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s\n' "run" "sess./s" "floor" "p50 ms" \
-	"p99 ms" "p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load"
+	"(CPU: % of one core during the run, and per session in µs; the SMPP rows: the load is the generator playing the gateway)"
+printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s   %s\n' "run" "sess./s" "floor" "p50 ms" \
+	"p99 ms" "p99.9 ms" "multi" "errors" "unans." "CPU osmo-hlr itinerad postgres load" \
+	"µs/session osmo-hlr itinerad postgres load"
 printf '%-40s %8.0f %6s\n' "floor: pgbench lookup (2 clients)" "$floor" "1.00"
 for pair in "itinerad, $outstanding in flight:$durable" \
 	"same, synchronous_commit off:$async" \
 	"same, offered $half/s:$at_half" \
 	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone"; do
 	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
-		/^completed/ { r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
+		/^completed/ { n = $6; r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
 					   $10, $12, $14, $16, $18) }
-		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
+		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%   %19s %8s %8s %4s\n", r, pc($2), pc($3),
+			 pc($4), pc($5), us($2, n), us($3, n), us($4, n), us($5, n) }
+		function pc(cpu) { return cpu == "-" ? "-" : sprintf("%.0f", cpu) }
+		function us(cpu, rate) { return cpu == "-" || rate == 0 ? "-" : sprintf("%.0f", cpu * 1e4 / rate) }'
 done
 for pair in "SMPP gateway, $outstanding in flight:$smpp_durable" \
 	"same, synchronous_commit off:$smpp_async"; do
 	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
-		/^completed/ { r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
+		/^completed/ { n = $6; r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
 					   $10, $12, "-", $14, $16) }
-		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%\n", r, $2, $3, $4, $5 }'
+		/^cpu/ { printf "%s   %11s%% %7s%% %7s%% %3s%%   %19s %8s %8s %4s\n", r, pc($2), pc($3),
+			 pc($4), pc($5), us($2, n), us($3, n), us($4, n), us($5, n) }
+		function pc(cpu) { return cpu == "-" ? "-" : sprintf("%.0f", cpu) }
+		function us(cpu, rate) { return cpu == "-" || rate == 0 ? "-" : sprintf("%.0f", cpu * 1e4 / rate) }'
 done
