@@ -19,7 +19,9 @@
 # that cluster has none yet), then changes the cluster map: PL/Proxy's sessions, the daemon's
 # among them, go to the copy from their next call on, and answer from the old one until then,
 # so lookups go on throughout. Only loads and retention write a partition: none may run
-# during a move (stop the feed timer). The old database stays until the operator drops it.
+# during a move (stop the feed timer). The old database stays until the operator drops it:
+# with `dropdb --force`, as a session of the proxy's PL/Proxy may still hold a connection to
+# it for a while after the map changed.
 # The partitions' conninfos are the proxy's (PL/Proxy connects with them, as the proxy's
 # owner) and itinerad-db's (it connects with them as the user of its own connection): they
 # name no user and no password (those come from the connecting side, and ~/.pgpass).
