@@ -1,6 +1,6 @@
 #!/bin/sh
-# The request rules (itin_request_begin, migration 055) when two sessions decide for one
-# subscriber at once, as two itinerad processes or two pool connections may: the second must
+# The request rules (itin_requests_begin, migrations 055 and 056) when two sessions decide for
+# one subscriber at once, as two itinerad processes or two pool connections may: the second must
 # decide again on the first one's row once that is committed, never on the row it read before.
 # Session A runs a request in an open transaction; session B runs another for the same
 # subscriber and is seen waiting for A's row; A commits; B's decision is printed. The
@@ -15,9 +15,11 @@ trap 'exec 3>&-; rm -rf "$work"; itin_pg_cleanup' EXIT
 # begin KEY MESSAGE SECONDS: the statement of one query (consent off, at most 2 an hour,
 # duplicates within 30 s), printing its action (0 duplicate, 1 itinerary, 5 rate-limited).
 begin() {
-	echo "SELECT 'action ' || action FROM itin_request_begin('\\x$1', 0::smallint, 0::smallint,
-		timestamptz '2026-11-20 12:00:00+08' + interval '$3 s', '\\x$2', '\\x00', 0::smallint,
-		false, interval '10 min', 2, interval '1 hour', interval '30 s', false);"
+	echo "SELECT 'action ' || action FROM itin_requests_begin(NULL, ARRAY['$1'],
+		ARRAY[0::smallint], ARRAY[0::smallint],
+		ARRAY[extract(epoch FROM timestamptz '2026-11-20 12:00:00+08')::bigint + $3],
+		ARRAY['$2'], ARRAY['00'], ARRAY[false], 0::smallint, interval '10 min', 2,
+		interval '1 hour', interval '30 s', false);"
 }
 state() {
 	psql -XAtq -c "SELECT 'state: count ' || rate_count || ', noticed ' || rate_noticed || ', last message ' || encode(last_message, 'hex') FROM subscriber_state WHERE key = '\\x$1'"

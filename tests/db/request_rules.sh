@@ -4,7 +4,9 @@
 # the Y or N that answers a consent prompt still open; past the limit, one notice, then silence,
 # and nothing changes (no language switch); the shutdown notice is limited too, without a
 # notice; a new period starts afresh. Rate limit 3 an hour, consent on, duplicates within
-# 30 s. The transcript must equal request_rules.ok.
+# 30 s. Then a batch in one statement, as the daemon sends them (migration 056): two
+# subscribers' requests interleaved are decided as if they came apart. The transcript must
+# equal request_rules.ok.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 itin_pg_test itin_request_rules
@@ -13,16 +15,33 @@ itin_pg_test itin_request_rules
 # r(SUBSCRIBER, INTENT, TEXT, SECONDS[, SHUTDOWN]): one request and what the rules decided.
 # Intents: 0 query, 1 Y, 2 N, 3 help, 4 EN, 5 中文, 6 unknown.
 psql -XAtq -v ON_ERROR_STOP=1 > "$work/out" 2>&1 <<'SQL' || { cat "$work/out"; exit 1; }
-CREATE FUNCTION pg_temp.r(sub text, intent int, text text, s int, shutdown boolean DEFAULT false)
+CREATE FUNCTION pg_temp.label(sub text, text text, s int, action smallint, lang smallint)
 RETURNS text LANGUAGE sql AS $$
 	SELECT format('%s %-6s +%ss -> %s%s', sub, text, s,
 		(ARRAY['duplicate', 'itinerary', 'consent-prompt', 'consent-expired', 'cancelled',
 		       'rate-limited', 'silent', 'help', 'lang-switched', 'shutdown'])[action + 1],
 		CASE WHEN lang = 1 THEN ' (en)' ELSE '' END)
-	FROM itin_request_begin(decode(repeat(sub, 32), 'hex'), 0::smallint, intent::smallint,
-		timestamptz '2026-11-20 12:00:00+08' + make_interval(secs => s),
-		convert_to(text, 'UTF8'), '\x00', 0::smallint, true, interval '10 min', 3,
-		interval '1 hour', interval '30 s', shutdown)
+$$;
+-- A batch of requests in one statement, as the daemon sends them: one line each, in order.
+CREATE FUNCTION pg_temp.b(subs text[], intents int[], texts text[], s int[],
+			  shutdown boolean DEFAULT false)
+RETURNS SETOF text LANGUAGE sql AS $$
+	SELECT pg_temp.label(subs[o], texts[o], s[o], d.action, d.lang)
+	FROM itin_requests_begin(NULL,
+		ARRAY(SELECT repeat(x, 32) FROM unnest(subs) AS x),
+		array_fill(0::smallint, ARRAY[cardinality(subs)]), intents::smallint[],
+		ARRAY(SELECT extract(epoch FROM timestamptz '2026-11-20 12:00:00+08')::bigint + x
+		      FROM unnest(s) AS x),
+		ARRAY(SELECT encode(convert_to(x, 'UTF8'), 'hex') FROM unnest(texts) AS x),
+		array_fill('00'::text, ARRAY[cardinality(subs)]),
+		array_fill(true, ARRAY[cardinality(subs)]), 0::smallint, interval '10 min', 3,
+		interval '1 hour', interval '30 s', shutdown) WITH ORDINALITY AS d(id, action, lang, o)
+	ORDER BY o
+$$;
+-- One request alone.
+CREATE FUNCTION pg_temp.r(sub text, intent int, text text, s int, shutdown boolean DEFAULT false)
+RETURNS text LANGUAGE sql AS $$
+	SELECT pg_temp.b(ARRAY[sub], ARRAY[intent], ARRAY[text], ARRAY[s], shutdown)
 $$;
 SELECT '# N and n alternating: three answers, the notice, silence; a new hour starts afresh';
 SELECT pg_temp.r('a1', 2, 'N', 0);
@@ -69,6 +88,11 @@ SELECT pg_temp.r('e7', 1, 'Y', 10, true);
 SELECT pg_temp.r('e7', 6, 'hello', 20, true);
 SELECT pg_temp.r('e7', 0, 'TRIP', 30, true);
 SELECT pg_temp.r('e7', 2, 'N', 40, true);
+SELECT '# a batch: each subscriber''s requests decided one after the other, as if apart';
+SELECT pg_temp.b(ARRAY['f8', 'f9', 'f8', 'f8', 'f9', 'f8', 'f8', 'f8'],
+		 ARRAY[0, 3, 1, 0, 3, 2, 0, 4],
+		 ARRAY['CXMYD', 'BZ', 'Y', 'CXMYD', 'BZ', 'N', 'TRIP', 'EN'],
+		 ARRAY[0, 0, 1, 2, 3, 4, 5, 6]);
 SELECT '# the audit: requests answered with silence or a duplicate; pending: the others';
 SELECT 'audit ' || count(*) FROM audit;
 SELECT 'pending ' || count(*) FROM request_pending;
