@@ -49,7 +49,9 @@ bench_pg_start() {	# shared_buffers
 		bench_pgaf_start "$1"
 		return
 	fi
-	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers="$1" -c max_wal_size=8GB
+	# pg_stat_statements loaded but tracking nothing: bench_statements_* turn it on for a run
+	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg" -c shared_buffers="$1" -c max_wal_size=8GB \
+		-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=none
 	export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
 	export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
 	bench_parts=
@@ -72,6 +74,32 @@ bench_pg_stop() {
 	fi
 	sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg" || true
 	[ ! -d "$work/pg2" ] || sh "$top_srcdir/sql/pgcluster.sh" stop "$work/pg2" || true
+}
+
+# Where PostgreSQL's time goes, per request, for the connections opened after
+# bench_statements_start (pg_stat_statements with track = all, nested statements included):
+# bench_statements_reset at the start of the measured seconds, bench_statements_print at their
+# end, with the requests answered meanwhile counted from the audit. Nested statements are
+# inside the top-level ones' time: the lines do not add up.
+bench_statements_start() {
+	psql -XAtq -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+		-c "ALTER DATABASE itinerad SET pg_stat_statements.track = 'all'"
+}
+bench_statements_reset() {
+	psql -XAtq -c "SELECT pg_stat_statements_reset()" > /dev/null
+	statements_audit0=$(psql -XAtq -c "SELECT count(*) FROM audit")
+}
+bench_statements_print() {	# lines
+	psql -XAtq -F ' ' -v n="$(($(psql -XAtq -c "SELECT count(*) FROM audit") - statements_audit0))" \
+		-v lines="$1" <<'SQL'
+SELECT format('  %6s  %s%s', round((total_exec_time * 1000 / greatest(:n, 1))::numeric, 1),
+	      CASE WHEN toplevel THEN '' ELSE '  (inside) ' END,
+	      left(regexp_replace(query, '\s+', ' ', 'g'), 80))
+FROM pg_stat_statements
+WHERE query NOT LIKE '%pg_stat_statements%' AND query <> 'SELECT count(*) FROM audit'
+ORDER BY total_exec_time DESC LIMIT :lines;
+SQL
+	psql -XAtq -c "ALTER DATABASE itinerad RESET pg_stat_statements.track"
 }
 
 # psql on the database and, on a partitioned layout, on each partition.

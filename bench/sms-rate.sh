@@ -7,9 +7,10 @@
 # between runs (each round's ratio, and the spread), and in each round also without
 # verification codes (verify_validity = 0), so that the cost of the code (random digits, an
 # HMAC, the reply sealed and stored before it goes out: issue 25) shows as a ratio measured
-# back to back; then consent on, and the latency
-# p50/p99/p99.9 at half the best consent-off rate; and the CPU each part used at the best max,
-# in all and per request, beside the floor's. Each itinerad run starts with 5 s not counted:
+# back to back; then consent on, and the latency p50/p99/p99.9 at half the best consent-off
+# rate; and the CPU each part used at the best max, in all and per request, beside the floor's;
+# then PostgreSQL's time per request by statement, in one more max run with pg_stat_statements
+# tracking (not counted in the rates above). Each itinerad run starts with 5 s not counted:
 # its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
 # CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
 # The load generator walks the subscribers in a fixed order; a run that asks all of them starts
@@ -52,10 +53,12 @@ run_itinerad() {	# consent on|off, verify_validity, then the load generator's ar
 	itin=$!
 	echo $itin > "$work/itinerad.pid"
 	sleep 4.7
+	[ -z "${profile:-}" ] || bench_statements_reset
 	i0=$(bench_ticks $itin) p0=$(bench_pg_ticks) g0=$(bench_ticks $load)
 	sleep $((secs - 1))
 	i1=$(bench_ticks $itin) p1=$(bench_pg_ticks) g1=$(bench_ticks $load)
 	wait $load
+	[ -z "${profile:-}" ] || bench_statements_print 14 > "$work/statements"
 	kill $itin
 	wait $itin 2>/dev/null || true
 	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit, verify_code"
@@ -77,6 +80,8 @@ max_on=$(run_itinerad on 24h --outstanding 400 --warmup 5 --duration $((secs + 5
 rate_off=$(echo "$max_off" | bench_field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
 at_half=$(run_itinerad off 24h --rate "$half" --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
+bench_statements_start
+profiled=$(profile=1 run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
 
 printf '%s\n' "SMS end to end, $subs subscribers, pool of $pool connections, $(nproc) cores" \
 	"figure                                  value      ratio to the floor"
@@ -98,3 +103,6 @@ echo "$max_off" | awk -v f="$floor" -v n="$(nproc)" '{
 	printf "%-36s itinerad %.0f, PostgreSQL %.0f, generator %.0f (a floor lookup: %.0f, pgbench included)\n",
 		"CPU per request, us", v["cpu_itinerad"] * 1e4 / r, v["cpu_pg"] * 1e4 / r,
 		v["cpu_generator"] * 1e4 / r, n * 1e6 / f }'
+echo "PostgreSQL's time per request by statement, us (one more max run, consent off, $profiled/s,"
+echo "pg_stat_statements tracking all; \"(inside)\": a statement of a function above, in its time):"
+cat "$work/statements"
