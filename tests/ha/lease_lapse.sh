@@ -23,26 +23,12 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/steady.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-. "$top_srcdir/tests/lib/npm.sh"
-itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
-itin_pg_db itin_ha_lease_lapse
+itin_steady_test itin_ha_lease_lapse
 smsc=27900
 admin=27901
 rate=30
 secs=10
-first=8613800000000
-WORK=$(mktemp -d /tmp/itin-lapse.XXXXXX)
-trap itin_steady_cleanup EXIT
-trap 'exit 1' INT TERM
-sql() { psql -XAtq -c "$1"; }
-sql_is() { [ "$(sql "$1")" = "$2" ]; }
-
-itin_sample_db "$WORK" $((rate * secs))
-itin_steady_conf $smsc $admin 6s 8s > "$WORK/itinerad.conf"
-
-itin_steady_start $smsc $rate $secs $first
-itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
+itin_steady_run $smsc $admin 6s 8s $rate $secs 8613800000000
 itin_poll 100 sql_is "SELECT count(*) FROM instance" 1 || { echo "no lease"; exit 1; }
 
 # The locks, each held until this script ends its session (application_name tells them apart).

@@ -14,26 +14,12 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 . "$top_srcdir/tests/lib/daemon.sh"
 . "$top_srcdir/tests/lib/steady.sh"
-command -v node > /dev/null || { echo "node missing"; exit 77; }
-. "$top_srcdir/tests/lib/npm.sh"
-itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
-itin_pg_db itin_ha_lease_lock
+itin_steady_test itin_ha_lease_lock
 smsc=27100
 admin=27101
 rate=10
 secs=8
-first=8613800000000
-WORK=$(mktemp -d /tmp/itin-lease.XXXXXX)
-trap itin_steady_cleanup EXIT
-trap 'exit 1' INT TERM
-sql() { psql -XAtq -c "$1"; }
-sql_is() { [ "$(sql "$1")" = "$2" ]; }
-
-itin_sample_db "$WORK" $((rate * secs))
-itin_steady_conf $smsc $admin 3s 2s > "$WORK/itinerad.conf"
-
-itin_steady_start $smsc $rate $secs $first
-itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
+itin_steady_run $smsc $admin 3s 2s $rate $secs 8613800000000
 
 # The lock, held until this script ends the session (application_name tells it apart).
 PGAPPNAME=itin-lock psql -XAtq -c "BEGIN; LOCK request_pending; SELECT pg_sleep(600);" \

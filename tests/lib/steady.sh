@@ -1,8 +1,35 @@
 # Sourced by the tests that put itinerad under a steady SMS load from the npm smpp SMSC
 # (tests/smsc/steady.js: RATE deliver_sm a second from distinct subscribers for SECS seconds,
 # each delivered again 1 s after a temporary error, as an SMSC does) and check that every
-# subscriber was answered exactly once. They set WORK and source tests/lib/daemon.sh first;
+# subscriber was answered exactly once. They source tests/lib/daemon.sh first and set WORK
+# (itin_steady_test does, for a test on one database);
 # steady.js's own variables (SMSC_MARK, SMSC_SENT) pass through the environment.
+
+# itin_steady_test DATABASE: how a test on one database (tests/lib/pg.sh) begins: skipped
+# without node or the npm smpp package, DATABASE made, WORK made, the cleanup trap set, and
+# sql/sql_is for one-line queries.
+itin_steady_test() {
+	command -v node > /dev/null || { echo "node missing"; exit 77; }
+	. "$top_srcdir/tests/lib/npm.sh"
+	itin_npm_ci > /dev/null 2>&1 || { echo "npm ci failed"; exit 77; }
+	itin_pg_db "$1"
+	WORK=$(mktemp -d /tmp/itin-steady.XXXXXX)
+	trap itin_steady_cleanup EXIT
+	trap 'exit 1' INT TERM
+	sql() { psql -XAtq -c "$1"; }
+	sql_is() { [ "$(sql "$1")" = "$2" ]; }
+}
+
+# itin_steady_run SMSC ADMIN LEASE DEADLINE RATE SECS FIRST: after itin_steady_test, the
+# sample data of RATE x SECS subscribers from FIRST, itinerad's config ($WORK/itinerad.conf,
+# itin_steady_conf), the SMSC offering RATE deliver_sm a second for SECS seconds on port SMSC,
+# and itinerad bound to it (its log $WORK/itinerad.log).
+itin_steady_run() {
+	itin_sample_db "$WORK" $(($5 * $6))
+	itin_steady_conf "$1" "$2" "$3" "$4" > "$WORK/itinerad.conf"
+	itin_steady_start "$1" "$5" "$6" "$7"
+	itin_steady_bound "$WORK/itinerad.conf" "$WORK/itinerad.log"
+}
 
 # itin_steady_start PORT RATE SECS FIRST: the SMSC listening on PORT (pid in $WORK/smsc.pid;
 # what it saw in $WORK/smsc.out and smsc.err, its figures in $WORK/figures).
