@@ -9,10 +9,12 @@
 # HMAC, the reply sealed and stored before it goes out: issue 25) shows as a ratio measured
 # back to back; then consent on, and the latency p50/p99/p99.9 at half the best consent-off
 # rate; and the CPU each part used at the best max, in all and per request, beside the floor's;
-# then PostgreSQL's time per request by statement, in one more max run with pg_stat_statements
-# tracking (not counted in the rates above). Each itinerad run starts with 5 s not counted:
-# its new PostgreSQL backends first map the shared buffers they touch (about 4 s of extra
-# CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
+# the ceiling of holding the MO at the SMSC with the state in memory (issue 20 item 2: the
+# request's writes replaced by its audit row, a run with and without codes, best round's
+# floor); then PostgreSQL's time per request by statement, in one more max run with
+# pg_stat_statements tracking (not counted in the rates above). Each itinerad run starts with
+# 5 s not counted: its new PostgreSQL backends first map the shared buffers they touch (about
+# 4 s of extra CPU at 2,700 requests/s, seen as _bt_checkpage and native_set_pte in a profile).
 # The load generator walks the subscribers in a fixed order; a run that asks all of them starts
 # over with the keyword in another case, so that a repeat is a new message (the same text within
 # 30 s would be taken for an SMSC's redelivery and not answered); a subscriber then asks a few
@@ -80,6 +82,33 @@ max_on=$(run_itinerad on 24h --outstanding 400 --warmup 5 --duration $((secs + 5
 rate_off=$(echo "$max_off" | bench_field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
 at_half=$(run_itinerad off 24h --rate "$half" --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
+# The ceiling of issue 20's option (the SMSC keeps the MO until the reply is accepted, the
+# subscriber's state kept in memory): the begin and the sent mark replaced, for one run each
+# without and with codes, by what would be left of them, the audit row; the functions put back
+# after. Only queries come (consent off), so the action is always the itinerary.
+psql -XAtq -c "SELECT pg_get_functiondef('itin_requests_begin'::regproc) || ';'" \
+	-c "SELECT pg_get_functiondef('itin_requests_sent'::regproc) || ';'" > "$work/functions.sql"
+psql -XAtq <<'SQL'
+CREATE OR REPLACE FUNCTION itin_requests_begin(p_owner text, p_keys text[], p_channels smallint[],
+	p_intents smallint[], p_ats bigint[], p_messages text[], p_reply_tos text[],
+	p_consents boolean[], p_default_lang smallint, p_consent_timeout interval,
+	p_rate_count integer, p_rate_period interval, p_dedup interval, p_shutdown boolean)
+RETURNS TABLE (request_id bigint, action smallint, lang smallint)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	SELECT nextval(pg_get_serial_sequence('request_pending', 'id')), 1::smallint, p_default_lang
+	FROM unnest(p_keys)
+$$;
+CREATE OR REPLACE FUNCTION itin_requests_sent(p_owner text, p_ids bigint[], p_parts smallint[],
+					      p_actions smallint[], p_at timestamptz)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts)
+	SELECT sha256(int8send(u.id)), p_at, p_at, 0, 0, coalesce(u.action, 1), u.parts
+	FROM unnest(p_ids, p_parts, p_actions) AS u(id, parts, action)
+$$;
+SQL
+ceiling_no_codes=$(run_itinerad off 0 --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
+ceiling=$(run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
+psql -XAtq -f "$work/functions.sql" > /dev/null
 bench_statements_start
 profiled=$(profile=1 run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
 
@@ -90,6 +119,9 @@ awk -v p="$pool" '{ printf "round %d: %-27s %9.0f      1.00\n", $1, "floor, pgbe
 	printf "round %d: %-27s %9.0f      %.2f (with codes / without: %.2f)\n", $1, "... without codes /s", $4, $4 / $2, $3 / $4 }' "$work/rounds"
 awk '{ r = $3 / $2; lo = NR == 1 || r < lo ? r : lo; hi = NR == 1 || r > hi ? r : hi }
 	END { printf "%-36s %9s      %.2f-%.2f\n", "ratio to the floor, spread", "", lo, hi }' "$work/rounds"
+awk -v f="$floor" -v a="$ceiling_no_codes" -v b="$ceiling" 'BEGIN {
+	printf "%-36s %9.0f      %.2f\n", "ceiling, the audit row alone /s", b, b / f
+	printf "%-36s %9.0f      %.2f\n", "... without codes /s", a, a / f }'
 echo "$max_on" | bench_field rate | awk -v f="$floor" '{ printf "%-36s %9.0f      %.2f (best round)\n", "itinerad max, consent on /s", $1, $1 / f }'
 echo "$max_off" | awk '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms\n", "latency at best max (consent off) p50", $8, $10, $12 }'
 echo "$at_half" | awk -v h="$half" '{ printf "%-36s %9s ms   p99 %s ms, p99.9 %s ms (%s unanswered)\n", "latency at " h "/s p50", $8, $10, $12, $16 }'
