@@ -102,6 +102,38 @@ SQL
 	psql -XAtq -c "ALTER DATABASE itinerad RESET pg_stat_statements.track"
 }
 
+# The ceiling of issue 20's option (the SMSC or the USSD peer keeps the request until its reply
+# is accepted, the subscriber's state kept in memory): bench_ceiling_on replaces the begin and
+# the sent mark by what that design would leave of them, the audit row, until
+# bench_ceiling_off puts them back (as pg_get_functiondef gave them). Only queries may come
+# (consent off): the action is always the itinerary.
+bench_ceiling_on() {
+	psql -XAtq -c "SELECT pg_get_functiondef('itin_requests_begin'::regproc) || ';'" \
+		-c "SELECT pg_get_functiondef('itin_requests_sent'::regproc) || ';'" \
+		> "$work/functions.sql"
+	psql -XAtq <<'SQL'
+CREATE OR REPLACE FUNCTION itin_requests_begin(p_owner text, p_keys text[], p_channels smallint[],
+	p_intents smallint[], p_ats bigint[], p_messages text[], p_reply_tos text[],
+	p_consents boolean[], p_default_lang smallint, p_consent_timeout interval,
+	p_rate_count integer, p_rate_period interval, p_dedup interval, p_shutdown boolean)
+RETURNS TABLE (request_id bigint, action smallint, lang smallint)
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	SELECT nextval(pg_get_serial_sequence('request_pending', 'id')), 1::smallint, p_default_lang
+	FROM unnest(p_keys)
+$$;
+CREATE OR REPLACE FUNCTION itin_requests_sent(p_owner text, p_ids bigint[], p_parts smallint[],
+					      p_actions smallint[], p_at timestamptz)
+RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+	INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts)
+	SELECT sha256(int8send(u.id)), p_at, p_at, 0, 0, coalesce(u.action, 1), u.parts
+	FROM unnest(p_ids, p_parts, p_actions) AS u(id, parts, action)
+$$;
+SQL
+}
+bench_ceiling_off() {
+	psql -XAtq -f "$work/functions.sql" > /dev/null
+}
+
 # psql on the database and, on a partitioned layout, on each partition.
 bench_psql_all() {	# psql arguments
 	psql -XAtq "$@"

@@ -82,33 +82,11 @@ max_on=$(run_itinerad on 24h --outstanding 400 --warmup 5 --duration $((secs + 5
 rate_off=$(echo "$max_off" | bench_field rate)
 half=$(awk -v r="$rate_off" 'BEGIN { printf "%d", r / 2 }')
 at_half=$(run_itinerad off 24h --rate "$half" --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000)
-# The ceiling of issue 20's option (the SMSC keeps the MO until the reply is accepted, the
-# subscriber's state kept in memory): the begin and the sent mark replaced, for one run each
-# without and with codes, by what would be left of them, the audit row; the functions put back
-# after. Only queries come (consent off), so the action is always the itinerary.
-psql -XAtq -c "SELECT pg_get_functiondef('itin_requests_begin'::regproc) || ';'" \
-	-c "SELECT pg_get_functiondef('itin_requests_sent'::regproc) || ';'" > "$work/functions.sql"
-psql -XAtq <<'SQL'
-CREATE OR REPLACE FUNCTION itin_requests_begin(p_owner text, p_keys text[], p_channels smallint[],
-	p_intents smallint[], p_ats bigint[], p_messages text[], p_reply_tos text[],
-	p_consents boolean[], p_default_lang smallint, p_consent_timeout interval,
-	p_rate_count integer, p_rate_period interval, p_dedup interval, p_shutdown boolean)
-RETURNS TABLE (request_id bigint, action smallint, lang smallint)
-LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-	SELECT nextval(pg_get_serial_sequence('request_pending', 'id')), 1::smallint, p_default_lang
-	FROM unnest(p_keys)
-$$;
-CREATE OR REPLACE FUNCTION itin_requests_sent(p_owner text, p_ids bigint[], p_parts smallint[],
-					      p_actions smallint[], p_at timestamptz)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-	INSERT INTO audit (key, received_at, answered_at, channel, intent, action, parts)
-	SELECT sha256(int8send(u.id)), p_at, p_at, 0, 0, coalesce(u.action, 1), u.parts
-	FROM unnest(p_ids, p_parts, p_actions) AS u(id, parts, action)
-$$;
-SQL
+# The ceiling of issue 20's option (bench_ceiling_on), without and with codes.
+bench_ceiling_on
 ceiling_no_codes=$(run_itinerad off 0 --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
 ceiling=$(run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
-psql -XAtq -f "$work/functions.sql" > /dev/null
+bench_ceiling_off
 bench_statements_start
 profiled=$(profile=1 run_itinerad off 24h --outstanding 400 --warmup 5 --duration $((secs + 5)) --msisdn-base 8613800000000 | bench_field rate)
 

@@ -10,7 +10,9 @@
 # OUTSTANDING (default 200) sessions in flight, first as PostgreSQL is configured (every
 # commit flushed), then with synchronous_commit off for itinerad's database (each request
 # commits twice: its "begin" and its "done"), at a fixed rate of half that, and for osmo-hlr
-# alone (its internal *#101#, no EUSE). Then the same sessions through the other transport
+# alone (its internal *#101#, no EUSE); and, after the first, the ceiling of issue 20's option
+# (bench_ceiling_on in bench/lib.sh: the request's writes replaced by its audit row). Then the
+# same sessions through the other transport
 # (issue 24): itinerad bound to bench/itinerad-smsc-load --ussd playing a USSD gateway over SMPP
 # (127.0.0.1:27310; PSSR indication, the last screen as a PSSR response), with every commit
 # flushed and with synchronous_commit off, printed beside the GSUP rows (each started afresh).
@@ -85,6 +87,11 @@ floor=$(bench_floor 2 "$secs")
 itinerad_start
 durable=$(run_load --outstanding "$outstanding")
 itinerad_stop
+bench_ceiling_on
+itinerad_start
+ceiling=$(run_load --outstanding "$outstanding")
+itinerad_stop
+bench_ceiling_off
 psql -XAtq -c "ALTER DATABASE itinerad SET synchronous_commit = off"
 itinerad_start
 async=$(run_load --outstanding "$outstanding")
@@ -141,6 +148,7 @@ printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s   %s\n' "run" "sess./s" "floo
 	"µs/session osmo-hlr itinerad postgres load"
 printf '%-40s %8.0f %6s\n' "floor: pgbench lookup (2 clients)" "$floor" "1.00"
 for pair in "itinerad, $outstanding in flight:$durable" \
+	"ceiling, the audit row alone:$ceiling" \
 	"same, synchronous_commit off:$async" \
 	"same, offered $half/s:$at_half" \
 	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone"; do
