@@ -278,9 +278,9 @@ static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cf
 	return 0;
 }
 
-/* migrate, retention and purge of a partitioned layout (issue 21): the proxy's own database
- * first (its cluster map, its global tables), then each partition of its map; a single node
- * has none. */
+/* migrate, retention and purge of a partitioned layout (issue 21) on each partition of the
+ * proxy's map: migrate and purge after the proxy's own database (its cluster map, its global
+ * tables), retention before it; a single node has none. */
 static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
 			      const struct itin_config *cfg, int64_t now)
 {
@@ -301,6 +301,21 @@ static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
 	}
 	talloc_free(parts);
 	return rc;
+}
+
+/* Retention of a partitioned layout runs on the partitions first: the proxy's expiry of request
+ * states and its clamp of the feed's time then ask them which keys and presence their
+ * retention left (sql/proxy.sql), as a single node reads its own tables after its swap. */
+static int retention(void *ctx, itin_db_conn *conn, const struct itin_config *cfg, int64_t now)
+{
+	int rc = on_every_partition(ctx, conn, "retention", cfg, now);
+	int proxy;
+
+	if (rc < 0 || (proxy = itin_db_is_proxy(conn)) < 0)
+		return rc < 0 ? rc : proxy;
+	if (proxy)
+		fprintf(stderr, "retention: the proxy\n");
+	return itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now);
 }
 
 /* A command's result as its exit status, for cron jobs and scripts: 2 when it was refused for
@@ -440,9 +455,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
-		rc = itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now);
-		if (rc == 0)
-			rc = on_every_partition(ctx, conn, cmd, cfg, now);
+		rc = retention(ctx, conn, cfg, now);
 	} else if (strcmp(cmd, "retire-key") == 0 && optind + 1 < argc) {
 		char *end;
 		unsigned long id = strtoul(argv[optind + 1], &end, 10);

@@ -6,7 +6,8 @@
 -- are the partitions' conninfos: the cluster map, read by PL/Proxy, `itinerad-db migrate`
 -- (every partition gets the migrations) and the loader (which writes each partition).
 -- `itinerad-db migrate` applies this file after sql/grants.sql whenever the database has that
--- server, so it replaces the single node's itin_lookup with the routed one every time.
+-- server, so it replaces the single node's itin_lookup with the routed one every time, and the
+-- two steps of retention that read keys or presence with ones that ask the partitions.
 
 -- The cluster map: partition number and conninfo, in order. The roles may not read the
 -- server's options themselves (pg_foreign_server hides them from non-owners).
@@ -70,6 +71,74 @@ BEGIN
 END
 $$;
 
+-- What retention asks the partitions (migration 260): which of these keys they hold, each key
+-- asked of its own partition, and the newest presence each keeps at or before a time.
+CREATE OR REPLACE FUNCTION itin_keys_held(p_keys text[]) RETURNS SETOF text
+LANGUAGE plproxy AS $$
+	CLUSTER 'itinerad';
+	SPLIT p_keys;
+	RUN ON itin_key_hash(p_keys);
+$$;
+
+CREATE OR REPLACE FUNCTION itin_presence_newest(p_newest timestamptz) RETURNS SETOF timestamptz
+LANGUAGE plproxy AS $$
+	CLUSTER 'itinerad';
+	RUN ON ALL;
+$$;
+
+-- The single node's itin_identities_expire (migrations 090, 196), same argument and row, for
+-- the proxy, which holds no subscriber, key or presence but the request state
+-- (doc/manual/scale.md): the state of a key whose last request is older than p_cutoff goes
+-- when no partition holds the key. `itinerad-db retention` runs it after the partitions'
+-- retention (daemon/itinerad_db.c), so that the keys of a subscriber expired there are gone,
+-- as on a single node, where the keys go first in the same function. The old states are asked
+-- about 10,000 keys at a time: a national proxy holds hundreds of millions of them.
+CREATE OR REPLACE FUNCTION itin_identities_expire(p_cutoff timestamptz)
+RETURNS TABLE (subscribers bigint, keys bigint, states bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	batch text[];
+	n bigint;
+BEGIN
+	subscribers := 0;
+	keys := 0;
+	states := 0;
+	FOR batch IN
+		SELECT array_agg(encode(o.key, 'hex'))
+		FROM (SELECT s.key, (row_number() OVER () - 1) / 10000 AS b FROM subscriber_state s
+		      WHERE s.last_message_at IS NULL OR s.last_message_at < p_cutoff) o
+		GROUP BY o.b
+	LOOP
+		DELETE FROM subscriber_state s
+		WHERE s.key IN (SELECT decode(k, 'hex') FROM unnest(batch) AS k)
+		AND (s.last_message_at IS NULL OR s.last_message_at < p_cutoff)
+		AND s.key NOT IN (SELECT decode(h, 'hex') FROM itin_keys_held(batch) AS h);
+		GET DIAGNOSTICS n = ROW_COUNT;
+		states := states + n;
+	END LOOP;
+	RETURN NEXT;
+END
+$$;
+
+-- The single node's itin_feed_state_clamp (migration 090) for the proxy: the newest presence
+-- kept is the newest of the partitions', asked after their retention and only when the row
+-- qualifies.
+CREATE OR REPLACE FUNCTION itin_feed_state_clamp(p_newest timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+	n bigint;
+BEGIN
+	UPDATE feed_state SET newest_event = coalesce((SELECT max(t)
+		FROM itin_presence_newest(p_newest) AS t), newest_event)
+	WHERE feed = 'events' AND newest_event > p_newest;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	DELETE FROM feed_state WHERE feed = 'events' AND newest_event > p_newest;
+	RETURN n;
+END
+$$;
+
 -- The routing functions run as the owner; the loader reads the cluster map and routes by it.
-REVOKE ALL ON FUNCTION itin_partitions, itin_key_partitions, itin_lookup_part FROM PUBLIC;
+REVOKE ALL ON FUNCTION itin_partitions, itin_key_partitions, itin_lookup_part, itin_keys_held,
+	itin_presence_newest FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION itin_partitions, itin_key_partitions TO itinerad_loader;
