@@ -8,16 +8,20 @@
 #   SMS      itinerad's maximum rate (bench/sms-rate.sh) on a single node and through the proxy
 #            of 4 partitions
 #   ingest   `itinerad-db load events` of the same feed into a single node and into layouts of
-#            1, 2 and 4 partitions (events/s; the partitions are written in parallel)
+#            1, 2 and 4 partitions (events/s; the partitions are written in parallel), in
+#            ROUNDS rounds (3 by default), each loading every layout in turn into fresh
+#            databases: the median and the range of each, and the routing's cost, the median
+#            and range of the rounds' ratios to the single node (issue 21: at most -20 %)
 # The partitions are spread over two PostgreSQL clusters (even ones on the first, with the
 # proxy), all on this machine's CPUs: the figures show what routing costs, not what more
 # machines give. The CPU per request is what pgbench and every process of both clusters used
 # (the postmasters' reaped children, the backends of the run) over the requests answered: it
 # holds on a machine shared with other work, where requests/s do not. doc/manual/scale.md
 # derives its plan from them.
-# usage: bench/shard.sh [SUBSCRIBERS] [SECONDS] [ingest lookup sms]   (from a build directory;
-#        the sections to run, all three by default)
+# usage: [ROUNDS=N] bench/shard.sh [SUBSCRIBERS] [SECONDS] [ingest lookup sms]   (from a build
+#        directory; the sections to run, all three by default)
 set -eu
+rounds=${ROUNDS:-3}
 subs=${1:-20000}
 secs=${2:-10}
 shift $(($# < 2 ? $# : 2))
@@ -38,17 +42,25 @@ export PGUSER=postgres
 export ITINERAD_CONFIG="$top_srcdir/tests/db/itinerad-test.conf"
 AT=2026-11-20T23:00:00+08:00
 
-# A database: single node (N = 0) or a proxy and N partitions, migrated, cells loaded.
+# The host of partition $1 of a layout: even ones with the proxy.
+part_host() { [ $(($1 % 2)) = 1 ] && echo "$work/b" || echo "$work/a"; }
+# A database: single node (N = 0) or a proxy and N partitions, migrated, cells loaded; an
+# earlier round's of the same name dropped first.
 layout() {	# name N
+	PGOPTIONS='-c client_min_messages=warning' "$PGBIN/dropdb" -h "$work/a" --if-exists "$1"
+	i=0
+	while [ $i -lt "$2" ]; do
+		PGOPTIONS='-c client_min_messages=warning' "$PGBIN/dropdb" -h "$(part_host $i)" \
+			--if-exists "${1}_p$i"
+		i=$((i + 1))
+	done
 	if [ "$2" = 0 ]; then
 		"$PGBIN/createdb" -h "$work/a" "$1"
 	else
 		parts=
 		i=0
 		while [ $i -lt "$2" ]; do
-			h=$work/a
-			[ $((i % 2)) = 1 ] && h=$work/b
-			parts="$parts host=$h dbname=${1}_p$i|"
+			parts="$parts host=$(part_host $i) dbname=${1}_p$i|"
 			i=$((i + 1))
 		done
 		(IFS='|'; sh "$top_srcdir/contrib/shard/shard.sh" create "host=$work/a dbname=$1" $parts)
@@ -67,15 +79,49 @@ ingest() {
 "$top_builddir/itinerad-sample" --seed 7 --subscribers "$subs" --end 1795147200 \
 	--cells "$work/cells" --events "$work/events" > /dev/null 2>&1
 events=$(($(wc -l < "$work/events") - 1))
-want ingest && echo "ingest of $events events of $subs subscribers (itinerad-db load events):"
-for n in 0 1 2 4; do
-	name=shard$n
-	[ $n = 0 ] && name=single
-	layout $name $n
-	events_s=$(ingest $name)
-	want ingest || continue
-	[ $n = 0 ] && echo "  single node    $events_s events/s" || echo "  $n partition(s) $events_s events/s"
+# Each round loads every layout in turn, so that the machine's other work weighs on all of
+# them alike; the lookups below use the last round's databases.
+want ingest || rounds=1
+r=1
+while [ $r -le "$rounds" ]; do
+	for n in 0 1 2 4; do
+		name=shard$n
+		[ $n = 0 ] && name=single
+		layout $name $n
+		echo "$r $n $(ingest $name)" >> "$work/ingest"
+	done
+	r=$((r + 1))
 done
+want ingest && echo "ingest of $events events of $subs subscribers" \
+	"(itinerad-db load events, median of $rounds rounds):" && awk '
+	function median(a, n,   i, j, t) {	# a[1..n], sorted in place
+		for (i = 2; i <= n; i++)
+			for (j = i; j > 1 && a[j - 1] > a[j]; j--) {
+				t = a[j]
+				a[j] = a[j - 1]
+				a[j - 1] = t
+			}
+		return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+	}
+	{ v[$2, $1] = $3; single[$1] = $2 == 0 ? $3 : single[$1]; rounds = $1 }
+	END {
+		split("0 1 2 4", layouts)
+		for (l = 1; l <= 4; l++) {
+			k = layouts[l]
+			for (r = 1; r <= rounds; r++) {
+				e[r] = v[k, r]
+				q[r] = 100 * (v[k, r] / single[r] - 1)
+			}
+			m = median(e, rounds)
+			line = sprintf("%7d events/s (%d-%d)", m, e[1], e[rounds])
+			m = median(q, rounds)
+			if (k == 0)
+				printf "  single node    %s\n", line
+			else
+				printf "  %d partition(s) %s; against the single node %+.1f %% (%+.1f to %+.1f)\n",
+					k, line, m, q[1], q[rounds]
+		}
+	}' "$work/ingest"
 
 # The keys to ask for, by kind, in the proxies' and the single node's databases, numbered in
 # key order (the keys are HMACs: consecutive ones fall on any partition).
