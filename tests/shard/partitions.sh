@@ -4,9 +4,9 @@
 # every partition; loads route each row to the partition of its key, with exact counts, the
 # same keys and presence in batches as in one transaction, and a failed batch on no partition;
 # lookups by MSISDN and by IMSI (two routed steps, one when the holder is on the IMSI key's
-# partition) through the proxy; retention (IMSI keys
-# too) and purge on every partition; 100,000 subscribers spread within 10 % of the mean. The
-# transcript must equal partitions.ok.
+# partition) through the proxy; retention (IMSI keys too) and purge on every partition;
+# 100,000 subscribers spread within 10 % of the mean, each key on the partition PL/Proxy routes
+# it to. The transcript must equal partitions.ok.
 set -u
 ITIN_TEST_PARTITIONS=4
 . "$top_srcdir/tests/lib/pg.sh"
@@ -93,6 +93,7 @@ total() {	# SQL giving a count on each partition
 		awk '{ n[NR] = $1; s += $1 } END { m = s / NR; ok = "yes"
 			for (i = 1; i <= NR; i++) if (n[i] < 0.9 * m || n[i] > 1.1 * m) ok = "no"
 			print "subscribers " s " on " NR " partitions, each within 10 % of the mean: " ok }'
+	echo "keys not on the partition PL/Proxy routes them to (itin_key_hash): $(total "SELECT count(*) FROM subscriber_key WHERE itin_key_hash(encode(key, 'hex')) & 3 <> substring(current_database() FROM '_p([0-9]+)\$')::integer")"
 	echo "IMSI keys $(total 'SELECT count(*) FROM subscriber_key WHERE holder_key IS NOT NULL'), of which with their holder's partition: $(total 'SELECT count(*) FROM subscriber_key i JOIN subscriber_key m ON m.key = i.holder_key')"
 	echo "of which answered there in one routed step (migration 220): $(total "SELECT count(DISTINCT l.i) FROM (SELECT array_agg(encode(key, 'hex')) AS k FROM subscriber_key WHERE holder_key IS NOT NULL) a, itin_lookup_part(a.k, array_fill(DATE '2026-11-06', ARRAY[cardinality(a.k)]), ARRAY(SELECT generate_series(1, cardinality(a.k))::bigint)) l WHERE l.holder IS NULL")"
 	itin_ask 460000000000077 --imsi - --at $LOAD_AT --lang en
