@@ -139,6 +139,43 @@ itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t e
 	return conn;
 }
 
+itin_db_conn *itin_db_connect_again(itin_db_conn *conn, char *err, size_t err_len)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	const char **keywords, **values;
+	PGconn *again = NULL;
+	size_t n = 0, used = 0;
+
+	for (; opts && opts[n].keyword; n++)
+		;
+	keywords = talloc_array(NULL, const char *, n + 1);
+	values = talloc_array(NULL, const char *, n + 1);
+	if (!opts || !keywords || !values) {
+		snprintf(err, err_len, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!opts[i].val)
+			continue;
+		keywords[used] = opts[i].keyword;
+		values[used++] = opts[i].val;
+	}
+	keywords[used] = values[used] = NULL;
+	again = PQconnectdbParams(keywords, values, 0);
+	if (PQstatus(again) != CONNECTION_OK) {
+		snprintf(err, err_len, "database connection failed: %s", PQerrorMessage(again));
+		PQfinish(again);
+		again = NULL;
+		goto out;
+	}
+	PQsetClientEncoding(again, "UTF8");
+out:
+	talloc_free(keywords);
+	talloc_free(values);
+	PQconninfoFree(opts);
+	return again;
+}
+
 void itin_db_disconnect(itin_db_conn *conn)
 {
 	PQfinish(conn);

@@ -38,4 +38,7 @@ const char *itin_db_installed(const char *env, const char *installed, const char
 
 /* A blocking connection for command-line tools; NULL with the reason in err. */
 itin_db_conn *itin_db_connect_blocking(const char *conninfo, char *err, size_t err_len);
+/* A second connection with conn's options (its host, database and user): for work beside
+ * conn's in another thread; NULL with the reason in err. */
+itin_db_conn *itin_db_connect_again(itin_db_conn *conn, char *err, size_t err_len);
 void itin_db_disconnect(itin_db_conn *conn);

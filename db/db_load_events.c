@@ -13,8 +13,9 @@
  * The reading and folding of one batch overlaps with PostgreSQL's writing of the one before:
  * a full batch is handed, with its own fold table and a copy of the identities it sends, to a
  * writer thread, which is joined before the next batch is handed over. While it runs, the
- * writer alone touches the connection, that batch and the subscriber ids; the reader alone
- * everything else. No locks: the join is the only synchronisation. PostgreSQL's writing is
+ * writer alone touches the connection, that batch and the subscriber ids and partitions by
+ * identity; the reader alone everything else (the next batch's identities, collected before
+ * the join, and the proxy's second connection). No locks: the join is the only synchronisation. PostgreSQL's writing is
  * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
  *
  * On a partitioned layout (issue 21; the proxy's cluster map, db_partitions.h), each batch is
@@ -22,7 +23,9 @@
  * transaction: the subscribers, their MSISDN keys and their presence to the partition of the
  * MSISDN key, each IMSI key to its own partition, naming its holder's MSISDN key (migration
  * 195), with the same rule as on one node (the holder seen with it last). Which partition a
- * key is on, the proxy says (itin_key_partitions: PL/Proxy's own hash). The transactions are
+ * key is on, the proxy says (itin_key_partitions: PL/Proxy's own hash, defined there only),
+ * asked over a second connection while the writer still writes the batch before, so that
+ * the routing is off the loads' critical path. The transactions are
  * committed once all of them have written the batch, else all rolled back: a failed batch is
  * on no partition (short of a partition lost between two COMMITs).
  *
@@ -146,6 +149,7 @@ struct part_writer {
 struct loader {
 	PGconn *conn;
 	struct itin_partitions *parts;			/* NULL: a single node */
+	PGconn *router;		/* the proxy again: routes a batch while the writer uses conn */
 	struct part_writer *part_writer;		/* one per partition */
 	struct paged part_of;		/* uint8_t: each identity's MSISDN key's partition */
 	const struct itin_service_config *service;	/* country code, domestic MCCs */
@@ -165,6 +169,8 @@ struct loader {
 	size_t ident_mask, num_idents_mapped;
 	struct paged idents;		/* of struct ident */
 	size_t num_idents;
+	struct paged collected;		/* of struct ident_row: the next batch's, routed */
+	size_t num_collected;
 
 	struct fold_slot *fold;		/* the batch being read */
 	size_t fold_mask, num_fold;
@@ -647,12 +653,13 @@ static int finish_writing(struct loader *l)
 	return 0;
 }
 
-/* The partitions of the keys of the batch's identities, as the proxy routes them
- * (itin_key_partitions, sql/proxy.sql): each row's, and each identity's MSISDN key's. */
+/* The partitions of the keys of the identities collected, as the proxy routes them
+ * (itin_key_partitions, sql/proxy.sql), over the second connection: the writer may be using
+ * the first. */
 static int route_idents(struct loader *l)
 {
-	struct batch_job *job = &l->job;
-	char *keys = talloc_size(l, 2 * job->num_idents * (2 * ITIN_SUBSCRIBER_KEY_LEN + 1) + 3);
+	size_t num = l->num_collected;
+	char *keys = talloc_size(l, 2 * num * (2 * ITIN_SUBSCRIBER_KEY_LEN + 1) + 3);
 	const char *values[1] = { keys };
 	char *p = keys, *end;
 	PGresult *res;
@@ -661,8 +668,8 @@ static int route_idents(struct loader *l)
 	if (!keys)
 		return -ENOMEM;
 	*p++ = '{';
-	for (size_t i = 0; i < 2 * job->num_idents; i++) {
-		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i / 2);
+	for (size_t i = 0; i < 2 * num; i++) {
+		const struct ident_row *id = PAGED_AT(&l->collected, struct ident_row, i / 2);
 
 		if (i)
 			*p++ = ',';
@@ -671,16 +678,17 @@ static int route_idents(struct loader *l)
 		p += 2 * ITIN_SUBSCRIBER_KEY_LEN;
 	}
 	strcpy(p, "}");
-	res = PQexecParams(l->conn, "SELECT itin_key_partitions($1::text[])", 1, NULL, values, NULL,
-			   NULL, 0);
+	res = PQexecParams(l->router, "SELECT itin_key_partitions($1::text[])", 1, NULL, values,
+			   NULL, NULL, 0);
 	talloc_free(keys);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		LOGP(DLOAD, LOGL_ERROR, "load: routing keys to partitions: %s", PQerrorMessage(l->conn));
+		LOGP(DLOAD, LOGL_ERROR, "load: routing keys to partitions: %s",
+		     PQerrorMessage(l->router));
 		goto out;
 	}
 	p = PQgetvalue(res, 0, 0);
-	for (size_t i = 0; i < 2 * job->num_idents; i++) {
-		struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i / 2);
+	for (size_t i = 0; i < 2 * num; i++) {
+		struct ident_row *id = PAGED_AT(&l->collected, struct ident_row, i / 2);
 		unsigned long part = strtoul(p + 1, &end, 10);
 
 		if (end == p + 1 || part >= l->parts->num) {
@@ -689,12 +697,10 @@ static int route_idents(struct loader *l)
 			goto out;
 		}
 		p = end;
-		if (i % 2) {
+		if (i % 2)
 			id->imsi_part = part;
-		} else {
+		else
 			id->msisdn_part = part;
-			*PAGED_AT(&l->part_of, uint8_t, id->n) = part;
-		}
 	}
 	rc = 0;
 out:
@@ -702,28 +708,24 @@ out:
 	return rc;
 }
 
-/* The batch's identities that no earlier batch sent, copied for the writer; room for the
- * subscriber id of every identity so far (and its partition's). */
+/* The batch's identities that no earlier batch sent, copied for the writer and routed to
+ * their partitions: done while the writer may still write the batch before, so it touches
+ * nothing the writer reads (the batch job, the subscriber ids and partitions by identity). */
 static int collect_idents(struct loader *l)
 {
-	struct batch_job *job = &l->job;
-
-	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0 ||
-	    paged_reserve(l, &l->part_of, sizeof(uint8_t), l->num_idents, false) < 0)
-		return -ENOMEM;
-	job->num_idents = 0;
+	l->num_collected = 0;
 	for (size_t i = 0; i < l->num_idents; i++) {
 		struct ident *id = ident_at(l, i);
 		struct ident_row *row;
 
 		if (id->batch != l->batch || id->written)
 			continue;
-		if (paged_reserve(l, &job->idents, sizeof(struct ident_row), job->num_idents + 1,
+		if (paged_reserve(l, &l->collected, sizeof(struct ident_row), l->num_collected + 1,
 				  false) < 0)
 			return -ENOMEM;
 		id->written = true;
-		row = PAGED_AT(&job->idents, struct ident_row, job->num_idents);
-		job->num_idents++;
+		row = PAGED_AT(&l->collected, struct ident_row, l->num_collected);
+		l->num_collected++;
 		row->n = i;
 		memcpy(row->msisdn_key, id->msisdn_key, sizeof(row->msisdn_key));
 		memcpy(row->imsi_key, id->imsi_key, sizeof(row->imsi_key));
@@ -736,20 +738,48 @@ static int collect_idents(struct loader *l)
 		if (row->mask_sealed_len < 0)
 			return -ENOMEM;
 	}
-	return l->parts && job->num_idents ? route_idents(l) : 0;
+	return l->parts && l->num_collected ? route_idents(l) : 0;
+}
+
+/* The identities collected become the batch job's, once the writer is done with the one
+ * before; room for the subscriber id of every identity so far, and its partition's. */
+static int take_collected(struct loader *l)
+{
+	struct batch_job *job = &l->job;
+	struct paged spare = job->idents;
+
+	if (paged_reserve(l, &l->subscriber_of, sizeof(int64_t), l->num_idents, false) < 0 ||
+	    paged_reserve(l, &l->part_of, sizeof(uint8_t), l->num_idents, false) < 0)
+		return -ENOMEM;
+	job->idents = l->collected;
+	job->num_idents = l->num_collected;
+	l->collected = spare;
+	for (size_t i = 0; l->parts && i < job->num_idents; i++) {
+		const struct ident_row *id = PAGED_AT(&job->idents, struct ident_row, i);
+
+		*PAGED_AT(&l->part_of, uint8_t, id->n) = id->msisdn_part;
+	}
+	return 0;
 }
 
 /* Hands the batch read so far to the writer, once the one before is written, and goes on
- * reading into the other fold table. */
+ * reading into the other fold table. Its identities are collected and routed before that
+ * wait, while the writer still writes. */
 static int hand_over(struct loader *l)
 {
 	struct fold_slot *full = l->fold;
 	int rc;
 
-	if ((rc = finish_writing(l)) < 0 || l->num_fold == 0)
-		return rc;
+	if (l->num_fold == 0)
+		return finish_writing(l);
 	if ((rc = collect_idents(l)) < 0) {
 		l->error = rc == -ENOMEM ? "out of memory" : "database error";
+		return rc;
+	}
+	if ((rc = finish_writing(l)) < 0)
+		return rc;
+	if ((rc = take_collected(l)) < 0) {
+		l->error = "out of memory";
 		return rc;
 	}
 	l->job.fold = full;
@@ -804,6 +834,8 @@ static int loader_destructor(struct loader *l)
 {
 	if (l->writing)
 		pthread_join(l->writer, NULL);
+	if (l->router)
+		PQfinish(l->router);
 	return 0;
 }
 
@@ -834,6 +866,17 @@ int itin_db_load_events(PGconn *conn, const struct itin_service_config *service,
 	l->order = talloc_array(l, struct row_order, batch_rows);
 	if ((rc = itin_db_partitions_open(l, conn, &l->parts)) < 0)
 		goto out;
+	if (l->parts) {
+		char err[256];
+
+		l->router = itin_db_connect_again(conn, err, sizeof(err));
+		if (!l->router) {
+			LOGP(DLOAD, LOGL_ERROR, "%s: a second connection to the proxy: %s\n", name,
+			     err);
+			rc = -EIO;
+			goto out;
+		}
+	}
 	rc = -ENOMEM;
 	if (l->parts && keys->num > 1) {
 		LOGP(DLOAD, LOGL_ERROR, "%s: a partitioned layout does not rotate keys: one key in "
