@@ -42,15 +42,7 @@ counts() {
 }
 
 {
-	"$db" migrate > /dev/null 2>&1 || echo "migrate failed"
-	"$db" load cells "$srcdir/tests/db/cells.csv" > /dev/null 2>&1 || echo "load cells failed"
-	echo "# B was in Guangzhou on 2026-10-30 (loaded that evening), A in Beijing on 2026-11-19"
-	printf 'time,imsi,msisdn,mcc,mnc,lac,ci\n' > "$work/b.csv"
-	printf '2026-10-30T%s:00:00+08:00,460001000000002,8613800000002,460,00,8193,2001\n' 08 13 >> "$work/b.csv"
-	itin_run load events "$work/b.csv" --at 2026-10-30T20:00:00+08:00
-	printf 'time,imsi,msisdn,mcc,mnc,lac,ci\n' > "$work/a.csv"
-	printf '2026-11-19T%s:00:00+08:00,460001000000001,8613800000001,460,00,4097,1001\n' 08 13 >> "$work/a.csv"
-	itin_run load events "$work/a.csv" --at $AT
+	itin_retention_two "$AT"
 	a_id=$(itin_sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-11-19'")
 	b_id=$(itin_sql "SELECT DISTINCT subscriber FROM presence_recent WHERE day = '2026-10-30'")
 	a_keys=$(keys_of "$a_id")
