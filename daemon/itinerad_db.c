@@ -280,15 +280,20 @@ static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cf
 
 /* migrate, retention and purge of a partitioned layout (issue 21) on each partition of the
  * proxy's map: migrate and purge after the proxy's own database (its cluster map, its global
- * tables), retention before it; a single node has none. */
+ * tables), retention before it; a single node has none. *num (if num): the partitions, 0 for
+ * a single node. */
 static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
-			      const struct itin_config *cfg, int64_t now)
+			      const struct itin_config *cfg, int64_t now, unsigned *num)
 {
 	struct itin_partitions *parts;
 	int rc;
 
+	if (num)
+		*num = 0;
 	if ((rc = itin_db_partitions_open(ctx, conn, &parts)) < 0 || !parts)
 		return rc;
+	if (num)
+		*num = parts->num;
 	for (unsigned i = 0; i < parts->num && rc == 0; i++) {
 		fprintf(stderr, "%s: partition %u\n", cmd, i);
 		if (strcmp(cmd, "migrate") == 0)
@@ -308,12 +313,12 @@ static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
  * retention left (sql/proxy.sql), as a single node reads its own tables after its swap. */
 static int retention(void *ctx, itin_db_conn *conn, const struct itin_config *cfg, int64_t now)
 {
-	int rc = on_every_partition(ctx, conn, "retention", cfg, now);
-	int proxy;
+	unsigned partitions;
+	int rc = on_every_partition(ctx, conn, "retention", cfg, now, &partitions);
 
-	if (rc < 0 || (proxy = itin_db_is_proxy(conn)) < 0)
-		return rc < 0 ? rc : proxy;
-	if (proxy)
+	if (rc < 0)
+		return rc;
+	if (partitions)
 		fprintf(stderr, "retention: the proxy\n");
 	return itin_db_retention(conn, &cfg->service, &cfg->feed, &cfg->privacy, now);
 }
@@ -451,7 +456,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0) {
 		rc = itin_db_migrate(conn, itin_db_data_dir());
 		if (rc == 0)
-			rc = on_every_partition(ctx, conn, cmd, cfg, now);
+			rc = on_every_partition(ctx, conn, cmd, cfg, now, NULL);
 	} else if (strcmp(cmd, "load") == 0 && optind + 2 < argc) {
 		rc = cmd_load(conn, cfg, argv[optind + 1], argv[optind + 2], now, batch_rows);
 	} else if (strcmp(cmd, "retention") == 0) {
@@ -478,7 +483,7 @@ int main(int argc, char **argv)
 		} else {
 			rc = itin_db_purge(conn);
 			if (rc == 0)
-				rc = on_every_partition(ctx, conn, cmd, cfg, now);
+				rc = on_every_partition(ctx, conn, cmd, cfg, now, NULL);
 		}
 	} else if (strcmp(cmd, "disputes") == 0 && optind + 1 == argc) {
 		struct itin_sealer *sealer = itin_sealer_alloc(ctx, &cfg->keys);

@@ -15,8 +15,9 @@
  * writer thread, which is joined before the next batch is handed over. While it runs, the
  * writer alone touches the connection, that batch and the subscriber ids and partitions by
  * identity; the reader alone everything else (the next batch's identities, collected before
- * the join, and the proxy's second connection). No locks: the join is the only synchronisation. PostgreSQL's writing is
- * then what bounds a load (of 10 M events, the reader waits for the writer 13 s out of 19).
+ * the join, and the proxy's second connection). No locks: the join is the only
+ * synchronisation. PostgreSQL's writing is then what bounds a load (of 10 M events, the reader
+ * waits for the writer 13 s out of 19).
  *
  * On a partitioned layout (issue 21; the proxy's cluster map, db_partitions.h), each batch is
  * written to every partition at once, a writer thread per partition, each in its own
