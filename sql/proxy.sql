@@ -6,8 +6,9 @@
 -- are the partitions' conninfos: the cluster map, read by PL/Proxy, `itinerad-db migrate`
 -- (every partition gets the migrations) and the loader (which writes each partition).
 -- `itinerad-db migrate` applies this file after sql/grants.sql whenever the database has that
--- server, so it replaces the single node's itin_lookup with the routed one every time, and the
--- two steps of retention that read keys or presence with ones that ask the partitions.
+-- server, so it replaces the single node's itin_lookup with the routed one every time, and
+-- what retention reads of keys and presence with functions that ask the partitions (the clamp
+-- of the feed's time reads itin_presence_newest on both layouts, migration 260).
 
 -- The cluster map: partition number and conninfo, in order. The roles may not read the
 -- server's options themselves (pg_foreign_server hides them from non-owners).
@@ -117,24 +118,6 @@ BEGIN
 		states := states + n;
 	END LOOP;
 	RETURN NEXT;
-END
-$$;
-
--- The single node's itin_feed_state_clamp (migration 090) for the proxy: the newest presence
--- kept is the newest of the partitions', asked after their retention and only when the row
--- qualifies.
-CREATE OR REPLACE FUNCTION itin_feed_state_clamp(p_newest timestamptz)
-RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-	n bigint;
-BEGIN
-	UPDATE feed_state SET newest_event = coalesce((SELECT max(t)
-		FROM itin_presence_newest(p_newest) AS t), newest_event)
-	WHERE feed = 'events' AND newest_event > p_newest;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	DELETE FROM feed_state WHERE feed = 'events' AND newest_event > p_newest;
-	RETURN n;
 END
 $$;
 
