@@ -45,6 +45,7 @@ CONF
 # ITIN_BENCH_PARTITIONS=N (issue 21), its database is the proxy of N partitions, the even ones
 # beside it and the odd ones in a second cluster, $work/pg2 (contrib/shard/shard.sh).
 bench_pg_start() {	# shared_buffers
+	bench_parts=
 	if [ -n "${ITIN_BENCH_PGAF:-}" ]; then
 		bench_pgaf_start "$1"
 		return
@@ -54,7 +55,6 @@ bench_pg_start() {	# shared_buffers
 		-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=none
 	export PGHOST="$work/pg" PGUSER=postgres PGDATABASE=itinerad
 	export ITINERAD_CONNINFO="host=$work/pg user=postgres dbname=itinerad"
-	bench_parts=
 	[ -n "${ITIN_BENCH_PARTITIONS:-}" ] || return 0
 	sh "$top_srcdir/sql/pgcluster.sh" start "$work/pg2" -c shared_buffers="$1" -c max_wal_size=8GB
 	i=0
