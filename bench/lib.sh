@@ -175,7 +175,11 @@ checkpoint_completion_target = 0"
 	bench_pgaf_wait 120 bench_pgaf_monitor "SELECT 1" > /dev/null 2>&1
 	monitor=$(sh "$node" uri "$work/pgaf/monitor")
 	for n in 1 2; do
-		PGAF_RUN=1 PGAF_SETTINGS=$settings sh "$node" node "$work/pgaf/n$n" 2715$n "$monitor" \
+		# pg_stat_statements loaded but tracking nothing, as on a single node (the monitor
+		# keeps its own shared_preload_libraries)
+		PGAF_RUN=1 PGAF_SETTINGS="$settings
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = none" sh "$node" node "$work/pgaf/n$n" 2715$n "$monitor" \
 			n$n > /dev/null
 		bench_pgaf_wait 240 bench_pgaf_registered $n || { echo "n$n did not register" >&2; exit 1; }
 	done

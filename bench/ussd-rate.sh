@@ -148,10 +148,10 @@ printf '%-40s %8s %6s %7s %7s %8s %6s %6s %6s   %s   %s\n' "run" "sess./s" "floo
 	"µs/session osmo-hlr itinerad postgres load"
 printf '%-40s %8.0f %6s\n' "floor: pgbench lookup (2 clients)" "$floor" "1.00"
 for pair in "itinerad, $outstanding in flight:$durable" \
-	"ceiling, the audit row alone:$ceiling" \
 	"same, synchronous_commit off:$async" \
 	"same, offered $half/s:$at_half" \
-	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone"; do
+	"osmo-hlr alone (*#101#), $outstanding in flight:$hlr_alone" \
+	"ceiling, the audit row alone, $outstanding:$ceiling"; do
 	echo "${pair#*:}" | awk -v l="${pair%%:*}" -v f="$floor" '
 		/^completed/ { n = $6; r = sprintf("%-40s %8s %6.2f %7s %7s %8s %6s %6s %6s", l, $6, $6 / f, $8,
 					   $10, $12, $14, $16, $18) }
