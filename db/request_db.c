@@ -23,6 +23,7 @@
 #include "db/db_pool.h"
 #include "db/db_replica.h"
 #include "db/db_sql.h"
+#include "db/pg_array.h"
 #include "db/request_db.h"
 #include "db/request_inputs.h"
 
@@ -71,12 +72,6 @@ static const size_t lookup_element_max[LOOKUP_ARRAYS] = {
 	2 * ITIN_SUBSCRIBER_KEY_LEN, 15, 2 * ITIN_SUBSCRIBER_KEY_LEN,
 };
 
-/* One parameter being written: "{a,b,c}". */
-struct array_text {
-	char *buf;
-	size_t len;
-};
-
 /* The requests of one statement sent, waiting for its result. */
 struct batch {
 	struct llist_head list;		/* in unsent, when the pool did not take it */
@@ -95,7 +90,7 @@ struct gathering {
 	unsigned connection;		/* begin: the pool connection (exec_keyed's key) */
 	struct batch *batch;		/* NULL: nothing gathered this turn */
 	struct itin_begin_rules rules;	/* begin: the first request's */
-	struct array_text param[BEGIN_ARRAYS];
+	struct itin_pg_array param[BEGIN_ARRAYS];
 	unsigned num_arrays;
 };
 
@@ -112,55 +107,6 @@ struct itin_request_db {
 	struct event *send;		/* at the end of this loop turn */
 };
 
-static void array_open(struct array_text *a)
-{
-	char sep = a->len ? ',' : '{';
-
-	a->buf[a->len++] = sep;
-}
-
-static void array_add_hex(struct array_text *a, const uint8_t *in, size_t len)
-{
-	array_open(a);
-	osmo_hexdump_buf(a->buf + a->len, 2 * len + 1, in, len, "", false);
-	a->len += 2 * len;
-}
-
-static void array_add_text(struct array_text *a, const char *text)
-{
-	size_t len = strlen(text);
-
-	array_open(a);
-	memcpy(a->buf + a->len, text, len);
-	a->len += len;
-}
-
-static void array_add_int(struct array_text *a, int64_t v)
-{
-	char digits[21];
-	unsigned n = 0;
-	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
-
-	array_open(a);
-	do {
-		digits[n++] = '0' + u % 10;
-		u /= 10;
-	} while (u);
-	if (v < 0)
-		a->buf[a->len++] = '-';
-	while (n)
-		a->buf[a->len++] = digits[--n];
-}
-
-/* Closes the array and starts the next one; the text stays valid until the next add. */
-static const char *array_close(struct array_text *a)
-{
-	a->buf[a->len++] = '}';
-	a->buf[a->len] = '\0';
-	a->len = 0;
-	return a->buf;
-}
-
 static int gathering_init(struct itin_request_db *rdb, struct gathering *g, const char *statement,
 			  const size_t *element_max, unsigned num_arrays)
 {
@@ -168,8 +114,9 @@ static int gathering_init(struct itin_request_db *rdb, struct gathering *g, cons
 	g->statement = statement;
 	g->num_arrays = num_arrays;
 	for (unsigned i = 0; i < num_arrays; i++) {
-		g->param[i].buf = talloc_size(rdb, ITIN_REQUEST_BATCH_MAX * (element_max[i] + 1) + 2);
-		if (!g->param[i].buf)
+		/* room for a full batch: adding never reallocates */
+		itin_pg_array_init(&g->param[i], rdb, ITIN_REQUEST_BATCH_MAX * (element_max[i] + 1));
+		if (g->param[i].failed)
 			return -ENOMEM;
 	}
 	return 0;
@@ -256,22 +203,25 @@ static void gathering_send(struct gathering *g)
 	struct batch *b = g->batch;
 	const char *values[BEGIN_BATCH_PARAMS], **arrays = values + 1;
 	char lang[2], timeout[12], count[12], period[12], dedup[12];
-	int rc;
+	int rc = 0;
 
 	g->batch = NULL;
 	if (g->num_arrays == LOOKUP_ARRAYS)
 		arrays = values;
 	else
 		values[0] = g->rdb->owner;
-	for (unsigned i = 0; i < g->num_arrays; i++)
-		arrays[i] = array_close(&g->param[i]);
-	if (g->num_arrays == LOOKUP_ARRAYS) {
+	for (unsigned i = 0; i < g->num_arrays; i++) {
+		arrays[i] = itin_pg_array_close(&g->param[i]);
+		if (!arrays[i])
+			rc = -ENOMEM;
+	}
+	if (!rc && g->num_arrays == LOOKUP_ARRAYS) {
 		rc = g->rdb->replica ?
 			itin_db_replica_lookup(g->rdb->replica, LOOKUP_BATCH_PARAMS, values,
 					       looked_up_batch_cb, b) :
 			itin_db_pool_read(g->rdb->db, g->statement, LOOKUP_BATCH_PARAMS, values,
 					  looked_up_batch_cb, b);
-	} else {
+	} else if (!rc) {
 		snprintf(lang, sizeof(lang), "%d", r->english);
 		snprintf(timeout, sizeof(timeout), "%u", r->consent_timeout_s);
 		snprintf(count, sizeof(count), "%u", r->rate_count);
@@ -288,7 +238,8 @@ static void gathering_send(struct gathering *g)
 	}
 	if (rc < 0) {
 		LOGP(DDB, LOGL_ERROR, "%s of %u requests not sent: %s\n", g->statement, b->num,
-		     rc == -EAGAIN ? "too many statements queued" : "no database connection");
+		     rc == -EAGAIN ? "too many statements queued" :
+		     rc == -ENOMEM ? "out of memory" : "no database connection");
 		llist_add_tail(&b->list, &g->rdb->unsent);
 		evtimer_add(g->rdb->send, &send_now);
 	}
@@ -350,16 +301,16 @@ int itin_request_db_begin(struct itin_request_db *rdb, const struct itin_begin_a
 	i = b->num++;
 	b->waiter[i].begun = cb;
 	b->waiter[i].arg = arg;
-	array_add_hex(&g->param[BEGIN_KEY], args->key, ITIN_SUBSCRIBER_KEY_LEN);
-	array_add_int(&g->param[BEGIN_CHANNEL], args->channel);
-	array_add_int(&g->param[BEGIN_INTENT], args->intent);
-	array_add_int(&g->param[BEGIN_AT], args->at);
+	itin_pg_array_add_hex(&g->param[BEGIN_KEY], args->key, ITIN_SUBSCRIBER_KEY_LEN);
+	itin_pg_array_add_int(&g->param[BEGIN_CHANNEL], args->channel);
+	itin_pg_array_add_int(&g->param[BEGIN_INTENT], args->intent);
+	itin_pg_array_add_int(&g->param[BEGIN_AT], args->at);
 	if (args->digest)
-		array_add_hex(&g->param[BEGIN_MESSAGE], args->digest, 32);
+		itin_pg_array_add_hex(&g->param[BEGIN_MESSAGE], args->digest, 32);
 	else
-		array_add_text(&g->param[BEGIN_MESSAGE], "NULL");
-	array_add_hex(&g->param[BEGIN_REPLY_TO], args->sealed, args->sealed_len);
-	array_add_text(&g->param[BEGIN_CONSENT], args->ask_consent ? "t" : "f");
+		itin_pg_array_add_text(&g->param[BEGIN_MESSAGE], "NULL");
+	itin_pg_array_add_hex(&g->param[BEGIN_REPLY_TO], args->sealed, args->sealed_len);
+	itin_pg_array_add_text(&g->param[BEGIN_CONSENT], args->ask_consent ? "t" : "f");
 	gathering_joined(g);
 	return 0;
 }
@@ -377,12 +328,12 @@ int itin_request_db_lookup(struct itin_request_db *rdb, const uint8_t *key,
 	i = b->num++;
 	b->waiter[i].looked_up = cb;
 	b->waiter[i].arg = arg;
-	array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
-	array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
+	itin_pg_array_add_hex(&g->param[LOOKUP_KEY], key, ITIN_SUBSCRIBER_KEY_LEN);
+	itin_pg_array_add_text(&g->param[LOOKUP_FIRST_DAY], first_day);
 	if (previous_key)
-		array_add_hex(&g->param[LOOKUP_PREVIOUS_KEY], previous_key, ITIN_SUBSCRIBER_KEY_LEN);
+		itin_pg_array_add_hex(&g->param[LOOKUP_PREVIOUS_KEY], previous_key, ITIN_SUBSCRIBER_KEY_LEN);
 	else
-		array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
+		itin_pg_array_add_text(&g->param[LOOKUP_PREVIOUS_KEY], "NULL");
 	gathering_joined(g);
 	return 0;
 }

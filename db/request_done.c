@@ -16,6 +16,7 @@
 #include "common/reply_address.h"
 #include "common/subscriber_key.h"
 #include "db/db_pool.h"
+#include "db/pg_array.h"
 #include "db/request_done.h"
 
 #define DONE_BATCH 256			/* answered requests marked in one statement */
@@ -29,8 +30,9 @@ struct done_batch {
 	bool failed_before;
 	unsigned num;
 	int64_t id[DONE_BATCH];
-	size_t ids_len, parts_len, actions_len;
-	char ids[DONE_BATCH * 21 + 3], parts[DONE_BATCH * 6 + 3], actions[DONE_BATCH * 4 + 3];
+	/* sized for a full batch when allocated: adding never reallocates, closing never fails */
+	struct itin_pg_array ids, parts, actions;
+	const char *text[3];		/* closed: ids, parts, actions */
 };
 
 struct itin_request_done {
@@ -67,7 +69,7 @@ static void done_cb(void *arg, const PGresult *res)
 
 static void done_send(struct done_batch *b)
 {
-	const char *values[4] = { b->d->owner, b->ids, b->parts, b->actions };
+	const char *values[4] = { b->d->owner, b->text[0], b->text[1], b->text[2] };
 
 	llist_add_tail(&b->list, &b->d->sent);
 	if (itin_db_pool_exec_keyed(b->d->db, DONE_CONNECTION, "sent", 4, values, done_cb, b) < 0)
@@ -100,9 +102,9 @@ void itin_request_done_flush(struct itin_request_done *d)
 		return;
 	d->gathering = NULL;
 	evtimer_del(d->timer);
-	memcpy(b->ids + b->ids_len, "}", 2);
-	memcpy(b->parts + b->parts_len, "}", 2);
-	memcpy(b->actions + b->actions_len, "}", 2);
+	b->text[0] = itin_pg_array_close(&b->ids);
+	b->text[1] = itin_pg_array_close(&b->parts);
+	b->text[2] = itin_pg_array_close(&b->actions);
 	done_send(b);
 }
 
@@ -116,22 +118,26 @@ int itin_request_done_mark(struct itin_request_done *d, int64_t id, unsigned par
 {
 	static const struct timeval now = { 0, 0 };
 	struct done_batch *b = d->gathering;
-	const char *sep;
 
 	if (!b) {
-		b = d->gathering = talloc_zero(d, struct done_batch);
+		b = talloc_zero(d, struct done_batch);
 		if (!b)
 			return -ENOMEM;
+		itin_pg_array_init(&b->ids, b, DONE_BATCH * 21);
+		itin_pg_array_init(&b->parts, b, DONE_BATCH * 6);
+		itin_pg_array_init(&b->actions, b, DONE_BATCH * 4);
+		if (b->ids.failed || b->parts.failed || b->actions.failed) {
+			talloc_free(b);
+			return -ENOMEM;
+		}
 		b->d = d;
+		d->gathering = b;
 		evtimer_add(d->timer, &now);
 	}
-	sep = b->num ? "," : "{";
 	b->id[b->num++] = id;
-	b->ids_len += snprintf(b->ids + b->ids_len, sizeof(b->ids) - b->ids_len, "%s%" PRId64, sep, id);
-	b->parts_len += snprintf(b->parts + b->parts_len, sizeof(b->parts) - b->parts_len, "%s%u",
-				 sep, parts);
-	b->actions_len += snprintf(b->actions + b->actions_len, sizeof(b->actions) - b->actions_len,
-				   "%s%u", sep, action);
+	itin_pg_array_add_int(&b->ids, id);
+	itin_pg_array_add_int(&b->parts, parts);
+	itin_pg_array_add_int(&b->actions, action);
 	if (b->num == DONE_BATCH)
 		itin_request_done_flush(d);
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "db/db_lookup.h"
 #include "db/db_pool.h"
+#include "db/pg_array.h"
 #include "db/request_inputs.h"
 
 static const struct itin_db_statement lease_statements[] = {
@@ -197,19 +198,22 @@ void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64
 			       void *arg)
 {
 	struct pending_read *r = talloc_zero(db, struct pending_read);
-	char before_text[24], *ids = r ? talloc_strdup(r, "{") : NULL;
+	struct itin_pg_array held_ids;
+	char before_text[24];
 	const char *values[3] = { owner, before_text, NULL };
 
-	for (unsigned i = 0; ids && i < num_held; i++)
-		ids = talloc_asprintf_append(ids, "%s%lld", i ? "," : "", (long long)held[i]);
-	ids = ids ? talloc_strdup_append(ids, "}") : NULL;
-	if (!r || !ids) {
+	if (r) {
+		itin_pg_array_init(&held_ids, r, 21 * num_held);
+		for (unsigned i = 0; i < num_held; i++)
+			itin_pg_array_add_int(&held_ids, held[i]);
+		values[2] = itin_pg_array_close(&held_ids);
+	}
+	if (!values[2]) {
 		talloc_free(r);
 		cb(arg, NULL, 0, "out of memory\n");
 		return;
 	}
 	*r = (struct pending_read){ .rows = cb, .arg = arg };
-	values[2] = ids;
 	snprintf(before_text, sizeof(before_text), "%lld", (long long)before);
 	if (itin_db_pool_read(db, "orphans", 3, values, pending_cb, r) < 0)
 		pending_cb(r, NULL);

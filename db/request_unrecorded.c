@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/subscriber_key.h"
 #include "db/db_pool.h"
+#include "db/pg_array.h"
 #include "db/request_unrecorded.h"
 
 #define UNRECORDED_MAX 100000		/* rows held at most: an outage of minutes at full load */
@@ -74,74 +75,41 @@ static void unrecorded_cb(void *arg, const PGresult *res)
 	unrecorded_later(u, UNRECORDED_RETRY_S * 1000000L);
 }
 
-/* One array parameter of the rows sent, appended element by element. */
-static char *array_of(void *ctx, const struct unrecorded_row *rows, unsigned n,
-		      char *(*element)(void *ctx, char *text, const struct unrecorded_row *row))
-{
-	char *text = talloc_strdup(ctx, "{");
-
-	for (unsigned i = 0; text && i < n; i++) {
-		if (i)
-			text = talloc_strdup_append(text, ",");
-		text = text ? element(ctx, text, &rows[i]) : NULL;
-	}
-	return text ? talloc_strdup_append(text, "}") : NULL;
-}
-
-static char *key_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_strdup_append(text, osmo_hexdump_nospc(r->key, sizeof(r->key)));
-}
-
-static char *channel_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%u", r->channel);
-}
-
-static char *intent_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%u", r->intent);
-}
-
-static char *action_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%u", r->action);
-}
-
-static char *received_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%" PRId64, r->received_at);
-}
-
-static char *answered_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%" PRId64, r->answered_at);
-}
-
-static char *parts_of(void *ctx, char *text, const struct unrecorded_row *r)
-{
-	return talloc_asprintf_append(text, "%u", r->parts);
-}
+enum { KEYS, CHANNELS, INTENTS, ACTIONS, RECEIVED, ANSWERED, PARTS, COLUMNS };
 
 static void unrecorded_send(struct itin_request_unrecorded *u)
 {
-	char *(*const element[])(void *, char *, const struct unrecorded_row *) = {
-		key_of, channel_of, intent_of, action_of, received_of, answered_of, parts_of,
-	};
-	const char *values[ARRAY_SIZE(element)];
-	void *tmp = talloc_new(u);
+	struct itin_pg_array column[COLUMNS];
+	const char *values[COLUMNS];
+	void *tmp;
 	unsigned n = OSMO_MIN(u->num, UNRECORDED_BATCH);
 	int rc = -ENOMEM;
 
-	if (u->in_flight || !n) {
-		talloc_free(tmp);
+	if (u->in_flight || !n)
+		return;
+	tmp = talloc_new(u);
+	if (!tmp) {
+		unrecorded_cb(u, NULL);
 		return;
 	}
-	for (unsigned i = 0; tmp && i < ARRAY_SIZE(element); i++)
-		if (!(values[i] = array_of(tmp, u->rows, n, element[i])))
+	for (unsigned c = 0; c < COLUMNS; c++)
+		itin_pg_array_init(&column[c], tmp, 64);
+	for (unsigned i = 0; i < n; i++) {
+		const struct unrecorded_row *r = &u->rows[i];
+
+		itin_pg_array_add_hex(&column[KEYS], r->key, sizeof(r->key));
+		itin_pg_array_add_int(&column[CHANNELS], r->channel);
+		itin_pg_array_add_int(&column[INTENTS], r->intent);
+		itin_pg_array_add_int(&column[ACTIONS], r->action);
+		itin_pg_array_add_int(&column[RECEIVED], r->received_at);
+		itin_pg_array_add_int(&column[ANSWERED], r->answered_at);
+		itin_pg_array_add_int(&column[PARTS], r->parts);
+	}
+	for (unsigned c = 0; c < COLUMNS; c++)
+		if (!(values[c] = itin_pg_array_close(&column[c])))
 			goto out;
 	u->in_flight = n;
-	rc = itin_db_pool_exec(u->db, "unrecorded", ARRAY_SIZE(values), values, unrecorded_cb, u);
+	rc = itin_db_pool_exec(u->db, "unrecorded", COLUMNS, values, unrecorded_cb, u);
 out:
 	talloc_free(tmp);	/* the pool has copied the parameters */
 	if (rc < 0)

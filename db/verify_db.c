@@ -15,6 +15,7 @@
 
 #include "common/subscriber_key.h"
 #include "db/db_pool.h"
+#include "db/pg_array.h"
 #include "db/verify_db.h"
 
 struct verify_call {
@@ -48,7 +49,7 @@ static struct verify_call *call_alloc(void *arg)
  * (sql/migrations/187_verify_issue_batch.sql): a commit a turn, not one a reply. */
 struct issue_batch {
 	unsigned num;
-	char *hashes, *holders, *ats, *shown;	/* PostgreSQL array text, being written */
+	struct itin_pg_array hashes, holders, ats, shown;	/* the parameters, being written */
 	struct {
 		itin_verify_issued_cb cb;
 		void *arg;
@@ -81,22 +82,17 @@ static void issue_send(struct itin_verify_issuer *v)
 {
 	struct issue_batch *b = v->gathering;
 	char valid[12];
-	const char *values[5] = { NULL, NULL, NULL, valid, NULL };
+	const char *values[5] = {
+		itin_pg_array_close(&b->hashes), itin_pg_array_close(&b->holders),
+		itin_pg_array_close(&b->ats), valid, itin_pg_array_close(&b->shown),
+	};
 
 	v->gathering = NULL;
 	evtimer_del(v->send);
-	b->hashes = talloc_strdup_append(b->hashes, "}");
-	b->holders = talloc_strdup_append(b->holders, "}");
-	b->ats = talloc_strdup_append(b->ats, "}");
-	b->shown = talloc_strdup_append(b->shown, "}");
-	if (!b->hashes || !b->holders || !b->ats || !b->shown) {
+	if (!values[0] || !values[1] || !values[2] || !values[4]) {
 		issued_batch_cb(b, NULL);
 		return;
 	}
-	values[0] = b->hashes;
-	values[1] = b->holders;
-	values[2] = b->ats;
-	values[4] = b->shown;
 	snprintf(valid, sizeof(valid), "%u", v->valid_s);
 	if (itin_db_pool_exec(v->db, "verify_issue_batch", 5, values, issued_batch_cb, b) < 0)
 		issued_batch_cb(b, NULL);
@@ -108,19 +104,6 @@ static void issue_send_cb(evutil_socket_t fd, short what, void *arg)
 
 	if (v->gathering)
 		issue_send(v);
-}
-
-/* One more element, comma-separated, of an array text: the hex of len octets. */
-static char *array_add_hex(char *array, const uint8_t *in, size_t len)
-{
-	char *hex = array ? talloc_array(array, char, 2 * len + 1) : NULL;
-
-	if (!hex)
-		return NULL;
-	osmo_hexdump_buf(hex, 2 * len + 1, in, len, "", false);
-	array = talloc_asprintf_append(array, "%s%s", array[1] ? "," : "", hex);
-	talloc_free(hex);
-	return array;
 }
 
 static int issuer_destructor(struct itin_verify_issuer *v)
@@ -161,31 +144,19 @@ int itin_verify_db_issue(struct itin_verify_issuer *v, const uint8_t *hash,
 		b = talloc_zero(v, struct issue_batch);
 		if (!b)
 			return -ENOMEM;
-		b->hashes = talloc_strdup(b, "{");
-		b->holders = talloc_strdup(b, "{");
-		b->ats = talloc_strdup(b, "{");
-		b->shown = talloc_strdup(b, "{");
-		if (!b->hashes || !b->holders || !b->ats || !b->shown) {
-			talloc_free(b);
-			return -ENOMEM;
-		}
+		itin_pg_array_init(&b->hashes, b, 16 * (2 * ITIN_SUBSCRIBER_KEY_LEN + 1));
+		itin_pg_array_init(&b->holders, b, 16 * (2 * ITIN_SUBSCRIBER_KEY_LEN + 1));
+		itin_pg_array_init(&b->ats, b, 16 * 21);
+		itin_pg_array_init(&b->shown, b, 16 * (2 * shown_len + 1));
 		v->gathering = b;
 		v->valid_s = valid_s;
 		evtimer_add(v->send, &send_now);
 	}
 	b = v->gathering;
-	b->hashes = array_add_hex(b->hashes, hash, ITIN_SUBSCRIBER_KEY_LEN);
-	b->holders = array_add_hex(b->holders, holder, ITIN_SUBSCRIBER_KEY_LEN);
-	b->ats = b->ats ? talloc_asprintf_append(b->ats, "%s%" PRId64, b->ats[1] ? "," : "",
-						 at) : NULL;
-	b->shown = array_add_hex(b->shown, shown, shown_len);
-	if (!b->hashes || !b->holders || !b->ats || !b->shown) {
-		/* The batch's text is lost: every code of it fails, this one too (no cb). */
-		v->gathering = NULL;
-		evtimer_del(v->send);
-		issued_batch_cb(b, NULL);
-		return -ENOMEM;
-	}
+	itin_pg_array_add_hex(&b->hashes, hash, ITIN_SUBSCRIBER_KEY_LEN);
+	itin_pg_array_add_hex(&b->holders, holder, ITIN_SUBSCRIBER_KEY_LEN);
+	itin_pg_array_add_int(&b->ats, at);
+	itin_pg_array_add_hex(&b->shown, shown, shown_len);
 	b->waiter[b->num].cb = cb;
 	b->waiter[b->num].arg = arg;
 	b->num++;
