@@ -63,7 +63,7 @@ run_itinerad() {	# consent on|off, verify_validity, then the load generator's ar
 	[ -z "${profile:-}" ] || bench_statements_print 14 > "$work/statements"
 	kill $itin
 	wait $itin 2>/dev/null || true
-	psql -XAtq -c "TRUNCATE subscriber_state, request_pending, audit, verify_code"
+	bench_psql_all -c "TRUNCATE subscriber_state, request_pending, audit, verify_code"
 	awk -v i=$((i1 - i0)) -v p=$((p1 - p0)) -v g=$((g1 - g0)) -v hz="$(getconf CLK_TCK)" \
 		-v s=$((secs - 1)) '{ printf "%s cpu_itinerad %.0f cpu_pg %.0f cpu_generator %.0f\n", $0,
 		100 * i / hz / s, 100 * p / hz / s, 100 * g / hz / s }' "$work/load.out"

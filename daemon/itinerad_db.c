@@ -278,6 +278,14 @@ static int cmd_query(void *ctx, itin_db_conn *conn, const struct itin_config *cf
 	return 0;
 }
 
+/* Partition i of n migrated, and its requests numbered so that their ids name it. */
+static int migrate_partition(itin_db_conn *conn, unsigned i, unsigned n)
+{
+	int rc = itin_db_migrate(conn, itin_db_data_dir());
+
+	return rc < 0 ? rc : itin_db_partition_number_ids(conn, i, n);
+}
+
 /* migrate, retention and purge of a partitioned layout (issue 21) on each partition of the
  * proxy's map: migrate and purge after the proxy's own database (its cluster map, its global
  * tables), retention before it; a single node has none. *num (if num): the partitions, 0 for
@@ -297,7 +305,7 @@ static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
 	for (unsigned i = 0; i < parts->num && rc == 0; i++) {
 		fprintf(stderr, "%s: partition %u\n", cmd, i);
 		if (strcmp(cmd, "migrate") == 0)
-			rc = itin_db_migrate(parts->conn[i], itin_db_data_dir());
+			rc = migrate_partition(parts->conn[i], i, parts->num);
 		else if (strcmp(cmd, "retention") == 0)
 			rc = itin_db_retention(parts->conn[i], &cfg->service, &cfg->feed,
 					       &cfg->privacy, now);
@@ -308,9 +316,10 @@ static int on_every_partition(void *ctx, itin_db_conn *conn, const char *cmd,
 	return rc;
 }
 
-/* Retention of a partitioned layout runs on the partitions first: the proxy's expiry of request
- * states and its clamp of the feed's time then ask them which keys and presence their
- * retention left (sql/proxy.sql), as a single node reads its own tables after its swap. */
+/* Retention of a partitioned layout runs on the partitions first (each expires its own
+ * subscribers, keys and request states, migration 270): the proxy's clamp of the feed's time
+ * then asks them what presence their retention left (sql/proxy.sql), as a single node reads its
+ * own tables after its swap. */
 static int retention(void *ctx, itin_db_conn *conn, const struct itin_config *cfg, int64_t now)
 {
 	unsigned partitions;

@@ -4,6 +4,7 @@
  * through itin_partitions (sql/proxy.sql): never configured twice.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +29,22 @@ int itin_db_is_proxy(PGconn *conn)
 	rc = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
 	PQclear(res);
 	return rc;
+}
+
+int itin_db_partition_number_ids(PGconn *conn, unsigned p, unsigned n)
+{
+	char part[12], parts[12];
+	const char *values[2] = { part, parts };
+	PGresult *res;
+
+	snprintf(part, sizeof(part), "%u", p);
+	snprintf(parts, sizeof(parts), "%u", n);
+	res = itin_db_rows(conn, "SELECT itin_request_ids_partition($1, $2)", 2, values,
+			   "numbering the partition's requests");
+	if (!res)
+		return -EIO;
+	PQclear(res);
+	return 0;
 }
 
 static int partitions_destructor(struct itin_partitions *p)

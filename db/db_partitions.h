@@ -21,6 +21,10 @@ struct itin_partitions {
  * (a map that is not partition_0 .. partition_N-1, N a power of two) or -ENOMEM; logged. */
 int itin_db_partitions_open(void *ctx, itin_db_conn *proxy, struct itin_partitions **out);
 
+/* Numbers the requests of partition p (of n) so that their ids name it (migration 270,
+ * itin_request_ids_partition); idempotent. 0 or -EIO, logged. */
+int itin_db_partition_number_ids(itin_db_conn *conn, unsigned p, unsigned n);
+
 /* Whether the database is a proxy: it has the PL/Proxy cluster 'itinerad' (sql/proxy.sql).
  * 1, 0 or -EIO. */
 int itin_db_is_proxy(itin_db_conn *conn);

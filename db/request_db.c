@@ -41,13 +41,14 @@ static const struct itin_db_statement statements[] = {
 	{ "unrecorded", "SELECT itin_audit_unrecorded($1, $2, $3, $4, $5, $6, $7)", 7 },
 	{ "freshness", itin_sql_freshness, 0 },
 	{ "risks", itin_sql_risks, 0 },
-	{ "pending_bound", "SELECT coalesce(max(id), 0) FROM request_pending", 0 },
+	{ "pending_bound", "SELECT itin_pending_bound()", 0 },
 	{ "pending", "SELECT * FROM itin_instance_pending($1, $2, $3, "
 		     OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 3 },
 	{ "link_hold", "SELECT itin_link_hold($1, $2, $3)", 3 },
 	{ "take_over", "SELECT * FROM itin_instance_take_over($1, $2, "
 		       OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 2 },
-	{ "orphans", ITIN_SQL_ORPHANS, 3 },
+	{ "orphans", "SELECT * FROM itin_instance_orphans($1, $2, $3, "
+		     OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH) ")", 3 },
 	/* db/verify_db.c */
 	{ "verify_issue_batch", "SELECT itin_verify_issue_batch($1, $2, $3, "
 				"make_interval(secs => $4), $5)", 5 },
@@ -144,6 +145,12 @@ static void begun_batch_cb(void *arg, const PGresult *res)
 
 		if (!ok) {
 			b->waiter[i].begun(b->waiter[i].arg, NULL, why);
+			continue;
+		}
+		if (PQgetisnull(res, i, 1)) {
+			/* a proxy's: the subscriber's partition is being moved (sql/proxy.sql) */
+			b->waiter[i].begun(b->waiter[i].arg, NULL,
+					   "the database decided nothing (a partition being moved)\n");
 			continue;
 		}
 		row.id = PQgetisnull(res, i, 0) ? 0 : strtoll(PQgetvalue(res, i, 0), NULL, 10);

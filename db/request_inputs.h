@@ -57,10 +57,6 @@ unsigned long long itin_request_db_reconnects(const struct itin_db_pool *db);
  * whose ids are none of held[0 .. num_held - 1], in order: rows that no part of the process
  * answers (a recording whose commit was in doubt when its connection broke, a request left
  * when the lease was lost). Reads only: the caller makes sure no done mark is in flight. */
-#define ITIN_SQL_ORPHANS "SELECT id, key, channel, intent, action, lang, " \
-	"extract(epoch FROM received_at)::bigint, reply_to FROM request_pending " \
-	"WHERE owner = $1 AND received_at < to_timestamp($2) AND id <> ALL ($3::bigint[]) " \
-	"ORDER BY id LIMIT " OSMO_STRINGIFY_VAL(ITIN_PENDING_BATCH)
 void itin_request_orphans_read(struct itin_db_pool *db, const char *owner, int64_t before,
 			       const int64_t *held, unsigned num_held, itin_pending_cb cb,
 			       void *arg);

@@ -34,6 +34,8 @@ ALTER FUNCTION itin_audit_unrecorded SECURITY DEFINER SET search_path = public, 
 ALTER FUNCTION itin_instance_renew SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_pending SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_take_over SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_pending_bound SECURITY DEFINER SET search_path = public, pg_temp;
+ALTER FUNCTION itin_instance_orphans SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_link_hold SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_instance_release SECURITY DEFINER SET search_path = public, pg_temp;
 ALTER FUNCTION itin_lookup SECURITY DEFINER SET search_path = public, pg_temp;
@@ -55,14 +57,15 @@ ALTER FUNCTION itin_dispute_maintain SECURITY DEFINER SET search_path = public, 
 -- the busy text of a request the database could not record (migration 111); the
 -- data freshness and the risk list of every reply; its instance's lease, its own pending
 -- requests after a restart and those of an instance whose lease ran out, the GSUP link's holder
--- (service/request.c, migration 100); the mark of a reply written to the SMSC, and its row
+-- (service/request.c, migration 100), and those of its own that nothing answers (the sweep;
+-- functions since migration 270: the daemon reads no table of requests); the mark of a reply written to the SMSC, and its row
 -- put back when the SMSC did not take it (migration 160). itinerad-db query, as the same
 -- role: the lookup, and the audit row written before it answers (migration 080; no sequence,
 -- the defaults fill the rest), which it may not read back. The schema version it checks at start (migration 140).
 GRANT EXECUTE ON FUNCTION itin_requests_begin, itin_requests_done, itin_lookup,
 	itin_audit_incomplete, itin_audit_unrecorded, itin_schema_version, itin_instance_renew,
 	itin_instance_pending, itin_instance_take_over, itin_link_hold, itin_instance_release,
-	itin_requests_sent, itin_request_reopen
+	itin_requests_sent, itin_request_reopen, itin_pending_bound, itin_instance_orphans
 	TO itinerad_daemon;
 -- Verification codes (migrations 185, 187): issued with the itineraries of a loop turn, checked,
 -- voided by the holder.
@@ -71,7 +74,7 @@ GRANT EXECUTE ON FUNCTION itin_verify_issue_batch, itin_verify_check, itin_verif
 -- Disputes (migration 186): opened by the subscriber; listed and closed by `itinerad-db
 -- disputes` as the owner.
 GRANT EXECUTE ON FUNCTION itin_dispute_open TO itinerad_daemon;
-GRANT SELECT ON feed_state, risk_area, request_pending TO itinerad_daemon;
+GRANT SELECT ON feed_state, risk_area TO itinerad_daemon;
 GRANT SELECT ON feed_load, feed_load_refused TO itinerad_daemon;	-- /metrics (migration 155)
 GRANT INSERT ON operator_audit TO itinerad_daemon;
 

@@ -18,8 +18,12 @@
 # into a database that does not exist yet (made on its cluster, with itinerad's two roles if
 # that cluster has none yet), then changes the cluster map: PL/Proxy's sessions, the daemon's
 # among them, go to the copy from their next call on, and answer from the old one until then,
-# so lookups go on throughout. Only loads and retention write a partition: none may run
-# during a move (stop the feed timer). The old database stays until the operator drops it:
+# so lookups go on throughout. The daemon's writes (the request state of the partition's
+# subscribers, migration 270) stop first: the proxy refuses them while the partition is listed
+# in partition_moving (those subscribers' requests are not recorded, and the SMSC delivers
+# them again), and the copy starts once the statements begun before are over. Loads and
+# retention are not stopped so: none may run during a move (stop the feed timer). The old
+# database stays until the operator drops it:
 # with `dropdb --force`, as a session of the proxy's PL/Proxy may still hold a connection to
 # it for a while after the map changed.
 # The partitions' conninfos are the proxy's (PL/Proxy connects with them, as the proxy's
@@ -102,6 +106,16 @@ move)
 		\$\$;
 		CREATE DATABASE "$name";
 	SQL
+	# From now on the proxy's statements write nothing to the partition (partition_moving,
+	# sql/proxy.sql); once those that began before are over, the copy has every row.
+	since=$(psql_on "$2" -At -c "INSERT INTO partition_moving (n) VALUES ($3) ON CONFLICT (n) DO UPDATE SET since = excluded.since RETURNING clock_timestamp()")
+	trap 'psql_on "$2" -c "DELETE FROM partition_moving WHERE n = $3" > /dev/null' EXIT
+	waited=0
+	while [ "$(psql_on "$2" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query_start < '$since' AND pid <> pg_backend_pid()")" != 0 ]; do
+		[ $waited -lt 300 ] || die "statements begun before the move still run after 30 s: not moved"
+		sleep 0.1
+		waited=$((waited + 1))
+	done
 	"$PGBIN/pg_dump" -Fc -d "$old" | "$PGBIN/pg_restore" --single-transaction --exit-on-error -d "$4" ||
 		die "the copy of partition $3 failed: the map is unchanged (drop $name before trying again)"
 	psql_on "$2" -c "ALTER SERVER itinerad OPTIONS (SET partition_$3 $(literal "$4"))"

@@ -77,11 +77,13 @@ as() {
 	as itinerad_daemon "SELECT count(*) FROM operator_audit"
 	as itinerad_daemon "SELECT count(*), count(day) FROM itin_lookup(ARRAY[encode(decode(repeat('00', 32), 'hex'), 'hex')], ARRAY[DATE '2026-11-06'], ARRAY[NULL])"
 	as itinerad_daemon "SELECT action, lang FROM itin_requests_begin('host/test', ARRAY[repeat('ab', 32)], '{1}', '{1}', '{1795060800}', '{00}', '{0102}', '{f}', 0::smallint, interval '10 min', 5, interval '1 hour', interval '30 s', false)"
-	as itinerad_daemon "SELECT itin_requests_done(ARRAY(SELECT id FROM request_pending), '{1}', '{NULL}', now())"
+	as itinerad_daemon "SELECT itin_pending_bound() > 0, count(*) FROM itin_instance_pending('host/test', 0, itin_pending_bound(), 500)"
+	as itinerad_daemon "SELECT itin_requests_done(ARRAY(SELECT id FROM itin_instance_pending('host/test', 0, itin_pending_bound(), 500)), '{1}', '{NULL}', now())"
 	as itinerad_daemon "SELECT count(*) FROM feed_state"
 
 	echo "# ... and reads nothing else"
-	for t in presence_recent presence_history subscriber subscriber_key subscriber_state audit cell; do
+	for t in presence_recent presence_history subscriber subscriber_key subscriber_state audit cell \
+		request_pending; do
 		as itinerad_daemon "SELECT count(*) FROM $t"
 	done
 	as itinerad_daemon "COPY (SELECT 1) TO PROGRAM 'id'"

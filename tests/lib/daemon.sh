@@ -131,9 +131,15 @@ itin_sms_conversation() {	# scenario port [admin_port]
 }
 
 # The audit rows as a set, with a header: channel, intent, action, parts, rows.
-itin_audit_rows() {
-	echo "# audit: channel, intent, action, parts"
-	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+itin_audit_rows() {	# [header]
+	echo "${1:-# audit: channel, intent, action, parts}"
+	itin_pg_all "SELECT channel || '|' || intent || '|' || action || '|' || parts FROM audit" |
+		sort | uniq -c | awk '{ print $2 "|" $1 }' | sort -t'|' -k1,1n -k2,2n -k3,3n -k4,4n
+}
+
+# The pending requests left, on every database of the layout.
+itin_pending_count() {
+	itin_pg_all "SELECT count(*) FROM request_pending" | awk '{ n += $1 } END { print n }'
 }
 
 # $WORK/out against the expected output $1 (relative to srcdir); ITIN_UPDATE_GOLDEN=1 rewrites

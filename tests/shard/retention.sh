@@ -1,12 +1,12 @@
 #!/bin/sh
 # Retention gives the same results on a single node and on a partitioned layout (issue 21: a
 # proxy and 4 partitions on two clusters, tests/lib/pg.sh). The same scenario runs on both and
-# each transcript must equal retention.ok: the request state (subscriber_state, on the proxy)
-# of a key is kept while a subscriber holds the key, wherever its partition, and goes with the
-# last presence of its holder in the same run; a newest event time beyond the clock becomes
-# that of the newest presence kept, on the partitions, and goes when none is left. Before
-# migration 260 the proxy forgot the state of every key without a message in the window and
-# deleted the feed's newest event time instead of clamping it.
+# each transcript must equal retention.ok: the request state (subscriber_state, on the
+# partition of its key since migration 270) of a key is kept while a subscriber holds the key,
+# and goes with the last presence of its holder in the same run; a newest event time beyond
+# the clock becomes that of the newest presence kept, on the partitions, and goes when none is
+# left. Before migration 260 the proxy forgot the state of every key without a message in the
+# window and deleted the feed's newest event time instead of clamping it.
 set -u
 . "$top_srcdir/tests/lib/pg.sh"
 AT=2026-11-20T12:00:00+08:00
@@ -28,13 +28,31 @@ msisdn_key() {
 imsi_key() {
 	on_keys "SELECT encode(key, 'hex') FROM subscriber_key WHERE imsi_seen IS NOT NULL AND (holder_key = '\\x$1' OR subscriber = (SELECT subscriber FROM subscriber_key WHERE key = '\\x$1'))"
 }
+# SQL on the database that holds the request state: the single node, or every partition with
+# PART, a condition on a key, true for that partition's keys only.
+on_states() {	# SQL with PART
+	if [ -z "${ITIN_TEST_PARTITIONS:-}" ]; then
+		itin_sql "$(echo "$1" | sed 's/PART(\([^)]*\))/true/g')"
+		return
+	fi
+	p=0
+	(IFS='|'; for c in $itin_pg_parts; do echo "$c"; done) | while read -r c; do
+		psql -XAtq -v ON_ERROR_STOP=1 -d "$c" \
+			-c "$(echo "$1" | sed "s/PART(\([^)]*\))/itin_key_hash(\1) \& $((ITIN_TEST_PARTITIONS - 1)) = $p/g")"
+		p=$((p + 1))
+	done
+}
 # A state row as the request rules leave it after a request at time $2, language $3.
 request_state() {
-	itin_sql "INSERT INTO subscriber_state (key, lang, consent_asked_at, rate_period_start, rate_count, last_message, last_message_at) VALUES ($1, $3, '$2', '$2', 1, '\\x00112233', '$2')"
+	on_states "INSERT INTO subscriber_state (key, lang, consent_asked_at, rate_period_start, rate_count, last_message, last_message_at) SELECT v.k, $3, '$2'::timestamptz, '$2'::timestamptz, 1, '\\x00112233'::bytea, '$2'::timestamptz FROM (VALUES ($1::bytea)) v(k) WHERE PART(v.k)"
 }
+# Each label's state, wherever it is; the states and the feed's newest event time.
 states() {
-	itin_sql "SELECT l.label || ': ' || CASE WHEN s.key IS NULL THEN 'deleted' ELSE 'kept, lang ' || s.lang || ', last message ' || to_char(s.last_message_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') END FROM (VALUES $labels) AS l(n, label, key) LEFT JOIN subscriber_state s ON s.key = l.key ORDER BY l.n"
-	itin_sql "SELECT 'subscriber_state rows ' || count(*) FROM subscriber_state"
+	{
+		itin_sql "SELECT n || '|' || label || ': deleted' FROM (VALUES $labels) AS l(n, label, key)"
+		on_states "SELECT l.n || '|' || l.label || ': kept, lang ' || s.lang || ', last message ' || to_char(s.last_message_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM (VALUES $labels) AS l(n, label, key) JOIN subscriber_state s ON s.key = l.key"
+	} | sort -t'|' -k1,1n -s | awk -F'|' '{ line[$1] = $2 } END { for (n = 1; n in line; n++) print line[n] }'
+	echo "subscriber_state rows $(on_states "SELECT count(*) FROM subscriber_state" | awk '{ n += $1 } END { print n }')"
 	itin_sql "SELECT 'feed_state events: ' || coalesce((SELECT to_char(newest_event AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') FROM feed_state WHERE feed = 'events'), 'no row')"
 }
 # itinerad-db retention at $1, the newest event time set beyond the clock first; its own lines
@@ -66,8 +84,8 @@ scenario() {
 	request_state "'\\x$b_imsi'" '2026-10-31 10:05+08' 0
 	request_state "sha256('C')" '2026-10-31 10:00+08' 0
 	request_state "sha256('D')" '2026-11-20 11:00+08' 0
-	echo "# and 20,000 more on 2026-10-31 without data (the proxy asks in batches of 10,000)"
-	itin_sql "INSERT INTO subscriber_state (key, last_message_at) SELECT sha256(i::text::bytea), '2026-10-31 10:00+08' FROM generate_series(1, 20000) AS i"
+	echo "# and 20,000 more on 2026-10-31 without data"
+	on_states "INSERT INTO subscriber_state (key, last_message_at) SELECT k, '2026-10-31 10:00+08'::timestamptz FROM (SELECT sha256(i::text::bytea) AS k FROM generate_series(1, 20000) AS i) s WHERE PART(k)"
 	states
 	echo "# retention on 2026-11-20 keeps 2026-11-06 on: B and his keys go, A keeps his"
 	retention $AT

@@ -12,6 +12,6 @@ itin_daemon_stop
 {
 	cat "$WORK/smsc.out"
 	itin_audit_rows
-	echo "# pending after a clean stop: $(psql -XAtq -c 'SELECT count(*) FROM request_pending')"
+	echo "# pending after a clean stop: $(itin_pending_count)"
 } > "$WORK/out"
 itin_compare tests/sms/basic.ok

@@ -170,8 +170,7 @@ rc=0
 	itin_daemon_stop
 	echo "# what the log limits left out, as itinerad said when it stopped"
 	grep -a 'not logged$' "$run/itinerad.log" | sed 's/.* ussd\/ussd_gsup\.c:[0-9]* //'
-	echo "# audit: channel, intent, action, parts, requests"
-	psql -XAtq -c "SELECT channel, intent, action, parts, count(*) FROM audit GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	itin_audit_rows "# audit: channel, intent, action, parts, requests"
 } > "$run/out"
 [ -n "${ITIN_UPDATE_GOLDEN:-}" ] && cp "$run/out" "$srcdir/tests/ussd/gsup.ok"
 diff -u "$srcdir/tests/ussd/gsup.ok" "$run/out" || {
