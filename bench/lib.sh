@@ -87,10 +87,14 @@ bench_statements_start() {
 }
 bench_statements_reset() {
 	psql -XAtq -c "SELECT pg_stat_statements_reset()" > /dev/null
-	statements_audit0=$(psql -XAtq -c "SELECT count(*) FROM audit")
+	statements_audit0=$(bench_audit_rows)
+}
+# The audit rows of every database (on a partitioned layout they are on the partitions).
+bench_audit_rows() {
+	bench_psql_all -c "SELECT count(*) FROM audit" | awk '{ n += $1 } END { print n }'
 }
 bench_statements_print() {	# lines
-	psql -XAtq -F ' ' -v n="$(($(psql -XAtq -c "SELECT count(*) FROM audit") - statements_audit0))" \
+	psql -XAtq -F ' ' -v n="$(($(bench_audit_rows) - statements_audit0))" \
 		-v lines="$1" <<'SQL'
 SELECT format('  %6s  %s%s', round((total_exec_time * 1000 / greatest(:n, 1))::numeric, 1),
 	      CASE WHEN toplevel THEN '' ELSE '  (inside) ' END,
