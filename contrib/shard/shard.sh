@@ -119,6 +119,15 @@ move)
 	"$PGBIN/pg_dump" -Fc -d "$old" | "$PGBIN/pg_restore" --single-transaction --exit-on-error -d "$4" ||
 		die "the copy of partition $3 failed: the map is unchanged (drop $name before trying again)"
 	psql_on "$2" -c "ALTER SERVER itinerad OPTIONS (SET partition_$3 $(literal "$4"))"
+	# A PL/Proxy session takes the new map at its next call, closing its connections to the old
+	# database then: the writes resume once none is left (10 s at most; a session idle that long
+	# takes the map before it writes again).
+	waited=0
+	while [ "$(psql_on "$old" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" != 0 ] &&
+	      [ $waited -lt 100 ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
 	echo "partition $3 moved: $old -> $4"
 	;;
 *)
