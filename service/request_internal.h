@@ -133,3 +133,6 @@ int itin_request_dispute_accept(struct itin_request *req);
 extern const struct itin_lease_ops itin_request_lease_ops;
 /* The sweep's timer: answers the instance's own rows that nothing in the process answers. */
 void itin_request_sweep_cb(evutil_socket_t fd, short what, void *arg);
+/* A sweep wanted, at its moment: a statement that recorded requests failed, so some rows may
+ * have been committed (on a partitioned layout, by the partitions that took their part). */
+void itin_request_sweep_want(void);

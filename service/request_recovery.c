@@ -170,7 +170,7 @@ static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, c
 		take_over();
 }
 
-static void sweep_want(void)
+void itin_request_sweep_want(void)
 {
 	struct timeval tv = { 0, SWEEP_CHECK_MS * 1000 };
 
@@ -249,7 +249,7 @@ static void lease_renewed(void *arg, bool held_now, bool first)
 	if (held_now && first)
 		itin_request_pending_bound(g_requests->db, pending_bound_cb, NULL);
 	else if (held_now)
-		sweep_want();
+		itin_request_sweep_want();
 	if (!g_requests->taking_over)
 		take_over();
 }
@@ -261,7 +261,7 @@ static void lease_tick(void *arg)
 
 	if (reconnects != g_requests->sweep.reconnects) {
 		g_requests->sweep.reconnects = reconnects;
-		sweep_want();
+		itin_request_sweep_want();
 	}
 }
 

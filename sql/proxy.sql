@@ -111,9 +111,11 @@ $$;
 -- While a partition is being moved (partition_moving, migration 270), nothing is written to
 -- it: a request of a subscriber on it gets a row of NULLs (not recorded: the daemon answers
 -- as when the database is down) before anything is routed, and the statements about known
--- requests fail (the daemon marks sent again a second later, and writes the audit rows of
--- replies without a request row again), so that no partition has committed a part of a
--- statement that fails. shard.sh waits for the statements in flight before it copies.
+-- requests fail before anything is routed (the daemon marks sent again a second later, and
+-- writes the audit rows of replies without a request row again). A begin in the same
+-- transaction as such a statement fails with it after its partitions committed: the daemon's
+-- sweep, which a failed begin asks for, answers those rows. shard.sh waits for the statements
+-- in flight before it copies.
 CREATE OR REPLACE FUNCTION itin_partitions_moving(p_partitions integer[]) RETURNS integer[]
 LANGUAGE sql STABLE AS $$
 	SELECT ARRAY(SELECT m.n FROM partition_moving m WHERE m.n = ANY (p_partitions) ORDER BY m.n)

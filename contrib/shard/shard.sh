@@ -107,9 +107,11 @@ move)
 		CREATE DATABASE "$name";
 	SQL
 	# From now on the proxy's statements write nothing to the partition (partition_moving,
-	# sql/proxy.sql); once those that began before are over, the copy has every row.
-	since=$(psql_on "$2" -At -c "INSERT INTO partition_moving (n) VALUES ($3) ON CONFLICT (n) DO UPDATE SET since = excluded.since RETURNING clock_timestamp()")
+	# sql/proxy.sql: a statement that began after the flag was committed sees it); once those
+	# that began before are over, the copy has every row.
+	psql_on "$2" -c "INSERT INTO partition_moving (n) VALUES ($3) ON CONFLICT (n) DO UPDATE SET since = excluded.since" > /dev/null
 	trap 'psql_on "$2" -c "DELETE FROM partition_moving WHERE n = $3" > /dev/null' EXIT
+	since=$(psql_on "$2" -At -c "SELECT clock_timestamp()")
 	waited=0
 	while [ "$(psql_on "$2" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query_start < '$since' AND pid <> pg_backend_pid()")" != 0 ]; do
 		[ $waited -lt 300 ] || die "statements begun before the move still run after 30 s: not moved"
@@ -119,9 +121,11 @@ move)
 	"$PGBIN/pg_dump" -Fc -d "$old" | "$PGBIN/pg_restore" --single-transaction --exit-on-error -d "$4" ||
 		die "the copy of partition $3 failed: the map is unchanged (drop $name before trying again)"
 	psql_on "$2" -c "ALTER SERVER itinerad OPTIONS (SET partition_$3 $(literal "$4"))"
-	# A PL/Proxy session takes the new map at its next call, closing its connections to the old
-	# database then: the writes resume once none is left (10 s at most; a session idle that long
-	# takes the map before it writes again).
+	# A PL/Proxy session takes the new map at its next call, before it writes, closing its
+	# connections to the old database then: the writes resume now, and the move ends once no
+	# session is left on the old database (10 s at most), so that dropping it breaks no call.
+	psql_on "$2" -c "DELETE FROM partition_moving WHERE n = $3" > /dev/null
+	trap - EXIT
 	waited=0
 	while [ "$(psql_on "$old" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" != 0 ] &&
 	      [ $waited -lt 100 ]; do
