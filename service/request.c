@@ -42,7 +42,7 @@ struct request_service *g_requests;
 /* A wait for req's statement, in *slot (&req->begin or &req->lookup); NULL when out of
  * memory. */
 struct itin_request_wait *itin_request_wait_start(struct itin_request *req,
-					    struct itin_request_wait **slot)
+						  struct itin_request_wait **slot)
 {
 	*slot = talloc_zero(g_requests, struct itin_request_wait);
 	if (*slot)
@@ -189,7 +189,8 @@ static bool reply_capped(void)
 /* Whether req's row is still this instance's: held since the request came, without a loss. */
 static bool lease_covers(const struct itin_request *req)
 {
-	return itin_lease_valid(g_requests->lease) && req->lease_epoch == itin_lease_epoch(g_requests->lease);
+	return itin_lease_valid(g_requests->lease) &&
+	       req->lease_epoch == itin_lease_epoch(g_requests->lease);
 }
 
 /* Hands the reply (NULL: silence) to the channel, once; the deadline or the answer, first wins. */
@@ -221,13 +222,13 @@ void itin_request_deliver(struct itin_request *req, const struct itin_reply *rep
 void itin_request_reply_text(struct itin_request *req, enum itin_text text)
 {
 	struct itin_reply_args args = { .updated_at = g_requests->updated_at, .now = req->received_at };
-	struct itin_reply *reply = itin_reply_render(req, g_requests->service, g_requests->templates, text,
-						     req->lang, &args);
+	struct itin_reply *reply = itin_reply_render(req, g_requests->service, g_requests->templates,
+						     text, req->lang, &args);
 
 	if (!reply) {
 		LOGPREQ(req, LOGL_ERROR, "rendering %s failed\n", itin_text_name(text));
-		reply = itin_reply_render(req, g_requests->service, g_requests->templates, ITIN_TEXT_BUSY,
-					  req->lang, &args);
+		reply = itin_reply_render(req, g_requests->service, g_requests->templates,
+					  ITIN_TEXT_BUSY, req->lang, &args);
 	}
 	itin_request_deliver(req, reply);
 }
@@ -297,8 +298,8 @@ static void deadline_cb(evutil_socket_t fd, short what, void *arg)
 /* The request a statement of the "lookup" stage answered for, NULL when there is nothing more
  * to do: the request is gone or answered already (its deadline), or the statement failed
  * (logged as what, why) and the request got the busy text. */
-struct itin_request *itin_request_looked_up(struct itin_request_wait *wait, bool done, const char *what,
-				      const char *why)
+struct itin_request *itin_request_looked_up(struct itin_request_wait *wait, bool done,
+					    const char *what, const char *why)
 {
 	struct itin_request *req = itin_request_wait_end(wait);
 
@@ -340,8 +341,9 @@ void itin_request_lookup_cb(void *arg, const struct itin_lookup *lookup, const c
 		.rows = lookup->rows, .num_rows = lookup->num_rows };
 	reply = itin_subscriber_reply(req, g_requests->service, g_requests->templates, &who,
 				      &(struct itin_reply_inputs){
-		.risks = g_requests->risks, .num_risks = g_requests->num_risks, .updated_at = g_requests->updated_at,
-		.sealer = g_requests->sealer, .code = with_code }, req->received_at, req->lang, &mask_lost);
+		.risks = g_requests->risks, .num_risks = g_requests->num_risks,
+		.updated_at = g_requests->updated_at, .sealer = g_requests->sealer, .code = with_code },
+		req->received_at, req->lang, &mask_lost);
 	if (mask_lost)
 		LOGPREQ(req, LOGL_ERROR, "the stored mask cannot be unsealed (its key is not in "
 			"the secret file?): replying without it\n");
@@ -388,8 +390,9 @@ static int lookup_to(struct itin_request *req, itin_looked_up_cb cb)
 	     itin_subscriber_key_imsi(g_requests->previous_keyer, req->identity, previous)) < 0)
 		return -EIO;
 	itin_lookup_first_day(g_requests->service, req->received_at, first_day);
-	return itin_request_db_lookup(g_requests->rdb, req->key, g_requests->previous_keyer ? previous : NULL,
-				      first_day, cb, req->lookup);
+	return itin_request_db_lookup(g_requests->rdb, req->key,
+				      g_requests->previous_keyer ? previous : NULL, first_day, cb,
+				      req->lookup);
 }
 
 int itin_request_lookup(struct itin_request *req)
@@ -486,8 +489,8 @@ void itin_request_refuse(struct itin_request *req, const char *why)
 /* The request a statement of the "begin" stage answered for, NULL when there is nothing more
  * to do: the request is gone, or the statement failed (logged as what, why) and the request
  * got the busy text, now or from its deadline. */
-struct itin_request *itin_request_begun(struct itin_request_wait *wait, bool done, const char *what,
-				  const char *why)
+struct itin_request *itin_request_begun(struct itin_request_wait *wait, bool done,
+					const char *what, const char *why)
 {
 	struct itin_request *req = itin_request_wait_end(wait);
 
@@ -810,24 +813,27 @@ int itin_requests_init(void *ctx, struct event_base *base,
 	g_requests->service = service;
 	g_requests->templates = templates;
 	g_requests->db = db;
-	g_requests->lease = itin_lease_alloc(g_requests, base, instance->name, instance->lease_s, db, &itin_request_lease_ops,
-				      NULL);
+	g_requests->lease = itin_lease_alloc(g_requests, base, instance->name, instance->lease_s, db,
+					     &itin_request_lease_ops, NULL);
 	if (!g_requests->lease)
 		return -ENOMEM;
-	g_requests->rdb = itin_request_db_alloc(g_requests, base, db, itin_lease_name(g_requests->lease));
+	g_requests->rdb = itin_request_db_alloc(g_requests, base, db,
+						itin_lease_name(g_requests->lease));
 	g_requests->keyer = itin_subscriber_keyer_alloc(g_requests, &keys->key[0]);
-	if (keys->num > 1 && !(g_requests->previous_keyer = itin_subscriber_keyer_alloc(g_requests, &keys->key[1])))
+	if (keys->num > 1 &&
+	    !(g_requests->previous_keyer = itin_subscriber_keyer_alloc(g_requests, &keys->key[1])))
 		return -ENOMEM;
 	g_requests->sealer = itin_sealer_alloc(g_requests, keys);
 	g_requests->refresh = event_new(base, -1, EV_PERSIST, refresh_cb, NULL);
-	g_requests->done = itin_request_done_alloc(g_requests, base, db, itin_lease_name(g_requests->lease));
+	g_requests->done = itin_request_done_alloc(g_requests, base, db,
+						   itin_lease_name(g_requests->lease));
 	g_requests->issuer = itin_verify_issuer_alloc(g_requests, base, db);
 	INIT_LLIST_HEAD(&g_requests->reopened);
 	g_requests->unrecorded = itin_request_unrecorded_alloc(g_requests, base, db);
 	g_requests->sweep.timer = event_new(base, -1, EV_PERSIST, itin_request_sweep_cb, NULL);
 	INIT_LLIST_HEAD(&g_requests->live);
-	if (!g_requests->rdb || !g_requests->keyer || !g_requests->sealer || !g_requests->refresh || !g_requests->done ||
-	    !g_requests->issuer || !g_requests->unrecorded ||
+	if (!g_requests->rdb || !g_requests->keyer || !g_requests->sealer || !g_requests->refresh ||
+	    !g_requests->done || !g_requests->issuer || !g_requests->unrecorded ||
 	    !g_requests->sweep.timer)
 		return -ENOMEM;
 	evtimer_add(g_requests->refresh, &tv);

@@ -31,9 +31,10 @@ static void dispute_opened_cb(void *arg, int opened, const char *why)
 	LOGPREQ(req, LOGL_NOTICE, "dispute case %u opened\n", req->case_no);
 	req->action = ITIN_ACTION_DISPUTE_OPENED;
 	snprintf(case_no, sizeof(case_no), "%u", req->case_no);
-	reply = itin_reply_render(req, g_requests->service, g_requests->templates, ITIN_TEXT_DISPUTE_OPENED,
-				  req->lang, &(struct itin_reply_args){ .now = req->received_at,
-									.case_no = case_no });
+	reply = itin_reply_render(req, g_requests->service, g_requests->templates,
+				  ITIN_TEXT_DISPUTE_OPENED, req->lang,
+				  &(struct itin_reply_args){ .now = req->received_at,
+							     .case_no = case_no });
 	if (!reply) {
 		req->action = ITIN_ACTION_BUSY;
 		itin_request_reply_text(req, ITIN_TEXT_BUSY);
@@ -63,9 +64,9 @@ int itin_request_dispute_open(struct itin_request *req, struct itin_reply *reply
 	req->case_no = 10000000 + random % 90000000;
 	if (!itin_request_wait_start(req, &req->lookup))
 		return -ENOMEM;
-	rc = itin_dispute_db_open(g_requests->db, req->case_no, req->key, req->received_at, said, said_len,
-				  sealed, sealed_len, g_requests->service->dispute_limit, dispute_opened_cb,
-				  req->lookup);
+	rc = itin_dispute_db_open(g_requests->db, req->case_no, req->key, req->received_at, said,
+				  said_len, sealed, sealed_len, g_requests->service->dispute_limit,
+				  dispute_opened_cb, req->lookup);
 	if (rc < 0)
 		itin_request_wait_end(req->lookup);
 	return rc;

@@ -97,8 +97,8 @@ static void recover_one(const struct itin_pending *p, enum recovered_from from)
 		return;
 	}
 	if (p->sealed_len < 0 ||
-	    itin_unseal(g_requests->sealer, ITIN_SEAL_REPLY_ADDRESS, p->sealed, p->sealed_len, req->identity,
-			sizeof(req->identity)) < 0) {
+	    itin_unseal(g_requests->sealer, ITIN_SEAL_REPLY_ADDRESS, p->sealed, p->sealed_len,
+			req->identity, sizeof(req->identity)) < 0) {
 		LOGP(DREQ, LOGL_ERROR, "pending request %lld cannot be unsealed (its key is not in "
 		     "the secret file?)\n", (long long)req->id);
 		talloc_free(req);
@@ -129,8 +129,8 @@ static void pending_cb(void *arg, const struct itin_pending *rows, unsigned num,
 	if (!recover_rows(rows, num, FROM_PREVIOUS_RUN, "recovering pending requests", why))
 		return;
 	if (num == ITIN_PENDING_BATCH)
-		itin_request_pending_read(g_requests->db, itin_lease_name(g_requests->lease), rows[num - 1].id,
-					  g_requests->recover_bound, pending_cb, NULL);
+		itin_request_pending_read(g_requests->db, itin_lease_name(g_requests->lease),
+					  rows[num - 1].id, g_requests->recover_bound, pending_cb, NULL);
 }
 
 /* Every own pending row that exists before this instance takes requests under its lease is
@@ -145,7 +145,8 @@ static void pending_bound_cb(void *arg, int64_t bound, const char *why)
 	} else {
 		g_requests->recover_bound = bound;
 		if (bound > 0)
-			itin_request_pending_read(g_requests->db, itin_lease_name(g_requests->lease), 0, bound, pending_cb, NULL);
+			itin_request_pending_read(g_requests->db, itin_lease_name(g_requests->lease), 0,
+						  bound, pending_cb, NULL);
 	}
 	if (ready)
 		ready(g_requests->recovered_arg);
@@ -157,8 +158,8 @@ static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, c
 static void take_over(void)
 {
 	g_requests->taking_over = true;
-	itin_request_take_over(g_requests->db, itin_lease_name(g_requests->lease), itin_lease_token(g_requests->lease),
-			       taken_cb, NULL);
+	itin_request_take_over(g_requests->db, itin_lease_name(g_requests->lease),
+			       itin_lease_token(g_requests->lease), taken_cb, NULL);
 }
 
 static void taken_cb(void *arg, const struct itin_pending *rows, unsigned num, const char *why)
@@ -221,10 +222,12 @@ void itin_request_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	struct itin_request *req;
 	int64_t before = time(NULL);
 
-	if (!g_requests->sweep.wanted || g_requests->sweep.reading || itin_lease_released(g_requests->lease))
+	if (!g_requests->sweep.wanted || g_requests->sweep.reading ||
+	    itin_lease_released(g_requests->lease))
 		return;
 	/* A request from before a loss of the lease may still be fenced and left. */
-	if (!itin_lease_valid(g_requests->lease) || g_requests->old_epoch_live || !itin_request_db_is_up(g_requests->db))
+	if (!itin_lease_valid(g_requests->lease) || g_requests->old_epoch_live ||
+	    !itin_request_db_is_up(g_requests->db))
 		return;
 	llist_for_each_entry(req, &g_requests->live, live) {
 		if (req->id)
@@ -236,8 +239,8 @@ void itin_request_sweep_cb(evutil_socket_t fd, short what, void *arg)
 	itin_request_done_foreach(g_requests->done, hold_id, &held);
 	if (!held.failed) {
 		g_requests->sweep.reading = true;
-		itin_request_orphans_read(g_requests->db, itin_lease_name(g_requests->lease), before, held.id, held.num,
-					  orphans_cb, NULL);
+		itin_request_orphans_read(g_requests->db, itin_lease_name(g_requests->lease), before,
+					  held.id, held.num, orphans_cb, NULL);
 	}
 	talloc_free(held.id);
 }

@@ -86,8 +86,8 @@ static bool verify_capped(bool count_failure)
 	if (itin_period_events(&g_requests->verify_cap, max) < max->count)
 		return false;
 	g_requests->stats.verify_capped++;
-	LOGP_LIMITED(&g_requests->verify_cap.log, DREQ, LOGL_NOTICE, "verify_max_failures reached (%u per "
-		     "%u s): checks refused", max->count, max->period_s);
+	LOGP_LIMITED(&g_requests->verify_cap.log, DREQ, LOGL_NOTICE, "verify_max_failures reached "
+		     "(%u per %u s): checks refused", max->count, max->period_s);
 	return true;
 }
 
@@ -147,8 +147,8 @@ static void checked_cb(void *arg, const struct itin_verify_result *result, const
 	 * or pages like the holder's, it shows no place the holder's could not. */
 	args = (struct itin_reply_args){ .updated_at = g_requests->updated_at, .now = req->received_at,
 					 .shown = "", .issued_at = result->issued_at };
-	reply = itin_reply_render(req, g_requests->service, g_requests->templates, ITIN_TEXT_VERIFY_VALID,
-				  req->lang, &args);
+	reply = itin_reply_render(req, g_requests->service, g_requests->templates,
+				  ITIN_TEXT_VERIFY_VALID, req->lang, &args);
 	if (reply)
 		issued->head = talloc_asprintf(issued, "%s%s", reply->head, issued->head);
 	if (!reply || !issued->head) {
@@ -204,8 +204,10 @@ int itin_request_verify_accept(struct itin_request *req)
 	if (req->intent == ITIN_INTENT_VOID_CODES) {
 		rc = g_requests->previous_keyer &&
 		     (req->identity_kind == ITIN_IDENTITY_MSISDN ?
-		      itin_subscriber_key_msisdn(g_requests->previous_keyer, req->identity, holder_previous) :
-		      itin_subscriber_key_imsi(g_requests->previous_keyer, req->identity, holder_previous)) < 0 ?
+		      itin_subscriber_key_msisdn(g_requests->previous_keyer, req->identity,
+						 holder_previous) :
+		      itin_subscriber_key_imsi(g_requests->previous_keyer, req->identity,
+					       holder_previous)) < 0 ?
 		     -EIO : 0;
 		if (rc == 0)
 			rc = itin_verify_db_void(g_requests->db, req->key,
@@ -214,7 +216,8 @@ int itin_request_verify_accept(struct itin_request *req)
 	} else {
 		rc = itin_verify_key(g_requests->keyer, req->verify_input, hash) < 0 ||
 		     (g_requests->previous_keyer &&
-		      itin_verify_key(g_requests->previous_keyer, req->verify_input, previous) < 0) ? -EIO : 0;
+		      itin_verify_key(g_requests->previous_keyer, req->verify_input, previous) < 0) ?
+		     -EIO : 0;
 		if (rc == 0)
 			rc = itin_verify_db_check(g_requests->db, req->key, hash,
 						  g_requests->previous_keyer ? previous : NULL,
@@ -224,7 +227,8 @@ int itin_request_verify_accept(struct itin_request *req)
 	}
 	if (rc < 0) {
 		itin_request_wait_end(req->begin);
-		itin_request_refuse(req, rc == -EIO ? "keying failed" : "the database is not connected or too busy");
+		itin_request_refuse(req, rc == -EIO ? "keying failed" :
+				    "the database is not connected or too busy");
 		return rc;
 	}
 	itin_request_start_deadline(req);
