@@ -9,9 +9,9 @@
  * held before may be a peer's to answer. A renewal that comes back after that holds the lease
  * again in the new epoch (the database renews a lapsed lease of the same token).
  *
- * The request service (service/request.c) is told of each loss, of each renewal (and whether
- * it made the lease held, the first time or again after a loss), and of each run of the
- * renewal timer.
+ * The request service (itin_request_lease_ops, service/request_recovery.c) is told of each loss,
+ * of each renewal (and whether it made the lease held, the first time or again after a loss),
+ * and of each run of the renewal timer.
  */
 #pragma once
 

@@ -169,7 +169,7 @@ void itin_requests_hold_link(const char *link, void (*cb)(void *arg, bool held),
 /* At a clean stop, once the answered requests are marked sent (the pool idle): ends the lease,
  * so that peers take over what is left, and the link, at once. */
 void itin_requests_release(void);
-/* This process's instance name, "host/[instance] name" (see service/request.c). */
+/* This process's instance name, "host/[instance] name" (see service/request_recovery.c). */
 const char *itin_requests_instance(void);
 unsigned itin_requests_in_flight(void);
 

@@ -74,8 +74,8 @@ int itin_request_dispute_open(struct itin_request *req, struct itin_reply *reply
 
 /* A dispute: taken at once (no pending row: a case the database did not record gets the busy
  * text, and the subscriber sends it again), then the itinerary looked up as for a query, and
- * the case opened with it (itin_request_lookup_cb, dispute_open) under its own per-day limit instead of
- * the request rules. */
+ * the case opened with it (itin_request_lookup_cb, itin_request_dispute_open) under its own
+ * per-day limit instead of the request rules. */
 int itin_request_dispute_accept(struct itin_request *req)
 {
 	req->lang = g_requests->service->default_lang;
