@@ -23,9 +23,8 @@
 # in partition_moving (those subscribers' requests are not recorded, and the SMSC delivers
 # them again), and the copy starts once the statements begun before are over. Loads and
 # retention are not stopped so: none may run during a move (stop the feed timer). The old
-# database stays until the operator drops it:
-# with `dropdb --force`, as a session of the proxy's PL/Proxy may still hold a connection to
-# it for a while after the map changed.
+# database is then closed to connections (ALTER DATABASE ... ALLOW_CONNECTIONS true opens it
+# again) and stays until the operator drops it.
 # The partitions' conninfos are the proxy's (PL/Proxy connects with them, as the proxy's
 # owner) and itinerad-db's (it connects with them as the user of its own connection): they
 # name no user and no password (those come from the connecting side, and ~/.pgpass).
@@ -120,18 +119,30 @@ move)
 	done
 	"$PGBIN/pg_dump" -Fc -d "$old" | "$PGBIN/pg_restore" --single-transaction --exit-on-error -d "$4" ||
 		die "the copy of partition $3 failed: the map is unchanged (drop $name before trying again)"
-	psql_on "$2" -c "ALTER SERVER itinerad OPTIONS (SET partition_$3 $(literal "$4"))"
-	# A PL/Proxy session takes the new map at its next call, before it writes, closing its
-	# connections to the old database then: the writes resume now, and the move ends once no
-	# session is left on the old database (10 s at most), so that dropping it breaks no call.
-	psql_on "$2" -c "DELETE FROM partition_moving WHERE n = $3" > /dev/null
-	trap - EXIT
+	set_map() { psql_on "$2" -c "ALTER SERVER itinerad OPTIONS (SET partition_$3 $(literal "$4"))"; }
+	set_map "$@"
+	# A PL/Proxy session takes the new map at its next call and closes its connections to the
+	# old database then. But PL/Proxy (2.10) drops a map change that comes while the session
+	# is reloading its map for an earlier one (src/cluster.c: the change is taken as known
+	# already, then the reload, which read the old map, clears it; a reset of the session's
+	# caches, which pg_restore's catalog churn on that cluster can cause, is such an earlier
+	# one): that session goes on with the old map, and would write to the old database, until
+	# the map changes again. So a session still on the old database after a second is sent the
+	# change again, and before the writes resume the old database is closed to connections and
+	# its sessions ended: a session still with the old map then fails its calls (the daemon
+	# answers them as when the database is down) and writes nothing there.
+	old_name=$(printf '%s\n' "$old" | tr ' ' '\n' | sed -n 's/^dbname=//p' | tail -1)
+	on_old() { psql_on "$old dbname=postgres" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = $(literal "$old_name")"; }
 	waited=0
-	while [ "$(psql_on "$old" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")" != 0 ] &&
-	      [ $waited -lt 100 ]; do
+	while [ "$(on_old)" != 0 ] && [ $waited -lt 20 ]; do
 		sleep 0.1
 		waited=$((waited + 1))
+		[ $waited != 10 ] || set_map "$@"
 	done
+	psql_on "$old dbname=postgres" -At -c "ALTER DATABASE \"$old_name\" ALLOW_CONNECTIONS false" \
+		-c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $(literal "$old_name")" > /dev/null
+	psql_on "$2" -c "DELETE FROM partition_moving WHERE n = $3" > /dev/null
+	trap - EXIT
 	echo "partition $3 moved: $old -> $4"
 	;;
 *)
