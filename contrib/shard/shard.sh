@@ -42,11 +42,17 @@ psql_on() {	# conninfo, psql arguments...
 # SQL string literal of $1.
 literal() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/''/g")"; }
 
+# The database a conninfo names (its last dbname=), or die.
+dbname_of() {	# conninfo
+	n=$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n 's/^dbname=//p' | tail -1)
+	[ -n "$n" ] || die "no dbname= in '$1'"
+	echo "$n"
+}
+
 # The database $1's conninfo names, created on its cluster (through its maintenance database)
 # if it does not exist.
 ensure_db() {
-	name=$(printf '%s\n' "$1" | tr ' ' '\n' | sed -n 's/^dbname=//p' | tail -1)
-	[ -n "$name" ] || die "no dbname= in '$1'"
+	name=$(dbname_of "$1") || exit 1
 	if [ "$(psql_on "$1 dbname=postgres" -Atc "SELECT count(*) FROM pg_database WHERE datname = $(literal "$name")")" = 0 ]; then
 		psql_on "$1 dbname=postgres" -c "CREATE DATABASE \"$name\""
 	fi
@@ -87,8 +93,7 @@ move)
 	[ $# = 4 ] || die "usage: shard.sh move PROXY I CONNINFO"
 	old=$(psql_on "$2" -At -c "SELECT option_value FROM pg_foreign_server s, pg_options_to_table(s.srvoptions) WHERE s.srvname = 'itinerad' AND option_name = 'partition_$3'")
 	[ -n "$old" ] || die "the cluster map has no partition_$3"
-	name=$(printf '%s\n' "$4" | tr ' ' '\n' | sed -n 's/^dbname=//p' | tail -1)
-	[ -n "$name" ] || die "no dbname= in '$4'"
+	name=$(dbname_of "$4") || exit 1
 	[ "$(psql_on "$4 dbname=postgres" -Atc "SELECT count(*) FROM pg_database WHERE datname = $(literal "$name")")" = 0 ] ||
 		die "database $name exists already: move copies into a new one"
 	psql_on "$4 dbname=postgres" <<-SQL
@@ -131,7 +136,7 @@ move)
 	# change again, and before the writes resume the old database is closed to connections and
 	# its sessions ended: a session still with the old map then fails its calls (the daemon
 	# answers them as when the database is down) and writes nothing there.
-	old_name=$(printf '%s\n' "$old" | tr ' ' '\n' | sed -n 's/^dbname=//p' | tail -1)
+	old_name=$(dbname_of "$old") || exit 1
 	on_old() { psql_on "$old dbname=postgres" -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = $(literal "$old_name")"; }
 	waited=0
 	while [ "$(on_old)" != 0 ] && [ $waited -lt 20 ]; do

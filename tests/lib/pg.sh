@@ -57,6 +57,14 @@ itin_pg_all() {	# SQL
 	[ -z "${ITIN_TEST_PARTITIONS:-}" ] || itin_pg_each_part "$1"
 }
 
+# Whether the database DBNAME of the cluster HOST is closed, as shard.sh move leaves the old
+# database of a partition: "1 refusal, 0 sessions" when it refuses connections and none is left.
+itin_pg_closed() {	# host dbname
+	echo "$(psql -XAtq -d "host=$1 dbname=$2" -c 'SELECT 1' 2>&1 |
+		grep -c 'is not currently accepting connections') refusal, $(psql -XAtq \
+		-d "host=$1 dbname=postgres" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$2'") sessions"
+}
+
 # psql on every partition in turn (itin_pg_shard), tuples only: the rows of each, in order.
 itin_pg_each_part() {	# SQL
 	(IFS='|'; for c in $itin_pg_parts; do psql -XAtq -v ON_ERROR_STOP=1 -d "$c" -c "$1"; done)

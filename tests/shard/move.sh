@@ -55,9 +55,7 @@ ask_round() {
 	itin_poll 200 more_rounds_than $((moved + 5)) || echo "no rounds after the move"
 	touch "$work/stop"
 	wait $loop
-	echo "old database: $(psql -XAtq -d "host=$host_b dbname=itin_move_p1" -c 'SELECT 1' 2>&1 |
-		grep -c 'is not currently accepting connections') refusal, $(psql -XAtq -d "host=$host_b dbname=postgres" \
-		-c "SELECT count(*) FROM pg_stat_activity WHERE datname = 'itin_move_p1'") sessions"
+	echo "old database: $(itin_pg_closed "$host_b" itin_move_p1)"
 	echo "# the old database dropped: the rounds go on, from the copy"
 	"$ITIN_PGBIN/dropdb" -h "$host_b" itin_move_p1
 	ask_round

@@ -32,8 +32,7 @@ sleep 3
 sh "$top_srcdir/contrib/shard/shard.sh" move "$proxy" 1 "$copy" \
 	> "$WORK/move.out" 2>&1 || { echo "the move failed"; cat "$WORK/move.out"; }
 counts="SELECT (SELECT count(*) FROM subscriber_state) || ' ' || (SELECT count(*) FROM request_pending) || ' ' || (SELECT count(*) FROM audit)"
-old_after_move="$(psql -XAtq -d "$old" -c 'SELECT 1' 2>&1 | grep -c 'is not currently accepting connections') refusal, $(
-	psql -XAtq -d "$old dbname=postgres" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '${PGDATABASE}_p1'") sessions"
+old_after_move=$(itin_pg_closed "$2" "${PGDATABASE}_p1")
 copy_after_move=$(psql -XAtq -d "$copy" -c "SELECT count(*) FROM audit")
 itin_pg_parts=$(echo "$itin_pg_parts" | sed "s|$old|$copy|")	# the pending rows: the copy's
 
